@@ -1,0 +1,21 @@
+import { Command, CommanderError } from 'commander';
+import { registerMasterCommand } from './cli/master-command.js';
+import { registerNodeCommand } from './cli/node-command.js';
+import { reportFatal } from './cli/run.js';
+import { VERSION } from './paths.js';
+
+const program = new Command('csc')
+  .description('Codex Super Client: drive Codex on your own machines from chat, a dashboard, a CLI and an API')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerMasterCommand(program);
+registerNodeCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.exit(reportFatal(error));
+}

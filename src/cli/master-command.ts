@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadEnvironment, resolveMasterConfig, type MasterFlags } from '../config/index.js';
+import { createLogger } from '../log/index.js';
+import { formatBanner, startMaster } from '../master/index.js';
+import { onShutdownSignal } from './run.js';
+
+export function registerMasterCommand(program: Command): void {
+  program
+    .command('master')
+    .description('run the master hub: WebSocket for nodes and bridges, HTTP API and dashboard')
+    .option('--host <host>', 'address to bind the WebSocket port (env MASTER_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'WebSocket port for nodes and bridges; 0 picks a free one (env MASTER_PORT, default 8765)')
+    .option('--http-host <host>', 'address to bind the HTTP port (env MASTER_HTTP_HOST, default: --host)')
+    .option('--http-port <port>', 'HTTP port for the API and dashboard (env MASTER_HTTP_PORT, default 8080)')
+    .option('--data-dir <dir>', 'store and generated tokens (env MASTER_DATA_DIR, default ~/.codex-super-client)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
+    .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
+    .addHelpText(
+      'after',
+      '\nDefault host is 127.0.0.1 (this machine only); use --host 0.0.0.0 to accept remote nodes.\n' +
+        'Tokens come from MASTER_TOKEN / MASTER_ADMIN_TOKEN, or are generated once and stored (mode 0600)\n' +
+        'in the data dir. Settings may also come from a .env file in the working directory.',
+    )
+    .action(async (flags: MasterFlags) => {
+      const isTty = process.stdout.isTTY === true;
+      const config = resolveMasterConfig(flags, loadEnvironment(), isTty);
+      const log = createLogger(config.log, 'master');
+      const master = await startMaster(config, log);
+      process.stdout.write(`${formatBanner(master, config.dataDir, isTty)}\n`);
+      onShutdownSignal(async (signal) => {
+        log.info({ signal }, 'shutting down');
+        await master.close();
+        log.info('stopped');
+        log.flush();
+      });
+    });
+}

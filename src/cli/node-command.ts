@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { SECRET_FILES, loadEnvironment, readSecretFile, resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config/index.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { NodeAgent, formatMessage, loadNodeId, runConsole, type AgentMessage } from '../node/index.js';
+import { VERSION } from '../paths.js';
+import { EXIT, onShutdownSignal } from './run.js';
+
+export function registerNodeCommand(program: Command): void {
+  program
+    .command('node')
+    .description('run a worker node that connects to the master (on a terminal: the chat console)')
+    .option('--host <host>', 'master host (env MASTER_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'master WebSocket port (env MASTER_PORT, default 8765)')
+    .option('--name <name>', 'node name shown on the master (env NODE_NAME, default: host name)')
+    .option('--tags <a,b>', 'comma-separated tags used to target jobs (env NODE_TAGS)')
+    .option('--token <token>', 'master token (env MASTER_TOKEN; default: read from the master data dir on this host)')
+    .option('--data-dir <dir>', "the master's data dir to read its token from (env MASTER_DATA_DIR)")
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
+    .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
+    .addHelpText('after', '\nOn a terminal, typed lines go to the other nodes and received ones are printed.\nWithout one it runs as a quiet daemon and never reads stdin.')
+    .action((flags: NodeFlags) => {
+      const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+      const config = resolveNodeConfig(flags, loadEnvironment(), process.stderr.isTTY === true);
+      const log = createLogger(config.log, 'node');
+      const agent = createAgent(config, log, (message) => show(message));
+      const chat = interactive ? runConsole(agent, process.stdin, process.stdout) : undefined;
+      const show = (message: AgentMessage) => {
+        const line = formatMessage(message);
+        if (line === undefined) return;
+        if (chat) chat.print(line);
+        else log.info({ kind: message.kind }, line);
+      };
+      agent.start();
+      onShutdownSignal(async () => {
+        chat?.close();
+        await agent.stop();
+        log.flush();
+      });
+    });
+}
+
+function createAgent(config: NodeConfig, log: Logger, onMessage: (message: AgentMessage) => void): NodeAgent {
+  const tokenFile = join(config.dataDir, SECRET_FILES.nodeToken);
+  return new NodeAgent(
+    {
+      url: `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+      name: config.name,
+      nodeId: loadNodeId(config.dataDir),
+      tags: config.tags,
+      version: VERSION,
+      capabilities: { slots: 0, executors: [], chat: true },
+      token: () => config.token ?? readSecretFile(tokenFile),
+      tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,
+      onMessage,
+      onFatal: () => {
+        log.flush();
+        process.exitCode = EXIT.failure;
+        setTimeout(() => process.exit(EXIT.failure), 100).unref();
+      },
+    },
+    log,
+  );
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { ConfigError } from './config-error.js';
+
+/** A settings source: key → raw string value, plus where each came from for error messages. */
+export interface Environment {
+  get(key: string): { value: string; origin: string } | undefined;
+}
+
+/**
+ * The process environment layered over `.env` in `cwd` (environment wins). This is the only place
+ * in the code base that reads `process.env`; everything else receives an `Environment`.
+ */
+export function loadEnvironment(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Environment {
+  const dotenv = readDotenv(join(cwd, '.env'));
+  return {
+    get(key) {
+      const fromEnv = env[key];
+      if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, origin: 'environment' };
+      const fromFile = dotenv[key];
+      if (fromFile !== undefined && fromFile !== '') return { value: fromFile, origin: '.env' };
+      return undefined;
+    },
+  };
+}
+
+/** An environment from plain values, for tests and embedding. */
+export function environmentFrom(values: Record<string, string | undefined>): Environment {
+  return {
+    get(key) {
+      const value = values[key];
+      return value === undefined || value === '' ? undefined : { value, origin: 'environment' };
+    },
+  };
+}
+
+function readDotenv(path: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError('.env', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parse(text);
+}

@@ -1,0 +1,66 @@
+import type { Environment } from './environment.js';
+import { resolveLogSettings, type LogSettings } from './log-settings.js';
+import {
+  byteSizeSchema,
+  defaultDataDir,
+  hostSchema,
+  pathSchema,
+  portSchema,
+  positiveSecondsSchema,
+  resolveSetting,
+  tokenSchema,
+} from './settings.js';
+
+/** Everything `csc master` needs, validated. */
+export interface MasterConfig {
+  host: string;
+  /** WebSocket port for nodes and bridges. */
+  port: number;
+  httpHost: string;
+  httpPort: number;
+  dataDir: string;
+  /** Node/bridge token; generated and stored in `dataDir` when undefined. */
+  token: string | undefined;
+  /** Dashboard/API token; generated and stored in `dataDir` when undefined. */
+  adminToken: string | undefined;
+  pingIntervalSec: number;
+  /** Pings in a row a client may miss before it is disconnected. */
+  maxMissedPings: number;
+  maxPayloadBytes: number;
+  /** Outgoing bytes a socket may have queued before the master drops it as a stalled consumer. */
+  maxSendBufferBytes: number;
+  log: LogSettings;
+}
+
+/** CLI flags of `csc master`, as commander hands them over (strings, unset when not given). */
+export interface MasterFlags {
+  host?: string;
+  port?: string;
+  httpHost?: string;
+  httpPort?: string;
+  dataDir?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty: boolean): MasterConfig {
+  const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
+  return {
+    host,
+    port: resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env),
+    httpHost: resolveSetting({ flag: 'http-host', env: 'MASTER_HTTP_HOST', schema: hostSchema, fallback: () => host }, flags.httpHost, env),
+    httpPort: resolveSetting({ flag: 'http-port', env: 'MASTER_HTTP_PORT', schema: portSchema, fallback: () => 8080 }, flags.httpPort, env),
+    dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),
+    token: resolveSetting({ env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, undefined, env),
+    adminToken: resolveSetting({ env: 'MASTER_ADMIN_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, undefined, env),
+    pingIntervalSec: resolveSetting({ env: 'MASTER_PING_INTERVAL', schema: positiveSecondsSchema, fallback: () => 15 }, undefined, env),
+    maxMissedPings: 3,
+    maxPayloadBytes: resolveSetting({ env: 'MASTER_MAX_PAYLOAD', schema: byteSizeSchema, fallback: () => 1024 * 1024 }, undefined, env),
+    maxSendBufferBytes: resolveSetting(
+      { env: 'MASTER_MAX_SEND_BUFFER', schema: byteSizeSchema, fallback: () => 16 * 1024 * 1024 },
+      undefined,
+      env,
+    ),
+    log: resolveLogSettings(flags, env, isTty),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Environment } from './environment.js';
+import { resolveLogSettings, type LogSettings } from './log-settings.js';
+import {
+  defaultDataDir,
+  defaultNodeName,
+  hostSchema,
+  pathSchema,
+  portSchema,
+  resolveSetting,
+  tagsSchema,
+  tokenSchema,
+} from './settings.js';
+import { z } from 'zod';
+
+/** Everything `csc node` needs, validated. */
+export interface NodeConfig {
+  host: string;
+  port: number;
+  name: string;
+  tags: string[];
+  /** Undefined: read the master's generated token from `dataDir` (same host, default data dir). */
+  token: string | undefined;
+  dataDir: string;
+  log: LogSettings;
+}
+
+export interface NodeFlags {
+  host?: string;
+  port?: string;
+  name?: string;
+  tags?: string;
+  token?: string;
+  dataDir?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+
+export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boolean): NodeConfig {
+  return {
+    host: resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env),
+    port: resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env),
+    name: resolveSetting({ flag: 'name', env: 'NODE_NAME', schema: nameSchema, fallback: defaultNodeName }, flags.name, env),
+    tags: resolveSetting({ flag: 'tags', env: 'NODE_TAGS', schema: tagsSchema, fallback: () => [] }, flags.tags, env),
+    token: resolveSetting({ flag: 'token', env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
+    dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),
+    log: resolveLogSettings(flags, env, isTty),
+  };
+}

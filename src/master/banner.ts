@@ -1,0 +1,38 @@
+import { defaultDataDir } from '../config/index.js';
+import type { Master } from './master.js';
+
+/** The address a person should type: a wildcard bind is reachable on loopback from this host. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * What the master prints at start: how to open the dashboard and how nodes connect. The secrets
+ * themselves appear only on an interactive terminal (like Jupyter's login link); elsewhere stdout
+ * usually ends up in a log, so the banner points at the 0600 files instead.
+ */
+export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'adminToken'>, dataDir: string, isTty: boolean): string {
+  const httpBase = `http://${reachableHost(master.http.host)}:${master.http.port}`;
+  const login = isTty ? `${httpBase}/#token=${master.adminToken.value}` : `${httpBase}/  (admin token: ${describe(master.adminToken)})`;
+  const nodeHost = reachableHost(master.ws.host);
+  const dataDirFlag = master.nodeToken.origin === 'configured' || dataDir === defaultDataDir() ? '' : ` --data-dir ${dataDir}`;
+  const lines = [
+    '',
+    'Codex Super Client master is running.',
+    '',
+    `  Dashboard:  ${login}`,
+    `  Nodes:      ws://${nodeHost}:${master.ws.port}  (node token: ${describe(master.nodeToken)})`,
+    '',
+    'Connect a node on this host (it finds the token by itself when it uses the same data dir):',
+    `  npx csc node --host ${nodeHost} --port ${master.ws.port}${dataDirFlag}`,
+    'From another machine, pass the token with --token or MASTER_TOKEN.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function describe(secret: Master['nodeToken']): string {
+  if (secret.origin === 'configured') return 'from your configuration';
+  return `${secret.origin === 'generated' ? 'generated and stored' : 'stored'} in ${secret.path}`;
+}

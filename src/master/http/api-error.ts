@@ -1,0 +1,41 @@
+import type { ErrorCode } from '../../protocol/index.js';
+
+/** A failure the API reports to its caller as `{"error":{"code","message"}}`. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The one place an error code becomes an HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_json: 400,
+  invalid_frame: 400,
+  bad_request: 400,
+  unknown_type: 400,
+  unexpected_frame: 409,
+  name_taken: 409,
+  unauthorized: 401,
+  not_found: 404,
+  payload_too_large: 413,
+  internal: 500,
+};
+
+/** Framework errors carry a status; give them the code that status stands for. */
+export function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'payload_too_large';
+  if (status >= 400 && status < 500) return 'bad_request';
+  return 'internal';
+}
+
+export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message } };
+}

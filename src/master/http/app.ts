@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../../log/index.js';
+import { isAuthorized } from '../auth.js';
+import type { Hub } from '../hub/index.js';
+import type { Store } from '../store/index.js';
+import { ApiError, HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
+import { PLACEHOLDER_HTML } from './placeholder.js';
+import { registerRoutes } from './routes.js';
+
+export interface HttpAppOptions {
+  adminToken: string;
+  /** `frontend/dist`; a placeholder page is served while it has no `index.html`. */
+  dashboardDir: string;
+  bodyLimitBytes: number;
+  version: string;
+  startedAt: Date;
+}
+
+export interface HttpAppDeps {
+  hub: Hub;
+  store: Store;
+  log: Logger;
+}
+
+/** The HTTP API and dashboard. Every `/api` route requires the admin token. */
+export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps): Promise<FastifyInstance> {
+  // Request logging is off: URLs may carry `?token=`, and logs must never hold a secret.
+  // Widened on purpose: Fastify's generics otherwise leak pino's Logger type into every route.
+  const loggerInstance: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+  });
+
+  app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
+    if (req.url.startsWith('/api') && !isAuthorized(req.raw, options.adminToken)) {
+      done(new ApiError('unauthorized', 'missing or wrong admin token: send Authorization: Bearer <MASTER_ADMIN_TOKEN>'));
+      return;
+    }
+    done();
+  });
+  app.setErrorHandler((error: FastifyError | ApiError, _req, reply) => sendError(error, reply, deps.log));
+
+  registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt });
+  await registerDashboard(app, options.dashboardDir);
+  return app;
+}
+
+function sendError(error: FastifyError | ApiError, reply: FastifyReply, log: Logger): FastifyReply {
+  if (error instanceof ApiError) return reply.status(HTTP_STATUS[error.code]).send(errorBody(error.code, error.message));
+  const status = error.statusCode ?? 500;
+  if (status >= 500) {
+    log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('internal', 'internal error; see the master log'));
+  }
+  return reply.status(status).send(errorBody(codeForStatus(status), error.message));
+}
+
+async function registerDashboard(app: FastifyInstance, dashboardDir: string): Promise<void> {
+  const built = existsSync(join(dashboardDir, 'index.html'));
+  if (built) await app.register(fastifyStatic, { root: dashboardDir, wildcard: false });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api') || req.method !== 'GET') {
+      return reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`));
+    }
+    // The dashboard routes on the client, so deep links like /jobs/42 get the app shell.
+    if (built) return reply.sendFile('index.html');
+    return reply.type('text/html; charset=utf-8').send(PLACEHOLDER_HTML);
+  });
+}

@@ -1,0 +1,2 @@
+export { ApiError, HTTP_STATUS } from './api-error.js';
+export { createHttpApp, type HttpAppOptions } from './app.js';

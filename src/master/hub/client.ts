@@ -1,0 +1,63 @@
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { Capabilities, NodeInfo, NodeStatus, Role } from '../../protocol/index.js';
+
+const DEFAULT_CAPABILITIES: Capabilities = { slots: 0, executors: [], chat: true };
+
+/**
+ * One authenticated connection on the WebSocket port. Mutable by design: the hub updates
+ * activity fields on every frame, so they are plain fields rather than immutable snapshots.
+ */
+export class Client {
+  role: Role = 'node';
+  name: string;
+  nodeId: string | undefined;
+  tags: string[] = [];
+  version: string | undefined;
+  capabilities: Capabilities = DEFAULT_CAPABILITIES;
+  /** Sent `hello`; clients that never do are the seed's anonymous nodes. */
+  greeted = false;
+  readonly connectedAt = Date.now();
+  lastActivity = this.connectedAt;
+  /** Inbound traffic (a frame or a pong) since the last ping. */
+  alive = true;
+  missedPings = 0;
+  status: NodeStatus = 'online';
+  /** Corked for the current event-loop tick by the outbox. */
+  corked = false;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    /** The raw TCP socket under `ws`, kept to cork writes. */
+    readonly socket: Duplex,
+    readonly address: string,
+  ) {
+    this.name = `anonymous-${id.slice(0, 8)}`;
+  }
+
+  /** Records inbound traffic; returns true when this brought an unresponsive client back. */
+  touch(now: number): boolean {
+    this.lastActivity = now;
+    this.alive = true;
+    if (this.status === 'online') return false;
+    this.missedPings = 0;
+    this.status = 'online';
+    return true;
+  }
+
+  info(): NodeInfo {
+    const info: NodeInfo = {
+      id: this.id,
+      name: this.name,
+      tags: this.tags,
+      status: this.status,
+      connectedAt: new Date(this.connectedAt).toISOString(),
+      lastActivity: new Date(this.lastActivity).toISOString(),
+      address: this.address,
+      capabilities: this.capabilities,
+    };
+    if (this.version !== undefined) info.version = this.version;
+    return info;
+  }
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from '../../log/index.js';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  isJsonFrame,
+  parseFrame,
+  type ErrorCode,
+  type Frame,
+  type HelloFrame,
+  type NodeInfo,
+} from '../../protocol/index.js';
+import type { Store } from '../store/index.js';
+import { Client } from './client.js';
+import { NodeEvents, type NodeListener } from './events.js';
+import { Heartbeat } from './heartbeat.js';
+import { Outbox } from './outbox.js';
+
+export interface HubOptions {
+  pingIntervalSec: number;
+  maxMissedPings: number;
+  maxPayloadBytes: number;
+  maxSendBufferBytes: number;
+  serverVersion: string;
+}
+
+/** Close codes the master uses besides the standard ones. */
+export const CloseCodes = { goingAway: 1001, replaced: 4000, nameTaken: 4009 } as const;
+
+/**
+ * The message hub: tracks authenticated connections, relays the seed's plain-text chat between
+ * nodes and its bridge envelopes between bridges and nodes, validates every JSON frame, and keeps
+ * each node's liveness. Nothing a client sends can throw out of here.
+ */
+export class Hub {
+  private readonly clients = new Map<string, Client>();
+  private readonly nodes = new Set<Client>();
+  private readonly bridges = new Set<Client>();
+  private readonly outbox: Outbox;
+  private readonly heartbeat: Heartbeat;
+  private readonly events: NodeEvents;
+
+  constructor(
+    private readonly options: HubOptions,
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {
+    this.events = new NodeEvents((error) => log.error({ err: error }, 'node event listener failed'));
+    this.outbox = new Outbox(options.maxSendBufferBytes, (client) => {
+      log.warn({ id: client.id, node: client.name, buffered: client.ws.bufferedAmount }, 'send buffer over limit: disconnecting stalled consumer');
+      client.ws.terminate();
+    });
+    this.heartbeat = new Heartbeat(options.pingIntervalSec * 1000, options.maxMissedPings, {
+      clients: () => this.clients.values(),
+      onDead: (client, missed) => {
+        log.warn({ id: client.id, node: client.name, missed }, 'client stopped answering pings: disconnecting');
+        client.ws.terminate();
+      },
+      onStatusChange: (client) => this.emitNode('updated', client),
+      afterRound: () => {
+        for (const node of this.nodes) if (node.greeted) this.recordSeen(node);
+      },
+    });
+    this.heartbeat.start();
+  }
+
+  /** Takes over an upgraded, already authenticated connection. */
+  accept(ws: WebSocket, socket: Duplex, address: string): void {
+    const client = new Client(randomUUID(), ws, socket, address);
+    this.clients.set(client.id, client);
+    this.nodes.add(client);
+    ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('pong', () => this.markAlive(client));
+    ws.on('error', (error) => this.log.debug({ id: client.id, err: error.message }, 'socket error'));
+    ws.on('close', (code, reason) => this.onClose(client, code, reason.toString()));
+    this.log.info({ id: client.id, address }, 'client connected');
+    this.emitNode('connected', client);
+  }
+
+  /** Connected nodes (bridges are not nodes). */
+  listNodes(): NodeInfo[] {
+    return [...this.nodes].map((c) => c.info());
+  }
+
+  /** Sends plain text to every node, as if a node had said it. Returns how many it reached. */
+  broadcast(text: string): number {
+    return this.relay(Buffer.from(text, 'utf8'), this.nodes, undefined);
+  }
+
+  onNodeEvent(listener: NodeListener): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Closes every connection with 1001 and waits (briefly) for them to go. */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.heartbeat.stop();
+    const closing = [...this.clients.values()].map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          client.ws.once('close', () => resolve());
+          client.ws.close(CloseCodes.goingAway, 'master shutting down');
+        }),
+    );
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.all(closing), timer]);
+    for (const client of this.clients.values()) client.ws.terminate();
+  }
+
+  private onMessage(client: Client, data: RawData, isBinary: boolean): void {
+    this.markAlive(client);
+    const buffer = data as Buffer;
+    if (isBinary) return this.sendError(client, 'invalid_frame', 'binary frames are not supported: send text');
+    if (!isJsonFrame(buffer)) {
+      this.relay(buffer, this.nodes, client);
+      return;
+    }
+    const parsed = parseFrame(buffer.toString('utf8'));
+    if (!parsed.ok) return this.sendError(client, parsed.code, parsed.message, parsed.ref);
+    this.dispatch(client, parsed.frame, buffer);
+  }
+
+  private dispatch(client: Client, frame: Frame, raw: Buffer): void {
+    switch (frame.type) {
+      case 'hello':
+        return this.onHello(client, frame);
+      case 'chat': {
+        const stamped = encodeFrame({ ...frame, from: { id: client.id, name: client.name } });
+        this.relay(Buffer.from(stamped, 'utf8'), this.nodes, client);
+        return;
+      }
+      case 'command':
+        return this.onCommand(client, raw);
+      case 'response':
+        if (this.relay(raw, this.bridges, client) === 0) this.log.warn({ from: client.id, node: client.name }, 'response dropped: no bridge connected');
+        return;
+      case 'error':
+        this.log.warn({ id: client.id, node: client.name, code: frame.code, message: frame.message }, 'client reported an error');
+        return;
+      case 'welcome':
+      case 'node_status':
+        return this.sendError(client, 'unexpected_frame', `${frame.type} frames are sent by the master, not to it`, frame.type);
+    }
+  }
+
+  private onHello(client: Client, hello: HelloFrame): void {
+    if (client.greeted) return this.sendError(client, 'unexpected_frame', 'hello was already received on this connection', 'hello');
+    const holder = this.findByName(hello.name, hello.role);
+    if (holder && holder !== client) {
+      if (hello.nodeId === undefined || holder.nodeId !== hello.nodeId) {
+        this.sendError(client, 'name_taken', `a ${hello.role} named "${hello.name}" is already connected; choose another name`, 'hello');
+        client.ws.close(CloseCodes.nameTaken, 'name taken');
+        return;
+      }
+      this.log.info({ node: hello.name, stale: holder.id }, 'node reconnected: replacing its stale connection');
+      holder.ws.close(CloseCodes.replaced, 'replaced by a newer connection of the same node');
+    }
+    this.identify(client, hello);
+    this.send(client, {
+      type: 'welcome',
+      id: client.id,
+      name: client.name,
+      role: client.role,
+      protocol: PROTOCOL_VERSION,
+      serverVersion: this.options.serverVersion,
+      heartbeatIntervalSec: this.options.pingIntervalSec,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+    });
+  }
+
+  private identify(client: Client, hello: HelloFrame): void {
+    Object.assign(client, {
+      greeted: true,
+      role: hello.role,
+      name: hello.name,
+      nodeId: hello.nodeId,
+      tags: hello.tags,
+      version: hello.version,
+      capabilities: hello.capabilities,
+    });
+    if (client.role === 'bridge') {
+      this.becomeBridge(client);
+    } else {
+      this.recordSeen(client);
+      this.emitNode('updated', client);
+    }
+    this.log.info({ id: client.id, role: client.role, node: client.name, tags: client.tags, version: client.version }, 'client identified');
+  }
+
+  /** Seed bridges never say hello: the first command marks an anonymous client as a bridge. */
+  private onCommand(client: Client, raw: Buffer): void {
+    if (client.role === 'node' && client.greeted) {
+      return this.sendError(client, 'unexpected_frame', 'command frames come from bridges; this connection is a node', 'command');
+    }
+    if (client.role === 'node') this.becomeBridge(client);
+    this.relay(raw, this.nodes, client);
+  }
+
+  /** Moves a connection from the node list to the bridges; it is no longer a node to observers. */
+  private becomeBridge(client: Client): void {
+    this.nodes.delete(client);
+    this.emitNode('disconnected', client);
+    client.role = 'bridge';
+    this.bridges.add(client);
+  }
+
+  private relay(data: Buffer, to: Iterable<Client>, except: Client | undefined): number {
+    let delivered = 0;
+    for (const receiver of to) {
+      if (receiver !== except && this.outbox.send(receiver, data)) delivered++;
+    }
+    return delivered;
+  }
+
+  private send(client: Client, frame: Frame): void {
+    this.outbox.send(client, Buffer.from(encodeFrame(frame), 'utf8'));
+  }
+
+  private sendError(client: Client, code: ErrorCode, message: string, ref?: string): void {
+    this.log.debug({ id: client.id, code, message }, 'rejected frame');
+    this.send(client, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+  }
+
+  private markAlive(client: Client): void {
+    if (client.touch(Date.now())) this.emitNode('updated', client);
+  }
+
+  private onClose(client: Client, code: number, reason: string): void {
+    if (!this.clients.delete(client.id)) return;
+    const wasNode = this.nodes.delete(client);
+    this.bridges.delete(client);
+    if (wasNode && client.greeted) this.recordSeen(client);
+    this.log.info({ id: client.id, node: client.name, role: client.role, code, reason, connectedMs: Date.now() - client.connectedAt }, 'client disconnected');
+    if (wasNode) this.emitNode('disconnected', client);
+  }
+
+  private findByName(name: string, role: string): Client | undefined {
+    for (const client of role === 'bridge' ? this.bridges : this.nodes) if (client.greeted && client.name === name) return client;
+    return undefined;
+  }
+
+  private recordSeen(client: Client): void {
+    const at = new Date(client.lastActivity).toISOString();
+    this.store.recordNodeSeen({ name: client.name, nodeId: client.nodeId, tags: client.tags, version: client.version, address: client.address, at });
+  }
+
+  private emitNode(event: 'connected' | 'updated' | 'disconnected', client: Client): void {
+    const frame = { type: 'node_status', event, node: client.info() } as const;
+    this.events.emit(frame);
+    if (this.bridges.size > 0) this.relay(Buffer.from(encodeFrame(frame), 'utf8'), this.bridges, undefined);
+  }
+}

@@ -1,0 +1,2 @@
+export { CloseCodes, Hub, type HubOptions } from './hub.js';
+export type { NodeEvent, NodeListener } from './events.js';

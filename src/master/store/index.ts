@@ -1,0 +1,2 @@
+export { SqliteStore, StoreOpenError } from './sqlite-store.js';
+export type { KnownNode, NodeSighting, Store } from './store.js';

@@ -1,0 +1,4 @@
+export { Backoff } from './backoff.js';
+export { formatMessage, runConsole, type ChatConsole } from './console.js';
+export { loadNodeId } from './node-id.js';
+export { NodeAgent, NodeAgentError, type AgentMessage, type NodeAgentOptions } from './node-agent.js';

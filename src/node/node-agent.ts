@@ -1,0 +1,161 @@
+import { WebSocket } from 'ws';
+import type { Logger } from '../log/index.js';
+import { encodeFrame, isJsonFrame, parseFrame, type Capabilities, type Frame } from '../protocol/index.js';
+import { Backoff } from './backoff.js';
+
+/** Something the master sent that the node's user may want to see. */
+export type AgentMessage = { kind: 'text'; text: string } | { kind: 'frame'; frame: Frame };
+
+/** Why the agent gave up instead of reconnecting: retrying could not help. */
+export class NodeAgentError extends Error {
+  override readonly name = 'NodeAgentError';
+
+  constructor(
+    readonly code: 'unauthorized' | 'name_taken' | 'replaced',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NodeAgentOptions {
+  /** `ws://host:port` of the master. */
+  url: string;
+  name: string;
+  nodeId: string;
+  tags: string[];
+  version: string;
+  capabilities: Capabilities;
+  /** Called before every attempt, so a token the master generates later is picked up. */
+  token: () => string | undefined;
+  /** Describes where a token would come from, for the error when the master refuses it. */
+  tokenHint: string;
+  onMessage?: (message: AgentMessage) => void;
+  onFatal?: (error: NodeAgentError) => void;
+  backoff?: Backoff;
+}
+
+const CLOSE_NAME_TAKEN = 4009;
+const CLOSE_REPLACED = 4000;
+
+/**
+ * A node's connection to the master: identifies itself, answers pings (ws does so by itself),
+ * and reconnects with capped, jittered backoff whenever the master goes away.
+ */
+export class NodeAgent {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly backoff: Backoff;
+  private connectedOnce = false;
+
+  constructor(
+    private readonly options: NodeAgentOptions,
+    private readonly log: Logger,
+  ) {
+    this.backoff = options.backoff ?? new Backoff();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Whether the master has welcomed this node on the current connection. */
+  get connected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN && this.connectedOnce;
+  }
+
+  /** Sends a line of the seed's plain-text chat. Returns false when not connected. */
+  sendText(text: string): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(text);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close(1000, 'node stopping');
+      setTimeout(() => ws.terminate(), 2000).unref();
+    });
+  }
+
+  private connect(): void {
+    const token = this.options.token();
+    const ws = new WebSocket(this.options.url, {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+    this.ws = ws;
+    this.connectedOnce = false;
+    let refused: number | undefined;
+    ws.on('unexpected-response', (req, res) => {
+      refused = res.statusCode;
+      req.destroy();
+    });
+    ws.on('open', () => ws.send(encodeFrame(this.hello())));
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) this.onMessage(data as Buffer);
+    });
+    ws.on('error', (error) => this.log.debug({ err: error.message }, 'connection error'));
+    ws.on('close', (code, reason) => this.onClose(token, refused, code, reason.toString()));
+  }
+
+  private hello(): Frame {
+    const { name, nodeId, tags, version, capabilities } = this.options;
+    return { type: 'hello', role: 'node', name, nodeId, tags, version, protocol: 1, capabilities };
+  }
+
+  private onMessage(data: Buffer): void {
+    if (!isJsonFrame(data)) return this.options.onMessage?.({ kind: 'text', text: data.toString('utf8') });
+    const parsed = parseFrame(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.log.warn({ code: parsed.code, message: parsed.message }, 'ignored a frame from the master');
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'welcome') {
+      this.connectedOnce = true;
+      this.backoff.reset();
+      this.log.info({ url: this.options.url, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, 'connected to master');
+      return;
+    }
+    if (frame.type === 'error') this.log.warn({ code: frame.code, message: frame.message }, 'master reported an error');
+    this.options.onMessage?.({ kind: 'frame', frame });
+  }
+
+  private onClose(token: string | undefined, refused: number | undefined, code: number, reason: string): void {
+    if (this.stopped) return;
+    const fatal = this.fatalFor(token, refused, code);
+    if (fatal) {
+      this.stopped = true;
+      this.log.error({ code: fatal.code }, fatal.message);
+      this.options.onFatal?.(fatal);
+      return;
+    }
+    const delay = this.backoff.next();
+    const why = refused !== undefined ? `HTTP ${refused}` : reason || `code ${code}`;
+    this.log.warn({ url: this.options.url, retryInMs: delay }, `${this.connectedOnce ? 'lost the master' : 'cannot reach the master'} (${why}); retrying`);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private fatalFor(token: string | undefined, refused: number | undefined, code: number): NodeAgentError | undefined {
+    if (refused === 401) {
+      const what = token === undefined ? 'no token was found' : 'the token was refused';
+      return new NodeAgentError('unauthorized', `the master refused this node: ${what}. ${this.options.tokenHint}`);
+    }
+    if (code === CLOSE_NAME_TAKEN) {
+      return new NodeAgentError('name_taken', `another node named "${this.options.name}" is connected to the master; start this one with --name <other>`);
+    }
+    if (code === CLOSE_REPLACED) {
+      return new NodeAgentError('replaced', `another process connected as node "${this.options.name}" with this node's id; only one may run`);
+    }
+    return undefined;
+  }
+}

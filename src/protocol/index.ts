@@ -1,0 +1,2 @@
+export * from './frames.js';
+export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.js';
