@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadEnvironment, resolveMasterConfig, type MasterFlags } from '../config/index.js';
-import { createLogger } from '../log/index.js';
-import { formatBanner, startMaster } from '../master/index.js';
 import { onShutdownSignal } from './run.js';
 
 export function registerMasterCommand(program: Command): void {
@@ -24,6 +22,8 @@ export function registerMasterCommand(program: Command): void {
     .action(async (flags: MasterFlags) => {
       const isTty = process.stdout.isTTY === true;
       const config = resolveMasterConfig(flags, loadEnvironment(), isTty);
+      // Loaded here, not at the top, so `csc --help` does not pay for the server stack.
+      const [{ createLogger }, { formatBanner, startMaster }] = await Promise.all([import('../log/index.js'), import('../master/index.js')]);
       const log = createLogger(config.log, 'master');
       const master = await startMaster(config, log);
       process.stdout.write(`${formatBanner(master, config.dataDir, isTty)}\n`);

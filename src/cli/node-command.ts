@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SECRET_FILES, loadEnvironment, readSecretFile, resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config/index.js';
-import { createLogger, type Logger } from '../log/index.js';
-import { NodeAgent, formatMessage, loadNodeId, runConsole, type AgentMessage } from '../node/index.js';
+import type { Logger } from '../log/index.js';
+import type * as NodeModule from '../node/index.js';
+import type { AgentMessage, NodeAgent } from '../node/index.js';
 import { VERSION } from '../paths.js';
 import { EXIT, onShutdownSignal } from './run.js';
 
@@ -19,11 +20,13 @@ export function registerNodeCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
     .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
     .addHelpText('after', '\nOn a terminal, typed lines go to the other nodes and received ones are printed.\nWithout one it runs as a quiet daemon and never reads stdin.')
-    .action((flags: NodeFlags) => {
+    .action(async (flags: NodeFlags) => {
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const config = resolveNodeConfig(flags, loadEnvironment(), process.stderr.isTTY === true);
+      const [{ createLogger }, node] = await Promise.all([import('../log/index.js'), import('../node/index.js')]);
+      const { formatMessage, runConsole } = node;
       const log = createLogger(config.log, 'node');
-      const agent = createAgent(config, log, (message) => show(message));
+      const agent = createAgent(node, config, log, (message) => show(message));
       const chat = interactive ? runConsole(agent, process.stdin, process.stdout) : undefined;
       const show = (message: AgentMessage) => {
         const line = formatMessage(message);
@@ -40,7 +43,12 @@ export function registerNodeCommand(program: Command): void {
     });
 }
 
-function createAgent(config: NodeConfig, log: Logger, onMessage: (message: AgentMessage) => void): NodeAgent {
+function createAgent(
+  { NodeAgent, loadNodeId }: typeof NodeModule,
+  config: NodeConfig,
+  log: Logger,
+  onMessage: (message: AgentMessage) => void,
+): NodeAgent {
   const tokenFile = join(config.dataDir, SECRET_FILES.nodeToken);
   return new NodeAgent(
     {

@@ -97,7 +97,8 @@ export class NodeAgent {
     let refused: number | undefined;
     ws.on('unexpected-response', (req, res) => {
       refused = res.statusCode;
-      req.destroy();
+      // With an error, ws runs its usual error → close path, so onClose sees the refusal.
+      req.destroy(new Error(`master answered HTTP ${res.statusCode}`));
     });
     ws.on('open', () => ws.send(encodeFrame(this.hello())));
     ws.on('message', (data, isBinary) => {

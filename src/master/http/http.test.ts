@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
+import { TestClient } from '../../test-support/test-client.js';
+import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+
+let master: TestMaster;
+afterEach(async () => master.close());
+afterAll(removeTempDirs);
+
+const ROUTES: Array<[string, string]> = [
+  ['GET', '/api/health'],
+  ['GET', '/api/nodes'],
+  ['GET', '/api/nodes/known'],
+  ['POST', '/api/broadcast'],
+  ['GET', '/api/no-such-route'],
+];
+
+describe('HTTP API authentication', () => {
+  it.each(ROUTES)('%s %s refuses a missing or wrong admin token', async (method, path) => {
+    master = await startTestMaster();
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-wrong-wrong-wrong' }, { authorization: `Bearer ${master.nodeToken.value}` }];
+    for (const headers of attempts) {
+      const res = await fetch(`${master.httpUrl}${path}`, { method, headers, body: method === 'POST' ? '{"text":"x"}' : undefined });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('admin token') as unknown } });
+    }
+  });
+
+  it('accepts the admin token as a bearer header or as ?token=', async () => {
+    master = await startTestMaster();
+    expect((await master.api('/api/health')).status).toBe(200);
+    expect((await fetch(`${master.httpUrl}/api/health?token=${master.adminToken.value}`)).status).toBe(200);
+  });
+});
+
+describe('HTTP API routes', () => {
+  it('reports health and connected nodes', async () => {
+    master = await startTestMaster();
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'n1', tags: ['t'] });
+    const health = (await (await master.api('/api/health')).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', nodes: 1 });
+    const { nodes } = (await (await master.api('/api/nodes')).json()) as { nodes: Array<Record<string, unknown>> };
+    expect(nodes).toHaveLength(1);
+    expect(Object.keys(nodes[0] ?? {})).toEqual(
+      expect.arrayContaining(['id', 'name', 'tags', 'status', 'connectedAt', 'lastActivity', 'address']),
+    );
+    expect(nodes[0]).toMatchObject({ name: 'n1', tags: ['t'], status: 'online' });
+    node.close();
+  });
+
+  it('broadcasts text to every node and says how many it reached', async () => {
+    master = await startTestMaster();
+    const [a, b] = [await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'a' }), await TestClient.connect(master.wsUrl, master.nodeToken.value)];
+    const res = await master.api('/api/broadcast', { method: 'POST', body: JSON.stringify({ text: 'hello nodes' }) });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ delivered: 2 });
+    expect((await a.next()).text).toBe('hello nodes');
+    expect((await b.next()).text).toBe('hello nodes');
+    a.close();
+    b.close();
+  });
+
+  it.each([
+    ['{"text":""}', 400, 'bad_request', 'text'],
+    ['{"message":"x"}', 400, 'bad_request', 'text'],
+    ['{"text":', 400, 'bad_request', 'JSON'],
+  ])('rejects the broadcast body %s with %i %s', async (body, status, code, mentions) => {
+    master = await startTestMaster();
+    const res = await master.api('/api/broadcast', { method: 'POST', body });
+    expect(res.status).toBe(status);
+    const json = (await res.json()) as { error: { code: string; message: string } };
+    expect(json.error.code).toBe(code);
+    expect(json.error.message).toContain(mentions);
+  });
+
+  it('rejects a body over the size limit with 413 and a stable code', async () => {
+    master = await startTestMaster({ maxPayloadBytes: 2048 });
+    const res = await master.api('/api/broadcast', { method: 'POST', body: JSON.stringify({ text: 'z'.repeat(4096) }) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    master = await startTestMaster();
+    const res = await master.api('/api/nope');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for GET /api/nope' } });
+  });
+
+  it('remembers nodes it has seen across a restart', async () => {
+    master = await startTestMaster();
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'remembered', tags: ['x'], version: '1.2.3' });
+    node.close();
+    await master.close();
+    master = await startTestMaster({ dataDir: master.config.dataDir });
+    const { nodes } = (await (await master.api('/api/nodes/known')).json()) as { nodes: Array<Record<string, unknown>> };
+    expect(nodes).toEqual([expect.objectContaining({ name: 'remembered', tags: ['x'], version: '1.2.3' })]);
+    expect((await (await master.api('/api/nodes')).json())).toEqual({ nodes: [] });
+  });
+});
+
+describe('dashboard', () => {
+  it('serves a placeholder that explains how to build the dashboard when there is no bundle', async () => {
+    master = await startTestMaster();
+    for (const path of ['/', '/jobs/42']) {
+      const res = await fetch(`${master.httpUrl}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('npm run build');
+    }
+  });
+
+  it('serves frontend/dist with the app shell for deep links once it exists', async () => {
+    const dist = tempDir('csc-dist-');
+    mkdirSync(join(dist, 'assets'));
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>dashboard shell</title>');
+    writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
+    master = await startTestMaster({}, { dashboardDir: dist });
+    const base = master.httpUrl;
+    expect(await (await fetch(`${base}/`)).text()).toContain('dashboard shell');
+    expect(await (await fetch(`${base}/jobs/42`)).text()).toContain('dashboard shell');
+    expect(await (await fetch(`${base}/assets/app.js`)).text()).toBe('console.log(1)');
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
+import { migrate, readMigrations } from './migrate.js';
+import { SqliteStore, StoreOpenError } from './sqlite-store.js';
+
+afterAll(removeTempDirs);
+
+const sighting = (name: string, at: string, tags: string[] = []) => ({ name, nodeId: `id-${name}`, tags, version: '1.0.0', address: '10.0.0.1:5', at });
+
+describe('SqliteStore', () => {
+  it('keeps first and last sightings of a node across a reopen, in WAL mode', () => {
+    const dir = tempDir();
+    const store = new SqliteStore(dir);
+    store.recordNodeSeen(sighting('a', '2026-01-01T00:00:00.000Z', ['x']));
+    store.flush();
+    store.recordNodeSeen(sighting('a', '2026-01-02T00:00:00.000Z', ['y']));
+    store.recordNodeSeen(sighting('b', '2026-01-03T00:00:00.000Z'));
+    store.close();
+
+    const reopened = new SqliteStore(dir);
+    expect(reopened.listKnownNodes()).toEqual([
+      { name: 'a', nodeId: 'id-a', tags: ['y'], version: '1.0.0', lastAddress: '10.0.0.1:5', firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-02T00:00:00.000Z' },
+      { name: 'b', nodeId: 'id-b', tags: [], version: '1.0.0', lastAddress: '10.0.0.1:5', firstSeen: '2026-01-03T00:00:00.000Z', lastSeen: '2026-01-03T00:00:00.000Z' },
+    ]);
+    const db = new Database(join(dir, 'master.db'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    reopened.close();
+  });
+
+  it('commits buffered sightings by the end of the event-loop turn', async () => {
+    const dir = tempDir();
+    const store = new SqliteStore(dir);
+    for (let i = 0; i < 100; i++) store.recordNodeSeen(sighting(`n${i}`, '2026-01-01T00:00:00.000Z'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const db = new Database(join(dir, 'master.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM nodes').get()).toEqual({ n: 100 });
+    db.close();
+    store.close();
+  });
+
+  it('refuses a database written by a newer release, naming the versions', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, 'master.db'));
+    db.pragma('user_version = 999');
+    db.close();
+    expect(() => new SqliteStore(dir)).toThrow(StoreOpenError);
+    expect(() => new SqliteStore(dir)).toThrow(/schema version 999/);
+  });
+});
+
+describe('migrations', () => {
+  it('applies only the ones a database has not seen, once', () => {
+    const db = new Database(':memory:');
+    const all = readMigrations();
+    expect(all.map((m) => m.version)).toEqual(all.map((_, i) => i + 1));
+    expect(migrate(db, all)).toEqual(all.map((m) => m.version));
+    expect(migrate(db, all)).toEqual([]);
+    const extra = { version: all.length + 1, name: 'extra', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' };
+    expect(migrate(db, [...all, extra])).toEqual([extra.version]);
+    db.close();
+  });
+
+  it('rejects gaps and badly named files', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'm'));
+    writeFileSync(join(dir, 'm', '0001_a.sql'), 'SELECT 1;');
+    writeFileSync(join(dir, 'm', '0003_c.sql'), 'SELECT 1;');
+    expect(() => readMigrations(join(dir, 'm'))).toThrow(/expected 2, found 3/);
+    writeFileSync(join(dir, 'm', 'two.sql'), 'SELECT 1;');
+    expect(() => readMigrations(join(dir, 'm'))).toThrow(/0001_name\.sql: two\.sql/);
+  });
+
+  it('rolls back a migration that fails halfway', () => {
+    const db = new Database(':memory:');
+    const broken = [{ version: 1, name: 'broken', sql: 'CREATE TABLE t (x INTEGER); INSERT INTO missing VALUES (1);' }];
+    expect(() => migrate(db, broken)).toThrow(/missing/);
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't'").get()).toBeUndefined();
+    db.close();
+  });
+});
