@@ -15,10 +15,10 @@ export interface CscProcess {
 }
 
 /** Runs the built CLI (`bin/csc.js`) with a minimal environment, so the developer's settings do not leak in. */
-export function runCsc(args: string[], env: Record<string, string> = {}): CscProcess {
+export function runCsc(args: string[], env: Record<string, string> = {}, stdin: 'ignore' | 'pipe' = 'ignore'): CscProcess {
   const child = spawn(process.execPath, [CSC, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

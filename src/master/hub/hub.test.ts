@@ -86,6 +86,40 @@ describe('frame validation', () => {
   });
 });
 
+describe('hostile input', () => {
+  /** Deterministic pseudo-random numbers, so a failure can be replayed. */
+  function random(seed: number): () => number {
+    return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  }
+  const TYPES = ['hello', 'welcome', 'error', 'chat', 'node_status', 'command', 'response', 'x', '', 7, null];
+  const VALUES = [null, true, 0, -1, 1e308, '', 'x'.repeat(300), [], {}, { platform: 'slack' }, { platform: 'telegram', chat_id: 'a' }, ['a', 2]];
+
+  function junkFrame(next: () => number): string {
+    const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)] as T;
+    const roll = next();
+    if (roll < 0.2) return `{${String.fromCharCode(...Array.from({ length: 20 }, () => 32 + Math.floor(next() * 94)))}`;
+    if (roll < 0.3) return JSON.stringify(pick(VALUES));
+    const frame: Record<string, unknown> = { type: pick(TYPES) };
+    for (const key of ['name', 'role', 'tags', 'text', 'source', 'target', 'capabilities', 'code', '__proto__', 'constructor']) {
+      if (next() < 0.5) frame[key] = pick(VALUES);
+    }
+    return JSON.stringify(frame);
+  }
+
+  it('survives a barrage of random frames and keeps relaying', async () => {
+    master = await startTestMaster();
+    const [attacker, observer] = [await connect(), await connect({ name: 'observer' })];
+    const next = random(42);
+    for (let i = 0; i < 2000; i++) attacker.send(junkFrame(next));
+    attacker.send('still alive');
+    const relayed = await observer.next((m) => m.text === 'still alive', 10_000);
+    expect(relayed.text).toBe('still alive');
+    const fresh = await connect({ name: 'fresh' });
+    fresh.send('and accepting');
+    expect((await observer.next((m) => m.text === 'and accepting')).text).toBe('and accepting');
+  });
+});
+
 describe('identity', () => {
   it('welcomes a hello and lists the node with its name, tags, version and capabilities', async () => {
     master = await startTestMaster({ pingIntervalSec: 7 });
