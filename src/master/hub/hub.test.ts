@@ -186,6 +186,9 @@ describe('bridge envelopes', () => {
     expect((await seedBridge.next((m) => m.json?.type === 'response')).json).toEqual(response);
     node.sendJson(command);
     expect((await node.next()).json).toMatchObject({ type: 'error', code: 'unexpected_frame', ref: 'command' });
+    seedBridge.sendJson({ type: 'hello', name: 'sneaky', role: 'node' });
+    expect((await seedBridge.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'unexpected_frame', ref: 'hello' });
+    expect(master.hub.listNodes().map((n) => n.name)).toEqual(['n1']);
   });
 
   it('stamps structured chat with the sender and tells bridges about node status', async () => {

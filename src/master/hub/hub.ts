@@ -73,7 +73,7 @@ export class Hub {
     this.nodes.add(client);
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
     ws.on('pong', () => this.markAlive(client));
-    ws.on('error', (error) => this.log.debug({ id: client.id, err: error.message }, 'socket error'));
+    ws.on('error', (error) => this.log.warn({ id: client.id, node: client.name, err: error.message }, 'protocol error on connection'));
     ws.on('close', (code, reason) => this.onClose(client, code, reason.toString()));
     this.log.info({ id: client.id, address }, 'client connected');
     this.emitNode('connected', client);
@@ -146,6 +146,9 @@ export class Hub {
 
   private onHello(client: Client, hello: HelloFrame): void {
     if (client.greeted) return this.sendError(client, 'unexpected_frame', 'hello was already received on this connection', 'hello');
+    if (client.role === 'bridge' && hello.role !== 'bridge') {
+      return this.sendError(client, 'unexpected_frame', 'this connection already sent commands as a bridge; say hello with role "bridge"', 'hello');
+    }
     const holder = this.findByName(hello.name, hello.role);
     if (holder && holder !== client) {
       if (hello.nodeId === undefined || holder.nodeId !== hello.nodeId) {
