@@ -13,7 +13,8 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * which is relayed byte for byte and never parsed, so this looks at the first significant byte only.
  */
 export function isJsonFrame(data: Uint8Array): boolean {
-  for (const byte of data) {
+  for (let i = 0; i < data.length; i++) {
+    const byte = data[i] as number;
     if (!WHITESPACE.has(byte)) return byte === OPEN_BRACE;
   }
   return false;
