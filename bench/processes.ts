@@ -1,0 +1,152 @@
+/**
+ * Child processes of the bench: the hub under test (the real master or a baseline) and the load
+ * generator. Every child is tracked so that it is killed however the bench ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './spec.js';
+import { sleep } from './stats.js';
+
+export type HubKind = 'master' | 'corked' | 'plain';
+export const HUBS: readonly HubKind[] = ['master', 'corked', 'plain'];
+
+export interface RunningHub {
+  kind: HubKind;
+  url: string;
+  token: string | undefined;
+  pid: number;
+  /** Runs the load generator against this hub; rejects if either process fails. */
+  load(spec: LoadSpec): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BENCH_DIR = fileURLToPath(new URL('./', import.meta.url));
+const STARTUP_TIMEOUT_MS = 20_000;
+const OUTPUT_TAIL_CHARS = 4000;
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+/** Synchronous, so it also works from an 'exit' handler. */
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+interface Child {
+  process: ChildProcess;
+  /** The last few KB of stdout, then of stderr, for readiness checks and error messages. */
+  stdout(): string;
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string>;
+}
+
+function launch(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const tails = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (tails.stdout = (tails.stdout + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS)));
+  child.stderr?.on('data', (chunk: Buffer) => (tails.stderr = (tails.stderr + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS)));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+    child.on('error', (error) => resolve(error.message));
+  });
+  return { process: child, stdout: () => tails.stdout, output: () => `${tails.stdout}${tails.stderr}`, exited };
+}
+
+/** Waits until the child's output matches `pattern`; fails if it exits or takes too long first. */
+async function awaitOutput(child: Child, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  const deadline = performance.now() + STARTUP_TIMEOUT_MS;
+  let exitedWith: number | string | undefined;
+  void child.exited.then((code) => (exitedWith = code));
+  for (;;) {
+    const match = pattern.exec(child.stdout());
+    if (match) return match;
+    if (exitedWith !== undefined) throw new Error(`${what} exited (${exitedWith}) before it was ready:\n${child.output()}`);
+    if (performance.now() > deadline) throw new Error(`${what} was not ready after ${STARTUP_TIMEOUT_MS} ms:\n${child.output()}`);
+    await sleep(20);
+  }
+}
+
+/** The process environment minus the master's own settings, so a user's MASTER_TOKEN cannot leak in. */
+function masterEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(MASTER|LOG)_/.test(key)));
+  return { ...env, MASTER_PING_INTERVAL: '15' };
+}
+
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each master run there (on its clean exit). */
+function profilerArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  // Resolved here: the master runs in its temporary data dir, which is deleted afterwards.
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+}
+
+async function startMaster(): Promise<RunningHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'csc-bench-'));
+  tempDirs.add(dataDir);
+  const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
+  const logging = ['--log-level', 'warn', '--log-format', 'json'];
+  // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
+  const child = launch([...profilerArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
+  const match = await awaitOutput(child, /ws:\/\/127\.0\.0\.1:(\d+)/, 'the master');
+  const token = readFileSync(join(dataDir, 'master-token'), 'utf8').trim();
+  return hubHandle('master', child, Number(match[1]), token, () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    tempDirs.delete(dataDir);
+  });
+}
+
+async function startBaseline(kind: 'corked' | 'plain'): Promise<RunningHub> {
+  const child = launch(['--import', 'tsx', join(BENCH_DIR, 'baseline-hub.ts'), kind], { cwd: ROOT });
+  const match = await awaitOutput(child, /"port":(\d+)/, `the ${kind} baseline`);
+  return hubHandle(kind, child, Number(match[1]), undefined, () => undefined);
+}
+
+export function startHub(kind: HubKind): Promise<RunningHub> {
+  return kind === 'master' ? startMaster() : startBaseline(kind);
+}
+
+function hubHandle(kind: HubKind, child: Child, port: number, token: string | undefined, cleanUp: () => void): RunningHub {
+  let stopping = false;
+  const crashed = new Promise<never>((_resolve, reject) => {
+    void child.exited.then((code) => {
+      if (!stopping) reject(new Error(`the ${kind} hub exited (${code}) during the run:\n${child.output()}`));
+    });
+  });
+  // A crash is reported through load(); this keeps it from also being an unhandled rejection.
+  crashed.catch(() => undefined);
+  return {
+    kind,
+    url: `ws://127.0.0.1:${port}`,
+    token,
+    pid: child.process.pid ?? -1,
+    load: (spec) => Promise.race([runLoadgen(spec), crashed]),
+    stop: async () => {
+      stopping = true;
+      // SIGTERM first: the master then shuts down cleanly, which also writes a --cpu-prof profile.
+      child.process.kill('SIGTERM');
+      const code = await Promise.race([child.exited, sleep(5000).then(() => undefined)]);
+      if (code === undefined) child.process.kill('SIGKILL');
+      await child.exited;
+      cleanUp();
+    },
+  };
+}
+
+async function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
+  const child = launch(['--import', 'tsx', join(BENCH_DIR, 'loadgen.ts'), JSON.stringify(spec)], { cwd: ROOT });
+  const code = await child.exited;
+  const line = child.stdout().trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`the load generator failed (${code}):\n${child.output()}`);
+  return JSON.parse(line) as LoadResult;
+}
