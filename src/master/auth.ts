@@ -1,18 +1,17 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-/** Compares secrets in constant time (hashing first makes the lengths equal). */
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+type Request = Pick<IncomingMessage, 'headers' | 'url'>;
+
+function digest(secret: string): Buffer {
+  return hash('sha256', secret, 'buffer');
 }
 
 /**
  * The token a request presents: `Authorization: Bearer <token>`, or `?token=` in the URL for
  * simple clients that cannot set headers (the seed's node, browsers' WebSocket and EventSource).
  */
-export function presentedToken(req: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
+export function presentedToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -23,8 +22,14 @@ export function presentedToken(req: Pick<IncomingMessage, 'headers' | 'url'>): s
   return new URLSearchParams(query).get('token') ?? undefined;
 }
 
-/** Whether the request presents the expected token. */
-export function isAuthorized(req: Pick<IncomingMessage, 'headers' | 'url'>, expected: string): boolean {
-  const token = presentedToken(req);
-  return token !== undefined && secretsEqual(token, expected);
+/**
+ * A check that a request presents `expected`. Digests are compared in constant time (hashing
+ * first makes the lengths equal); the expected digest is computed once, not per connection.
+ */
+export function tokenCheck(expected: string): (req: Request) => boolean {
+  const expectedDigest = digest(expected);
+  return (req) => {
+    const token = presentedToken(req);
+    return token !== undefined && timingSafeEqual(digest(token), expectedDigest);
+  };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log/index.js';
-import { isAuthorized } from './auth.js';
+import { tokenCheck } from './auth.js';
 import type { Hub } from './hub/index.js';
 import { listen, type ListenAddress } from './listen.js';
 
@@ -20,12 +20,14 @@ export interface WsServerOptions {
 export class WsServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
+  private readonly isAuthorized: ReturnType<typeof tokenCheck>;
 
   constructor(
     private readonly options: WsServerOptions,
     private readonly hub: Hub,
     private readonly log: Logger,
   ) {
+    this.isAuthorized = tokenCheck(options.token);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayloadBytes,
@@ -52,7 +54,7 @@ export class WsServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    if (!isAuthorized(req, this.options.token)) {
+    if (!this.isAuthorized(req)) {
       this.log.warn({ address }, 'refused connection: missing or wrong token');
       const body = JSON.stringify({ error: { code: 'unauthorized', message: 'missing or wrong token' } });
       socket.end(

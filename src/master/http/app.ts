@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../log/index.js';
-import { isAuthorized } from '../auth.js';
+import { tokenCheck } from '../auth.js';
 import type { Hub } from '../hub/index.js';
 import type { Store } from '../store/index.js';
 import { ApiError, HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
@@ -36,8 +36,9 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
     bodyLimit: options.bodyLimitBytes,
   });
 
+  const isAdmin = tokenCheck(options.adminToken);
   app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
-    if (req.url.startsWith('/api') && !isAuthorized(req.raw, options.adminToken)) {
+    if (req.url.startsWith('/api') && !isAdmin(req.raw)) {
       done(new ApiError('unauthorized', 'missing or wrong admin token: send Authorization: Bearer <MASTER_ADMIN_TOKEN>'));
       return;
     }

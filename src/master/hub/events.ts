@@ -9,6 +9,10 @@ export class NodeEvents {
 
   constructor(private readonly onListenerError: (error: unknown) => void) {}
 
+  get hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
   subscribe(listener: NodeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -35,6 +35,16 @@ describe('plain-text chat relay (the seed behaviour)', () => {
     expect(c.received).toEqual([]);
   });
 
+  it('delivers payloads of every frame-length encoding intact', async () => {
+    master = await startTestMaster();
+    const [sender, receiver] = [await connect(), await connect()];
+    const sizes = [0, 1, 125, 126, 127, 65535, 65536, 300_000];
+    const lines = [...sizes.map((size) => 'x'.repeat(size)), '✓'.repeat(30_000)];
+    for (const line of lines) sender.send(line);
+    await waitFor(() => receiver.received.length === lines.length, 'every payload');
+    expect(receiver.received.map((m) => m.text)).toEqual(lines);
+  });
+
   it('keeps the order of a burst of lines', async () => {
     master = await startTestMaster();
     const [sender, receiver] = [await connect(), await connect()];

@@ -38,6 +38,8 @@ export class Hub {
   private readonly clients = new Map<string, Client>();
   private readonly nodes = new Set<Client>();
   private readonly bridges = new Set<Client>();
+  /** Greeted clients by name, per role: names are unique within a role. */
+  private readonly named = { node: new Map<string, Client>(), bridge: new Map<string, Client>() };
   private readonly outbox: Outbox;
   private readonly heartbeat: Heartbeat;
   private readonly events: NodeEvents;
@@ -86,7 +88,7 @@ export class Hub {
 
   /** Sends plain text to every node, as if a node had said it. Returns how many it reached. */
   broadcast(text: string): number {
-    return this.relay(Buffer.from(text, 'utf8'), this.nodes, undefined);
+    return this.outbox.relay(Buffer.from(text, 'utf8'), this.nodes);
   }
 
   onNodeEvent(listener: NodeListener): () => void {
@@ -113,7 +115,7 @@ export class Hub {
     const buffer = data as Buffer;
     if (isBinary) return this.sendError(client, 'invalid_frame', 'binary frames are not supported: send text');
     if (!isJsonFrame(buffer)) {
-      this.relay(buffer, this.nodes, client);
+      this.outbox.relay(buffer, this.nodes, client);
       return;
     }
     const parsed = parseFrame(buffer.toString('utf8'));
@@ -127,13 +129,13 @@ export class Hub {
         return this.onHello(client, frame);
       case 'chat': {
         const stamped = encodeFrame({ ...frame, from: { id: client.id, name: client.name } });
-        this.relay(Buffer.from(stamped, 'utf8'), this.nodes, client);
+        this.outbox.relay(Buffer.from(stamped, 'utf8'), this.nodes, client);
         return;
       }
       case 'command':
         return this.onCommand(client, raw);
       case 'response':
-        if (this.relay(raw, this.bridges, client) === 0) this.log.warn({ from: client.id, node: client.name }, 'response dropped: no bridge connected');
+        if (this.outbox.relay(raw, this.bridges, client) === 0) this.log.warn({ from: client.id, node: client.name }, 'response dropped: no bridge connected');
         return;
       case 'error':
         this.log.warn({ id: client.id, node: client.name, code: frame.code, message: frame.message }, 'client reported an error');
@@ -149,7 +151,7 @@ export class Hub {
     if (client.role === 'bridge' && hello.role !== 'bridge') {
       return this.sendError(client, 'unexpected_frame', 'this connection already sent commands as a bridge; say hello with role "bridge"', 'hello');
     }
-    const holder = this.findByName(hello.name, hello.role);
+    const holder = this.named[hello.role].get(hello.name);
     if (holder && holder !== client) {
       if (hello.nodeId === undefined || holder.nodeId !== hello.nodeId) {
         this.sendError(client, 'name_taken', `a ${hello.role} named "${hello.name}" is already connected; choose another name`, 'hello');
@@ -173,6 +175,7 @@ export class Hub {
   }
 
   private identify(client: Client, hello: HelloFrame): void {
+    const wasNode = this.nodes.has(client);
     Object.assign(client, {
       greeted: true,
       role: hello.role,
@@ -182,8 +185,9 @@ export class Hub {
       version: hello.version,
       capabilities: hello.capabilities,
     });
+    this.named[client.role].set(client.name, client);
     if (client.role === 'bridge') {
-      this.becomeBridge(client);
+      if (wasNode) this.becomeBridge(client);
     } else {
       this.recordSeen(client);
       this.emitNode('updated', client);
@@ -197,7 +201,7 @@ export class Hub {
       return this.sendError(client, 'unexpected_frame', 'command frames come from bridges; this connection is a node', 'command');
     }
     if (client.role === 'node') this.becomeBridge(client);
-    this.relay(raw, this.nodes, client);
+    this.outbox.relay(raw, this.nodes, client);
   }
 
   /** Moves a connection from the node list to the bridges; it is no longer a node to observers. */
@@ -208,16 +212,8 @@ export class Hub {
     this.bridges.add(client);
   }
 
-  private relay(data: Buffer, to: Iterable<Client>, except: Client | undefined): number {
-    let delivered = 0;
-    for (const receiver of to) {
-      if (receiver !== except && this.outbox.send(receiver, data)) delivered++;
-    }
-    return delivered;
-  }
-
   private send(client: Client, frame: Frame): void {
-    this.outbox.send(client, Buffer.from(encodeFrame(frame), 'utf8'));
+    this.outbox.relay(Buffer.from(encodeFrame(frame), 'utf8'), [client]);
   }
 
   private sendError(client: Client, code: ErrorCode, message: string, ref?: string): void {
@@ -233,14 +229,10 @@ export class Hub {
     if (!this.clients.delete(client.id)) return;
     const wasNode = this.nodes.delete(client);
     this.bridges.delete(client);
+    if (client.greeted && this.named[client.role].get(client.name) === client) this.named[client.role].delete(client.name);
     if (wasNode && client.greeted) this.recordSeen(client);
     this.log.info({ id: client.id, node: client.name, role: client.role, code, reason, connectedMs: Date.now() - client.connectedAt }, 'client disconnected');
     if (wasNode) this.emitNode('disconnected', client);
-  }
-
-  private findByName(name: string, role: string): Client | undefined {
-    for (const client of role === 'bridge' ? this.bridges : this.nodes) if (client.greeted && client.name === name) return client;
-    return undefined;
   }
 
   private recordSeen(client: Client): void {
@@ -249,8 +241,10 @@ export class Hub {
   }
 
   private emitNode(event: 'connected' | 'updated' | 'disconnected', client: Client): void {
+    // Connect storms reach thousands a second: build the status only when someone wants it.
+    if (!this.events.hasListeners && this.bridges.size === 0) return;
     const frame = { type: 'node_status', event, node: client.info() } as const;
     this.events.emit(frame);
-    if (this.bridges.size > 0) this.relay(Buffer.from(encodeFrame(frame), 'utf8'), this.bridges, undefined);
+    if (this.bridges.size > 0) this.outbox.relay(Buffer.from(encodeFrame(frame), 'utf8'), this.bridges);
   }
 }

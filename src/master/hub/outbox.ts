@@ -1,13 +1,14 @@
 import { WebSocket } from 'ws';
 import type { Client } from './client.js';
-
-/** ws treats a Buffer as binary unless told otherwise; relayed chat must stay a text frame. */
-const TEXT_FRAME = { binary: false } as const;
+import { textFrame } from './text-frame.js';
 
 /**
- * Sends frames with each receiving socket corked for the rest of the current tick, so a burst of
- * N frames to one socket costs one write syscall and one TCP segment instead of N. Also enforces
- * the per-socket send buffer limit: a consumer that stops reading is cut off, not buffered forever.
+ * Delivers text frames to clients. Each frame is encoded once for all its receivers and written
+ * straight to their sockets; each receiving socket is corked for the rest of the current tick, so
+ * a burst of N frames to one socket costs one write syscall instead of N. Writing beside `ws` is
+ * safe because compression is off, so `ws` never holds frames in a queue of its own.
+ * Also enforces the per-socket send buffer limit: a consumer that stops reading is cut off,
+ * not buffered for forever.
  */
 export class Outbox {
   private corked: Client[] = [];
@@ -17,16 +18,26 @@ export class Outbox {
     private readonly onOverflow: (client: Client) => void,
   ) {}
 
-  /** Queues a text frame (already encoded once for all receivers). Returns false if not sent. */
-  send(client: Client, data: Buffer): boolean {
+  /** Sends one text payload to every receiver but `except`. Returns how many it reached. */
+  relay(payload: Buffer, receivers: Iterable<Client>, except?: Client): number {
+    const frame = textFrame(payload);
+    let delivered = 0;
+    for (const receiver of receivers) {
+      if (receiver !== except && this.write(receiver, frame)) delivered++;
+    }
+    return delivered;
+  }
+
+  private write(client: Client, frame: Buffer): boolean {
     if (client.ws.readyState !== WebSocket.OPEN) return false;
+    const socket = client.socket;
     if (!client.corked) {
       client.corked = true;
-      client.socket.cork();
+      socket.cork();
       if (this.corked.push(client) === 1) process.nextTick(this.flush);
     }
-    client.ws.send(data, TEXT_FRAME);
-    if (client.ws.bufferedAmount > this.maxBufferedBytes) {
+    socket.write(frame);
+    if (socket.writableLength > this.maxBufferedBytes) {
       this.onOverflow(client);
       return false;
     }

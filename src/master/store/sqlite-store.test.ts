@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
+import { waitFor } from '../../test-support/wait.js';
 import { migrate, readMigrations } from './migrate.js';
 import { SqliteStore, StoreOpenError } from './sqlite-store.js';
 
@@ -31,13 +32,20 @@ describe('SqliteStore', () => {
     reopened.close();
   });
 
-  it('commits buffered sightings by the end of the event-loop turn', async () => {
+  it('commits sightings that arrive in separate turns together, shortly after', async () => {
     const dir = tempDir();
     const store = new SqliteStore(dir);
-    for (let i = 0; i < 100; i++) store.recordNodeSeen(sighting(`n${i}`, '2026-01-01T00:00:00.000Z'));
-    await new Promise((resolve) => setImmediate(resolve));
     const db = new Database(join(dir, 'master.db'), { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM nodes').get()).toEqual({ n: 100 });
+    const count = () => db.prepare('SELECT count(*) AS n FROM nodes').get();
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    store.recordNodeSeen(sighting('n0', '2026-01-01T00:00:00.000Z'));
+    await nextTurn();
+    expect(count()).toEqual({ n: 0 });
+    for (let i = 1; i < 100; i++) {
+      store.recordNodeSeen(sighting(`n${i}`, '2026-01-01T00:00:00.000Z'));
+      await nextTurn();
+    }
+    await waitFor(() => (count() as { n: number }).n === 100, 'the batch to be committed', 1000);
     db.close();
     store.close();
   });

@@ -19,9 +19,13 @@ export class StoreOpenError extends Error {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode. Sightings are buffered and committed in one
- * transaction per event-loop turn, since one commit per row costs ~20 µs and nodes arrive in bursts.
+ * How long sightings wait to share a transaction. Nodes arrive in storms (a master restart brings
+ * them all back within a second), each in its own event-loop turn, and a commit per row costs ~20 µs
+ * plus WAL writes; a short window turns thousands of commits into a handful.
  */
+const FLUSH_WINDOW_MS = 50;
+
+/** The embedded store: one SQLite file in WAL mode, with node sightings written in batches. */
 export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
@@ -53,7 +57,7 @@ export class SqliteStore implements Store {
     this.pending.set(sighting.name, sighting);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), FLUSH_WINDOW_MS);
   }
 
   listKnownNodes(): KnownNode[] {

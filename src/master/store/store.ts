@@ -20,8 +20,8 @@ export interface NodeSighting {
 }
 
 /**
- * The master's persistent state, named in domain terms. Writes may be batched: they are durable
- * once `flush()` returns, and at the latest by the end of the current event-loop turn.
+ * The master's persistent state, named in domain terms. Node sightings are batched: they are
+ * durable once `flush()` or `close()` returns, and otherwise within a short window (~50 ms).
  */
 export interface Store {
   recordNodeSeen(sighting: NodeSighting): void;
