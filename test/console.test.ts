@@ -38,6 +38,11 @@ describe('csc node on a terminal', () => {
     expect((await peer.next()).text).toBe('typed on the console');
     peer.send('printed on the console');
     await waitFor(() => screen.includes('printed on the console'), 'the received line on screen');
+
+    const exited = new Promise<number | null>((resolve) => tty.on('exit', resolve));
+    tty.stdin.write('\u0003');
+    expect(await exited).toBe(0);
+    await waitFor(() => !master.hub.listNodes().some((n) => n.name === 'tty-node'), 'the node to leave');
   });
 });
 

@@ -27,7 +27,8 @@ export function registerNodeCommand(program: Command): void {
       const { formatMessage, runConsole } = node;
       const log = createLogger(config.log, 'node');
       const agent = createAgent(node, config, log, (message) => show(message));
-      const chat = interactive ? runConsole(agent, process.stdin, process.stdout) : undefined;
+      const quit = () => process.kill(process.pid, 'SIGINT');
+      const chat = interactive ? runConsole(agent, process.stdin, process.stdout, quit) : undefined;
       const show = (message: AgentMessage) => {
         const line = formatMessage(message);
         if (line === undefined) return;

@@ -23,9 +23,18 @@ export interface ChatConsole {
   close(): void;
 }
 
-/** The seed's chat console: typed lines go to the other nodes, received ones are printed. */
-export function runConsole(agent: NodeAgent, input: NodeJS.ReadableStream, output: NodeJS.WriteStream): ChatConsole {
+/**
+ * The seed's chat console: typed lines go to the other nodes, received ones are printed.
+ * The terminal is in raw mode, so Ctrl-C reaches readline instead of raising SIGINT: it and
+ * Ctrl-D call `onQuit`, which should stop the node the way a signal would.
+ */
+export function runConsole(agent: NodeAgent, input: NodeJS.ReadableStream, output: NodeJS.WriteStream, onQuit: () => void): ChatConsole {
   const rl = createInterface({ input, output, terminal: true, prompt: '> ' });
+  let closing = false;
+  rl.on('SIGINT', () => rl.close());
+  rl.on('close', () => {
+    if (!closing) onQuit();
+  });
   rl.on('line', (line) => {
     if (line.trim().length > 0 && !agent.sendText(line)) output.write('(not connected to the master; the line was not sent)\n');
     rl.prompt();
@@ -38,6 +47,9 @@ export function runConsole(agent: NodeAgent, input: NodeJS.ReadableStream, outpu
       output.write(`${line}\n`);
       rl.prompt(true);
     },
-    close: () => rl.close(),
+    close: () => {
+      closing = true;
+      rl.close();
+    },
   };
 }
