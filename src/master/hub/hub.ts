@@ -160,6 +160,8 @@ export class Hub {
       }
       this.log.info({ node: hello.name, stale: holder.id }, 'node reconnected: replacing its stale connection');
       holder.ws.close(CloseCodes.replaced, 'replaced by a newer connection of the same node');
+      // A stale peer may never finish the close handshake: forget it now, not when ws gives up.
+      this.onClose(holder, CloseCodes.replaced, 'replaced by a newer connection of the same node');
     }
     this.identify(client, hello);
     this.send(client, {
