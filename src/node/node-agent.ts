@@ -47,7 +47,7 @@ export class NodeAgent {
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
-  private connectedOnce = false;
+  private welcomed = false;
 
   constructor(
     private readonly options: NodeAgentOptions,
@@ -63,7 +63,7 @@ export class NodeAgent {
 
   /** Whether the master has welcomed this node on the current connection. */
   get connected(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN && this.connectedOnce;
+    return this.ws?.readyState === WebSocket.OPEN && this.welcomed;
   }
 
   /** Sends a line of the seed's plain-text chat. Returns false when not connected. */
@@ -93,7 +93,7 @@ export class NodeAgent {
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
-    this.connectedOnce = false;
+    this.welcomed = false;
     let refused: number | undefined;
     ws.on('unexpected-response', (req, res) => {
       refused = res.statusCode;
@@ -122,7 +122,7 @@ export class NodeAgent {
     }
     const frame = parsed.frame;
     if (frame.type === 'welcome') {
-      this.connectedOnce = true;
+      this.welcomed = true;
       this.backoff.reset();
       this.log.info({ url: this.options.url, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, 'connected to master');
       return;
@@ -142,7 +142,7 @@ export class NodeAgent {
     }
     const delay = this.backoff.next();
     const why = refused !== undefined ? `HTTP ${refused}` : reason || `code ${code}`;
-    this.log.warn({ url: this.options.url, retryInMs: delay }, `${this.connectedOnce ? 'lost the master' : 'cannot reach the master'} (${why}); retrying`);
+    this.log.warn({ url: this.options.url, retryInMs: delay }, `${this.welcomed ? 'lost the master' : 'cannot reach the master'} (${why}); retrying`);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
