@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SECRET_FILES, loadEnvironment, readSecretFile, resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type * as NodeModule from '../node/index.js';
-import type { AgentMessage, NodeAgent } from '../node/index.js';
+import type { AgentMessage, NodeWorker } from '../node/index.js';
 import { VERSION } from '../paths.js';
 import { EXIT, onShutdownSignal } from './run.js';
 
@@ -17,6 +17,8 @@ export function registerNodeCommand(program: Command): void {
     .option('--tags <a,b>', 'comma-separated tags used to target jobs (env NODE_TAGS)')
     .option('--token <token>', 'master token (env MASTER_TOKEN; default: read from the master data dir on this host)')
     .option('--data-dir <dir>', "the master's data dir to read its token from (env MASTER_DATA_DIR)")
+    .option('--slots <n>', 'jobs this node runs at once (env NODE_SLOTS, default 1)')
+    .option('--allow-echo-executor', 'run jobs by answering with the prompt: demos and smoke tests only (env NODE_ALLOW_ECHO_EXECUTOR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
     .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
     .addHelpText('after', '\nOn a terminal, typed lines go to the other nodes and received ones are printed.\nWithout one it runs as a quiet daemon and never reads stdin.')
@@ -26,7 +28,7 @@ export function registerNodeCommand(program: Command): void {
       const [{ createLogger }, node] = await Promise.all([import('../log/index.js'), import('../node/index.js')]);
       const { formatMessage, runConsole } = node;
       const log = createLogger(config.log, 'node');
-      const agent = createAgent(node, config, log, (message) => show(message));
+      const { agent } = createWorker(node, config, log, (message) => show(message));
       const quit = () => process.kill(process.pid, 'SIGINT');
       const chat = interactive ? runConsole(agent, process.stdin, process.stdout, quit) : undefined;
       const show = (message: AgentMessage) => {
@@ -44,21 +46,22 @@ export function registerNodeCommand(program: Command): void {
     });
 }
 
-function createAgent(
-  { NodeAgent, loadNodeId }: typeof NodeModule,
+function createWorker(
+  { createNodeWorker, EchoExecutor, loadNodeId }: typeof NodeModule,
   config: NodeConfig,
   log: Logger,
   onMessage: (message: AgentMessage) => void,
-): NodeAgent {
+): NodeWorker {
   const tokenFile = join(config.dataDir, SECRET_FILES.nodeToken);
-  return new NodeAgent(
+  return createNodeWorker(
     {
       url: `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
       name: config.name,
       nodeId: loadNodeId(config.dataDir),
       tags: config.tags,
       version: VERSION,
-      capabilities: { slots: 0, executors: [], chat: true },
+      slots: config.slots,
+      executor: config.allowEchoExecutor ? new EchoExecutor() : undefined,
       token: () => config.token ?? readSecretFile(tokenFile),
       tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,
       onMessage,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import {
@@ -29,6 +30,13 @@ export interface MasterConfig {
   maxPayloadBytes: number;
   /** Outgoing bytes a socket may have queued before the master drops it as a stalled consumer. */
   maxSendBufferBytes: number;
+  jobs: {
+    /** Times a job is handed to a node before it is `lost`. */
+    maxAttempts: number;
+    defaultTimeoutSec: number;
+    requeueGraceSec: number;
+    cancelWaitSec: number;
+  };
   log: LogSettings;
 }
 
@@ -42,6 +50,8 @@ export interface MasterFlags {
   logLevel?: string;
   logFormat?: string;
 }
+
+const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
 
 export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty: boolean): MasterConfig {
   const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
@@ -61,6 +71,12 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       undefined,
       env,
     ),
+    jobs: {
+      maxAttempts: resolveSetting({ env: 'MASTER_JOB_ATTEMPTS', schema: attemptsSchema, fallback: () => 3 }, undefined, env),
+      defaultTimeoutSec: resolveSetting({ env: 'MASTER_JOB_TIMEOUT', schema: positiveSecondsSchema, fallback: () => 3600 }, undefined, env),
+      requeueGraceSec: resolveSetting({ env: 'MASTER_JOB_REQUEUE_GRACE', schema: positiveSecondsSchema, fallback: () => 30 }, undefined, env),
+      cancelWaitSec: resolveSetting({ env: 'MASTER_CANCEL_WAIT', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env),
+    },
     log: resolveLogSettings(flags, env, isTty),
   };
 }

@@ -21,6 +21,10 @@ export interface NodeConfig {
   /** Undefined: read the master's generated token from `dataDir` (same host, default data dir). */
   token: string | undefined;
   dataDir: string;
+  /** Jobs run at once. */
+  slots: number;
+  /** Run jobs with the echo executor (answers with the prompt): demos and smoke tests only. */
+  allowEchoExecutor: boolean;
   log: LogSettings;
 }
 
@@ -31,10 +35,14 @@ export interface NodeFlags {
   tags?: string;
   token?: string;
   dataDir?: string;
+  slots?: string;
+  allowEchoExecutor?: boolean;
   logLevel?: string;
   logFormat?: string;
 }
 
+const slotsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64');
+const booleanSchema = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
 
 export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boolean): NodeConfig {
@@ -45,6 +53,12 @@ export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boo
     tags: resolveSetting({ flag: 'tags', env: 'NODE_TAGS', schema: tagsSchema, fallback: () => [] }, flags.tags, env),
     token: resolveSetting({ flag: 'token', env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
     dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),
+    slots: resolveSetting({ flag: 'slots', env: 'NODE_SLOTS', schema: slotsSchema, fallback: () => 1 }, flags.slots, env),
+    allowEchoExecutor: resolveSetting(
+      { flag: 'allow-echo-executor', env: 'NODE_ALLOW_ECHO_EXECUTOR', schema: booleanSchema, fallback: () => false },
+      flags.allowEchoExecutor === true ? 'true' : undefined,
+      env,
+    ),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.js';
 import { PACKAGE_ROOT, VERSION } from '../paths.js';
 import { createHttpApp } from './http/index.js';
 import { Hub } from './hub/index.js';
+import { JobService } from './jobs/index.js';
 import { listen, type ListenAddress } from './listen.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { WsServer } from './ws-server.js';
@@ -12,6 +13,7 @@ import { WsServer } from './ws-server.js';
 /** A running master. */
 export interface Master {
   hub: Hub;
+  jobs: JobService;
   store: Store;
   ws: ListenAddress;
   http: ListenAddress;
@@ -33,6 +35,19 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
   const adminToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.adminToken, config.adminToken);
   const store = new SqliteStore(config.dataDir);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
+  const jobs = new JobService(
+    store.jobs,
+    hub,
+    {
+      maxAttempts: config.jobs.maxAttempts,
+      defaultTimeoutSec: config.jobs.defaultTimeoutSec,
+      requeueGraceMs: config.jobs.requeueGraceSec * 1000,
+      cancelWaitMs: config.jobs.cancelWaitSec * 1000,
+    },
+    log,
+  );
+  hub.attachJobs(jobs);
+  jobs.recover();
   const wsServer = new WsServer({ ...config, token: nodeToken.value }, hub, log);
   let app: FastifyInstance | undefined;
   try {
@@ -45,19 +60,20 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         version: VERSION,
         startedAt: new Date(),
       },
-      { hub, store, log },
+      { hub, jobs, store, log },
     );
     await app.ready();
     const http = await listen(app.server, config.httpHost, config.httpPort);
     log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, dataDir: config.dataDir }, 'master listening');
-    return { hub, store, ws, http, nodeToken, adminToken, close: once(() => shutdown(hub, wsServer, app, store)) };
+    return { hub, jobs, store, ws, http, nodeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
   } catch (error) {
-    await shutdown(hub, wsServer, app, store);
+    await shutdown(hub, jobs, wsServer, app, store);
     throw error;
   }
 }
 
-async function shutdown(hub: Hub, wsServer: WsServer, app: FastifyInstance | undefined, store: Store): Promise<void> {
+async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store): Promise<void> {
+  jobs.close();
   await hub.close();
   await Promise.allSettled([wsServer.close(), app?.close()]);
   store.close();

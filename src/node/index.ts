@@ -2,3 +2,6 @@ export { Backoff } from './backoff.js';
 export { formatMessage, runConsole, type ChatConsole } from './console.js';
 export { loadNodeId } from './node-id.js';
 export { NodeAgent, NodeAgentError, type AgentMessage, type NodeAgentOptions } from './node-agent.js';
+export { EchoExecutor, type Executor } from './executor.js';
+export { JobRunner } from './job-runner.js';
+export { createNodeWorker, type NodeWorker, type NodeWorkerOptions } from './worker.js';

@@ -31,6 +31,10 @@ export interface NodeAgentOptions {
   /** Describes where a token would come from, for the error when the master refuses it. */
   tokenHint: string;
   onMessage?: (message: AgentMessage) => void;
+  /** Jobs still running here, announced in every hello so a reconnect keeps them. */
+  runningJobs?: () => number[];
+  /** Called when the master has welcomed this node (on every reconnect too). */
+  onWelcome?: () => void;
   onFatal?: (error: NodeAgentError) => void;
   backoff?: Backoff;
 }
@@ -73,6 +77,13 @@ export class NodeAgent {
     return true;
   }
 
+  /** Sends a protocol frame. Returns false when not connected (the caller keeps it for later). */
+  sendFrame(frame: Frame): boolean {
+    if (!this.connected || !this.ws) return false;
+    this.ws.send(encodeFrame(frame));
+    return true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
@@ -110,7 +121,8 @@ export class NodeAgent {
 
   private hello(): Frame {
     const { name, nodeId, tags, version, capabilities } = this.options;
-    return { type: 'hello', role: 'node', name, nodeId, tags, version, protocol: 1, capabilities };
+    const runningJobs = this.options.runningJobs?.() ?? [];
+    return { type: 'hello', role: 'node', name, nodeId, tags, version, protocol: 1, capabilities, runningJobs };
   }
 
   private onMessage(data: Buffer): void {
@@ -125,6 +137,7 @@ export class NodeAgent {
       this.welcomed = true;
       this.backoff.reset();
       this.log.info({ url: this.options.url, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, 'connected to master');
+      this.options.onWelcome?.();
       return;
     }
     if (frame.type === 'error') this.log.warn({ code: frame.code, message: frame.message }, 'master reported an error');

@@ -33,6 +33,7 @@ const samples: Frame[] = [
     version: '0.1.0',
     protocol: 1,
     capabilities: { slots: 2, executors: ['codex'], codexVersion: '0.169.0', chat: true },
+    runningJobs: [3],
   },
   {
     type: 'welcome',
@@ -78,6 +79,38 @@ const samples: Frame[] = [
     text: 'done',
     broadcast: true,
   },
+  {
+    type: 'job_assign',
+    job: { id: 7, prompt: 'add a test', repo: 'acme/app', ref: 'main', profile: { model: 'gpt-5.5', sandbox: 'workspace-write' }, threadId: 't-1', attempt: 1, nextSeq: 1 },
+  },
+  { type: 'job_cancel', jobId: 7 },
+  { type: 'job_ack', jobId: 7, seq: 12 },
+  {
+    type: 'job_events',
+    jobId: 7,
+    events: [
+      { seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'codex' } },
+      { seq: 2, at: '2026-11-22T00:00:01.000Z', event: { kind: 'command_finished', command: 'npm test', exitCode: 1, output: 'FAIL', durationMs: 900 } },
+      { seq: 3, at: '2026-11-22T00:00:02.000Z', event: { kind: 'file_change', changes: [{ path: 'a.ts', kind: 'update', added: 3, removed: 1 }] } },
+      {
+        seq: 4,
+        at: '2026-11-22T00:00:03.000Z',
+        event: {
+          kind: 'finished',
+          result: {
+            status: 'failed',
+            finalMessage: 'tests fail',
+            filesChanged: [{ path: 'a.ts', kind: 'update', added: 3, removed: 1 }],
+            commands: [{ command: 'npm test', exitCode: 1 }],
+            tokens: { input: 10, output: 5, total: 15 },
+            durationMs: 3000,
+            error: 'model error: rate limited',
+            threadId: 't-1',
+          },
+        },
+      },
+    ],
+  },
 ];
 
 describe('protocol frames', () => {
@@ -104,6 +137,7 @@ describe('protocol frames', () => {
         tags: [],
         protocol: 1,
         capabilities: { slots: 0, executors: [], chat: true },
+        runningJobs: [],
       },
     });
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobAckFrameSchema, JobAssignFrameSchema, JobCancelFrameSchema, JobEventsFrameSchema } from './jobs.js';
 
 /** Version of the wire protocol spoken on the master's WebSocket port. */
 export const PROTOCOL_VERSION = 1;
@@ -13,6 +14,7 @@ export const ErrorCodeSchema = z.enum([
   'unknown_type',
   'unexpected_frame',
   'name_taken',
+  'conflict',
   'unauthorized',
   'bad_request',
   'not_found',
@@ -73,6 +75,8 @@ export const HelloFrameSchema = z.object({
   version: z.string().max(64).optional(),
   protocol: z.number().int().positive().default(PROTOCOL_VERSION),
   capabilities: CapabilitiesSchema.default({ slots: 0, executors: [], chat: true }),
+  /** Jobs this node is still running (after a reconnect): the master keeps them assigned to it. */
+  runningJobs: z.array(z.number().int().positive()).max(1024).default([]),
 });
 
 /** Master → client, answer to `hello` (and to the connection itself for anonymous clients). */
@@ -160,6 +164,10 @@ export const FrameSchema = z.discriminatedUnion('type', [
   NodeStatusFrameSchema,
   CommandFrameSchema,
   ResponseFrameSchema,
+  JobAssignFrameSchema,
+  JobCancelFrameSchema,
+  JobEventsFrameSchema,
+  JobAckFrameSchema,
 ]);
 
 export type Frame = z.infer<typeof FrameSchema>;
@@ -171,5 +179,7 @@ export type ChatFrame = z.infer<typeof ChatFrameSchema>;
 export type NodeStatusFrame = z.infer<typeof NodeStatusFrameSchema>;
 export type CommandFrame = z.infer<typeof CommandFrameSchema>;
 export type ResponseFrame = z.infer<typeof ResponseFrameSchema>;
+export type JobAssignFrame = z.infer<typeof JobAssignFrameSchema>;
+export type JobEventsFrame = z.infer<typeof JobEventsFrameSchema>;
 
 export const FRAME_TYPES: ReadonlySet<string> = new Set(FrameSchema.options.map((o) => o.shape.type.value));

@@ -1,16 +1,9 @@
 import type { ErrorCode } from '../../protocol/index.js';
+import { CodedError } from '../coded-error.js';
 
-/** A failure the API reports to its caller as `{"error":{"code","message"}}`. */
-export class ApiError extends Error {
+/** A failure of the request itself (auth, body), reported as `{"error":{"code","message"}}`. */
+export class ApiError extends CodedError {
   override readonly name = 'ApiError';
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** The one place an error code becomes an HTTP status. */
@@ -21,6 +14,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unknown_type: 400,
   unexpected_frame: 409,
   name_taken: 409,
+  conflict: 409,
   unauthorized: 401,
   not_found: 404,
   payload_too_large: 413,

@@ -5,7 +5,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from '../../log/index.js';
 import { tokenCheck } from '../auth.js';
 import type { Hub } from '../hub/index.js';
+import type { JobService } from '../jobs/index.js';
 import type { Store } from '../store/index.js';
+import { CodedError } from '../coded-error.js';
 import { ApiError, HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
 import { PLACEHOLDER_HTML } from './placeholder.js';
 import { registerRoutes } from './routes.js';
@@ -21,6 +23,7 @@ export interface HttpAppOptions {
 
 export interface HttpAppDeps {
   hub: Hub;
+  jobs: JobService;
   store: Store;
   log: Logger;
 }
@@ -44,15 +47,15 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
     }
     done();
   });
-  app.setErrorHandler((error: FastifyError | ApiError, _req, reply) => sendError(error, reply, deps.log));
+  app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
 
   registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt });
   await registerDashboard(app, options.dashboardDir);
   return app;
 }
 
-function sendError(error: FastifyError | ApiError, reply: FastifyReply, log: Logger): FastifyReply {
-  if (error instanceof ApiError) return reply.status(HTTP_STATUS[error.code]).send(errorBody(error.code, error.message));
+function sendError(error: FastifyError | CodedError, reply: FastifyReply, log: Logger): FastifyReply {
+  if (error instanceof CodedError) return reply.status(HTTP_STATUS[error.code]).send(errorBody(error.code, error.message));
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     log.error({ err: error }, 'request failed');

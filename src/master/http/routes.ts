@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../log/index.js';
 import type { Hub } from '../hub/index.js';
+import type { JobService } from '../jobs/index.js';
 import type { Store } from '../store/index.js';
-import { ApiError } from './api-error.js';
+import { registerJobRoutes } from './job-routes.js';
+import { parseBody } from './parse.js';
 
 export interface RouteDeps {
   hub: Hub;
+  jobs: JobService;
   store: Store;
   log: Logger;
   version: string;
@@ -14,15 +17,6 @@ export interface RouteDeps {
 }
 
 const BroadcastBody = z.object({ text: z.string().min(1, 'text must not be empty').max(64 * 1024, 'text must be at most 64 KiB') });
-
-/** Parses a request body at the edge; a bad one is a 400 that names the field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new ApiError('bad_request', `invalid request body: ${where}${issue?.message ?? 'invalid'}`);
-}
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/api/health', () => ({
@@ -43,4 +37,6 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     deps.log.info({ delivered, bytes: Buffer.byteLength(text) }, 'broadcast from the API');
     return reply.status(202).send({ delivered });
   });
+
+  registerJobRoutes(app, deps.jobs);
 }

@@ -16,6 +16,7 @@ import type { Store } from '../store/index.js';
 import { Client } from './client.js';
 import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';
+import type { JobChannel } from './job-channel.js';
 import { Outbox } from './outbox.js';
 
 export interface HubOptions {
@@ -43,6 +44,7 @@ export class Hub {
   private readonly outbox: Outbox;
   private readonly heartbeat: Heartbeat;
   private readonly events: NodeEvents;
+  private jobs: JobChannel | undefined;
 
   constructor(
     private readonly options: HubOptions,
@@ -89,6 +91,18 @@ export class Hub {
   /** Sends plain text to every node, as if a node had said it. Returns how many it reached. */
   broadcast(text: string): number {
     return this.outbox.relay(Buffer.from(text, 'utf8'), this.nodes);
+  }
+
+  /** Connects the job layer; nodes that are already connected are announced to it at once. */
+  attachJobs(jobs: JobChannel): void {
+    this.jobs = jobs;
+    for (const node of this.named.node.values()) jobs.nodeReady({ ...node, runningJobs: [] });
+  }
+
+  /** Sends a frame to the greeted node with this name. Returns false when it is not connected. */
+  sendToNode(name: string, frame: Frame): boolean {
+    const node = this.named.node.get(name);
+    return node !== undefined && this.outbox.relay(Buffer.from(encodeFrame(frame), 'utf8'), [node]) === 1;
   }
 
   onNodeEvent(listener: NodeListener): () => void {
@@ -140,8 +154,17 @@ export class Hub {
       case 'error':
         this.log.warn({ id: client.id, node: client.name, code: frame.code, message: frame.message }, 'client reported an error');
         return;
+      case 'job_events':
+        if (client.role !== 'node' || !client.greeted) {
+          return this.sendError(client, 'unexpected_frame', 'job events come from nodes that said hello', frame.type);
+        }
+        this.jobs?.jobEvents(client.name, frame);
+        return;
       case 'welcome':
       case 'node_status':
+      case 'job_assign':
+      case 'job_cancel':
+      case 'job_ack':
         return this.sendError(client, 'unexpected_frame', `${frame.type} frames are sent by the master, not to it`, frame.type);
     }
   }
@@ -174,6 +197,7 @@ export class Hub {
       heartbeatIntervalSec: this.options.pingIntervalSec,
       maxPayloadBytes: this.options.maxPayloadBytes,
     });
+    if (client.role === 'node') this.jobs?.nodeReady({ ...client, runningJobs: hello.runningJobs });
   }
 
   private identify(client: Client, hello: HelloFrame): void {
@@ -231,7 +255,10 @@ export class Hub {
     if (!this.clients.delete(client.id)) return;
     const wasNode = this.nodes.delete(client);
     this.bridges.delete(client);
-    if (client.greeted && this.named[client.role].get(client.name) === client) this.named[client.role].delete(client.name);
+    if (client.greeted && this.named[client.role].get(client.name) === client) {
+      this.named[client.role].delete(client.name);
+      if (client.role === 'node') this.jobs?.nodeGone(client.name);
+    }
     if (wasNode && client.greeted) this.recordSeen(client);
     this.log.info({ id: client.id, node: client.name, role: client.role, code, reason, connectedMs: Date.now() - client.connectedAt }, 'client disconnected');
     if (wasNode) this.emitNode('disconnected', client);

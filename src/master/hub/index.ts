@@ -1,2 +1,3 @@
 export { CloseCodes, Hub, type HubOptions } from './hub.js';
 export type { NodeEvent, NodeListener } from './events.js';
+export type { JobChannel, ReadyNode } from './job-channel.js';

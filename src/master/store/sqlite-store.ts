@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
 import type { KnownNode, NodeSighting, Store } from './store.js';
 
 interface NodeRow {
@@ -28,6 +29,7 @@ const FLUSH_WINDOW_MS = 50;
 /** The embedded store: one SQLite file in WAL mode, with node sightings written in batches. */
 export class SqliteStore implements Store {
   readonly path: string;
+  readonly jobs: SqliteJobStore;
   private readonly db: Database.Database;
   private readonly upsertNode: Database.Statement<[string, string | null, string, string | null, string, string, string]>;
   private readonly selectNodes: Database.Statement<[], NodeRow>;
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
       ON CONFLICT(name) DO UPDATE SET node_id = excluded.node_id, tags = excluded.tags,
         version = excluded.version, last_address = excluded.last_address, last_seen = excluded.last_seen`);
     this.selectNodes = this.db.prepare('SELECT * FROM nodes ORDER BY name');
+    this.jobs = new SqliteJobStore(this.db);
   }
 
   recordNodeSeen(sighting: NodeSighting): void {

@@ -1,3 +1,5 @@
+import type { JobStore } from './job-store.js';
+
 /** A node as it was last seen by the master, kept across restarts. */
 export interface KnownNode {
   name: string;
@@ -24,6 +26,7 @@ export interface NodeSighting {
  * durable once `flush()` or `close()` returns, and otherwise within a short window (~50 ms).
  */
 export interface Store {
+  readonly jobs: JobStore;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { FINAL_JOB_STATUSES, JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec } from '../../protocol/index.js';
+import type { JobService, JobUpdate } from '../jobs/index.js';
+import { parseBody, parseQuery } from './parse.js';
+
+const CreateJobBody = z.object({
+  prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000, 'prompt must be at most 100 000 characters'),
+  node: z.string().trim().min(1).max(64).optional(),
+  tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
+  repo: z
+    .string()
+    .optional()
+    .superRefine((repo, ctx) => {
+      const parsed = repo === undefined ? undefined : parseRepoSpec(repo);
+      if (parsed && 'error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+    }),
+  ref: z.string().refine(isSafeRef, 'ref must be a branch, tag or commit name').optional(),
+  profile: JobProfileSchema.optional(),
+  continueFrom: z.number().int().positive().optional(),
+  timeoutSec: z.number().int().min(1).max(86_400).optional(),
+  origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
+});
+
+const ListQuery = z.object({
+  status: JobStatusSchema.optional(),
+  node: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
+const LogsQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
+
+/** Follow writes stop while a follower has this much unsent: it catches up from the store instead. */
+const FOLLOWER_BUFFER_LIMIT = 1024 * 1024;
+
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void {
+  app.post('/api/jobs', (req, reply) => {
+    const body = parseBody(CreateJobBody, req.body);
+    const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo);
+    const { origin, ...request } = body;
+    const job = jobs.create({ ...request, ...(repo && !('error' in repo) ? { repo: `${repo.owner}/${repo.name}` } : {}), origin: { kind: origin } });
+    return reply.status(201).send(job);
+  });
+
+  app.get('/api/jobs', (req) => {
+    const query = parseQuery(ListQuery, req.query);
+    const list = jobs.list({ ...query, ...(query.before === undefined ? {} : { beforeId: query.before }) });
+    const last = list.at(-1);
+    return { jobs: list, next: list.length === query.limit && last ? last.id : null };
+  });
+
+  app.get('/api/jobs/:id', (req) => jobs.get(parseQuery(IdParams, req.params).id));
+
+  app.post('/api/jobs/:id/cancel', (req, reply) => reply.status(202).send(jobs.cancel(parseQuery(IdParams, req.params).id)));
+
+  app.get('/api/jobs/:id/logs', (req) => {
+    const { id } = parseQuery(IdParams, req.params);
+    const { after, limit } = parseQuery(LogsQuery, req.query);
+    const events = jobs.events(id, after, limit);
+    const job = jobs.get(id);
+    return { jobId: id, status: job.status, lastSeq: job.lastSeq, events };
+  });
+
+  app.get('/api/jobs/:id/logs/stream', (req, reply) => followLog(jobs, req, reply));
+}
+
+/**
+ * Server-sent events of one job's log from `?after=` (or `Last-Event-ID`), then live until the job
+ * ends. Each write reads from the store past the last sequence sent, so a slow or reconnecting
+ * follower catches up from the store and is never buffered for.
+ */
+function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): void {
+  const { id } = parseQuery(IdParams, req.params);
+  const resumeFrom = Number(req.headers['last-event-id'] ?? Number.NaN);
+  let sent = Number.isInteger(resumeFrom) ? resumeFrom : parseQuery(LogsQuery, req.query).after;
+  jobs.get(id);
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const pump = (): void => {
+    if (res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
+    for (let batch = jobs.events(id, sent, 1000); batch.length > 0; batch = jobs.events(id, sent, 1000)) {
+      for (const e of batch) res.write(`id: ${e.seq}\nevent: job_event\ndata: ${JSON.stringify(e)}\n\n`);
+      sent = batch.at(-1)?.seq ?? sent;
+      if (res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
+    }
+    const job = jobs.get(id);
+    if (FINAL_JOB_STATUSES.has(job.status) && sent >= job.lastSeq) {
+      res.end(`event: end\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
+    }
+  };
+  const unsubscribe = jobs.subscribe((update: JobUpdate) => {
+    if (update.job.id === id) pump();
+  });
+  res.on('drain', pump);
+  res.on('close', unsubscribe);
+  pump();
+}

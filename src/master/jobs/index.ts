@@ -1,0 +1,1 @@
+export { JobService, type JobRequest, type JobServiceOptions, type JobUpdate } from './job-service.js';

@@ -1,0 +1,272 @@
+import type { Logger } from '../../log/index.js';
+import {
+  FINAL_JOB_STATUSES,
+  type JobEvent,
+  type JobEventsFrame,
+  type JobProfile,
+  type JobResult,
+  type JobStatus,
+  type SequencedJobEvent,
+} from '../../protocol/index.js';
+import { CodedError } from '../coded-error.js';
+import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
+import type { JobChanges, JobFilter, JobOrigin, JobRecord, JobStore } from '../store/index.js';
+import { NodePool } from './node-pool.js';
+import { JobTimers } from './job-timers.js';
+
+export interface JobServiceOptions {
+  maxAttempts: number;
+  defaultTimeoutSec: number;
+  /** How long a vanished node has to come back before its jobs are re-queued. */
+  requeueGraceMs: number;
+  /** How long a node has to confirm a cancel before the master records it anyway. */
+  cancelWaitMs: number;
+}
+
+export interface JobRequest {
+  prompt: string;
+  node?: string;
+  tags?: string[];
+  repo?: string;
+  ref?: string;
+  profile?: JobProfile;
+  continueFrom?: number;
+  timeoutSec?: number;
+  origin: JobOrigin;
+}
+
+/** A change to a job: its new state, and the events stored with it (possibly none). */
+export interface JobUpdate {
+  job: JobRecord;
+  events: SequencedJobEvent[];
+}
+
+const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
+
+/**
+ * Jobs on the master: queueing, FIFO dispatch to matching nodes with free slots, event ingest
+ * with cumulative acknowledgements, cancel, timeouts, and re-queueing when a node vanishes.
+ * Every state change is stored before anything is sent, so a master crash loses nothing.
+ */
+export class JobService implements JobChannel {
+  private readonly pool = new NodePool();
+  private readonly timers = new JobTimers();
+  private readonly listeners = new Set<(update: JobUpdate) => void>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly hub: Pick<Hub, 'sendToNode'>,
+    private readonly options: JobServiceOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** At start: jobs that were out on nodes wait for those nodes to come back and claim them. */
+  recover(): void {
+    for (const job of this.store.withStatus(ACTIVE)) this.armGrace(job);
+    this.dispatch();
+  }
+
+  create(request: JobRequest): JobRecord {
+    const threadFrom = request.continueFrom === undefined ? undefined : this.get(request.continueFrom);
+    if (threadFrom && !FINAL_JOB_STATUSES.has(threadFrom.status)) {
+      throw new CodedError('conflict', `job ${threadFrom.id} is still ${threadFrom.status}; continue from it once it has finished`);
+    }
+    const job = this.store.create(
+      {
+        prompt: request.prompt,
+        target: { ...(request.node === undefined ? {} : { node: request.node }), tags: request.tags ?? [] },
+        ...(request.repo === undefined ? {} : { repo: request.repo }),
+        ...(request.ref === undefined ? {} : { ref: request.ref }),
+        profile: request.profile ?? {},
+        origin: request.origin,
+        ...(request.continueFrom === undefined ? {} : { continueFrom: request.continueFrom }),
+        maxAttempts: this.options.maxAttempts,
+        timeoutSec: request.timeoutSec ?? this.options.defaultTimeoutSec,
+      },
+      now(),
+    );
+    this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
+    this.notify(job, []);
+    this.dispatch();
+    return this.store.get(job.id) ?? job;
+  }
+
+  get(id: number): JobRecord {
+    const job = this.store.get(id);
+    if (!job) throw new CodedError('not_found', `no job ${id}`);
+    return job;
+  }
+
+  list(filter: JobFilter): JobRecord[] {
+    return this.store.list(filter);
+  }
+
+  events(id: number, afterSeq: number, limit: number): SequencedJobEvent[] {
+    this.get(id);
+    return this.store.events(id, afterSeq, limit);
+  }
+
+  /** Stops the timers; stored jobs are picked up again by `recover()` on the next start. */
+  close(): void {
+    this.timers.stop();
+  }
+
+  subscribe(listener: (update: JobUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Cancels a job in any state but a final one: at once when queued, through its node otherwise. */
+  cancel(id: number): JobRecord {
+    const job = this.get(id);
+    if (FINAL_JOB_STATUSES.has(job.status)) throw new CodedError('conflict', `job ${id} has already ${job.status === 'lost' ? 'been lost' : job.status}`);
+    if (job.status === 'queued' || job.node === undefined) return this.finish(job, 'cancelled', 'cancelled before it started');
+    if (!this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id })) return this.finish(job, 'cancelled', 'cancelled while its node was away');
+    this.timers.set('cancel', id, this.options.cancelWaitMs, () => {
+      this.finish(this.get(id), 'cancelled', `node ${job.node ?? '?'} did not confirm the cancel within ${this.options.cancelWaitMs / 1000} s`);
+    });
+    return job;
+  }
+
+  nodeReady(node: ReadyNode): void {
+    this.pool.add(node);
+    const claimed = new Set(node.runningJobs);
+    for (const job of this.store.withStatus(ACTIVE)) {
+      if (job.node !== node.name) continue;
+      if (claimed.has(job.id)) this.timers.clear('grace', job.id);
+      else this.requeueOrLose(job, `node ${node.name} came back without it`);
+    }
+    this.dispatch();
+  }
+
+  nodeGone(name: string): void {
+    this.pool.remove(name);
+    for (const job of this.store.withStatus(ACTIVE)) if (job.node === name) this.armGrace(job);
+  }
+
+  jobEvents(nodeName: string, frame: JobEventsFrame): void {
+    const job = this.store.get(frame.jobId);
+    if (!job || job.node !== nodeName || FINAL_JOB_STATUSES.has(job.status)) {
+      // Late events from a node the job was taken away from: acknowledge so it forgets them, and stop it.
+      this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: frame.jobId, seq: frame.events.at(-1)?.seq ?? 0 });
+      if (job && !FINAL_JOB_STATUSES.has(job.status)) this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: job.id });
+      return;
+    }
+    const fresh = frame.events.filter((e) => e.seq > job.lastSeq);
+    const lastSeq = this.store.appendEvents(job.id, frame.events);
+    this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: lastSeq });
+    this.advance(this.store.get(job.id) ?? job, fresh);
+  }
+
+  private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
+    const finished = fresh.find((e) => e.event.kind === 'finished')?.event;
+    if (finished?.kind === 'finished') {
+      this.finish(job, finished.result.status, finished.result.error, finished.result, fresh);
+      return;
+    }
+    if (job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started')) {
+      job = this.store.update(job.id, { status: 'running', startedAt: now() });
+    }
+    this.notify(job, fresh);
+  }
+
+  private dispatch(): void {
+    for (const job of this.store.withStatus(['queued'])) {
+      const node = this.pool.pick(job.target);
+      if (node !== undefined) this.assign(job, node);
+    }
+  }
+
+  private assign(job: JobRecord, node: string): void {
+    const assigned = this.store.update(job.id, { status: 'assigned', node, attempt: job.attempt + 1, assignedAt: now() });
+    this.pool.start(node, job.id);
+    const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
+    const spec = {
+      id: job.id,
+      prompt: job.prompt,
+      ...(job.repo === undefined ? {} : { repo: job.repo }),
+      ...(job.ref === undefined ? {} : { ref: job.ref }),
+      profile: job.profile,
+      ...(threadId === undefined ? {} : { threadId }),
+      attempt: assigned.attempt,
+      nextSeq: job.lastSeq + 1,
+    };
+    if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) {
+      this.pool.finish(node, job.id);
+      this.store.update(job.id, { status: 'queued', node: null, attempt: job.attempt, assignedAt: null });
+      return;
+    }
+    this.timers.set('timeout', job.id, job.timeoutSec * 1000, () => this.timeOut(job.id));
+    this.log.info({ job: job.id, node, attempt: assigned.attempt }, 'job assigned');
+    this.notify(assigned, []);
+  }
+
+  private timeOut(id: number): void {
+    const job = this.get(id);
+    if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id });
+    this.finish(job, 'failed', `timed out after ${job.timeoutSec} s`);
+  }
+
+  private armGrace(job: JobRecord): void {
+    this.timers.set('grace', job.id, this.options.requeueGraceMs, () => this.requeueOrLose(this.get(job.id), `node ${job.node ?? '?'} vanished`));
+  }
+
+  private requeueOrLose(job: JobRecord, reason: string): void {
+    if (FINAL_JOB_STATUSES.has(job.status)) return;
+    this.timers.clearAll(job.id);
+    this.pool.finish(job.node, job.id);
+    if (job.attempt >= job.maxAttempts) {
+      this.finish(job, 'lost', `${reason}; gave up after ${job.attempt} attempts`);
+      return;
+    }
+    const events = this.masterEvents(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
+    const requeued = this.store.update(job.id, { status: 'queued', node: null, assignedAt: null, startedAt: null });
+    this.log.warn({ job: job.id, reason }, 'job re-queued');
+    this.notify(requeued, events);
+    this.dispatch();
+  }
+
+  private finish(job: JobRecord, status: JobStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
+    this.timers.clearAll(job.id);
+    this.pool.finish(job.node, job.id);
+    const at = now();
+    const events = result ? fresh : [...fresh, ...this.masterEvents(job, this.closingEvents(job, status, at, error))];
+    const changes: JobChanges = { status, finishedAt: at, ...(error === undefined ? {} : { error }), ...(result ? { result } : {}) };
+    const finished = this.store.update(job.id, changes);
+    this.log.info({ job: job.id, status, error }, 'job finished');
+    this.notify(finished, events);
+    this.dispatch();
+    return finished;
+  }
+
+  /** What the master records itself when it ends a job without the node's word. */
+  private closingEvents(job: JobRecord, status: JobStatus, at: string, error: string | undefined): JobEvent[] {
+    if (status === 'lost' || status === 'queued' || status === 'assigned' || status === 'running') {
+      return [{ kind: 'error', message: error ?? status }];
+    }
+    const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
+    const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
+    return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
+  }
+
+  private masterEvents(job: JobRecord, events: JobEvent[]): SequencedJobEvent[] {
+    const current = this.store.get(job.id)?.lastSeq ?? job.lastSeq;
+    const sequenced = events.map((event, i) => ({ seq: current + i + 1, at: now(), event }));
+    this.store.appendEvents(job.id, sequenced);
+    return sequenced;
+  }
+
+  private notify(job: JobRecord, events: SequencedJobEvent[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener({ job, events });
+      } catch (error) {
+        this.log.error({ err: error }, 'job listener failed');
+      }
+    }
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,241 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../log/index.js';
+import { EchoExecutor, createNodeWorker, type NodeWorker } from '../../node/index.js';
+import type { SequencedJobEvent } from '../../protocol/index.js';
+import { removeTempDirs } from '../../test-support/temp-dir.js';
+import { TestClient } from '../../test-support/test-client.js';
+import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { waitFor } from '../../test-support/wait.js';
+import type { JobRecord } from '../store/index.js';
+
+let master: TestMaster;
+const workers: NodeWorker[] = [];
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.agent.stop()));
+  await master.close();
+});
+afterAll(removeTempDirs);
+
+function startNode(name: string, options: { tags?: string[]; slots?: number; delayMs?: number } = {}): NodeWorker {
+  const worker = createNodeWorker(
+    {
+      url: master.wsUrl,
+      name,
+      nodeId: `node-${name}-0000`,
+      tags: options.tags ?? [],
+      version: 'test',
+      slots: options.slots ?? 1,
+      executor: new EchoExecutor(options.delayMs ?? 0),
+      token: () => master.nodeToken.value,
+      tokenHint: '',
+    },
+    silentLogger(),
+  );
+  workers.push(worker);
+  worker.agent.start();
+  return worker;
+}
+
+async function post<T>(path: string, body: unknown): Promise<{ status: number; json: T }> {
+  const res = await master.api(path, { method: 'POST', body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as T };
+}
+const createJob = async (body: Record<string, unknown>) => (await post<JobRecord>('/api/jobs', body)).json;
+const getJob = async (id: number) => (await (await master.api(`/api/jobs/${id}`)).json()) as JobRecord;
+const logs = async (id: number, after = 0) => ((await (await master.api(`/api/jobs/${id}/logs?after=${after}`)).json()) as { events: SequencedJobEvent[] }).events;
+const untilStatus = (id: number, status: string, timeoutMs = 5000) => waitFor(async () => (await getJob(id)).status === status, `job ${id} to be ${status}`, timeoutMs);
+
+function expectContiguous(events: SequencedJobEvent[]): void {
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+}
+
+describe('jobs', () => {
+  it('queues a job until a node can take it, runs it, and stores the standard result and log', async () => {
+    master = await startTestMaster();
+    const created = await post<JobRecord>('/api/jobs', { prompt: 'say hello' });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ id: 1, status: 'queued', prompt: 'say hello', origin: { kind: 'api' }, attempt: 0 });
+    startNode('worker-1');
+    await untilStatus(1, 'succeeded');
+    const job = await getJob(1);
+    expect(job).toMatchObject({ node: 'worker-1', attempt: 1, result: { status: 'succeeded', finalMessage: 'say hello' } });
+    expect(job.startedAt && job.finishedAt).toBeTruthy();
+    const events = await logs(1);
+    expect(events.map((e) => e.event.kind)).toEqual(['started', 'agent_message', 'finished']);
+    expectContiguous(events);
+    expect((await logs(1, 2)).map((e) => e.seq)).toEqual([3]);
+  });
+
+  it('sends a job only to a node with its name or all of its tags, waiting until one joins', async () => {
+    master = await startTestMaster();
+    startNode('plain');
+    const gpu = await createJob({ prompt: 'train', tags: ['gpu'] });
+    const named = await createJob({ prompt: 'here', node: 'plain' });
+    await untilStatus(named.id, 'succeeded');
+    expect((await getJob(gpu.id)).status).toBe('queued');
+    startNode('big', { tags: ['gpu', 'linux'] });
+    await untilStatus(gpu.id, 'succeeded');
+    expect((await getJob(gpu.id)).node).toBe('big');
+  });
+
+  it('runs jobs first in, first out within the slots a node has', async () => {
+    master = await startTestMaster();
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await createJob({ prompt: `job ${i}` })).id);
+    startNode('single', { slots: 1, delayMs: 50 });
+    for (const id of ids) await untilStatus(id, 'succeeded');
+    const jobs = await Promise.all(ids.map(getJob));
+    const order = [...jobs].sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? '')).map((j) => j.id);
+    expect(order).toEqual(ids);
+    for (let i = 1; i < jobs.length; i++) expect(Date.parse(jobs[i]?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(jobs[i - 1]?.finishedAt ?? ''));
+  });
+
+  it('cancels a queued job at once, a running one through its node, and refuses a finished one', async () => {
+    master = await startTestMaster();
+    const queued = await createJob({ prompt: 'never runs', tags: ['nobody'] });
+    expect((await post<JobRecord>(`/api/jobs/${queued.id}/cancel`, {})).json.status).toBe('cancelled');
+    startNode('slow', { delayMs: 10_000 });
+    const running = await createJob({ prompt: 'slow' });
+    await untilStatus(running.id, 'running');
+    const started = Date.now();
+    expect((await post<JobRecord>(`/api/jobs/${running.id}/cancel`, {})).status).toBe(202);
+    await untilStatus(running.id, 'cancelled', 3000);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await getJob(running.id)).result?.status).toBe('cancelled');
+    const again = await post<{ error: { code: string } }>(`/api/jobs/${running.id}/cancel`, {});
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('conflict');
+  });
+
+  it('re-queues the job of a node that vanished and finishes it elsewhere', async () => {
+    master = await startTestMaster({ jobs: { maxAttempts: 3, defaultTimeoutSec: 60, requeueGraceSec: 0.2, cancelWaitSec: 5 } });
+    const doomed = startNode('doomed', { delayMs: 10_000 });
+    const job = await createJob({ prompt: 'survive' });
+    await untilStatus(job.id, 'running');
+    await doomed.agent.stop();
+    startNode('rescuer');
+    await untilStatus(job.id, 'succeeded');
+    const done = await getJob(job.id);
+    expect(done).toMatchObject({ node: 'rescuer', attempt: 2 });
+    const events = await logs(job.id);
+    expectContiguous(events);
+    expect(events.map((e) => e.event.kind)).toEqual(['started', 'log', 'started', 'agent_message', 'finished']);
+  });
+
+  it('gives a job up as lost when its attempts run out', async () => {
+    master = await startTestMaster({ jobs: { maxAttempts: 1, defaultTimeoutSec: 60, requeueGraceSec: 0.1, cancelWaitSec: 5 } });
+    const doomed = startNode('doomed', { delayMs: 10_000 });
+    const job = await createJob({ prompt: 'lost' });
+    await untilStatus(job.id, 'running');
+    await doomed.agent.stop();
+    await untilStatus(job.id, 'lost');
+    expect((await getJob(job.id)).error).toMatch(/node doomed vanished; gave up after 1 attempts/);
+  });
+
+  it('fails a job that runs past its timeout', async () => {
+    master = await startTestMaster();
+    startNode('slow', { delayMs: 10_000 });
+    const job = await createJob({ prompt: 'too slow', timeoutSec: 1 });
+    await untilStatus(job.id, 'failed', 4000);
+    expect((await getJob(job.id)).error).toBe('timed out after 1 s');
+  });
+
+  it('keeps a running job across a master restart: the node reclaims it and nothing is lost or doubled', async () => {
+    master = await startTestMaster();
+    const { dataDir } = master.config;
+    const port = master.ws.port;
+    startNode('steady', { delayMs: 1500 });
+    const job = await createJob({ prompt: 'through a restart' });
+    await untilStatus(job.id, 'running');
+    await master.close();
+    master = await startTestMaster({ dataDir, port });
+    await untilStatus(job.id, 'succeeded', 10_000);
+    const events = await logs(job.id);
+    expectContiguous(events);
+    expect(events.map((e) => e.event.kind)).toEqual(['started', 'agent_message', 'finished']);
+    expect((await getJob(job.id)).attempt).toBe(1);
+  });
+});
+
+describe('job event delivery', () => {
+  const at = '2026-11-22T00:00:00.000Z';
+  const event = (seq: number, kind: 'started' | 'finished') =>
+    kind === 'started'
+      ? { seq, at, event: { kind, executor: 'raw' } }
+      : { seq, at, event: { kind, result: { status: 'succeeded', durationMs: 5, filesChanged: [], commands: [], finalMessage: 'ok' } } };
+
+  it('stores a resent event once, acknowledges cumulatively, and ignores events from a node the job is not on', async () => {
+    master = await startTestMaster();
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'raw', capabilities: { slots: 1, executors: ['raw'] } });
+    const job = await createJob({ prompt: 'dedupe' });
+    const assign = await node.next((m) => m.json?.type === 'job_assign');
+    expect(assign.json).toMatchObject({ job: { id: job.id, prompt: 'dedupe', attempt: 1, nextSeq: 1 } });
+
+    node.sendJson({ type: 'job_events', jobId: job.id, events: [event(1, 'started')] });
+    expect((await node.next((m) => m.json?.type === 'job_ack')).json).toEqual({ type: 'job_ack', jobId: job.id, seq: 1 });
+    node.sendJson({ type: 'job_events', jobId: job.id, events: [event(1, 'started'), event(2, 'finished')] });
+    expect((await node.next((m) => m.json?.type === 'job_ack')).json).toEqual({ type: 'job_ack', jobId: job.id, seq: 2 });
+    node.sendJson({ type: 'job_events', jobId: job.id, events: [event(2, 'finished')] });
+    expect((await node.next((m) => m.json?.type === 'job_ack')).json).toMatchObject({ seq: 2 });
+
+    const events = await logs(job.id);
+    expect(events.map((e) => [e.seq, e.event.kind])).toEqual([[1, 'started'], [2, 'finished']]);
+    expect(await getJob(job.id)).toMatchObject({ status: 'succeeded', result: { finalMessage: 'ok' } });
+
+    const other = await createJob({ prompt: 'not yours', node: 'raw' });
+    await node.next((m) => m.json?.type === 'job_assign');
+    const stranger = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'stranger' });
+    stranger.sendJson({ type: 'job_events', jobId: other.id, events: [event(1, 'finished')] });
+    expect((await stranger.next((m) => m.json?.type === 'job_cancel')).json).toEqual({ type: 'job_cancel', jobId: other.id });
+    expect(await logs(other.id)).toEqual([]);
+    node.close();
+    stranger.close();
+  });
+});
+
+describe('job API', () => {
+  it.each([
+    [{ prompt: '' }, 'prompt'],
+    [{ prompt: 'x', repo: 'ext::sh -c touch% /tmp/pwned' }, 'not a GitHub repository'],
+    [{ prompt: 'x', repo: 'https://evil.example/acme/app' }, 'not a GitHub repository'],
+    [{ prompt: 'x', repo: '--upload-pack=touch/x' }, 'invalid owner'],
+    [{ prompt: 'x', repo: 'acme/..' }, 'invalid owner'],
+    [{ prompt: 'x', repo: 'acme/app', ref: '--force' }, 'ref'],
+    [{ prompt: 'x', profile: { sandbox: 'yolo' } }, 'profile.sandbox'],
+  ])('refuses %o with a 400 that says why', async (body, mentions) => {
+    master = await startTestMaster();
+    const res = await post<{ error: { code: string; message: string } }>('/api/jobs', body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('bad_request');
+    expect(res.json.error.message).toContain(mentions);
+  });
+
+  it('normalizes GitHub URLs, pages the list, filters by status and 404s unknown jobs', async () => {
+    master = await startTestMaster();
+    const job = await createJob({ prompt: 'x', repo: 'https://github.com/acme/app.git', ref: 'feature/x' });
+    expect(job).toMatchObject({ repo: 'acme/app', ref: 'feature/x' });
+    for (let i = 0; i < 4; i++) await createJob({ prompt: `p${i}` });
+    const first = (await (await master.api('/api/jobs?limit=2')).json()) as { jobs: JobRecord[]; next: number };
+    expect(first.jobs.map((j) => j.id)).toEqual([5, 4]);
+    const second = (await (await master.api(`/api/jobs?limit=2&before=${first.next}`)).json()) as { jobs: JobRecord[] };
+    expect(second.jobs.map((j) => j.id)).toEqual([3, 2]);
+    const queued = (await (await master.api('/api/jobs?status=queued')).json()) as { jobs: JobRecord[] };
+    expect(queued.jobs).toHaveLength(5);
+    expect((await master.api('/api/jobs/99')).status).toBe(404);
+    expect((await post('/api/jobs', { prompt: 'x', continueFrom: 99 })).status).toBe(404);
+    expect((await master.api('/api/jobs?status=bogus')).status).toBe(400);
+  });
+
+  it('streams a job log live over server-sent events and resumes from Last-Event-ID', async () => {
+    master = await startTestMaster();
+    const job = await createJob({ prompt: 'stream me' });
+    const url = `${master.httpUrl}/api/jobs/${job.id}/logs/stream?token=${master.adminToken.value}`;
+    const stream = fetch(url).then((res) => res.text());
+    startNode('streamer', { delayMs: 100 });
+    const text = await stream;
+    expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3]);
+    expect(text).toContain('event: end\ndata: {"status":"succeeded"}');
+    const resumed = await (await fetch(url, { headers: { 'last-event-id': '2' } })).text();
+    expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3]);
+  });
+});

@@ -1,0 +1,159 @@
+import type Database from 'better-sqlite3';
+import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+
+interface JobRow {
+  id: number;
+  status: string;
+  prompt: string;
+  target_node: string | null;
+  target_tags: string;
+  repo: string | null;
+  ref: string | null;
+  profile: string;
+  origin: string;
+  continue_from: number | null;
+  node: string | null;
+  attempt: number;
+  max_attempts: number;
+  timeout_sec: number;
+  created_at: string;
+  assigned_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  result: string | null;
+  error: string | null;
+  last_seq: number;
+}
+
+const COLUMNS: Record<keyof JobChanges, string> = {
+  status: 'status',
+  node: 'node',
+  attempt: 'attempt',
+  assignedAt: 'assigned_at',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  result: 'result',
+  error: 'error',
+};
+
+/** Drops undefined fields, so records compare equal to what was stored and JSON stays small. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+}
+
+function toRecord(row: JobRow): JobRecord {
+  return compact({
+    id: row.id,
+    status: row.status as JobStatus,
+    prompt: row.prompt,
+    target: compact({ node: row.target_node ?? undefined, tags: JSON.parse(row.target_tags) as string[] }),
+    repo: row.repo,
+    ref: row.ref,
+    profile: JSON.parse(row.profile) as JobRecord['profile'],
+    origin: JSON.parse(row.origin) as JobRecord['origin'],
+    continueFrom: row.continue_from,
+    node: row.node,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    timeoutSec: row.timeout_sec,
+    createdAt: row.created_at,
+    assignedAt: row.assigned_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    result: row.result === null ? undefined : (JSON.parse(row.result) as JobResult),
+    error: row.error,
+    lastSeq: row.last_seq,
+  } as JobRecord);
+}
+
+/** `JobStore` on the master's SQLite database; statements are prepared once. */
+export class SqliteJobStore implements JobStore {
+  private readonly insertJob: Database.Statement;
+  private readonly selectJob: Database.Statement<[number], JobRow>;
+  private readonly insertEvent: Database.Statement<[number, number, string, string]>;
+  private readonly raiseLastSeq: Database.Statement<[number, number]>;
+  private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertJob = db.prepare(`
+      INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
+      VALUES ('queued', @prompt, @targetNode, @targetTags, @repo, @ref, @profile, @origin, @continueFrom, @maxAttempts, @timeoutSec, @createdAt)`);
+    this.selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
+    this.insertEvent = db.prepare('INSERT OR IGNORE INTO job_events (job_id, seq, at, event) VALUES (?, ?, ?, ?)');
+    this.raiseLastSeq = db.prepare('UPDATE jobs SET last_seq = max(last_seq, ?) WHERE id = ?');
+    this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  }
+
+  create(job: NewJob, at: string): JobRecord {
+    const { lastInsertRowid } = this.insertJob.run({
+      prompt: job.prompt,
+      targetNode: job.target.node ?? null,
+      targetTags: JSON.stringify(job.target.tags),
+      repo: job.repo ?? null,
+      ref: job.ref ?? null,
+      profile: JSON.stringify(job.profile),
+      origin: JSON.stringify(job.origin),
+      continueFrom: job.continueFrom ?? null,
+      maxAttempts: job.maxAttempts,
+      timeoutSec: job.timeoutSec,
+      createdAt: at,
+    });
+    return this.mustGet(Number(lastInsertRowid));
+  }
+
+  get(id: number): JobRecord | undefined {
+    const row = this.selectJob.get(id);
+    return row && toRecord(row);
+  }
+
+  list(filter: JobFilter): JobRecord[] {
+    const conditions: Array<[string, string | number | undefined]> = [
+      ['status = ?', filter.status],
+      ['node = ?', filter.node],
+      ['id < ?', filter.beforeId],
+    ];
+    const used = conditions.filter(([, value]) => value !== undefined);
+    const where = used.map(([clause]) => clause);
+    const params = used.map(([, value]) => value as string | number);
+    const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.db.prepare<Array<string | number>, JobRow>(sql).all(...params, filter.limit).map(toRecord);
+  }
+
+  withStatus(statuses: readonly JobStatus[]): JobRecord[] {
+    const sql = `SELECT * FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
+    return this.db.prepare<string[], JobRow>(sql).all(...statuses).map(toRecord);
+  }
+
+  update(id: number, changes: JobChanges): JobRecord {
+    const entries = Object.entries(changes) as Array<[keyof JobChanges, JobChanges[keyof JobChanges]]>;
+    if (entries.length > 0) {
+      const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
+      const values = entries.map(([, value]) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null)));
+      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
+    }
+    return this.mustGet(id);
+  }
+
+  appendEvents(jobId: number, events: readonly SequencedJobEvent[]): number {
+    return this.db.transaction(() => {
+      let highest = 0;
+      for (const { seq, at, event } of events) {
+        this.insertEvent.run(jobId, seq, at, JSON.stringify(event));
+        highest = Math.max(highest, seq);
+      }
+      this.raiseLastSeq.run(highest, jobId);
+      return this.mustGet(jobId).lastSeq;
+    })();
+  }
+
+  events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
+    return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
+  }
+
+  private mustGet(id: number): JobRecord {
+    const job = this.get(id);
+    if (!job) throw new Error(`job ${id} vanished from the store`);
+    return job;
+  }
+}

@@ -1,0 +1,34 @@
+import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
+
+/** Runs one job: reports steps through `emit` and resolves with the standard result. */
+export interface Executor {
+  readonly name: string;
+  run(job: JobSpec, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<JobResult>;
+}
+
+/**
+ * Answers with the prompt: for demos and smoke tests only, so it runs only where a node was
+ * started with it explicitly (`allow_echo_executor`).
+ */
+export class EchoExecutor implements Executor {
+  readonly name = 'echo';
+
+  constructor(private readonly delayMs = 0) {}
+
+  async run(job: JobSpec, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<JobResult> {
+    const started = Date.now();
+    if (this.delayMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.delayMs);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const durationMs = Date.now() - started;
+    if (signal.aborted) return { status: 'cancelled', filesChanged: [], commands: [], durationMs, error: 'cancelled' };
+    emit({ kind: 'agent_message', text: job.prompt });
+    return { status: 'succeeded', finalMessage: job.prompt, summary: job.prompt.slice(0, 200), filesChanged: [], commands: [], durationMs };
+  }
+}

@@ -1,0 +1,96 @@
+import type { Logger } from '../log/index.js';
+import type { Frame, JobEvent, JobSpec, SequencedJobEvent } from '../protocol/index.js';
+import type { Executor } from './executor.js';
+
+/** The protocol's cap on events in one `job_events` frame. */
+const MAX_EVENTS_PER_FRAME = 1000;
+
+interface RunningJob {
+  nextSeq: number;
+  /** Sent but not yet acknowledged: sent again after a reconnect. */
+  unacked: SequencedJobEvent[];
+  abort: AbortController;
+  done: boolean;
+}
+
+/**
+ * Runs the jobs the master assigns to this node. Events are numbered from the master's `nextSeq`
+ * and kept until the master acknowledges them, so a dropped connection loses none; a job is
+ * forgotten only once its final event is acknowledged.
+ */
+export class JobRunner {
+  private readonly jobs = new Map<number, RunningJob>();
+  /** Events of this tick not sent yet: one frame per job per tick, not one per event. */
+  private outgoing = new Map<number, SequencedJobEvent[]>();
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly send: (frame: Frame) => boolean,
+    private readonly log: Logger,
+  ) {}
+
+  /** Jobs this node still holds (running, or finished but not acknowledged). */
+  held(): number[] {
+    return [...this.jobs.keys()];
+  }
+
+  assign(spec: JobSpec): void {
+    if (this.jobs.has(spec.id)) return;
+    const job: RunningJob = { nextSeq: spec.nextSeq, unacked: [], abort: new AbortController(), done: false };
+    this.jobs.set(spec.id, job);
+    this.log.info({ job: spec.id, attempt: spec.attempt, executor: this.executor.name }, 'job started');
+    const emit = (event: JobEvent) => this.emit(spec.id, job, event);
+    emit({ kind: 'started', executor: this.executor.name });
+    void this.executor
+      .run(spec, emit, job.abort.signal)
+      .catch((error: unknown) => ({
+        status: 'failed' as const,
+        filesChanged: [],
+        commands: [],
+        durationMs: 0,
+        error: error instanceof Error ? error.message : String(error),
+      }))
+      .then((result) => {
+        emit({ kind: 'finished', result });
+        job.done = true;
+        this.log.info({ job: spec.id, status: result.status }, 'job finished');
+      });
+  }
+
+  cancel(jobId: number): void {
+    this.jobs.get(jobId)?.abort.abort();
+  }
+
+  acknowledge(jobId: number, seq: number): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    job.unacked = job.unacked.filter((e) => e.seq > seq);
+    if (job.done && job.unacked.length === 0) this.jobs.delete(jobId);
+  }
+
+  /** After a reconnect: everything not acknowledged goes again; the master drops duplicates. */
+  resend(): void {
+    for (const [jobId, job] of this.jobs) {
+      if (job.unacked.length > 0) this.send({ type: 'job_events', jobId, events: job.unacked });
+    }
+  }
+
+  private emit(jobId: number, job: RunningJob, event: JobEvent): void {
+    const sequenced = { seq: job.nextSeq++, at: new Date().toISOString(), event };
+    job.unacked.push(sequenced);
+    if (this.outgoing.size === 0) process.nextTick(this.flush);
+    const batch = this.outgoing.get(jobId);
+    if (batch) batch.push(sequenced);
+    else this.outgoing.set(jobId, [sequenced]);
+  }
+
+  private readonly flush = (): void => {
+    const outgoing = this.outgoing;
+    this.outgoing = new Map();
+    for (const [jobId, events] of outgoing) {
+      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_FRAME) {
+        this.send({ type: 'job_events', jobId, events: events.slice(i, i + MAX_EVENTS_PER_FRAME) });
+      }
+    }
+  };
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Job lifecycle. `lost`: its node vanished and the attempts ran out. */
+export const JobStatusSchema = z.enum(['queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled', 'lost']);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+/** States a job never leaves. */
+export const FINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled', 'lost']);
+
+/** How Codex runs the job: model, sandbox and approval policy, as `codex app-server` takes them. */
+export const JobProfileSchema = z.object({
+  model: z.string().min(1).max(64).optional(),
+  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+  approvalPolicy: z.enum(['never', 'on-request', 'on-failure', 'untrusted']).optional(),
+});
+export type JobProfile = z.infer<typeof JobProfileSchema>;
+
+export const FileChangeSchema = z.object({
+  path: z.string(),
+  kind: z.enum(['add', 'delete', 'update']),
+  added: z.number().int().min(0).optional(),
+  removed: z.number().int().min(0).optional(),
+});
+
+/** The standard result of a job (seed 000: 실행 결과 포맷 표준화 및 저장). */
+export const JobResultSchema = z.object({
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  finalMessage: z.string().optional(),
+  summary: z.string().optional(),
+  filesChanged: z.array(FileChangeSchema).default([]),
+  commands: z.array(z.object({ command: z.string(), exitCode: z.number().int().nullable() })).default([]),
+  tokens: z.object({ input: z.number().int(), output: z.number().int(), total: z.number().int() }).optional(),
+  durationMs: z.number().int().min(0),
+  error: z.string().optional(),
+  /** The Codex thread, so a follow-up job can continue the conversation. */
+  threadId: z.string().optional(),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+/** One step of a job, as the node reports it. `finished` is always the last one. */
+export const JobEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('started'), executor: z.string() }),
+  z.object({ kind: z.literal('agent_message'), text: z.string() }),
+  z.object({ kind: z.literal('agent_message_delta'), delta: z.string() }),
+  z.object({ kind: z.literal('command_started'), command: z.string(), cwd: z.string().optional() }),
+  z.object({
+    kind: z.literal('command_finished'),
+    command: z.string(),
+    exitCode: z.number().int().nullable(),
+    output: z.string().optional(),
+    durationMs: z.number().int().optional(),
+  }),
+  z.object({ kind: z.literal('file_change'), changes: z.array(FileChangeSchema) }),
+  z.object({ kind: z.literal('token_usage'), input: z.number().int(), output: z.number().int(), total: z.number().int() }),
+  z.object({ kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({ kind: z.literal('error'), message: z.string() }),
+  z.object({ kind: z.literal('finished'), result: JobResultSchema }),
+]);
+export type JobEvent = z.infer<typeof JobEventSchema>;
+
+/** A job event with its place in the job's log; `seq` starts at 1 and has no gaps. */
+export const SequencedJobEventSchema = z.object({
+  seq: z.number().int().positive(),
+  at: z.string(),
+  event: JobEventSchema,
+});
+export type SequencedJobEvent = z.infer<typeof SequencedJobEventSchema>;
+
+/** What a node needs to run a job. */
+export const JobSpecSchema = z.object({
+  id: z.number().int().positive(),
+  prompt: z.string(),
+  repo: z.string().optional(),
+  ref: z.string().optional(),
+  profile: JobProfileSchema,
+  /** Codex thread to continue (from the `continueFrom` job's result). */
+  threadId: z.string().optional(),
+  attempt: z.number().int().positive(),
+  /** Events already stored for this job: a re-assigned job numbers on from here. */
+  nextSeq: z.number().int().positive(),
+});
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+
+/** Master → node: run this job. */
+export const JobAssignFrameSchema = z.object({ type: z.literal('job_assign'), job: JobSpecSchema });
+/** Master → node: stop this job (the node answers with a `finished` event, status cancelled). */
+export const JobCancelFrameSchema = z.object({ type: z.literal('job_cancel'), jobId: z.number().int().positive() });
+/** Node → master: events of one job, in order. Sent again after a reconnect until acknowledged. */
+export const JobEventsFrameSchema = z.object({
+  type: z.literal('job_events'),
+  jobId: z.number().int().positive(),
+  events: z.array(SequencedJobEventSchema).min(1).max(1000),
+});
+/** Master → node: every event up to `seq` is stored; the node may forget them. */
+export const JobAckFrameSchema = z.object({ type: z.literal('job_ack'), jobId: z.number().int().positive(), seq: z.number().int().min(0) });

@@ -1,0 +1,34 @@
+/** A GitHub repository a job runs in, normalized. */
+export interface RepoSpec {
+  owner: string;
+  name: string;
+  /** The https clone URL. */
+  url: string;
+}
+
+const SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * Accepts `owner/name` or `https://github.com/owner/name[.git]` and nothing else: no other hosts or
+ * transports (`ext::`, `file::`, ssh), no leading `-` (option injection into git), no `..` (path escape).
+ * Returns an error message instead of throwing, so callers choose how to report it.
+ */
+export function parseRepoSpec(input: string): RepoSpec | { error: string } {
+  const text = input.trim();
+  const url = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(text);
+  const short = /^([^/:]+)\/([^/:]+)$/.exec(text);
+  const match = url ?? short;
+  if (!match) return { error: `"${text}" is not a GitHub repository: use owner/name or https://github.com/owner/name` };
+  const [owner, name] = [match[1] ?? '', (match[2] ?? '').replace(/\.git$/, '')];
+  for (const part of [owner, name]) {
+    if (!SEGMENT.test(part) || part.startsWith('-') || part.startsWith('.')) {
+      return { error: `"${text}" has an invalid owner or repository name` };
+    }
+  }
+  return { owner, name, url: `https://github.com/${owner}/${name}.git` };
+}
+
+/** A git ref a job checks out: a branch, tag or commit, never an option or a path escape. */
+export function isSafeRef(ref: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(ref) && !ref.includes('..') && !ref.endsWith('.lock') && !ref.endsWith('/');
+}
