@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
 import { registerNodeCommand } from './cli/node-command.js';
 import { reportFatal } from './cli/run.js';
@@ -12,6 +13,7 @@ const program = new Command('csc')
 
 registerMasterCommand(program);
 registerNodeCommand(program);
+registerJobCommand(program);
 
 try {
   await program.parseAsync(process.argv);

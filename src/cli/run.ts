@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/index.js';
+import { ApiClientError } from './api-client.js';
 
 /** Exit codes: 1 for a runtime failure, 2 for a configuration the user must fix. */
 export const EXIT = { failure: 1, badConfig: 2 } as const;
@@ -8,6 +9,10 @@ export function reportFatal(error: unknown): number {
   if (error instanceof ConfigError) {
     process.stderr.write(`csc: configuration error: ${error.message}\n`);
     return EXIT.badConfig;
+  }
+  if (error instanceof ApiClientError) {
+    process.stderr.write(`csc: ${error.code}: ${error.message}\n`);
+    return EXIT.failure;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`csc: ${message}\n`);

@@ -5,3 +5,4 @@ export { resolveMasterConfig, type MasterConfig, type MasterFlags } from './mast
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';
 export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';
+export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';

@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { loadEnvironment, resolveClientConfig, type ClientFlags } from '../config/index.js';
+import type { JobRecord } from '../master/store/index.js';
+import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../protocol/index.js';
+import { ApiClient } from './api-client.js';
+import { JOB_EXIT_CODES, renderEvent, renderJobLine } from './render-job.js';
+
+interface RunFlags extends ClientFlags {
+  node?: string;
+  tags?: string;
+  repo?: string;
+  ref?: string;
+  model?: string;
+  sandbox?: string;
+  continueFrom?: string;
+  timeout?: string;
+  follow: boolean;
+}
+
+function client(flags: ClientFlags): ApiClient {
+  return new ApiClient(resolveClientConfig(flags, loadEnvironment()));
+}
+
+function withConnection(command: Command): Command {
+  return command
+    .option('--url <url>', 'master HTTP API (default: http://MASTER_HTTP_HOST:MASTER_HTTP_PORT, i.e. http://127.0.0.1:8080)')
+    .option('--token <token>', "admin token (env MASTER_ADMIN_TOKEN; default: the master's stored one on this host)")
+    .option('--data-dir <dir>', "the master's data dir, to read its admin token from (env MASTER_DATA_DIR)");
+}
+
+/** Prints events as they come and returns the job's final state. */
+async function follow(api: ApiClient, jobId: number, after = 0): Promise<JobRecord> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write(`\nstopped following; job ${jobId} goes on (csc job cancel ${jobId} stops it)\n`);
+    stop.abort();
+    process.exit(130);
+  });
+  for await (const event of api.follow(jobId, after, stop.signal)) print(event);
+  return api.request<JobRecord>('GET', `/api/jobs/${jobId}`);
+}
+
+function print(event: SequencedJobEvent): void {
+  const line = renderEvent(event);
+  if (line !== undefined) process.stdout.write(`${line}\n`);
+}
+
+export function registerJobCommand(program: Command): void {
+  const job = program.command('job').description('create, follow and manage Codex jobs through the master');
+
+  withConnection(job.command('run'))
+    .description('queue a job, follow its log, and exit with its outcome (0 succeeded, 1 failed, 3 cancelled, 4 lost)')
+    .argument('<prompt>', 'what Codex should do')
+    .option('--node <name>', 'run on this node')
+    .option('--tags <a,b>', 'run on a node with all of these tags')
+    .option('--repo <owner/name>', 'GitHub repository to work in')
+    .option('--ref <ref>', 'branch, tag or commit to start from')
+    .option('--model <model>', 'Codex model')
+    .option('--sandbox <mode>', 'read-only | workspace-write | danger-full-access')
+    .option('--continue-from <id>', 'continue the Codex conversation of this earlier job')
+    .option('--timeout <sec>', 'stop the job after this many seconds')
+    .option('--no-follow', 'print the job id and return at once')
+    .action(async (prompt: string, flags: RunFlags) => {
+      const api = client(flags);
+      const created = await api.request<JobRecord>('POST', '/api/jobs', runBody(prompt, flags));
+      process.stderr.write(`job ${created.id} ${created.status}\n`);
+      if (!flags.follow) return;
+      const done = await follow(api, created.id);
+      process.exitCode = JOB_EXIT_CODES[done.status];
+    });
+
+  withConnection(job.command('ls'))
+    .description('list jobs, newest first')
+    .option('--status <status>', 'only jobs in this state')
+    .option('--node <name>', 'only jobs of this node')
+    .option('--limit <n>', 'how many', '20')
+    .action(async (flags: ClientFlags & { status?: string; node?: string; limit: string }) => {
+      const query = new URLSearchParams({ limit: flags.limit, ...(flags.status ? { status: flags.status } : {}), ...(flags.node ? { node: flags.node } : {}) });
+      const { jobs } = await client(flags).request<{ jobs: JobRecord[] }>('GET', `/api/jobs?${query.toString()}`);
+      if (jobs.length === 0) process.stdout.write('no jobs\n');
+      for (const j of jobs) process.stdout.write(`${renderJobLine(j)}\n`);
+    });
+
+  withConnection(job.command('show'))
+    .description('print a job with its result, as JSON')
+    .argument('<id>')
+    .action(async (id: string, flags: ClientFlags) => {
+      process.stdout.write(`${JSON.stringify(await client(flags).request('GET', `/api/jobs/${encodeURIComponent(id)}`), null, 2)}\n`);
+    });
+
+  withConnection(job.command('cancel'))
+    .description('cancel a job')
+    .argument('<id>')
+    .action(async (id: string, flags: ClientFlags) => {
+      const result = await client(flags).request<JobRecord>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`);
+      process.stdout.write(`job ${result.id} ${result.status === 'cancelled' ? 'cancelled' : 'is being cancelled'}\n`);
+    });
+
+  withConnection(job.command('logs'))
+    .description("print a job's log")
+    .argument('<id>')
+    .option('--after <seq>', 'only events after this sequence number', '0')
+    .option('-f, --follow', 'keep printing new events until the job ends')
+    .action(async (id: string, flags: ClientFlags & { after: string; follow?: boolean }) => {
+      const api = client(flags);
+      const jobId = Number(id);
+      if (flags.follow) {
+        await follow(api, jobId, Number(flags.after));
+        return;
+      }
+      const { events, status } = await api.request<{ events: SequencedJobEvent[]; status: JobRecord['status'] }>('GET', `/api/jobs/${jobId}/logs?after=${Number(flags.after)}`);
+      events.forEach(print);
+      if (!FINAL_JOB_STATUSES.has(status)) process.stderr.write(`(job is ${status}; --follow keeps printing)\n`);
+    });
+}
+
+function runBody(prompt: string, flags: RunFlags): Record<string, unknown> {
+  const profile = { ...(flags.model ? { model: flags.model } : {}), ...(flags.sandbox ? { sandbox: flags.sandbox } : {}) };
+  return {
+    prompt,
+    origin: 'cli',
+    ...(flags.node ? { node: flags.node } : {}),
+    ...(flags.tags ? { tags: flags.tags.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+    ...(flags.repo ? { repo: flags.repo } : {}),
+    ...(flags.ref ? { ref: flags.ref } : {}),
+    ...(Object.keys(profile).length > 0 ? { profile } : {}),
+    ...(flags.continueFrom ? { continueFrom: Number(flags.continueFrom) } : {}),
+    ...(flags.timeout ? { timeoutSec: Number(flags.timeout) } : {}),
+  };
+}

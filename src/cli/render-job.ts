@@ -1,0 +1,44 @@
+import type { JobEvent, JobStatus, SequencedJobEvent } from '../protocol/index.js';
+import type { JobRecord } from '../master/store/index.js';
+
+/** Exit codes of `csc job run`: the job's outcome, so scripts can branch on it. */
+export const JOB_EXIT_CODES: Record<JobStatus, number> = {
+  succeeded: 0,
+  failed: 1,
+  cancelled: 3,
+  lost: 4,
+  queued: 5,
+  assigned: 5,
+  running: 5,
+};
+
+/** One line (or block) for a person reading a job's log in a terminal; undefined to skip. */
+export function renderEvent({ event }: SequencedJobEvent): string | undefined {
+  return RENDERERS[event.kind](event as never);
+}
+
+type Renderers = { [K in JobEvent['kind']]: (event: Extract<JobEvent, { kind: K }>) => string | undefined };
+
+const RENDERERS: Renderers = {
+  started: (e) => `▶ started (${e.executor})`,
+  agent_message: (e) => e.text,
+  agent_message_delta: () => undefined,
+  command_started: (e) => `$ ${e.command}`,
+  command_finished: (e) => `${e.exitCode === 0 ? '✓' : '✗'} ${e.command} → exit ${e.exitCode ?? '?'}${e.durationMs === undefined ? '' : ` (${e.durationMs} ms)`}`,
+  file_change: (e) => e.changes.map((c) => `± ${c.kind} ${c.path}${c.added === undefined ? '' : ` (+${c.added} -${c.removed ?? 0})`}`).join('\n'),
+  token_usage: () => undefined,
+  log: (e) => `[${e.level}] ${e.message}`,
+  error: (e) => `! ${e.message}`,
+  finished: (e) => {
+    const r = e.result;
+    const files = r.filesChanged.length > 0 ? `, ${r.filesChanged.length} file(s) changed` : '';
+    const tokens = r.tokens ? `, ${r.tokens.total} tokens` : '';
+    return `■ ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s${files}${tokens}${r.error ? `: ${r.error}` : ''}`;
+  },
+};
+
+/** A job as one line of `csc job ls`. */
+export function renderJobLine(job: JobRecord): string {
+  const prompt = job.prompt.replace(/\s+/g, ' ');
+  return `${String(job.id).padStart(5)}  ${job.status.padEnd(9)}  ${(job.node ?? '-').padEnd(16)}  ${job.createdAt}  ${prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt}`;
+}

@@ -1,0 +1,76 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../src/log/index.js';
+import { EchoExecutor, createNodeWorker, type NodeWorker } from '../src/node/index.js';
+import { removeTempDirs } from '../src/test-support/temp-dir.js';
+import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
+import { waitFor } from '../src/test-support/wait.js';
+import { runCsc } from './cli-process.js';
+
+let master: TestMaster;
+let worker: NodeWorker;
+beforeEach(async () => {
+  master = await startTestMaster();
+  worker = createNodeWorker(
+    {
+      url: master.wsUrl,
+      name: 'cli-node',
+      nodeId: 'node-cli-0000',
+      tags: [],
+      version: 'test',
+      slots: 2,
+      executor: new EchoExecutor(300),
+      token: () => master.nodeToken.value,
+      tokenHint: '',
+    },
+    silentLogger(),
+  );
+  worker.agent.start();
+  await waitFor(() => master.hub.listNodes().length === 1, 'the node');
+});
+afterEach(async () => {
+  await worker.agent.stop();
+  await master.close();
+});
+afterAll(removeTempDirs);
+
+const csc = (...args: string[]) => runCsc(['job', ...args, '--url', master.httpUrl, '--data-dir', master.config.dataDir]);
+
+describe('csc job', () => {
+  it('runs a job, follows its log and exits 0 when it succeeds', async () => {
+    const run = csc('run', '--node', 'cli-node', 'hello from the cli');
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toContain('job 1 assigned');
+    expect(run.stdout()).toMatch(/▶ started \(echo\)\nhello from the cli\n■ succeeded in \d+\.\d s\n/);
+    const ls = csc('ls');
+    expect(await ls.exited).toBe(0);
+    expect(ls.stdout()).toMatch(/^ +1 {2}succeeded {2}cli-node +\S+ {2}hello from the cli$/m);
+  });
+
+  it('exits 3 when the job it follows is cancelled, and cancels and shows jobs', async () => {
+    const run = csc('run', '--tags', 'nobody', 'waits forever');
+    await run.waitForOutput(/job 1 queued/);
+    const cancel = csc('cancel', '1');
+    expect(await cancel.exited).toBe(0);
+    expect(cancel.stdout()).toBe('job 1 cancelled\n');
+    expect(await run.exited).toBe(3);
+    expect(run.stdout()).toContain('■ cancelled');
+    const show = csc('show', '1');
+    expect(await show.exited).toBe(0);
+    expect(JSON.parse(show.stdout())).toMatchObject({ id: 1, status: 'cancelled', origin: { kind: 'cli' } });
+    const logs = csc('logs', '1');
+    expect(await logs.exited).toBe(0);
+    expect(logs.stdout()).toContain('■ cancelled');
+  });
+
+  it('says what went wrong with a clear message and exit 1', async () => {
+    const missing = csc('show', '999');
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toBe('csc: not_found: no job 999\n');
+    const bad = csc('run', '--repo', 'ext::sh -c id', 'x');
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toContain('bad_request: invalid request body: repo:');
+    const wrongToken = runCsc(['job', 'ls', '--url', master.httpUrl, '--token', 'not-the-admin-token-x']);
+    expect(await wrongToken.exited).toBe(1);
+    expect(wrongToken.stderr()).toContain('unauthorized');
+  });
+});
