@@ -62,6 +62,7 @@ function createWorker(
       version: VERSION,
       slots: config.slots,
       executor: config.allowEchoExecutor ? new EchoExecutor() : undefined,
+      journalDir: join(config.dataDir, 'node-jobs', config.name),
       token: () => config.token ?? readSecretFile(tokenFile),
       tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,
       onMessage,

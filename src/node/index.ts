@@ -5,3 +5,4 @@ export { NodeAgent, NodeAgentError, type AgentMessage, type NodeAgentOptions } f
 export { EchoExecutor, type Executor } from './executor.js';
 export { JobRunner } from './job-runner.js';
 export { createNodeWorker, type NodeWorker, type NodeWorkerOptions } from './worker.js';
+export { JobJournal, type JournaledJob } from './job-journal.js';

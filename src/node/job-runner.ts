@@ -1,6 +1,7 @@
 import type { Logger } from '../log/index.js';
 import type { Frame, JobEvent, JobSpec, SequencedJobEvent } from '../protocol/index.js';
 import type { Executor } from './executor.js';
+import type { JobJournal } from './job-journal.js';
 
 /** The protocol's cap on events in one `job_events` frame. */
 const MAX_EVENTS_PER_FRAME = 1000;
@@ -27,7 +28,10 @@ export class JobRunner {
     private readonly executor: Executor,
     private readonly send: (frame: Frame) => boolean,
     private readonly log: Logger,
-  ) {}
+    private readonly journal?: JobJournal,
+  ) {
+    if (journal) this.restore(journal);
+  }
 
   /** Jobs this node still holds (running, or finished but not acknowledged). */
   held(): number[] {
@@ -38,6 +42,7 @@ export class JobRunner {
     if (this.jobs.has(spec.id)) return;
     const job: RunningJob = { nextSeq: spec.nextSeq, unacked: [], abort: new AbortController(), done: false };
     this.jobs.set(spec.id, job);
+    this.journal?.start(spec);
     this.log.info({ job: spec.id, attempt: spec.attempt, executor: this.executor.name }, 'job started');
     const emit = (event: JobEvent) => this.emit(spec.id, job, event);
     emit({ kind: 'started', executor: this.executor.name });
@@ -65,13 +70,33 @@ export class JobRunner {
     const job = this.jobs.get(jobId);
     if (!job) return;
     job.unacked = job.unacked.filter((e) => e.seq > seq);
-    if (job.done && job.unacked.length === 0) this.jobs.delete(jobId);
+    if (job.done && job.unacked.length === 0) {
+      this.jobs.delete(jobId);
+      this.journal?.remove(jobId);
+    }
   }
 
   /** After a reconnect: everything not acknowledged goes again; the master drops duplicates. */
   resend(): void {
     for (const [jobId, job] of this.jobs) {
       if (job.unacked.length > 0) this.send({ type: 'job_events', jobId, events: job.unacked });
+    }
+  }
+
+  /**
+   * Jobs journaled before a restart. Finished ones are delivered as they are; one that was still
+   * running died with the old process, so it ends as failed, and the master hears it either way.
+   */
+  private restore(journal: JobJournal): void {
+    for (const { spec, events } of journal.load()) {
+      const last = events.at(-1);
+      const job: RunningJob = { nextSeq: (last?.seq ?? spec.nextSeq - 1) + 1, unacked: events, abort: new AbortController(), done: true };
+      this.jobs.set(spec.id, job);
+      if (last?.event.kind !== 'finished') {
+        const error = 'the node restarted while the job was running';
+        this.emit(spec.id, job, { kind: 'finished', result: { status: 'failed', error, filesChanged: [], commands: [], durationMs: 0 } });
+      }
+      this.log.info({ job: spec.id, events: job.unacked.length }, 'job restored from the journal');
     }
   }
 
@@ -88,6 +113,7 @@ export class JobRunner {
     const outgoing = this.outgoing;
     this.outgoing = new Map();
     for (const [jobId, events] of outgoing) {
+      this.journal?.append(jobId, events);
       for (let i = 0; i < events.length; i += MAX_EVENTS_PER_FRAME) {
         this.send({ type: 'job_events', jobId, events: events.slice(i, i + MAX_EVENTS_PER_FRAME) });
       }

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/index.js';
 import type { Frame } from '../protocol/index.js';
 import type { Executor } from './executor.js';
+import { JobJournal } from './job-journal.js';
 import { JobRunner } from './job-runner.js';
 import { NodeAgent, type AgentMessage, type NodeAgentOptions } from './node-agent.js';
 
@@ -9,6 +10,8 @@ export interface NodeWorkerOptions extends Omit<NodeAgentOptions, 'capabilities'
   slots: number;
   /** How jobs run; without one the node only chats. */
   executor: Executor | undefined;
+  /** Keeps unacknowledged job events on disk here, across node restarts. */
+  journalDir?: string;
   codexVersion?: string;
   /** Frames that are not about jobs (chat, errors), for the console or the log. */
   onMessage?: (message: AgentMessage) => void;
@@ -21,7 +24,7 @@ export interface NodeWorker {
 }
 
 export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeWorker {
-  const { slots, executor, codexVersion, onMessage, ...agentOptions } = options;
+  const { slots, executor, codexVersion, onMessage, journalDir, ...agentOptions } = options;
   let runner: JobRunner | undefined;
   const agent = new NodeAgent(
     {
@@ -41,7 +44,10 @@ export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeW
     },
     log,
   );
-  if (executor) runner = new JobRunner(executor, (frame) => agent.sendFrame(frame), log);
+  if (executor) {
+    const journal = journalDir === undefined ? undefined : new JobJournal(journalDir);
+    runner = new JobRunner(executor, (frame) => agent.sendFrame(frame), log, journal);
+  }
   return { agent, runner };
 }
 
