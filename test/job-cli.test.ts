@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/log/index.js';
-import { EchoExecutor, createNodeWorker, type NodeWorker } from '../src/node/index.js';
+import { EchoExecutor, type NodeWorker } from '../src/node/index.js';
 import { removeTempDirs } from '../src/test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
+import { startTestNode } from '../src/test-support/test-node.js';
 import { waitFor } from '../src/test-support/wait.js';
 import { runCsc } from './cli-process.js';
 
@@ -10,21 +10,7 @@ let master: TestMaster;
 let worker: NodeWorker;
 beforeEach(async () => {
   master = await startTestMaster();
-  worker = createNodeWorker(
-    {
-      url: master.wsUrl,
-      name: 'cli-node',
-      nodeId: 'node-cli-0000',
-      tags: [],
-      version: 'test',
-      slots: 2,
-      executor: new EchoExecutor(300),
-      token: () => master.nodeToken.value,
-      tokenHint: '',
-    },
-    silentLogger(),
-  );
-  worker.agent.start();
+  worker = startTestNode(master.wsUrl, master.nodeToken.value, { name: 'cli-node', slots: 2, executor: new EchoExecutor(300) });
   await waitFor(() => master.hub.listNodes().length === 1, 'the node');
 });
 afterEach(async () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/log/index.js';
 import type { JobRecord } from '../src/master/store/index.js';
-import { EchoExecutor, createNodeWorker, type NodeWorker } from '../src/node/index.js';
+import { EchoExecutor, type NodeWorker } from '../src/node/index.js';
 import type { SequencedJobEvent } from '../src/protocol/index.js';
 import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
+import { startTestNode } from '../src/test-support/test-node.js';
 import { waitFor } from '../src/test-support/wait.js';
 import { runCsc, type CscProcess } from './cli-process.js';
 
@@ -34,22 +34,7 @@ describe('a master killed with SIGKILL mid-job', () => {
     let master = await startMaster(dataDir);
     const { wsPort, httpPort } = master;
     const nodeToken = readFileSync(join(dataDir, 'master-token'), 'utf8').trim();
-    worker = createNodeWorker(
-      {
-        url: `ws://127.0.0.1:${wsPort}`,
-        name: 'survivor',
-        nodeId: 'node-survivor-0',
-        tags: [],
-        version: 'test',
-        slots: 1,
-        executor: new EchoExecutor(1500),
-        journalDir: tempDir(),
-        token: () => nodeToken,
-        tokenHint: '',
-      },
-      silentLogger(),
-    );
-    worker.agent.start();
+    worker = startTestNode(`ws://127.0.0.1:${wsPort}`, nodeToken, { name: 'survivor', executor: new EchoExecutor(1500), journalDir: tempDir() });
     await master.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'outlive the master' }) });
     const status = async () => ((await (await master.api('/api/jobs/1')).json()) as JobRecord).status;
     await waitFor(async () => (await status()) === 'running', 'the job to run', 10_000);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SECRET_FILES, loadEnvironment, readSecretFile, resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config/index.js';
+import { SECRET_FILES, childEnvironment, loadEnvironment, readSecretFile, resolveNodeConfig, type NodeConfig, type NodeFlags } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type * as NodeModule from '../node/index.js';
 import type { AgentMessage, NodeWorker } from '../node/index.js';
@@ -18,6 +18,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--token <token>', 'master token (env MASTER_TOKEN; default: read from the master data dir on this host)')
     .option('--data-dir <dir>', "the master's data dir to read its token from (env MASTER_DATA_DIR)")
     .option('--slots <n>', 'jobs this node runs at once (env NODE_SLOTS, default 1)')
+    .option('--workdir <dir>', 'where jobs without a repository run (env NODE_WORKDIR, default: the current directory)')
     .option('--allow-echo-executor', 'run jobs by answering with the prompt: demos and smoke tests only (env NODE_ALLOW_ECHO_EXECUTOR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
     .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
@@ -47,7 +48,7 @@ export function registerNodeCommand(program: Command): void {
 }
 
 function createWorker(
-  { createNodeWorker, EchoExecutor, loadNodeId }: typeof NodeModule,
+  { createNodeWorker, EchoExecutor, Workspaces, loadNodeId }: typeof NodeModule,
   config: NodeConfig,
   log: Logger,
   onMessage: (message: AgentMessage) => void,
@@ -63,6 +64,12 @@ function createWorker(
       slots: config.slots,
       executor: config.allowEchoExecutor ? new EchoExecutor() : undefined,
       journalDir: join(config.dataDir, 'node-jobs', config.name),
+      workspaces: new Workspaces({
+        dir: join(config.dataDir, 'workspaces', config.name),
+        defaultWorkdir: config.workdir,
+        allowLocalRepos: config.allowLocalRepos,
+        env: childEnvironment(),
+      }),
       token: () => config.token ?? readSecretFile(tokenFile),
       tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,
       onMessage,

@@ -25,6 +25,14 @@ export function loadEnvironment(cwd: string = process.cwd(), env: NodeJS.Process
   };
 }
 
+/**
+ * The environment child processes (git, Codex) inherit: the node's own, `CODEX_HOME` and proxies
+ * included. Handed out here so that nothing else reads `process.env`.
+ */
+export function childEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
+
 /** An environment from plain values, for tests and embedding. */
 export function environmentFrom(values: Record<string, string | undefined>): Environment {
   return {

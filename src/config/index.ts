@@ -1,5 +1,5 @@
 export { ConfigError } from './config-error.js';
-export { environmentFrom, loadEnvironment, type Environment } from './environment.js';
+export { childEnvironment, environmentFrom, loadEnvironment, type Environment } from './environment.js';
 export type { LogSettings } from './log-settings.js';
 export { resolveMasterConfig, type MasterConfig, type MasterFlags } from './master-config.js';
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';

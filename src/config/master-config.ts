@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import {
+  booleanSchema,
   byteSizeSchema,
   defaultDataDir,
   hostSchema,
@@ -36,6 +37,8 @@ export interface MasterConfig {
     defaultTimeoutSec: number;
     requeueGraceSec: number;
     cancelWaitSec: number;
+    /** Accept local repository paths as job repositories (tests and labs only). */
+    allowLocalRepos: boolean;
   };
   log: LogSettings;
 }
@@ -76,6 +79,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       defaultTimeoutSec: resolveSetting({ env: 'MASTER_JOB_TIMEOUT', schema: positiveSecondsSchema, fallback: () => 3600 }, undefined, env),
       requeueGraceSec: resolveSetting({ env: 'MASTER_JOB_REQUEUE_GRACE', schema: positiveSecondsSchema, fallback: () => 30 }, undefined, env),
       cancelWaitSec: resolveSetting({ env: 'MASTER_CANCEL_WAIT', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env),
+      allowLocalRepos: resolveSetting({ env: 'MASTER_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
     },
     log: resolveLogSettings(flags, env, isTty),
   };

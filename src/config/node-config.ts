@@ -1,6 +1,7 @@
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import {
+  booleanSchema,
   defaultDataDir,
   defaultNodeName,
   hostSchema,
@@ -25,6 +26,10 @@ export interface NodeConfig {
   slots: number;
   /** Run jobs with the echo executor (answers with the prompt): demos and smoke tests only. */
   allowEchoExecutor: boolean;
+  /** Where jobs without a repository run. */
+  workdir: string;
+  /** Accept local repository paths as job repositories (tests and labs only). */
+  allowLocalRepos: boolean;
   log: LogSettings;
 }
 
@@ -37,12 +42,12 @@ export interface NodeFlags {
   dataDir?: string;
   slots?: string;
   allowEchoExecutor?: boolean;
+  workdir?: string;
   logLevel?: string;
   logFormat?: string;
 }
 
 const slotsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64');
-const booleanSchema = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
 
 export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boolean): NodeConfig {
@@ -59,6 +64,8 @@ export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boo
       flags.allowEchoExecutor === true ? 'true' : undefined,
       env,
     ),
+    workdir: resolveSetting({ flag: 'workdir', env: 'NODE_WORKDIR', schema: pathSchema, fallback: () => process.cwd() }, flags.workdir, env),
+    allowLocalRepos: resolveSetting({ env: 'NODE_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

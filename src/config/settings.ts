@@ -53,6 +53,7 @@ export const tagsSchema = z
   .string()
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
   .pipe(z.array(z.string().max(64, 'each tag must be at most 64 characters')).max(32, 'at most 32 tags'));
+export const booleanSchema = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
   message: 'must be one of fatal, error, warn, info, debug, trace, silent',
 });

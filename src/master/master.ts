@@ -59,6 +59,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         bodyLimitBytes: config.maxPayloadBytes,
         version: VERSION,
         startedAt: new Date(),
+        allowLocalRepos: config.jobs.allowLocalRepos,
       },
       { hub, jobs, store, log },
     );

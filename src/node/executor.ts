@@ -1,9 +1,17 @@
 import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
 
+/** What an executor gets besides the job: where to run, how to report, when to stop. */
+export interface RunContext {
+  /** The job's workspace (its checkout, or the node's working directory). */
+  cwd: string;
+  emit: (event: JobEvent) => void;
+  signal: AbortSignal;
+}
+
 /** Runs one job: reports steps through `emit` and resolves with the standard result. */
 export interface Executor {
   readonly name: string;
-  run(job: JobSpec, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<JobResult>;
+  run(job: JobSpec, context: RunContext): Promise<JobResult>;
 }
 
 /**
@@ -15,7 +23,7 @@ export class EchoExecutor implements Executor {
 
   constructor(private readonly delayMs = 0) {}
 
-  async run(job: JobSpec, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<JobResult> {
+  async run(job: JobSpec, { emit, signal }: RunContext): Promise<JobResult> {
     const started = Date.now();
     if (this.delayMs > 0) {
       await new Promise<void>((resolve) => {

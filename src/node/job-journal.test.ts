@@ -2,14 +2,14 @@ import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../master/store/index.js';
-import { silentLogger } from '../log/index.js';
 import type { SequencedJobEvent } from '../protocol/index.js';
 import { removeTempDirs, tempDir } from '../test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../test-support/test-master.js';
 import { waitFor } from '../test-support/wait.js';
 import { EchoExecutor, type Executor } from './executor.js';
 import { JobJournal } from './job-journal.js';
-import { createNodeWorker, type NodeWorker } from './worker.js';
+import type { NodeWorker } from './worker.js';
+import { startTestNode } from '../test-support/test-node.js';
 
 let master: TestMaster;
 const workers: NodeWorker[] = [];
@@ -20,12 +20,8 @@ afterEach(async () => {
 afterAll(removeTempDirs);
 
 function startNode(journalDir: string, executor: Executor): NodeWorker {
-  const worker = createNodeWorker(
-    { url: master.wsUrl, name: 'journaled', nodeId: 'node-journaled-0', tags: [], version: 'test', slots: 1, executor, journalDir, token: () => master.nodeToken.value, tokenHint: '' },
-    silentLogger(),
-  );
+  const worker = startTestNode(master.wsUrl, master.nodeToken.value, { name: 'journaled', executor, journalDir });
   workers.push(worker);
-  worker.agent.start();
   return worker;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '../log/index.js';
 import type { Frame, JobEvent, JobSpec, SequencedJobEvent } from '../protocol/index.js';
 import type { Executor } from './executor.js';
 import type { JobJournal } from './job-journal.js';
+import type { Workspaces } from './workspaces.js';
 
 /** The protocol's cap on events in one `job_events` frame. */
 const MAX_EVENTS_PER_FRAME = 1000;
@@ -28,6 +29,7 @@ export class JobRunner {
     private readonly executor: Executor,
     private readonly send: (frame: Frame) => boolean,
     private readonly log: Logger,
+    private readonly workspaces: Workspaces,
     private readonly journal?: JobJournal,
   ) {
     if (journal) this.restore(journal);
@@ -46,8 +48,9 @@ export class JobRunner {
     this.log.info({ job: spec.id, attempt: spec.attempt, executor: this.executor.name }, 'job started');
     const emit = (event: JobEvent) => this.emit(spec.id, job, event);
     emit({ kind: 'started', executor: this.executor.name });
-    void this.executor
-      .run(spec, emit, job.abort.signal)
+    void this.workspaces
+      .prepare(spec)
+      .then((cwd) => this.executor.run(spec, { cwd, emit, signal: job.abort.signal }))
       .catch((error: unknown) => ({
         status: 'failed' as const,
         filesChanged: [],

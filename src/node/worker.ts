@@ -4,6 +4,7 @@ import type { Executor } from './executor.js';
 import { JobJournal } from './job-journal.js';
 import { JobRunner } from './job-runner.js';
 import { NodeAgent, type AgentMessage, type NodeAgentOptions } from './node-agent.js';
+import type { Workspaces } from './workspaces.js';
 
 export interface NodeWorkerOptions extends Omit<NodeAgentOptions, 'capabilities' | 'runningJobs' | 'onWelcome' | 'onMessage'> {
   /** Jobs run at once; 0 takes none. */
@@ -12,6 +13,8 @@ export interface NodeWorkerOptions extends Omit<NodeAgentOptions, 'capabilities'
   executor: Executor | undefined;
   /** Keeps unacknowledged job events on disk here, across node restarts. */
   journalDir?: string;
+  /** Checkouts for jobs with a repository; jobs without one run in its default working directory. */
+  workspaces: Workspaces;
   codexVersion?: string;
   /** Frames that are not about jobs (chat, errors), for the console or the log. */
   onMessage?: (message: AgentMessage) => void;
@@ -24,7 +27,7 @@ export interface NodeWorker {
 }
 
 export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeWorker {
-  const { slots, executor, codexVersion, onMessage, journalDir, ...agentOptions } = options;
+  const { slots, executor, codexVersion, onMessage, journalDir, workspaces, ...agentOptions } = options;
   let runner: JobRunner | undefined;
   const agent = new NodeAgent(
     {
@@ -46,7 +49,7 @@ export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeW
   );
   if (executor) {
     const journal = journalDir === undefined ? undefined : new JobJournal(journalDir);
-    runner = new JobRunner(executor, (frame) => agent.sendFrame(frame), log, journal);
+    runner = new JobRunner(executor, (frame) => agent.sendFrame(frame), log, workspaces, journal);
   }
   return { agent, runner };
 }

@@ -1,3 +1,5 @@
+import { basename, isAbsolute, normalize } from 'node:path';
+
 /** A GitHub repository a job runs in, normalized. */
 export interface RepoSpec {
   owner: string;
@@ -13,8 +15,9 @@ const SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;
  * transports (`ext::`, `file::`, ssh), no leading `-` (option injection into git), no `..` (path escape).
  * Returns an error message instead of throwing, so callers choose how to report it.
  */
-export function parseRepoSpec(input: string): RepoSpec | { error: string } {
+export function parseRepoSpec(input: string, options: { allowLocal?: boolean } = {}): RepoSpec | { error: string } {
   const text = input.trim();
+  if (options.allowLocal === true && isAbsolute(text)) return parseLocalRepo(text);
   const url = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(text);
   const short = /^([^/:]+)\/([^/:]+)$/.exec(text);
   const match = url ?? short;
@@ -26,6 +29,20 @@ export function parseRepoSpec(input: string): RepoSpec | { error: string } {
     }
   }
   return { owner, name, url: `https://github.com/${owner}/${name}.git` };
+}
+
+/**
+ * A local bare repository by absolute path: only where explicitly allowed (tests, air-gapped labs),
+ * since it lets a job read any repository on the node's disk.
+ */
+function parseLocalRepo(path: string): RepoSpec | { error: string } {
+  const normalized = normalize(path);
+  if (normalized !== path.replace(/\/+$/, '') || path.split('/').some((part) => part.startsWith('-'))) {
+    return { error: `"${path}" is not a clean absolute path to a repository` };
+  }
+  const name = basename(normalized).replace(/\.git$/, '');
+  if (!SEGMENT.test(name)) return { error: `"${path}" has an invalid repository name` };
+  return { owner: 'local', name, url: normalized };
 }
 
 /** A git ref a job checks out: a branch, tag or commit, never an option or a path escape. */

@@ -28,7 +28,7 @@ export async function startTestMaster(
     maxMissedPings: 3,
     maxPayloadBytes: 1024 * 1024,
     maxSendBufferBytes: 16 * 1024 * 1024,
-    jobs: { maxAttempts: 3, defaultTimeoutSec: 3600, requeueGraceSec: 30, cancelWaitSec: 5 },
+    jobs: { maxAttempts: 3, defaultTimeoutSec: 3600, requeueGraceSec: 30, cancelWaitSec: 5, allowLocalRepos: false },
     log: { level: 'silent', format: 'json' },
     ...overrides,
   };

@@ -19,6 +19,7 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   version: string;
   startedAt: Date;
+  allowLocalRepos: boolean;
 }
 
 export interface HttpAppDeps {
@@ -49,7 +50,7 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
   });
   app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
 
-  registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt });
+  registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt, allowLocalRepos: options.allowLocalRepos });
   await registerDashboard(app, options.dashboardDir);
   return app;
 }

@@ -4,7 +4,8 @@ import { FINAL_JOB_STATUSES, JobProfileSchema, JobStatusSchema, isSafeRef, parse
 import type { JobService, JobUpdate } from '../jobs/index.js';
 import { parseBody, parseQuery } from './parse.js';
 
-const CreateJobBody = z.object({
+function createJobBody(allowLocal: boolean) {
+  return z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000, 'prompt must be at most 100 000 characters'),
   node: z.string().trim().min(1).max(64).optional(),
   tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
@@ -12,7 +13,7 @@ const CreateJobBody = z.object({
     .string()
     .optional()
     .superRefine((repo, ctx) => {
-      const parsed = repo === undefined ? undefined : parseRepoSpec(repo);
+      const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal });
       if (parsed && 'error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
     }),
   ref: z.string().refine(isSafeRef, 'ref must be a branch, tag or commit name').optional(),
@@ -20,7 +21,8 @@ const CreateJobBody = z.object({
   continueFrom: z.number().int().positive().optional(),
   timeoutSec: z.number().int().min(1).max(86_400).optional(),
   origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
-});
+  });
+}
 
 const ListQuery = z.object({
   status: JobStatusSchema.optional(),
@@ -34,12 +36,14 @@ const LogsQuery = z.object({ after: z.coerce.number().int().min(0).default(0), l
 /** Follow writes stop while a follower has this much unsent: it catches up from the store instead. */
 const FOLLOWER_BUFFER_LIMIT = 1024 * 1024;
 
-export function registerJobRoutes(app: FastifyInstance, jobs: JobService): void {
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
+  const CreateJobBody = createJobBody(allowLocalRepos);
   app.post('/api/jobs', (req, reply) => {
     const body = parseBody(CreateJobBody, req.body);
-    const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo);
+    const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo, { allowLocal: allowLocalRepos });
     const { origin, ...request } = body;
-    const job = jobs.create({ ...request, ...(repo && !('error' in repo) ? { repo: `${repo.owner}/${repo.name}` } : {}), origin: { kind: origin } });
+    const normalized = repo && !('error' in repo) ? { repo: repo.owner === 'local' ? repo.url : `${repo.owner}/${repo.name}` } : {};
+    const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
     return reply.status(201).send(job);
   });
 

@@ -14,6 +14,7 @@ export interface RouteDeps {
   log: Logger;
   version: string;
   startedAt: Date;
+  allowLocalRepos: boolean;
 }
 
 const BroadcastBody = z.object({ text: z.string().min(1, 'text must not be empty').max(64 * 1024, 'text must be at most 64 KiB') });
@@ -38,5 +39,5 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return reply.status(202).send({ delivered });
   });
 
-  registerJobRoutes(app, deps.jobs);
+  registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
 }

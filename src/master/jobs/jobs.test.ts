@@ -1,10 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../log/index.js';
-import { EchoExecutor, createNodeWorker, type NodeWorker } from '../../node/index.js';
+import { EchoExecutor, type NodeWorker } from '../../node/index.js';
 import type { SequencedJobEvent } from '../../protocol/index.js';
 import { removeTempDirs } from '../../test-support/temp-dir.js';
 import { TestClient } from '../../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { startTestNode } from '../../test-support/test-node.js';
 import { waitFor } from '../../test-support/wait.js';
 import type { JobRecord } from '../store/index.js';
 
@@ -17,22 +17,8 @@ afterEach(async () => {
 afterAll(removeTempDirs);
 
 function startNode(name: string, options: { tags?: string[]; slots?: number; delayMs?: number } = {}): NodeWorker {
-  const worker = createNodeWorker(
-    {
-      url: master.wsUrl,
-      name,
-      nodeId: `node-${name}-0000`,
-      tags: options.tags ?? [],
-      version: 'test',
-      slots: options.slots ?? 1,
-      executor: new EchoExecutor(options.delayMs ?? 0),
-      token: () => master.nodeToken.value,
-      tokenHint: '',
-    },
-    silentLogger(),
-  );
+  const worker = startTestNode(master.wsUrl, master.nodeToken.value, { name, ...options, executor: new EchoExecutor(options.delayMs ?? 0) });
   workers.push(worker);
-  worker.agent.start();
   return worker;
 }
 
@@ -108,7 +94,7 @@ describe('jobs', () => {
   });
 
   it('re-queues the job of a node that vanished and finishes it elsewhere', async () => {
-    master = await startTestMaster({ jobs: { maxAttempts: 3, defaultTimeoutSec: 60, requeueGraceSec: 0.2, cancelWaitSec: 5 } });
+    master = await startTestMaster({ jobs: { maxAttempts: 3, defaultTimeoutSec: 60, requeueGraceSec: 0.2, cancelWaitSec: 5, allowLocalRepos: false } });
     const doomed = startNode('doomed', { delayMs: 10_000 });
     const job = await createJob({ prompt: 'survive' });
     await untilStatus(job.id, 'running');
@@ -123,7 +109,7 @@ describe('jobs', () => {
   });
 
   it('gives a job up as lost when its attempts run out', async () => {
-    master = await startTestMaster({ jobs: { maxAttempts: 1, defaultTimeoutSec: 60, requeueGraceSec: 0.1, cancelWaitSec: 5 } });
+    master = await startTestMaster({ jobs: { maxAttempts: 1, defaultTimeoutSec: 60, requeueGraceSec: 0.1, cancelWaitSec: 5, allowLocalRepos: false } });
     const doomed = startNode('doomed', { delayMs: 10_000 });
     const job = await createJob({ prompt: 'lost' });
     await untilStatus(job.id, 'running');
