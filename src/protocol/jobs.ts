@@ -11,7 +11,7 @@ export const FINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 
 export const JobProfileSchema = z.object({
   model: z.string().min(1).max(64).optional(),
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
-  approvalPolicy: z.enum(['never', 'on-request', 'on-failure', 'untrusted']).optional(),
+  approvalPolicy: z.enum(['never', 'on-request', 'untrusted']).optional(),
 });
 export type JobProfile = z.infer<typeof JobProfileSchema>;
 
