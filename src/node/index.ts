@@ -7,3 +7,4 @@ export { JobRunner } from './job-runner.js';
 export { createNodeWorker, type NodeWorker, type NodeWorkerOptions } from './worker.js';
 export { JobJournal, type JournaledJob } from './job-journal.js';
 export { WorkspaceError, Workspaces, type WorkspacesOptions } from './workspaces.js';
+export { CodexExecutor, toJobEvent } from './codex-executor.js';

@@ -71,10 +71,12 @@ export class JobService implements JobChannel {
     if (threadFrom && !FINAL_JOB_STATUSES.has(threadFrom.status)) {
       throw new CodedError('conflict', `job ${threadFrom.id} is still ${threadFrom.status}; continue from it once it has finished`);
     }
+    // A Codex thread lives in one node's CODEX_HOME: a follow-up goes back to that node.
+    const node = request.node ?? threadFrom?.node;
     const job = this.store.create(
       {
         prompt: request.prompt,
-        target: { ...(request.node === undefined ? {} : { node: request.node }), tags: request.tags ?? [] },
+        target: { ...(node === undefined ? {} : { node }), tags: request.tags ?? [] },
         ...(request.repo === undefined ? {} : { repo: request.repo }),
         ...(request.ref === undefined ? {} : { ref: request.ref }),
         profile: request.profile ?? {},

@@ -1,0 +1,103 @@
+import type { CodexDriver, CodexEvent, TurnResult } from '../codex/index.js';
+import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
+import type { Executor, RunContext } from './executor.js';
+
+/** Command output kept per event: enough to read an error, not a build log's megabytes. */
+const MAX_OUTPUT_CHARS = 16 * 1024;
+
+/** What a turn did, gathered from its events for the standard result. */
+class TurnRecord {
+  readonly files = new Map<string, JobResult['filesChanged'][number]>();
+  readonly commands: JobResult['commands'] = [];
+  tokens: JobResult['tokens'];
+
+  note(event: CodexEvent): void {
+    if (event.type === 'command_finished') this.commands.push({ command: event.command, exitCode: event.exitCode });
+    if (event.type === 'token_usage') this.tokens = { input: event.total.inputTokens, output: event.total.outputTokens, total: event.total.totalTokens };
+    if (event.type === 'file_change' && event.status !== 'declined' && event.status !== 'failed') {
+      for (const change of event.changes) {
+        const seen = this.files.get(change.path);
+        this.files.set(change.path, {
+          path: change.path,
+          kind: seen?.kind === 'add' ? 'add' : change.kind,
+          added: (seen?.added ?? 0) + change.added,
+          removed: (seen?.removed ?? 0) + change.removed,
+        });
+      }
+    }
+  }
+}
+
+/** Codex's view of a step, as a job event; undefined for what a job log does not show. */
+export function toJobEvent(event: CodexEvent): JobEvent | undefined {
+  switch (event.type) {
+    case 'agent_message':
+      return { kind: 'agent_message', text: event.text };
+    case 'agent_message_delta':
+      return { kind: 'agent_message_delta', delta: event.delta };
+    case 'command_started':
+      return { kind: 'command_started', command: event.command, cwd: event.cwd };
+    case 'command_finished':
+      return {
+        kind: 'command_finished',
+        command: event.command,
+        exitCode: event.exitCode,
+        output: event.output.length > MAX_OUTPUT_CHARS ? `…${event.output.slice(-MAX_OUTPUT_CHARS)}` : event.output,
+        ...(event.durationMs === null ? {} : { durationMs: event.durationMs }),
+      };
+    case 'file_change':
+      return { kind: 'file_change', changes: event.changes.map(({ path, kind, added, removed }) => ({ path, kind, added, removed })) };
+    case 'token_usage':
+      return { kind: 'token_usage', input: event.total.inputTokens, output: event.total.outputTokens, total: event.total.totalTokens };
+    case 'error':
+      return event.willRetry ? { kind: 'log', level: 'warn', message: `Codex will retry: ${event.message}` } : { kind: 'error', message: event.message };
+    case 'approval_request':
+      return { kind: 'log', level: 'warn', message: `Codex asked to ${event.kind === 'command' ? `run ${event.command ?? 'a command'}` : 'change files'}: ${event.decision}` };
+    default:
+      return undefined;
+  }
+}
+
+/** Runs a job as one Codex turn on the node's warm app-server, continuing `threadId` when given. */
+export class CodexExecutor implements Executor {
+  readonly name = 'codex';
+
+  constructor(private readonly driver: CodexDriver) {}
+
+  async run(job: JobSpec, { cwd, emit, signal }: RunContext): Promise<JobResult> {
+    const started = Date.now();
+    const record = new TurnRecord();
+    const turn = await this.driver.runTurn({
+      cwd,
+      prompt: job.prompt,
+      ...(job.threadId === undefined ? {} : { threadId: job.threadId }),
+      ...(job.profile.model === undefined ? {} : { model: job.profile.model }),
+      ...(job.profile.sandbox === undefined ? {} : { sandbox: job.profile.sandbox }),
+      ...(job.profile.approvalPolicy === undefined ? {} : { approvalPolicy: job.profile.approvalPolicy }),
+      signal,
+      onEvent: (event) => {
+        record.note(event);
+        const mapped = toJobEvent(event);
+        if (mapped) emit(mapped);
+      },
+    });
+    return standardResult(turn, record, Date.now() - started);
+  }
+}
+
+function standardResult(turn: TurnResult, record: TurnRecord, durationMs: number): JobResult {
+  const status = turn.status === 'completed' ? 'succeeded' : turn.status === 'interrupted' ? 'cancelled' : 'failed';
+  const summary = turn.finalMessage?.split('\n').find((line) => line.trim().length > 0)?.slice(0, 200);
+  const error = status === 'failed' ? (turn.error ?? `Codex ended the turn as ${turn.status} without saying why`) : undefined;
+  return {
+    status,
+    ...(turn.finalMessage === undefined ? {} : { finalMessage: turn.finalMessage }),
+    ...(summary === undefined ? {} : { summary }),
+    filesChanged: [...record.files.values()],
+    commands: record.commands,
+    ...(record.tokens ? { tokens: record.tokens } : {}),
+    durationMs,
+    ...(error === undefined ? {} : { error }),
+    threadId: turn.threadId,
+  };
+}
