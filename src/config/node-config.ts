@@ -12,6 +12,7 @@ import {
   tokenSchema,
 } from './settings.js';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
 
 /** Everything `csc node` needs, validated. */
 export interface NodeConfig {
@@ -30,6 +31,13 @@ export interface NodeConfig {
   workdir: string;
   /** Accept local repository paths as job repositories (tests and labs only). */
   allowLocalRepos: boolean;
+  codex: {
+    /** Undefined: the binary of the installed `@openai/codex` package, else `codex` on PATH. */
+    command: string | undefined;
+    args: string[];
+    /** `-c key=value` overrides passed to Codex. */
+    overrides: Record<string, string>;
+  };
   log: LogSettings;
 }
 
@@ -43,11 +51,25 @@ export interface NodeFlags {
   slots?: string;
   allowEchoExecutor?: boolean;
   workdir?: string;
+  codexCommand?: string;
+  codexArg?: string[];
+  codexConfig?: string[];
   logLevel?: string;
   logFormat?: string;
 }
 
 const slotsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64');
+/** `key=value` pairs for Codex's `-c`; the value is TOML, passed through as written. */
+function parseOverrides(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new ConfigError('--codex-config', `expected key=value, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    }),
+  );
+}
+
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
 
 export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boolean): NodeConfig {
@@ -66,6 +88,11 @@ export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boo
     ),
     workdir: resolveSetting({ flag: 'workdir', env: 'NODE_WORKDIR', schema: pathSchema, fallback: () => process.cwd() }, flags.workdir, env),
     allowLocalRepos: resolveSetting({ env: 'NODE_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
+    codex: {
+      command: resolveSetting({ flag: 'codex-command', env: 'NODE_CODEX_COMMAND', schema: hostSchema.optional(), fallback: () => undefined }, flags.codexCommand, env),
+      args: flags.codexArg ?? env.get('NODE_CODEX_ARGS')?.value.split(/\s+/).filter(Boolean) ?? ['app-server'],
+      overrides: parseOverrides(flags.codexConfig ?? []),
+    },
     log: resolveLogSettings(flags, env, isTty),
   };
 }
