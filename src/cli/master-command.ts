@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnvironment, resolveMasterConfig, type MasterFlags } from '../config/index.js';
+import { startLocalNode } from './local-node.js';
 import { onShutdownSignal } from './run.js';
 
 export function registerMasterCommand(program: Command): void {
@@ -11,6 +12,8 @@ export function registerMasterCommand(program: Command): void {
     .option('--http-host <host>', 'address to bind the HTTP port (env MASTER_HTTP_HOST, default: --host)')
     .option('--http-port <port>', 'HTTP port for the API and dashboard (env MASTER_HTTP_PORT, default 8080)')
     .option('--data-dir <dir>', 'store and generated tokens (env MASTER_DATA_DIR, default ~/.codex-super-client)')
+    .option('--local-node', 'also run a node in this process that runs jobs with Codex on this machine (npm start does)')
+    .option('--no-local-node', 'do not run the local node')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
     .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
     .addHelpText(
@@ -19,16 +22,19 @@ export function registerMasterCommand(program: Command): void {
         'Tokens come from MASTER_TOKEN / MASTER_ADMIN_TOKEN, or are generated once and stored (mode 0600)\n' +
         'in the data dir. Settings may also come from a .env file in the working directory.',
     )
-    .action(async (flags: MasterFlags) => {
+    .action(async (flags: MasterFlags & { localNode?: boolean }) => {
       const isTty = process.stdout.isTTY === true;
-      const config = resolveMasterConfig(flags, loadEnvironment(), isTty);
+      const env = loadEnvironment();
+      const config = resolveMasterConfig(flags, env, isTty);
       // Loaded here, not at the top, so `csc --help` does not pay for the server stack.
       const [{ createLogger }, { formatBanner, startMaster }] = await Promise.all([import('../log/index.js'), import('../master/index.js')]);
       const log = createLogger(config.log, 'master');
       const master = await startMaster(config, log);
-      process.stdout.write(`${formatBanner(master, config.dataDir, isTty)}\n`);
+      const localNode = flags.localNode === true ? await startLocalNode(master, config.dataDir, env, log) : undefined;
+      process.stdout.write(`${formatBanner(master, config.dataDir, isTty)}${localNode ? `\n${localNode.summary}\n` : ''}\n`);
       onShutdownSignal(async (signal) => {
         log.info({ signal }, 'shutting down');
+        await localNode?.stop();
         await master.close();
         log.info('stopped');
         log.flush();
