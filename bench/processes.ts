@@ -23,8 +23,8 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BENCH_DIR = fileURLToPath(new URL('./', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const BENCH_DIR = fileURLToPath(new URL('./', import.meta.url));
 const STARTUP_TIMEOUT_MS = 20_000;
 const OUTPUT_TAIL_CHARS = 4000;
 
@@ -39,7 +39,7 @@ export function killChildren(): void {
   tempDirs.clear();
 }
 
-interface Child {
+export interface Child {
   process: ChildProcess;
   /** The last few KB of stdout, then of stderr, for readiness checks and error messages. */
   stdout(): string;
@@ -48,7 +48,7 @@ interface Child {
   exited: Promise<number | string>;
 }
 
-function launch(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
+export function launch(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
   const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const tails = { stdout: '', stderr: '' };
@@ -65,7 +65,7 @@ function launch(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv 
 }
 
 /** Waits until the child's output matches `pattern`; fails if it exits or takes too long first. */
-async function awaitOutput(child: Child, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+export async function awaitOutput(child: Child, pattern: RegExp, what: string): Promise<RegExpExecArray> {
   const deadline = performance.now() + STARTUP_TIMEOUT_MS;
   let exitedWith: number | string | undefined;
   void child.exited.then((code) => (exitedWith = code));
@@ -79,31 +79,39 @@ async function awaitOutput(child: Child, pattern: RegExp, what: string): Promise
 }
 
 /** The process environment minus the master's own settings, so a user's MASTER_TOKEN cannot leak in. */
-function masterEnv(): NodeJS.ProcessEnv {
+export function masterEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(MASTER|LOG)_/.test(key)));
   return { ...env, MASTER_PING_INTERVAL: '15' };
 }
 
 /** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each master run there (on its clean exit). */
-function profilerArgs(): string[] {
+export function profilerArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   // Resolved here: the master runs in its temporary data dir, which is deleted afterwards.
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
 }
 
-async function startMaster(): Promise<RunningHub> {
+/** A fresh master data dir, removed by `removeDataDir` or, whatever happens, by `killChildren`. */
+export function makeDataDir(): string {
   const dataDir = mkdtempSync(join(tmpdir(), 'csc-bench-'));
   tempDirs.add(dataDir);
+  return dataDir;
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+  tempDirs.delete(dataDir);
+}
+
+async function startMaster(): Promise<RunningHub> {
+  const dataDir = makeDataDir();
   const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
   const logging = ['--log-level', 'warn', '--log-format', 'json'];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
   const child = launch([...profilerArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
   const match = await awaitOutput(child, /ws:\/\/127\.0\.0\.1:(\d+)/, 'the master');
   const token = readFileSync(join(dataDir, 'master-token'), 'utf8').trim();
-  return hubHandle('master', child, Number(match[1]), token, () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    tempDirs.delete(dataDir);
-  });
+  return hubHandle('master', child, Number(match[1]), token, () => removeDataDir(dataDir));
 }
 
 async function startBaseline(kind: 'corked' | 'plain'): Promise<RunningHub> {
@@ -116,21 +124,18 @@ export function startHub(kind: HubKind): Promise<RunningHub> {
   return kind === 'master' ? startMaster() : startBaseline(kind);
 }
 
-function hubHandle(kind: HubKind, child: Child, port: number, token: string | undefined, cleanUp: () => void): RunningHub {
+/** A server under test: `crashed` rejects if it exits before `stop()`; `stop()` ends it and cleans up. */
+export function superviseServer(what: string, child: Child, cleanUp: () => void): { crashed: Promise<never>; stop: () => Promise<void> } {
   let stopping = false;
   const crashed = new Promise<never>((_resolve, reject) => {
     void child.exited.then((code) => {
-      if (!stopping) reject(new Error(`the ${kind} hub exited (${code}) during the run:\n${child.output()}`));
+      if (!stopping) reject(new Error(`${what} exited (${code}) during the run:\n${child.output()}`));
     });
   });
-  // A crash is reported through load(); this keeps it from also being an unhandled rejection.
+  // A crash is reported through the run that races against it; this keeps it from also being an unhandled rejection.
   crashed.catch(() => undefined);
   return {
-    kind,
-    url: `ws://127.0.0.1:${port}`,
-    token,
-    pid: child.process.pid ?? -1,
-    load: (spec) => Promise.race([runLoadgen(spec), crashed]),
+    crashed,
     stop: async () => {
       stopping = true;
       // SIGTERM first: the master then shuts down cleanly, which also writes a --cpu-prof profile.
@@ -143,10 +148,23 @@ function hubHandle(kind: HubKind, child: Child, port: number, token: string | un
   };
 }
 
-async function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
-  const child = launch(['--import', 'tsx', join(BENCH_DIR, 'loadgen.ts'), JSON.stringify(spec)], { cwd: ROOT });
+function hubHandle(kind: HubKind, child: Child, port: number, token: string | undefined, cleanUp: () => void): RunningHub {
+  const server = superviseServer(`the ${kind} hub`, child, cleanUp);
+  return {
+    kind,
+    url: `ws://127.0.0.1:${port}`,
+    token,
+    pid: child.process.pid ?? -1,
+    load: (spec) => Promise.race([runScript<LoadResult>('loadgen.ts', spec, 'the load generator'), server.crashed]),
+    stop: server.stop,
+  };
+}
+
+/** Runs a bench script with a JSON spec in argv; its last stdout line is its JSON result. */
+export async function runScript<R>(script: string, spec: unknown, what: string): Promise<R> {
+  const child = launch(['--import', 'tsx', join(BENCH_DIR, script), JSON.stringify(spec)], { cwd: ROOT });
   const code = await child.exited;
   const line = child.stdout().trim().split('\n').at(-1) ?? '';
-  if (code !== 0 || !line.startsWith('{')) throw new Error(`the load generator failed (${code}):\n${child.output()}`);
-  return JSON.parse(line) as LoadResult;
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${what} failed (${code}):\n${child.output()}`);
+  return JSON.parse(line) as R;
 }

@@ -43,7 +43,7 @@ function describeTraffic(result: FanoutResult | SteadyResult): string {
   return `${formatRate(deliveriesPerSec)} deliveries/s, hub ${formatUs(hubCpuUsPerDelivery)}/delivery, p50 ${formatMs(latency.p50)}, p99 ${formatMs(latency.p99)}`;
 }
 
-function formatUs(us: number): string {
+export function formatUs(us: number): string {
   return us < 100 ? `${us.toFixed(2)} µs` : `${us.toFixed(0)} µs`;
 }
 

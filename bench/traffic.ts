@@ -31,7 +31,7 @@ function ageMs(frame: Buffer): number {
   return performance.now() - Number(frame.toString('latin1', TIME_START, TIME_END));
 }
 
-function summarize(latencies: number[]): Latency {
+export function summarize(latencies: number[]): Latency {
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), samples: latencies.length };
 }
@@ -105,7 +105,7 @@ export async function runFanout(spec: FanoutSpec, clients: WebSocket[]): Promise
 }
 
 /** Sends frame `sent`, `sent + 1`, … at their absolute due times, catching up after a late timer. */
-function pace(ratePerSec: number, total: number, send: (seq: number) => void): Promise<void> {
+export function pace(ratePerSec: number, total: number, send: (seq: number) => void): Promise<void> {
   const intervalMs = 1000 / ratePerSec;
   const start = performance.now();
   let sent = 0;

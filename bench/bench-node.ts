@@ -1,0 +1,144 @@
+/**
+ * The node both pipelines are measured with: the real node worker (`createNodeWorker`, as `csc
+ * node` runs it) with a bench executor. Each job's prompt is JSON saying what to do:
+ *   {"logs":N,"sentAt":T?}  emit N log events and succeed (T, the POST's send time, is recorded);
+ *   {"stream":E,"batch":B,"maxMs":M,"unacked":U}  emit up to E log events, B per event-loop turn,
+ *     never more than U unacknowledged, for at most M ms; each message is `t<emit time in ms>`.
+ * Times are this process's performance.now(): the load generator and followers live here too.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { childEnvironment } from '../src/config/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { Workspaces, createNodeWorker, type Executor, type NodeWorker, type RunContext } from '../src/node/index.js';
+import type { JobEvent, JobResult, JobSpec } from '../src/protocol/index.js';
+import type { PipelineTarget } from './jobs-spec.js';
+import { waitUntil } from './stats.js';
+
+export interface LogsPrompt {
+  logs: number;
+  sentAt?: number;
+}
+
+export interface StreamPrompt {
+  stream: number;
+  batch: number;
+  maxMs: number;
+  unacked: number;
+}
+
+/** What a streaming job has done so far; `storedAt` is set when its final event is acknowledged. */
+export interface StreamProgress {
+  jobId: number;
+  firstAt: number;
+  emitted: number;
+  storedAt?: number;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const SUCCEEDED: JobResult = { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 };
+
+export class BenchExecutor implements Executor {
+  readonly name = 'bench';
+  /** Jobs whose final event the pipeline has acknowledged, i.e. stored with the job's final state. */
+  completed = 0;
+  onCompleted: () => void = () => undefined;
+  /** Send and start times of jobs whose prompt carried a send time. */
+  readonly starts: Array<{ sentAt: number; startedAt: number }> = [];
+  /** A streaming job waits for this before it emits, so that followers can attach first. */
+  gate: Promise<void> = Promise.resolve();
+  stream: StreamProgress | undefined;
+  private readonly finalSeqs = new Map<number, number>();
+  private readonly ackedSeqs = new Map<number, number>();
+  private waiter: { jobId: number; seq: number; resolve: () => void } | undefined;
+
+  async run(job: JobSpec, { emit }: RunContext): Promise<JobResult> {
+    const prompt = JSON.parse(job.prompt) as LogsPrompt | StreamPrompt;
+    // The runner numbers events from nextSeq: `started` first, then ours, then `finished`.
+    const emitted = 'stream' in prompt ? await this.runStream(job, prompt, emit) : this.runLogs(prompt, emit);
+    this.finalSeqs.set(job.id, job.nextSeq + emitted + 1);
+    return SUCCEEDED;
+  }
+
+  /** Called for every `job_ack` the node gets. */
+  acknowledged(jobId: number, seq: number): void {
+    this.ackedSeqs.set(jobId, seq);
+    const final = this.finalSeqs.get(jobId);
+    if (final !== undefined && seq >= final) {
+      this.finalSeqs.delete(jobId);
+      this.ackedSeqs.delete(jobId);
+      this.completed++;
+      if (this.stream?.jobId === jobId) this.stream.storedAt = performance.now();
+      this.onCompleted();
+    }
+    if (this.waiter?.jobId === jobId && seq >= this.waiter.seq) {
+      this.waiter.resolve();
+      this.waiter = undefined;
+    }
+  }
+
+  private runLogs(prompt: LogsPrompt, emit: (event: JobEvent) => void): number {
+    if (prompt.sentAt !== undefined) this.starts.push({ sentAt: prompt.sentAt, startedAt: performance.now() });
+    for (let i = 0; i < prompt.logs; i++) emit({ kind: 'log', level: 'info', message: `bench log line ${i}` });
+    return prompt.logs;
+  }
+
+  private async runStream(job: JobSpec, prompt: StreamPrompt, emit: (event: JobEvent) => void): Promise<number> {
+    await this.gate;
+    const progress: StreamProgress = { jobId: job.id, firstAt: performance.now(), emitted: 0 };
+    this.stream = progress;
+    const deadline = progress.firstAt + prompt.maxMs;
+    while (progress.emitted < prompt.stream && performance.now() < deadline) {
+      const count = Math.min(prompt.batch, prompt.stream - progress.emitted);
+      for (let i = 0; i < count; i++) emit({ kind: 'log', level: 'info', message: `t${performance.now().toFixed(3)}` });
+      progress.emitted += count;
+      // Log event k has seq nextSeq + k, so this keeps at most `unacked` events unacknowledged.
+      await this.ackedUpTo(job.id, job.nextSeq + progress.emitted - prompt.unacked);
+      // A turn of the event loop, so that the runner's flush and the socket I/O (acks) happen.
+      await nextTurn();
+    }
+    return progress.emitted;
+  }
+
+  private ackedUpTo(jobId: number, seq: number): Promise<void> {
+    if (seq <= (this.ackedSeqs.get(jobId) ?? 0)) return Promise.resolve();
+    return new Promise((resolve) => (this.waiter = { jobId, seq, resolve }));
+  }
+}
+
+/** Connects a bench node to the pipeline and resolves once it is welcomed (and so can take jobs). */
+export async function startBenchNode(target: PipelineTarget, slots: number): Promise<{ worker: NodeWorker; executor: BenchExecutor }> {
+  const executor = new BenchExecutor();
+  let fatal: Error | undefined;
+  const worker = createNodeWorker(
+    {
+      url: target.wsUrl,
+      name: 'bench-node',
+      nodeId: 'bench-node-0001',
+      tags: [],
+      version: 'bench',
+      slots,
+      executor,
+      // Bench jobs have no repository: Workspaces only hands out defaultWorkdir and creates nothing.
+      workspaces: new Workspaces({ dir: join(tmpdir(), 'csc-bench-node'), defaultWorkdir: tmpdir(), env: childEnvironment() }),
+      token: () => target.nodeToken,
+      tokenHint: '',
+      onFatal: (error) => (fatal = error),
+    },
+    silentLogger(),
+  );
+  const runner = worker.runner;
+  if (!runner) throw new Error('the bench node has no job runner');
+  // The runner has no hook for acknowledgements, and an acknowledgement is exactly what says "stored".
+  const acknowledge = runner.acknowledge.bind(runner);
+  runner.acknowledge = (jobId, seq) => {
+    acknowledge(jobId, seq);
+    executor.acknowledged(jobId, seq);
+  };
+  worker.agent.start();
+  if (!(await waitUntil(() => worker.agent.connected || fatal !== undefined, CONNECT_TIMEOUT_MS)) || fatal) {
+    throw new Error(`the bench node could not connect to ${target.wsUrl}: ${fatal?.message ?? 'timed out'}`);
+  }
+  return { worker, executor };
+}

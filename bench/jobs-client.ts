@@ -1,0 +1,174 @@
+/**
+ * The jobs bench's client process: the bench node, the load generator (POST /api/jobs) and the
+ * log followers in one process, so that they share performance.now() (a job's send time travels
+ * in its prompt, an event's emit time in its message). Its CPU is not charged to the pipeline.
+ * Usage: node --import tsx bench/jobs-client.ts '<JobsSpec JSON>' — prints one JobsResult line.
+ */
+import { startBenchNode, type BenchExecutor, type LogsPrompt, type StreamPrompt } from './bench-node.js';
+import { HttpClient } from './http-client.js';
+import type { DispatchResult, DispatchSpec, IngestResult, IngestSpec, JobsResult, JobsSpec, ThroughputResult, ThroughputSpec } from './jobs-spec.js';
+import { readCpuSec } from './proc.js';
+import { SseFollower } from './sse-follower.js';
+import { sleep, waitUntil } from './stats.js';
+import { pace, summarize } from './traffic.js';
+
+/** Longest wait for outstanding jobs or events once the load stops: past it the run has failed. */
+const DRAIN_TIMEOUT_MS = 60_000;
+/** Completed jobs whose stored record is read back at the end of a throughput run. */
+const SPOT_CHECKS = 20;
+
+function fail(error: unknown): never {
+  process.stderr.write(`jobs client: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+async function createJob(http: HttpClient, prompt: LogsPrompt | StreamPrompt): Promise<number> {
+  const response = await http.request('POST', '/api/jobs', JSON.stringify({ prompt: JSON.stringify(prompt) }));
+  const id = /"id":(\d+)/.exec(response.body)?.[1];
+  if (response.status !== 201 || id === undefined) throw new Error(`POST /api/jobs answered ${response.status}: ${response.body.slice(0, 300)}`);
+  return Number(id);
+}
+
+async function drained(done: () => boolean, what: string): Promise<void> {
+  if (!(await waitUntil(done, DRAIN_TIMEOUT_MS))) throw new Error(`${what} after ${DRAIN_TIMEOUT_MS / 1000} s`);
+}
+
+/** Reads jobs back through the API: each must be stored as succeeded with every event. */
+async function verifyStored(http: HttpClient, ids: number[], logs: number): Promise<void> {
+  for (const id of ids) {
+    const response = await http.request('GET', `/api/jobs/${id}`);
+    const job = JSON.parse(response.body) as { status?: string; lastSeq?: number };
+    if (job.status !== 'succeeded' || job.lastSeq !== logs + 2) {
+      throw new Error(`job ${id} is stored as ${response.status} ${response.body.slice(0, 300)}; expected succeeded with ${logs + 2} events`);
+    }
+  }
+}
+
+async function runDispatch(spec: DispatchSpec, node: BenchExecutor, http: HttpClient): Promise<DispatchResult> {
+  const warmup = Math.round((spec.ratePerSec * spec.warmupMs) / 1000);
+  const total = warmup + Math.round((spec.ratePerSec * spec.durationMs) / 1000);
+  const creates: number[] = [];
+  let measuredFrom = Number.POSITIVE_INFINITY;
+  let cpuBefore = 0;
+  await pace(spec.ratePerSec, total, (seq) => {
+    if (seq === warmup) [measuredFrom, cpuBefore] = [performance.now(), readCpuSec(spec.pid)];
+    const sentAt = performance.now();
+    createJob(http, { logs: spec.logs, sentAt }).then(() => {
+      if (sentAt >= measuredFrom) creates.push(performance.now() - sentAt);
+    }, fail);
+  });
+  await drained(() => node.completed === total, `only ${node.completed} of ${total} jobs completed`);
+  const cpuSec = readCpuSec(spec.pid) - cpuBefore;
+  const dispatch = node.starts.filter((s) => s.sentAt >= measuredFrom).map((s) => s.startedAt - s.sentAt);
+  await verifyStored(http, [total], spec.logs);
+  return { kind: 'dispatch', jobs: dispatch.length, dispatch: summarize(dispatch), create: summarize(creates), pipelineCpuUsPerJob: (cpuSec * 1e6) / dispatch.length };
+}
+
+async function runThroughput(spec: ThroughputSpec, node: BenchExecutor, http: HttpClient): Promise<ThroughputResult> {
+  let posted = 0;
+  let sending = true;
+  const pump = (): void => {
+    while (sending && posted - node.completed < spec.window) {
+      posted++;
+      createJob(http, { logs: spec.logs }).catch(fail);
+    }
+  };
+  node.onCompleted = pump;
+  pump();
+  await sleep(spec.warmupMs);
+  const start = { completed: node.completed, at: performance.now(), cpuSec: readCpuSec(spec.pid), client: process.cpuUsage() };
+  await sleep(spec.durationMs);
+  const count = node.completed - start.completed;
+  const elapsedMs = performance.now() - start.at;
+  const pipelineCpuSec = readCpuSec(spec.pid) - start.cpuSec;
+  const client = process.cpuUsage(start.client);
+  sending = false;
+  await drained(() => node.completed === posted, `only ${node.completed} of ${posted} jobs completed`);
+  // A fresh pipeline numbers jobs 1, 2, …: spot-check the first, the last and some in between.
+  const ids = Array.from({ length: SPOT_CHECKS }, (_, i) => 1 + Math.floor((i * (posted - 1)) / (SPOT_CHECKS - 1)));
+  await verifyStored(http, ids, spec.logs);
+  return {
+    kind: 'throughput',
+    jobsPerSec: (count * 1000) / elapsedMs,
+    pipelineCpuUsPerJob: (pipelineCpuSec * 1e6) / count,
+    clientCpuUsPerJob: (client.user + client.system) / count,
+    completed: node.completed,
+  };
+}
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} after ${DRAIN_TIMEOUT_MS / 1000} s`)), DRAIN_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface Streamed {
+  emitted: number;
+  firstAt: number;
+  storedAt: number;
+  cpuSec: number;
+  clientCpuUs: number;
+  live: SseFollower;
+  slow: SseFollower | undefined;
+}
+
+/** One streaming job, followed live (and, with `slowPauseMs`, by a follower that stops reading). */
+async function streamJob(spec: IngestSpec, node: BenchExecutor, http: HttpClient, events: number, slowPauseMs: number): Promise<Streamed> {
+  let open = (): void => undefined;
+  node.gate = new Promise((resolve) => (open = resolve));
+  const jobId = await createJob(http, { stream: events, batch: spec.batch, maxMs: spec.maxMs, unacked: spec.unacked });
+  const live = new SseFollower(spec, jobId);
+  const slow = slowPauseMs > 0 ? new SseFollower(spec, jobId) : undefined;
+  // The `started` event reaching a follower shows it is live; only then does the job emit.
+  await drained(() => live.lastSeq >= 1 && (slow === undefined || slow.lastSeq >= 1), 'the followers did not get the started event');
+  slow?.pause(slowPauseMs);
+  const [cpuBefore, clientBefore] = [readCpuSec(spec.pid), process.cpuUsage()];
+  open();
+  await drained(() => node.stream?.jobId === jobId && node.stream.storedAt !== undefined, 'the streaming job did not complete');
+  await within(live.ended, 'the live follower did not get the whole log');
+  const cpuSec = readCpuSec(spec.pid) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  if (slow) await within(slow.ended, 'the slow follower never caught up');
+  const { emitted, firstAt, storedAt } = node.stream ?? {};
+  if (emitted === undefined || firstAt === undefined || storedAt === undefined) throw new Error('the streaming job left no progress');
+  return { emitted, firstAt, storedAt, cpuSec, clientCpuUs: client.user + client.system, live, slow };
+}
+
+async function runIngest(spec: IngestSpec, node: BenchExecutor, http: HttpClient): Promise<IngestResult> {
+  await streamJob(spec, node, http, spec.warmupEvents, 0);
+  const { emitted, firstAt, storedAt, cpuSec, clientCpuUs, live, slow } = await streamJob(spec, node, http, spec.events, spec.slowPauseMs);
+  return {
+    kind: 'ingest',
+    events: emitted,
+    storedPerSec: (emitted * 1000) / (storedAt - firstAt),
+    deliveredPerSec: (emitted * 1000) / (live.lastAt - firstAt),
+    lag: summarize(live.lags),
+    pipelineCpuUsPerEvent: (cpuSec * 1e6) / emitted,
+    clientCpuUsPerEvent: clientCpuUs / emitted,
+    ...(slow === undefined ? {} : { slowCaughtUpMs: Math.max(0, slow.lastAt - storedAt) }),
+  };
+}
+
+async function run(spec: JobsSpec): Promise<JobsResult> {
+  const { executor } = await startBenchNode(spec, spec.slots);
+  const http = new HttpClient(spec.httpUrl, spec.adminToken, spec.kind === 'throughput' ? spec.connections : 1);
+  switch (spec.kind) {
+    case 'dispatch':
+      return runDispatch(spec, executor, http);
+    case 'throughput':
+      return runThroughput(spec, executor, http);
+    case 'ingest':
+      return runIngest(spec, executor, http);
+  }
+}
+
+// The driver is the only caller and builds the spec from the same types, so it is not re-validated.
+const spec = JSON.parse(process.argv[2] ?? 'null') as JobsSpec | null;
+if (spec === null) fail(new Error("usage: jobs-client.ts '<JobsSpec JSON>'"));
+run(spec).then(
+  // Exit rather than stop the node and close sockets: the pipeline is stopped right after anyway.
+  (result) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)),
+  fail,
+);

@@ -1,0 +1,97 @@
+/** The jobs bench's tables: medians per pipeline, master/bare, and the master against its targets. */
+import { PIPELINES, type PipelineKind } from './jobs-pipelines.js';
+import type { DispatchResult, IngestResult, JobsResult, ThroughputResult } from './jobs-spec.js';
+import { formatMs, formatRate, formatUs } from './report.js';
+import { median } from './stats.js';
+
+export type JobsResults = Record<PipelineKind, JobsResult[]>;
+
+interface Row {
+  label: string;
+  figures: Record<PipelineKind, number>;
+  format: (n: number) => string;
+  target?: string;
+  /** Whether the master meets the target. */
+  pass?: boolean;
+}
+
+const WIDTHS = { label: 30, value: 11, ratio: 13 };
+
+function pick<R extends JobsResult>(results: JobsResults, kind: R['kind'], value: (result: R) => number): Record<PipelineKind, number> {
+  const of = (pipeline: PipelineKind): number => median(results[pipeline].filter((r): r is R => r.kind === kind).map(value));
+  return { master: of('master'), bare: of('bare') };
+}
+
+function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  const header = PIPELINES.map((p) => p.padStart(WIDTHS.value)).join('');
+  console.log(`  ${''.padEnd(WIDTHS.label)}${header}${'master/bare'.padStart(WIDTHS.ratio)}   target (master)`);
+  for (const r of rows) {
+    const values = PIPELINES.map((p) => r.format(r.figures[p]).padStart(WIDTHS.value)).join('');
+    const quotient = r.figures.master / r.figures.bare;
+    const ratio = Number.isFinite(quotient) ? `${quotient.toFixed(2)}×` : '-';
+    const verdict = r.pass === undefined ? '' : r.pass ? '  PASS' : '  FAIL';
+    console.log(`  ${r.label.padEnd(WIDTHS.label)}${values}${ratio.padStart(WIDTHS.ratio)}   ${r.target ?? ''}${verdict}`);
+  }
+}
+
+/** One line per measurement, printed as the bench goes. */
+export function describeRun(result: JobsResult): string {
+  switch (result.kind) {
+    case 'dispatch':
+      return `dispatch p50 ${formatMs(result.dispatch.p50)}, p99 ${formatMs(result.dispatch.p99)}; create p50 ${formatMs(result.create.p50)}; ${formatUs(result.pipelineCpuUsPerJob)} CPU/job`;
+    case 'throughput':
+      return `${formatRate(result.jobsPerSec)} jobs/s, ${formatUs(result.pipelineCpuUsPerJob)} CPU/job (client ${formatUs(result.clientCpuUsPerJob)}), ${result.completed} jobs checked`;
+    case 'ingest': {
+      const slow = result.slowCaughtUpMs === undefined ? '' : `; slow follower done ${formatMs(result.slowCaughtUpMs)} after`;
+      return `${formatRate(result.storedPerSec)} events/s stored, ${formatRate(result.deliveredPerSec)}/s delivered, lag p99 ${formatMs(result.lag.p99)}, ${formatUs(result.pipelineCpuUsPerEvent)} CPU/event${slow}`;
+    }
+  }
+}
+
+export function reportDispatch(title: string, results: JobsResults, targets: { p50Ms: number; p99Ms: number }): void {
+  const p50 = pick<DispatchResult>(results, 'dispatch', (r) => r.dispatch.p50);
+  const p99 = pick<DispatchResult>(results, 'dispatch', (r) => r.dispatch.p99);
+  printTable(title, [
+    { label: 'POST → node, p50', figures: p50, format: formatMs, target: `≤ ${targets.p50Ms} ms`, pass: p50.master <= targets.p50Ms },
+    { label: 'POST → node, p99', figures: p99, format: formatMs, target: `≤ ${targets.p99Ms} ms`, pass: p99.master <= targets.p99Ms },
+    { label: 'POST → response, p50', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p50), format: formatMs },
+    { label: 'POST → response, p99', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p99), format: formatMs },
+    { label: 'pipeline CPU per job', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.pipelineCpuUsPerJob), format: formatUs },
+  ]);
+}
+
+export function reportThroughput(title: string, results: JobsResults, minJobsPerSec: number): void {
+  const rate = pick<ThroughputResult>(results, 'throughput', (r) => r.jobsPerSec);
+  printTable(title, [
+    { label: 'jobs/s completed', figures: rate, format: formatRate, target: `≥ ${formatRate(minJobsPerSec)}`, pass: rate.master >= minJobsPerSec },
+    { label: 'pipeline CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.pipelineCpuUsPerJob), format: formatUs },
+    { label: 'client CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.clientCpuUsPerJob), format: formatUs },
+  ]);
+}
+
+export function reportIngest(title: string, results: JobsResults, targets: { minPerSec: number; maxLagP99Ms: number }): void {
+  const stored = pick<IngestResult>(results, 'ingest', (r) => r.storedPerSec);
+  const lag = pick<IngestResult>(results, 'ingest', (r) => r.lag.p99);
+  printTable(title, [
+    { label: 'events/s stored', figures: stored, format: formatRate, target: `≥ ${formatRate(targets.minPerSec)}`, pass: stored.master >= targets.minPerSec },
+    { label: 'events/s delivered to follower', figures: pick<IngestResult>(results, 'ingest', (r) => r.deliveredPerSec), format: formatRate },
+    { label: 'follower lag p50', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p50), format: formatMs },
+    { label: 'follower lag p99', figures: lag, format: formatMs, target: `≤ ${targets.maxLagP99Ms} ms`, pass: lag.master <= targets.maxLagP99Ms },
+    { label: 'pipeline CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.pipelineCpuUsPerEvent), format: formatUs },
+    { label: 'client CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.clientCpuUsPerEvent), format: formatUs },
+  ]);
+}
+
+/** Compared with the same pipeline's run without the slow follower (`alone`). */
+export function reportSlowFollower(title: string, results: JobsResults, alone: JobsResults, minShare: number): void {
+  const stored = pick<IngestResult>(results, 'ingest', (r) => r.storedPerSec);
+  const storedAlone = pick<IngestResult>(alone, 'ingest', (r) => r.storedPerSec);
+  const share = { master: stored.master / storedAlone.master, bare: stored.bare / storedAlone.bare };
+  printTable(title, [
+    { label: 'events/s stored', figures: stored, format: formatRate },
+    { label: '… share of the rate without it', figures: share, format: (n) => `${(n * 100).toFixed(0)}%`, target: `≥ ${minShare * 100}%`, pass: share.master >= minShare },
+    { label: 'live follower lag p99', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p99), format: formatMs },
+    { label: 'slow one: done after ingest', figures: pick<IngestResult>(results, 'ingest', (r) => r.slowCaughtUpMs ?? Number.NaN), format: formatMs },
+  ]);
+}

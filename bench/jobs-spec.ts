@@ -1,0 +1,94 @@
+/** What the jobs bench driver asks one client process (bench node + load generator) to do. */
+import type { Latency } from './spec.js';
+
+export type JobsSpec = DispatchSpec | ThroughputSpec | IngestSpec;
+
+/** A pipeline under test: the real master or the bare baseline, both on loopback. */
+export interface PipelineTarget {
+  httpUrl: string;
+  wsUrl: string;
+  /** Bearer token of the HTTP API (and `?token=` of the log stream). */
+  adminToken: string;
+  /** Token the node presents on the WebSocket upgrade. */
+  nodeToken: string;
+  /** The pipeline's process, whose CPU time is read from /proc. */
+  pid: number;
+}
+
+interface Common extends PipelineTarget {
+  /** Jobs the bench node runs at once: high enough never to be the limit. */
+  slots: number;
+}
+
+/** Scenario 1: jobs created at a fixed rate; time from sending the POST to the job reaching the node. */
+export interface DispatchSpec extends Common {
+  kind: 'dispatch';
+  ratePerSec: number;
+  logs: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** Scenario 2: jobs created as fast as they complete, with at most `window` not yet completed. */
+export interface ThroughputSpec extends Common {
+  kind: 'throughput';
+  logs: number;
+  window: number;
+  /** HTTP connections the POSTs are spread over (pipelined on each). */
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** Scenario 3: one job streaming log events as fast as they are stored, followed live over SSE. */
+export interface IngestSpec extends Common {
+  kind: 'ingest';
+  /** Events of the measured job (it stops earlier when `maxMs` is up). */
+  events: number;
+  maxMs: number;
+  /** Events emitted per turn of the node's event loop. */
+  batch: number;
+  /** Events emitted but not yet acknowledged, at most: the node's own flow control. */
+  unacked: number;
+  /** Events of an unmeasured job run first, so that both sides are warm. */
+  warmupEvents: number;
+  /** A second follower stops reading for this long once the job starts (0: no second follower). */
+  slowPauseMs: number;
+}
+
+export interface DispatchResult {
+  kind: 'dispatch';
+  jobs: number;
+  /** POST sent → the bench executor starts the job. */
+  dispatch: Latency;
+  /** POST sent → its response received. */
+  create: Latency;
+  pipelineCpuUsPerJob: number;
+}
+
+export interface ThroughputResult {
+  kind: 'throughput';
+  jobsPerSec: number;
+  pipelineCpuUsPerJob: number;
+  clientCpuUsPerJob: number;
+  /** Jobs completed in the whole run (warm-up and drain included), all checked as stored. */
+  completed: number;
+}
+
+export interface IngestResult {
+  kind: 'ingest';
+  events: number;
+  /** First event emitted → last one acknowledged (stored). */
+  storedPerSec: number;
+  /** First event emitted → last one received by the live follower. */
+  deliveredPerSec: number;
+  /** Event emitted → received by the live follower. */
+  lag: Latency;
+  pipelineCpuUsPerEvent: number;
+  /** The client's CPU time over the same span: a saturated client would show up as lag too. */
+  clientCpuUsPerEvent: number;
+  /** With a slow follower: how long after the last event was stored it had everything (ms). */
+  slowCaughtUpMs?: number;
+}
+
+export type JobsResult = DispatchResult | ThroughputResult | IngestResult;

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench:jobs`: the job pipeline (POST /api/jobs → dispatch → node → events stored →
+ * acknowledged, logs followed over SSE) of the real master against a bare baseline measured in
+ * the same run (bench/bare-pipeline.ts: node:http + ws + better-sqlite3). Each measurement gets a
+ * fresh pipeline process and a fresh client process (bench/jobs-client.ts: the real node worker
+ * with a bench executor, the load generator and the followers); pipelines take turns in rotating
+ * order. BENCH_QUICK=1 runs one short round (about a minute) instead of medians of three.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js';
+import { describeRun, reportDispatch, reportIngest, reportSlowFollower, reportThroughput, type JobsResults } from './jobs-report.js';
+import type { JobsResult, JobsSpec, PipelineTarget } from './jobs-spec.js';
+import { killChildren } from './processes.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const MODE = QUICK
+  ? { name: 'quick', repeats: 1, warmupMs: 500, dispatchMs: 3000, throughputMs: 2000, events: 50_000, ingestMaxMs: 3000, slowPauseMs: 1000 }
+  : { name: 'full', repeats: 3, warmupMs: 1000, dispatchMs: 5000, throughputMs: 3000, events: 200_000, ingestMaxMs: 5000, slowPauseMs: 2000 };
+
+const TARGETS = { dispatchP50Ms: 1.5, dispatchP99Ms: 4, jobsPerSecWithLogs: 5000, jobsPerSecBare: 12_000, eventsPerSec: 100_000, lagP99Ms: 50, slowShare: 0.8 };
+
+/** More than the window: the node's slots are never what limits a pipeline. */
+const SLOTS = 64;
+const DISPATCH_RATE = 100;
+const LOGS = 10;
+/** Jobs created but not completed, at most: enough to keep a pipeline busy, few enough to bound its queue. */
+const WINDOW = 200;
+const CONNECTIONS = 4;
+/** One frame per turn of the node's loop; at most two frames unacknowledged, so queueing adds ≤ 10 ms at 100k events/s. */
+const STREAM_BATCH = 500;
+const STREAM_UNACKED = 1000;
+const STREAM_WARMUP_EVENTS = 20_000;
+
+const runs = MODE.repeats === 1 ? 'one run' : `median of ${MODE.repeats} runs`;
+
+interface Scenario {
+  id: string;
+  title: string;
+  spec(target: PipelineTarget): JobsSpec;
+  report(title: string, results: JobsResults, all: ReadonlyMap<string, JobsResults>): void;
+}
+
+function throughput(id: string, logs: number, minJobsPerSec: number): Scenario {
+  return {
+    id,
+    title:
+      `${id}. Throughput, ${logs} log events a job: jobs created as fast as they complete, ≤ ${WINDOW} not completed (${runs})\n` +
+      `   ${MODE.throughputMs / 1000} s measured after ${MODE.warmupMs / 1000} s warm-up; completed = final event acknowledged, i.e. stored with the final state`,
+    spec: (target) => ({ ...target, kind: 'throughput', slots: SLOTS, logs, window: WINDOW, connections: CONNECTIONS, warmupMs: MODE.warmupMs, durationMs: MODE.throughputMs }),
+    report: (title, results) => reportThroughput(title, results, minJobsPerSec),
+  };
+}
+
+function ingest(id: string, slowPauseMs: number): Scenario {
+  const what = slowPauseMs === 0 ? 'one live follower' : `a live follower and one that stops reading for ${slowPauseMs / 1000} s`;
+  return {
+    id,
+    title:
+      `${id}. Log ingest: one job emitting up to ${MODE.events / 1000}k log events (or for ${MODE.ingestMaxMs / 1000} s), ${what} (${runs})\n` +
+      `   ${STREAM_BATCH} events per turn of the node's loop, ≤ ${STREAM_UNACKED} unacknowledged; lag = emitted → received by the live follower`,
+    spec: (target) => ({
+      ...target,
+      kind: 'ingest',
+      slots: SLOTS,
+      events: MODE.events,
+      maxMs: MODE.ingestMaxMs,
+      batch: STREAM_BATCH,
+      unacked: STREAM_UNACKED,
+      warmupEvents: STREAM_WARMUP_EVENTS,
+      slowPauseMs,
+    }),
+    report: (title, results, all) => {
+      const alone = all.get('3a');
+      if (slowPauseMs === 0 || !alone) reportIngest(title, results, { minPerSec: TARGETS.eventsPerSec, maxLagP99Ms: TARGETS.lagP99Ms });
+      else reportSlowFollower(title, results, alone, TARGETS.slowShare);
+    },
+  };
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    id: '1',
+    title:
+      `1. Dispatch: ${DISPATCH_RATE} jobs/s, ${LOGS} log events each (${runs})\n` +
+      `   ${MODE.dispatchMs / 1000} s measured after ${MODE.warmupMs / 1000} s warm-up; POST sent → the node's executor starts the job`,
+    spec: (target) => ({ ...target, kind: 'dispatch', slots: SLOTS, ratePerSec: DISPATCH_RATE, logs: LOGS, warmupMs: MODE.warmupMs, durationMs: MODE.dispatchMs }),
+    report: (title, results) => reportDispatch(title, results, { p50Ms: TARGETS.dispatchP50Ms, p99Ms: TARGETS.dispatchP99Ms }),
+  },
+  throughput('2a', LOGS, TARGETS.jobsPerSecWithLogs),
+  throughput('2b', 0, TARGETS.jobsPerSecBare),
+  ingest('3a', 0),
+  ingest('3b', MODE.slowPauseMs),
+];
+
+function rotate(pipelines: readonly PipelineKind[], by: number): PipelineKind[] {
+  const shift = by % pipelines.length;
+  return [...pipelines.slice(shift), ...pipelines.slice(0, shift)];
+}
+
+async function measure(scenario: Scenario, kind: PipelineKind): Promise<JobsResult> {
+  const pipeline = await startPipeline(kind);
+  try {
+    return await pipeline.run(scenario.spec(pipeline.target));
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+async function runScenario(scenario: Scenario, offset: number): Promise<JobsResults> {
+  const results: JobsResults = { master: [], bare: [] };
+  for (let round = 0; round < MODE.repeats; round++) {
+    for (const kind of rotate(PIPELINES, round + offset)) {
+      const result = await measure(scenario, kind);
+      results[kind].push(result);
+      console.log(`  ${scenario.id} ${round + 1}/${MODE.repeats} ${kind.padEnd(6)} ${describeRun(result)}`);
+    }
+  }
+  return results;
+}
+
+/** Other work on the machine skews every figure; the load average says whether there was any. */
+function machineLoad(): string {
+  return loadavg()[0]?.toFixed(2) ?? '?';
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`Jobs bench (${MODE.name}): Node ${process.version}, ${availableParallelism()} cores, 1-minute load average ${machineLoad()}, all on 127.0.0.1`);
+  console.log('Each figure comes from a fresh pipeline process; "bare" is node:http + ws + better-sqlite3 (bench/bare-pipeline.ts).');
+  console.log('Both are driven by one client process: the real node worker (createNodeWorker, bench executor), the load');
+  console.log('generator and the log followers. "CPU" rows are the pipeline\'s own user+system time (from /proc), which the');
+  console.log('client, sharing the same cores, does not dilute.');
+  const all = new Map<string, JobsResults>();
+  for (const [index, scenario] of SCENARIOS.entries()) {
+    console.log(`\n${scenario.id}: running…`);
+    const results = await runScenario(scenario, index);
+    all.set(scenario.id, results);
+    scenario.report(scenario.title, results, all);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\nDone in ${seconds} s (load average now ${machineLoad()}). Targets are goals, not assertions: a miss does not fail the bench.`);
+}
+
+process.on('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+main().catch((error: unknown) => {
+  console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+  killChildren();
+  process.exit(1);
+});
