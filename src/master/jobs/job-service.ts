@@ -52,6 +52,11 @@ export class JobService implements JobChannel {
   private readonly pool = new NodePool();
   private readonly timers = new JobTimers();
   private readonly listeners = new Set<(update: JobUpdate) => void>();
+  /**
+   * Queued jobs oldest first, mirrored in memory: dispatch runs on every create and finish, and
+   * reading the queue back from SQLite each time cost milliseconds per job (bench:jobs).
+   */
+  private queue: JobRecord[] = [];
 
   constructor(
     private readonly store: JobStore,
@@ -62,6 +67,7 @@ export class JobService implements JobChannel {
 
   /** At start: jobs that were out on nodes wait for those nodes to come back and claim them. */
   recover(): void {
+    this.queue = this.store.withStatus(['queued']);
     for (const job of this.store.withStatus(ACTIVE)) this.armGrace(job);
     this.dispatch();
   }
@@ -88,6 +94,7 @@ export class JobService implements JobChannel {
       now(),
     );
     this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
+    this.queue.push(job);
     this.notify(job, []);
     this.dispatch();
     return this.store.get(job.id) ?? job;
@@ -173,13 +180,24 @@ export class JobService implements JobChannel {
   }
 
   private dispatch(): void {
-    for (const job of this.store.withStatus(['queued'])) {
-      const node = this.pool.pick(job.target);
-      if (node !== undefined) this.assign(job, node);
+    if (this.queue.length === 0 || !this.pool.hasFreeSlot()) return;
+    const waiting: JobRecord[] = [];
+    for (const job of this.queue) {
+      const node = this.pool.hasFreeSlot() ? this.pool.pick(job.target) : undefined;
+      if (node === undefined || !this.assign(job, node)) waiting.push(job);
     }
+    this.queue = waiting;
   }
 
-  private assign(job: JobRecord, node: string): void {
+  /** Puts a job back in the queue at its place by id, so a re-queued job keeps its turn. */
+  private enqueue(job: JobRecord): void {
+    const at = this.queue.findIndex((queued) => queued.id > job.id);
+    if (at < 0) this.queue.push(job);
+    else this.queue.splice(at, 0, job);
+  }
+
+  /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
+  private assign(job: JobRecord, node: string): boolean {
     const assigned = this.store.update(job.id, { status: 'assigned', node, attempt: job.attempt + 1, assignedAt: now() });
     this.pool.start(node, job.id);
     const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
@@ -196,11 +214,12 @@ export class JobService implements JobChannel {
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) {
       this.pool.finish(node, job.id);
       this.store.update(job.id, { status: 'queued', node: null, attempt: job.attempt, assignedAt: null });
-      return;
+      return false;
     }
     this.timers.set('timeout', job.id, job.timeoutSec * 1000, () => this.timeOut(job.id));
     this.log.info({ job: job.id, node, attempt: assigned.attempt }, 'job assigned');
     this.notify(assigned, []);
+    return true;
   }
 
   private timeOut(id: number): void {
@@ -223,6 +242,7 @@ export class JobService implements JobChannel {
     }
     const events = this.masterEvents(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
     const requeued = this.store.update(job.id, { status: 'queued', node: null, assignedAt: null, startedAt: null });
+    this.enqueue(requeued);
     this.log.warn({ job: job.id, reason }, 'job re-queued');
     this.notify(requeued, events);
     this.dispatch();
@@ -230,6 +250,7 @@ export class JobService implements JobChannel {
 
   private finish(job: JobRecord, status: JobStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
     this.timers.clearAll(job.id);
+    if (job.status === 'queued') this.queue = this.queue.filter((queued) => queued.id !== job.id);
     this.pool.finish(job.node, job.id);
     const at = now();
     const events = result ? fresh : [...fresh, ...this.masterEvents(job, this.closingEvents(job, status, at, error))];

@@ -32,9 +32,12 @@ export class NodePool {
     return best?.name;
   }
 
-  /** Whether any known node could ever run this target (used to explain why a job waits). */
-  anyMatches(target: JobTarget): boolean {
-    return [...this.nodes.values()].some((node) => matches(node, target));
+  /** Whether some node has a free slot: without one, dispatching cannot assign anything. */
+  hasFreeSlot(): boolean {
+    for (const node of this.nodes.values()) {
+      if (node.capabilities.executors.length > 0 && node.running.size < node.capabilities.slots) return true;
+    }
+    return false;
   }
 
   start(name: string, jobId: number): void {

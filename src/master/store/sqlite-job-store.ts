@@ -75,6 +75,9 @@ export class SqliteJobStore implements JobStore {
   private readonly raiseLastSeq: Database.Statement<[number, number]>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
 
+  /** Statements built from a few shapes (filters, updated columns), prepared once per shape. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {
     this.insertJob = db.prepare(`
       INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
@@ -117,12 +120,12 @@ export class SqliteJobStore implements JobStore {
     const where = used.map(([clause]) => clause);
     const params = used.map(([, value]) => value as string | number);
     const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return this.db.prepare<Array<string | number>, JobRow>(sql).all(...params, filter.limit).map(toRecord);
+    return (this.prepared(sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
   }
 
   withStatus(statuses: readonly JobStatus[]): JobRecord[] {
     const sql = `SELECT * FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
-    return this.db.prepare<string[], JobRow>(sql).all(...statuses).map(toRecord);
+    return (this.prepared(sql).all(...statuses) as JobRow[]).map(toRecord);
   }
 
   update(id: number, changes: JobChanges): JobRecord {
@@ -130,7 +133,7 @@ export class SqliteJobStore implements JobStore {
     if (entries.length > 0) {
       const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
       const values = entries.map(([, value]) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null)));
-      this.db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
+      this.prepared(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
     }
     return this.mustGet(id);
   }
@@ -149,6 +152,15 @@ export class SqliteJobStore implements JobStore {
 
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
     return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
+  }
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private mustGet(id: number): JobRecord {
