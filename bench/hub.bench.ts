@@ -5,7 +5,7 @@
  * BENCH_QUICK=1 runs one short round (about a minute) instead of medians of three.
  */
 import { availableParallelism } from 'node:os';
-import { HUBS, killChildren, startHub, type HubKind, type RunningHub } from './processes.js';
+import { HUBS, runBench, startHub, type HubKind, type RunningHub } from './processes.js';
 import { describeRun, formatRate, reportFanout, reportIdle, reportSteady, type Results } from './report.js';
 import type { LoadResult, LoadSpec } from './spec.js';
 
@@ -135,15 +135,4 @@ async function main(): Promise<void> {
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s. Targets are goals, not assertions: a miss does not fail the bench.`);
 }
 
-process.on('exit', killChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(130);
-  });
-}
-main().catch((error: unknown) => {
-  console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-  killChildren();
-  process.exit(1);
-});
+runBench(main);

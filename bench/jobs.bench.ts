@@ -10,7 +10,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js';
 import { describeRun, reportDispatch, reportIngest, reportSlowFollower, reportThroughput, type JobsResults } from './jobs-report.js';
 import type { JobsResult, JobsSpec, PipelineTarget } from './jobs-spec.js';
-import { killChildren } from './processes.js';
+import { runBench } from './processes.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const MODE = QUICK
@@ -141,15 +141,4 @@ async function main(): Promise<void> {
   console.log(`\nDone in ${seconds} s (load average now ${machineLoad()}). Targets are goals, not assertions: a miss does not fail the bench.`);
 }
 
-process.on('exit', killChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(130);
-  });
-}
-main().catch((error: unknown) => {
-  console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-  killChildren();
-  process.exit(1);
-});
+runBench(main);

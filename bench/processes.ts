@@ -168,3 +168,19 @@ export async function runScript<R>(script: string, spec: unknown, what: string):
   if (code !== 0 || !line.startsWith('{')) throw new Error(`${what} failed (${code}):\n${child.output()}`);
   return JSON.parse(line) as R;
 }
+
+/** Runs a bench's main function, killing every child process however it ends; errors exit 1. */
+export function runBench(main: () => Promise<void>): void {
+  process.on('exit', killChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killChildren();
+      process.exit(130);
+    });
+  }
+  main().catch((error: unknown) => {
+    console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    killChildren();
+    process.exit(1);
+  });
+}
