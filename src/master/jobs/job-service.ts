@@ -164,7 +164,7 @@ export class JobService implements JobChannel {
     const fresh = frame.events.filter((e) => e.seq > job.lastSeq);
     const lastSeq = this.store.appendEvents(job.id, frame.events);
     this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: lastSeq });
-    this.advance(this.store.get(job.id) ?? job, fresh);
+    this.advance({ ...job, lastSeq }, fresh);
   }
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {

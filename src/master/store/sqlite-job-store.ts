@@ -72,7 +72,7 @@ export class SqliteJobStore implements JobStore {
   private readonly insertJob: Database.Statement;
   private readonly selectJob: Database.Statement<[number], JobRow>;
   private readonly insertEvent: Database.Statement<[number, number, string, string]>;
-  private readonly raiseLastSeq: Database.Statement<[number, number]>;
+  private readonly raiseLastSeq: Database.Statement<[number, number], { last_seq: number }>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
 
   /** Statements built from a few shapes (filters, updated columns), prepared once per shape. */
@@ -84,7 +84,7 @@ export class SqliteJobStore implements JobStore {
       VALUES ('queued', @prompt, @targetNode, @targetTags, @repo, @ref, @profile, @origin, @continueFrom, @maxAttempts, @timeoutSec, @createdAt)`);
     this.selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
     this.insertEvent = db.prepare('INSERT OR IGNORE INTO job_events (job_id, seq, at, event) VALUES (?, ?, ?, ?)');
-    this.raiseLastSeq = db.prepare('UPDATE jobs SET last_seq = max(last_seq, ?) WHERE id = ?');
+    this.raiseLastSeq = db.prepare('UPDATE jobs SET last_seq = max(last_seq, ?) WHERE id = ? RETURNING last_seq');
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
@@ -145,8 +145,9 @@ export class SqliteJobStore implements JobStore {
         this.insertEvent.run(jobId, seq, at, JSON.stringify(event));
         highest = Math.max(highest, seq);
       }
-      this.raiseLastSeq.run(highest, jobId);
-      return this.mustGet(jobId).lastSeq;
+      const row = this.raiseLastSeq.get(highest, jobId);
+      if (!row) throw new Error(`job ${jobId} vanished from the store`);
+      return row.last_seq;
     })();
   }
 
