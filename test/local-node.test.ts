@@ -31,6 +31,7 @@ describe('csc master --local-node (what npm start runs)', () => {
     } finally {
       master.child.kill('SIGKILL');
       await standIn.close();
+      home.remove();
     }
   });
 

@@ -36,6 +36,7 @@ describe('csc node with Codex', () => {
       node.child.kill('SIGKILL');
       await master.close();
       await standIn.close();
+      home.remove();
     }
   });
 });

@@ -38,6 +38,7 @@ afterAll(async () => {
   await master.close();
   await driver.close();
   await standIn.close();
+  home.remove();
   removeTempDirs();
 });
 
