@@ -83,7 +83,8 @@ function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): 
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const pump = (): void => {
-    if (res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
+    // After the end (or a hang-up) a late update must not write: that error would have no listener.
+    if (res.writableEnded || res.destroyed || res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
     for (let batch = jobs.events(id, sent, 1000); batch.length > 0; batch = jobs.events(id, sent, 1000)) {
       // One write per batch, not per event: per-event chunks were most of a follower's cost.
       res.write(batch.map((e) => `id: ${e.seq}\nevent: job_event\ndata: ${JSON.stringify(e)}\n\n`).join(''));
