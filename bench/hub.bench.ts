@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { HUBS, runBench, startHub, type HubKind, type RunningHub } from './processes.js';
+import { runRounds } from './rounds.js';
 import { describeRun, formatRate, reportFanout, reportIdle, reportSteady, type Results } from './report.js';
 import type { LoadResult, LoadSpec } from './spec.js';
 
@@ -96,11 +97,6 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function rotate(hubs: readonly HubKind[], by: number): HubKind[] {
-  const shift = by % hubs.length;
-  return [...hubs.slice(shift), ...hubs.slice(0, shift)];
-}
-
 async function measure(scenario: Scenario, kind: HubKind): Promise<LoadResult> {
   const hub = await startHub(kind);
   try {
@@ -110,16 +106,10 @@ async function measure(scenario: Scenario, kind: HubKind): Promise<LoadResult> {
   }
 }
 
-async function runScenario(scenario: Scenario, offset: number): Promise<Results> {
-  const results: Results = { master: [], corked: [], plain: [] };
-  for (let round = 0; round < MODE.repeats; round++) {
-    for (const kind of rotate(HUBS, round + offset)) {
-      const result = await measure(scenario, kind);
-      results[kind].push(result);
-      console.log(`  ${scenario.id} ${round + 1}/${MODE.repeats} ${kind.padEnd(7)} ${describeRun(result)}`);
-    }
-  }
-  return results;
+function runScenario(scenario: Scenario, offset: number): Promise<Results> {
+  return runRounds(HUBS, MODE.repeats, offset, (kind) => measure(scenario, kind), (kind, round, result) => {
+    console.log(`  ${scenario.id} ${round + 1}/${MODE.repeats} ${kind.padEnd(7)} ${describeRun(result)}`);
+  });
 }
 
 async function main(): Promise<void> {

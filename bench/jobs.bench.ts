@@ -11,6 +11,7 @@ import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js
 import { describeRun, reportDispatch, reportIngest, reportSlowFollower, reportThroughput, type JobsResults } from './jobs-report.js';
 import type { JobsResult, JobsSpec, PipelineTarget } from './jobs-spec.js';
 import { runBench } from './processes.js';
+import { runRounds } from './rounds.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const MODE = QUICK
@@ -92,11 +93,6 @@ const SCENARIOS: Scenario[] = [
   ingest('3b', MODE.slowPauseMs),
 ];
 
-function rotate(pipelines: readonly PipelineKind[], by: number): PipelineKind[] {
-  const shift = by % pipelines.length;
-  return [...pipelines.slice(shift), ...pipelines.slice(0, shift)];
-}
-
 async function measure(scenario: Scenario, kind: PipelineKind): Promise<JobsResult> {
   const pipeline = await startPipeline(kind);
   try {
@@ -106,16 +102,10 @@ async function measure(scenario: Scenario, kind: PipelineKind): Promise<JobsResu
   }
 }
 
-async function runScenario(scenario: Scenario, offset: number): Promise<JobsResults> {
-  const results: JobsResults = { master: [], bare: [] };
-  for (let round = 0; round < MODE.repeats; round++) {
-    for (const kind of rotate(PIPELINES, round + offset)) {
-      const result = await measure(scenario, kind);
-      results[kind].push(result);
-      console.log(`  ${scenario.id} ${round + 1}/${MODE.repeats} ${kind.padEnd(6)} ${describeRun(result)}`);
-    }
-  }
-  return results;
+function runScenario(scenario: Scenario, offset: number): Promise<JobsResults> {
+  return runRounds(PIPELINES, MODE.repeats, offset, (kind) => measure(scenario, kind), (kind, round, result) => {
+    console.log(`  ${scenario.id} ${round + 1}/${MODE.repeats} ${kind.padEnd(6)} ${describeRun(result)}`);
+  });
 }
 
 /** Other work on the machine skews every figure; the load average says whether there was any. */

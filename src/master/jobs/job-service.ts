@@ -43,6 +43,9 @@ export interface JobUpdate {
 
 const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
 
+/** How a job can end: as its node reported it, or `lost` when no node could finish it. */
+type FinalStatus = JobResult['status'] | 'lost';
+
 /**
  * Jobs on the master: queueing, FIFO dispatch to matching nodes with free slots, event ingest
  * with cumulative acknowledgements, cancel, timeouts, and re-queueing when a node vanishes.
@@ -248,7 +251,7 @@ export class JobService implements JobChannel {
     this.dispatch();
   }
 
-  private finish(job: JobRecord, status: JobStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
+  private finish(job: JobRecord, status: FinalStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
     this.timers.clearAll(job.id);
     if (job.status === 'queued') this.queue = this.queue.filter((queued) => queued.id !== job.id);
     this.pool.finish(job.node, job.id);
@@ -263,10 +266,8 @@ export class JobService implements JobChannel {
   }
 
   /** What the master records itself when it ends a job without the node's word. */
-  private closingEvents(job: JobRecord, status: JobStatus, at: string, error: string | undefined): JobEvent[] {
-    if (status === 'lost' || status === 'queued' || status === 'assigned' || status === 'running') {
-      return [{ kind: 'error', message: error ?? status }];
-    }
+  private closingEvents(job: JobRecord, status: FinalStatus, at: string, error: string | undefined): JobEvent[] {
+    if (status === 'lost') return [{ kind: 'error', message: error ?? 'lost' }];
     const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
     const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
     return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
