@@ -5,6 +5,7 @@
  * fresh pipeline process and a fresh client process (bench/jobs-client.ts: the real node worker
  * with a bench executor, the load generator and the followers); pipelines take turns in rotating
  * order. BENCH_QUICK=1 runs one short round (about a minute) instead of medians of three.
+ * BENCH_ONLY=<ids> runs only those scenarios.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js';
@@ -14,6 +15,8 @@ import { runBench } from './processes.js';
 import { runRounds } from './rounds.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_ONLY=2a,3a runs only those scenarios (while working on one figure). */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const MODE = QUICK
   ? { name: 'quick', repeats: 1, warmupMs: 500, dispatchMs: 3000, throughputMs: 2000, events: 50_000, ingestMaxMs: 3000, slowPauseMs: 1000 }
   : { name: 'full', repeats: 3, warmupMs: 1000, dispatchMs: 5000, throughputMs: 3000, events: 200_000, ingestMaxMs: 5000, slowPauseMs: 2000 };
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
   console.log('client, sharing the same cores, does not dilute.');
   const all = new Map<string, JobsResults>();
   for (const [index, scenario] of SCENARIOS.entries()) {
+    if (ONLY && !ONLY.has(scenario.id)) continue;
     console.log(`\n${scenario.id}: running…`);
     const results = await runScenario(scenario, index);
     all.set(scenario.id, results);

@@ -33,7 +33,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
   ensureDataDir(config.dataDir);
   const nodeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.nodeToken, config.token);
   const adminToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.adminToken, config.adminToken);
-  const store = new SqliteStore(config.dataDir);
+  const store = new SqliteStore(config.dataDir, log);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
   const jobs = new JobService(
     store.jobs,

@@ -72,7 +72,9 @@ export class JobRunner {
   acknowledge(jobId: number, seq: number): void {
     const job = this.jobs.get(jobId);
     if (!job) return;
-    job.unacked = job.unacked.filter((e) => e.seq > seq);
+    // Acknowledgements are cumulative and events are kept in order: drop the acknowledged prefix.
+    const kept = job.unacked.findIndex((e) => e.seq > seq);
+    job.unacked = kept < 0 ? [] : kept === 0 ? job.unacked : job.unacked.slice(kept);
     if (job.done && job.unacked.length === 0) {
       this.jobs.delete(jobId);
       this.journal?.remove(jobId);

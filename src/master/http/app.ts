@@ -48,6 +48,15 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
     }
     done();
   });
+  // Nothing is announced before it is stored: the store commits before any response leaves.
+  app.addHook('onSend', (_req, _reply, payload, done) => {
+    try {
+      deps.store.commit();
+      done(null, payload);
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
 
   registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt, allowLocalRepos: options.allowLocalRepos });

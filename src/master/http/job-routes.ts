@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { FINAL_JOB_STATUSES, JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec } from '../../protocol/index.js';
-import type { JobService, JobUpdate } from '../jobs/index.js';
+import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec } from '../../protocol/index.js';
+import type { JobService } from '../jobs/index.js';
+import { followJobLog } from './log-follower.js';
 import { parseBody, parseQuery } from './parse.js';
 
 function createJobBody(allowLocal: boolean) {
@@ -33,17 +34,16 @@ const ListQuery = z.object({
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 const LogsQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
 
-/** Follow writes stop while a follower has this much unsent: it catches up from the store instead. */
-const FOLLOWER_BUFFER_LIMIT = 1024 * 1024;
-
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
   const CreateJobBody = createJobBody(allowLocalRepos);
-  app.post('/api/jobs', (req, reply) => {
+  app.post('/api/jobs', async (req, reply) => {
     const body = parseBody(CreateJobBody, req.body);
     const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo, { allowLocal: allowLocalRepos });
     const { origin, ...request } = body;
     const normalized = repo && !('error' in repo) ? { repo: repo.owner === 'local' ? repo.url : `${repo.owner}/${repo.name}` } : {};
     const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
+    // Answered with the turn's commit rather than a commit of its own: creates arrive in bursts.
+    await jobs.whenCommitted();
     return reply.status(201).send(job);
   });
 
@@ -69,37 +69,12 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
   app.get('/api/jobs/:id/logs/stream', (req, reply) => followLog(jobs, req, reply));
 }
 
-/**
- * Server-sent events of one job's log from `?after=` (or `Last-Event-ID`), then live until the job
- * ends. Each write reads from the store past the last sequence sent, so a slow or reconnecting
- * follower catches up from the store and is never buffered for.
- */
 function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): void {
   const { id } = parseQuery(IdParams, req.params);
   const resumeFrom = Number(req.headers['last-event-id'] ?? Number.NaN);
-  let sent = Number.isInteger(resumeFrom) ? resumeFrom : parseQuery(LogsQuery, req.query).after;
+  const after = Number.isInteger(resumeFrom) ? resumeFrom : parseQuery(LogsQuery, req.query).after;
   jobs.get(id);
   reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const pump = (): void => {
-    // After the end (or a hang-up) a late update must not write: that error would have no listener.
-    if (res.writableEnded || res.destroyed || res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
-    for (let batch = jobs.events(id, sent, 1000); batch.length > 0; batch = jobs.events(id, sent, 1000)) {
-      // One write per batch, not per event: per-event chunks were most of a follower's cost.
-      res.write(batch.map((e) => `id: ${e.seq}\nevent: job_event\ndata: ${JSON.stringify(e)}\n\n`).join(''));
-      sent = batch.at(-1)?.seq ?? sent;
-      if (res.writableLength > FOLLOWER_BUFFER_LIMIT) return;
-    }
-    const job = jobs.get(id);
-    if (FINAL_JOB_STATUSES.has(job.status) && sent >= job.lastSeq) {
-      res.end(`event: end\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
-    }
-  };
-  const unsubscribe = jobs.subscribe((update: JobUpdate) => {
-    if (update.job.id === id) pump();
-  });
-  res.on('drain', pump);
-  res.on('close', unsubscribe);
-  pump();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  followJobLog(jobs, id, reply.raw, after);
 }

@@ -23,7 +23,7 @@ export class Client {
   alive = true;
   missedPings = 0;
   status: NodeStatus = 'online';
-  /** Corked for the current event-loop tick by the outbox. */
+  /** Corked by the outbox until the current turn's I/O callbacks have run. */
   corked = false;
 
   constructor(

@@ -55,7 +55,7 @@ export class Hub {
     this.outbox = new Outbox(options.maxSendBufferBytes, (client) => {
       log.warn({ id: client.id, node: client.name, buffered: client.ws.bufferedAmount }, 'send buffer over limit: disconnecting stalled consumer');
       client.ws.terminate();
-    });
+    }, () => this.commitStore());
     this.heartbeat = new Heartbeat(options.pingIntervalSec * 1000, options.maxMissedPings, {
       clients: () => this.clients.values(),
       onDead: (client, missed) => {
@@ -68,6 +68,16 @@ export class Hub {
       },
     });
     this.heartbeat.start();
+  }
+
+  private commitStore(): boolean {
+    try {
+      this.store.commit();
+      return true;
+    } catch (error) {
+      this.log.error({ err: error }, 'the store could not commit: dropping the connections that were about to hear of it');
+      return false;
+    }
   }
 
   /** Takes over an upgraded, already authenticated connection. */

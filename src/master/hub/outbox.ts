@@ -4,11 +4,13 @@ import { textFrame } from './text-frame.js';
 
 /**
  * Delivers text frames to clients. Each frame is encoded once for all its receivers and written
- * straight to their sockets; each receiving socket is corked for the rest of the current tick, so
- * a burst of N frames to one socket costs one write syscall instead of N. Writing beside `ws` is
+ * straight to their sockets; each receiving socket is corked until the current turn's I/O
+ * callbacks have run, so a burst of N frames to one socket costs one write syscall instead of N. Writing beside `ws` is
  * safe because compression is off, so `ws` never holds frames in a queue of its own.
  * Also enforces the per-socket send buffer limit: a consumer that stops reading is cut off,
- * not buffered for forever.
+ * not buffered for forever. `beforeFlush` runs before the corked frames leave: the store commits
+ * there, so no frame announces a write that a crash could still lose. When it fails the frames are
+ * dropped with their connections: peers reconnect and resend what was not acknowledged.
  */
 export class Outbox {
   private corked: Client[] = [];
@@ -16,6 +18,7 @@ export class Outbox {
   constructor(
     private readonly maxBufferedBytes: number,
     private readonly onOverflow: (client: Client) => void,
+    private readonly beforeFlush: () => boolean,
   ) {}
 
   /** Sends one text payload to every receiver but `except`. Returns how many it reached. */
@@ -34,7 +37,7 @@ export class Outbox {
     if (!client.corked) {
       client.corked = true;
       socket.cork();
-      if (this.corked.push(client) === 1) process.nextTick(this.flush);
+      if (this.corked.push(client) === 1) setImmediate(this.flush);
     }
     socket.write(frame);
     if (socket.writableLength > this.maxBufferedBytes) {
@@ -47,9 +50,11 @@ export class Outbox {
   private readonly flush = (): void => {
     const clients = this.corked;
     this.corked = [];
+    const deliver = this.beforeFlush();
     for (const client of clients) {
       client.corked = false;
-      client.socket.uncork();
+      if (deliver) client.socket.uncork();
+      else client.ws.terminate();
     }
   };
 }

@@ -1,1 +1,2 @@
-export { JobService, type JobRequest, type JobServiceOptions, type JobUpdate } from './job-service.js';
+export { JobService } from './job-service.js';
+export type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';

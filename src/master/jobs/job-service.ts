@@ -3,43 +3,16 @@ import {
   FINAL_JOB_STATUSES,
   type JobEvent,
   type JobEventsFrame,
-  type JobProfile,
   type JobResult,
   type JobStatus,
   type SequencedJobEvent,
 } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
-import type { JobChanges, JobFilter, JobOrigin, JobRecord, JobStore } from '../store/index.js';
+import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
-
-export interface JobServiceOptions {
-  maxAttempts: number;
-  defaultTimeoutSec: number;
-  /** How long a vanished node has to come back before its jobs are re-queued. */
-  requeueGraceMs: number;
-  /** How long a node has to confirm a cancel before the master records it anyway. */
-  cancelWaitMs: number;
-}
-
-export interface JobRequest {
-  prompt: string;
-  node?: string;
-  tags?: string[];
-  repo?: string;
-  ref?: string;
-  profile?: JobProfile;
-  continueFrom?: number;
-  timeoutSec?: number;
-  origin: JobOrigin;
-}
-
-/** A change to a job: its new state, and the events stored with it (possibly none). */
-export interface JobUpdate {
-  job: JobRecord;
-  events: SequencedJobEvent[];
-}
+import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 
 const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
 
@@ -49,17 +22,20 @@ type FinalStatus = JobResult['status'] | 'lost';
 /**
  * Jobs on the master: queueing, FIFO dispatch to matching nodes with free slots, event ingest
  * with cumulative acknowledgements, cancel, timeouts, and re-queueing when a node vanishes.
- * Every state change is stored before anything is sent, so a master crash loses nothing.
+ * Every state change is written before anything is sent, and the store commits before any frame
+ * or response leaves (see `TickTransaction`), so a master crash loses nothing.
+ *
+ * Unfinished jobs are mirrored in memory: the service is the store's only writer, and reading a
+ * job back on every event, ack and dispatch was most of the master's cost per job (bench:jobs).
  */
 export class JobService implements JobChannel {
   private readonly pool = new NodePool();
   private readonly timers = new JobTimers();
   private readonly listeners = new Set<(update: JobUpdate) => void>();
-  /**
-   * Queued jobs oldest first, mirrored in memory: dispatch runs on every create and finish, and
-   * reading the queue back from SQLite each time cost milliseconds per job (bench:jobs).
-   */
-  private queue: JobRecord[] = [];
+  /** Every job not in a final state, as stored. */
+  private readonly active = new Map<number, JobRecord>();
+  /** Ids of queued jobs, oldest first. */
+  private queue: number[] = [];
 
   constructor(
     private readonly store: JobStore,
@@ -70,8 +46,11 @@ export class JobService implements JobChannel {
 
   /** At start: jobs that were out on nodes wait for those nodes to come back and claim them. */
   recover(): void {
-    this.queue = this.store.withStatus(['queued']);
-    for (const job of this.store.withStatus(ACTIVE)) this.armGrace(job);
+    for (const job of this.store.withStatus(['queued', ...ACTIVE])) {
+      this.active.set(job.id, job);
+      if (job.status === 'queued') this.queue.push(job.id);
+      else this.armGrace(job);
+    }
     this.dispatch();
   }
 
@@ -97,14 +76,15 @@ export class JobService implements JobChannel {
       now(),
     );
     this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
-    this.queue.push(job);
+    this.active.set(job.id, job);
+    this.queue.push(job.id);
     this.notify(job, []);
     this.dispatch();
-    return this.store.get(job.id) ?? job;
+    return this.get(job.id);
   }
 
   get(id: number): JobRecord {
-    const job = this.store.get(id);
+    const job = this.active.get(id) ?? this.store.get(id);
     if (!job) throw new CodedError('not_found', `no job ${id}`);
     return job;
   }
@@ -116,6 +96,16 @@ export class JobService implements JobChannel {
   events(id: number, afterSeq: number, limit: number): SequencedJobEvent[] {
     this.get(id);
     return this.store.events(id, afterSeq, limit);
+  }
+
+  /** Makes every change so far durable: before telling anyone about it outside the hub. */
+  commit(): void {
+    this.store.commit();
+  }
+
+  /** Resolves once every change so far is durable, committed with the rest of this turn's. */
+  whenCommitted(): Promise<void> {
+    return this.store.whenCommitted();
   }
 
   /** Stops the timers; stored jobs are picked up again by `recover()` on the next start. */
@@ -143,8 +133,7 @@ export class JobService implements JobChannel {
   nodeReady(node: ReadyNode): void {
     this.pool.add(node);
     const claimed = new Set(node.runningJobs);
-    for (const job of this.store.withStatus(ACTIVE)) {
-      if (job.node !== node.name) continue;
+    for (const job of this.outOn(node.name)) {
       if (claimed.has(job.id)) this.timers.clear('grace', job.id);
       else this.requeueOrLose(job, `node ${node.name} came back without it`);
     }
@@ -153,21 +142,26 @@ export class JobService implements JobChannel {
 
   nodeGone(name: string): void {
     this.pool.remove(name);
-    for (const job of this.store.withStatus(ACTIVE)) if (job.node === name) this.armGrace(job);
+    for (const job of this.outOn(name)) this.armGrace(job);
   }
 
   jobEvents(nodeName: string, frame: JobEventsFrame): void {
-    const job = this.store.get(frame.jobId);
-    if (!job || job.node !== nodeName || FINAL_JOB_STATUSES.has(job.status)) {
+    const job = this.active.get(frame.jobId);
+    if (!job || job.node !== nodeName) {
       // Late events from a node the job was taken away from: acknowledge so it forgets them, and stop it.
       this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: frame.jobId, seq: frame.events.at(-1)?.seq ?? 0 });
-      if (job && !FINAL_JOB_STATUSES.has(job.status)) this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: job.id });
+      if (job) this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: job.id });
       return;
     }
     const fresh = frame.events.filter((e) => e.seq > job.lastSeq);
-    const lastSeq = this.store.appendEvents(job.id, frame.events);
-    this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: lastSeq });
-    this.advance({ ...job, lastSeq }, fresh);
+    const stored = this.append(job, frame.events);
+    this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: stored.lastSeq });
+    this.advance(stored, fresh);
+  }
+
+  /** Jobs assigned to or running on a node (a snapshot: handling one may change the others). */
+  private outOn(nodeName: string): JobRecord[] {
+    return [...this.active.values()].filter((job) => ACTIVE.includes(job.status) && job.node === nodeName);
   }
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
@@ -177,32 +171,32 @@ export class JobService implements JobChannel {
       return;
     }
     if (job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started')) {
-      job = this.store.update(job.id, { status: 'running', startedAt: now() });
+      job = this.save(job, { status: 'running', startedAt: now() });
     }
     this.notify(job, fresh);
   }
 
   private dispatch(): void {
     if (this.queue.length === 0 || !this.pool.hasFreeSlot()) return;
-    const waiting: JobRecord[] = [];
-    for (const job of this.queue) {
+    const waiting: number[] = [];
+    for (const id of this.queue) {
+      const job = this.active.get(id);
+      if (!job) continue;
       const node = this.pool.hasFreeSlot() ? this.pool.pick(job.target) : undefined;
-      if (node === undefined || !this.assign(job, node)) waiting.push(job);
+      if (node === undefined || !this.assign(job, node)) waiting.push(id);
     }
     this.queue = waiting;
   }
 
   /** Puts a job back in the queue at its place by id, so a re-queued job keeps its turn. */
-  private enqueue(job: JobRecord): void {
-    const at = this.queue.findIndex((queued) => queued.id > job.id);
-    if (at < 0) this.queue.push(job);
-    else this.queue.splice(at, 0, job);
+  private enqueue(id: number): void {
+    const at = this.queue.findIndex((queued) => queued > id);
+    if (at < 0) this.queue.push(id);
+    else this.queue.splice(at, 0, id);
   }
 
   /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
   private assign(job: JobRecord, node: string): boolean {
-    const assigned = this.store.update(job.id, { status: 'assigned', node, attempt: job.attempt + 1, assignedAt: now() });
-    this.pool.start(node, job.id);
     const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
     const spec = {
       id: job.id,
@@ -211,14 +205,13 @@ export class JobService implements JobChannel {
       ...(job.ref === undefined ? {} : { ref: job.ref }),
       profile: job.profile,
       ...(threadId === undefined ? {} : { threadId }),
-      attempt: assigned.attempt,
+      attempt: job.attempt + 1,
       nextSeq: job.lastSeq + 1,
     };
-    if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) {
-      this.pool.finish(node, job.id);
-      this.store.update(job.id, { status: 'queued', node: null, attempt: job.attempt, assignedAt: null });
-      return false;
-    }
+    if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
+    // Written in the same turn as the frame, and committed before the frame leaves.
+    const assigned = this.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: now() });
+    this.pool.start(node, job.id);
     this.timers.set('timeout', job.id, job.timeoutSec * 1000, () => this.timeOut(job.id));
     this.log.info({ job: job.id, node, attempt: assigned.attempt }, 'job assigned');
     this.notify(assigned, []);
@@ -243,9 +236,9 @@ export class JobService implements JobChannel {
       this.finish(job, 'lost', `${reason}; gave up after ${job.attempt} attempts`);
       return;
     }
-    const events = this.masterEvents(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
-    const requeued = this.store.update(job.id, { status: 'queued', node: null, assignedAt: null, startedAt: null });
-    this.enqueue(requeued);
+    const events = this.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
+    const requeued = this.save(this.append(job, events), { status: 'queued', node: null, assignedAt: null, startedAt: null });
+    this.enqueue(job.id);
     this.log.warn({ job: job.id, reason }, 'job re-queued');
     this.notify(requeued, events);
     this.dispatch();
@@ -253,31 +246,39 @@ export class JobService implements JobChannel {
 
   private finish(job: JobRecord, status: FinalStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
     this.timers.clearAll(job.id);
-    if (job.status === 'queued') this.queue = this.queue.filter((queued) => queued.id !== job.id);
+    if (job.status === 'queued') this.queue = this.queue.filter((id) => id !== job.id);
     this.pool.finish(job.node, job.id);
     const at = now();
-    const events = result ? fresh : [...fresh, ...this.masterEvents(job, this.closingEvents(job, status, at, error))];
+    const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));
     const changes: JobChanges = { status, finishedAt: at, ...(error === undefined ? {} : { error }), ...(result ? { result } : {}) };
-    const finished = this.store.update(job.id, changes);
+    const finished = this.save(closing.length > 0 ? this.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
-    this.notify(finished, events);
+    this.notify(finished, [...fresh, ...closing]);
     this.dispatch();
     return finished;
   }
 
-  /** What the master records itself when it ends a job without the node's word. */
-  private closingEvents(job: JobRecord, status: FinalStatus, at: string, error: string | undefined): JobEvent[] {
-    if (status === 'lost') return [{ kind: 'error', message: error ?? 'lost' }];
-    const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
-    const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
-    return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
+  /** Numbers events the master records itself, after the job's last stored event. */
+  private sequence(job: JobRecord, events: JobEvent[]): SequencedJobEvent[] {
+    const at = now();
+    return events.map((event, i) => ({ seq: job.lastSeq + i + 1, at, event }));
   }
 
-  private masterEvents(job: JobRecord, events: JobEvent[]): SequencedJobEvent[] {
-    const current = this.store.get(job.id)?.lastSeq ?? job.lastSeq;
-    const sequenced = events.map((event, i) => ({ seq: current + i + 1, at: now(), event }));
-    this.store.appendEvents(job.id, sequenced);
-    return sequenced;
+  /** Stores events and returns the job with its new `lastSeq`. */
+  private append(job: JobRecord, events: readonly SequencedJobEvent[]): JobRecord {
+    const lastSeq = this.store.appendEvents(job.id, events);
+    const next = lastSeq === job.lastSeq ? job : { ...job, lastSeq };
+    this.active.set(job.id, next);
+    return next;
+  }
+
+  /** Stores a state change and returns the job as it now is; a final job leaves memory. */
+  private save(job: JobRecord, changes: JobChanges): JobRecord {
+    this.store.update(job.id, changes);
+    const next = withChanges(job, changes);
+    if (FINAL_JOB_STATUSES.has(next.status)) this.active.delete(job.id);
+    else this.active.set(job.id, next);
+    return next;
   }
 
   private notify(job: JobRecord, events: SequencedJobEvent[]): void {
@@ -289,6 +290,14 @@ export class JobService implements JobChannel {
       }
     }
   }
+}
+
+/** What the master records itself when it ends a job without the node's word. */
+function closingEvents(job: JobRecord, status: FinalStatus, at: string, error: string | undefined): JobEvent[] {
+  if (status === 'lost') return [{ kind: 'error', message: error ?? 'lost' }];
+  const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
+  const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
+  return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
 }
 
 function now(): string {

@@ -2,30 +2,37 @@ type TimerKind = 'timeout' | 'grace' | 'cancel';
 
 /** Per-job timers by kind; setting one again replaces it. */
 export class JobTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<number, Partial<Record<TimerKind, NodeJS.Timeout>>>();
 
   set(kind: TimerKind, jobId: number, ms: number, run: () => void): void {
     this.clear(kind, jobId);
     const timer = setTimeout(() => {
-      this.timers.delete(`${kind}:${jobId}`);
+      this.clear(kind, jobId);
       run();
     }, ms);
     timer.unref();
-    this.timers.set(`${kind}:${jobId}`, timer);
+    const timers = this.timers.get(jobId);
+    if (timers) timers[kind] = timer;
+    else this.timers.set(jobId, { [kind]: timer });
   }
 
   clear(kind: TimerKind, jobId: number): void {
-    clearTimeout(this.timers.get(`${kind}:${jobId}`));
-    this.timers.delete(`${kind}:${jobId}`);
+    const timers = this.timers.get(jobId);
+    if (timers?.[kind] === undefined) return;
+    clearTimeout(timers[kind]);
+    delete timers[kind];
   }
 
   clearAll(jobId: number): void {
-    for (const kind of ['timeout', 'grace', 'cancel'] as const) this.clear(kind, jobId);
+    const timers = this.timers.get(jobId);
+    if (!timers) return;
+    for (const timer of Object.values(timers)) clearTimeout(timer);
+    this.timers.delete(jobId);
   }
 
   /** Stops every timer (master shutdown). */
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timers of this.timers.values()) for (const timer of Object.values(timers)) clearTimeout(timer);
     this.timers.clear();
   }
 }

@@ -1,3 +1,4 @@
 export { SqliteStore, StoreOpenError } from './sqlite-store.js';
 export type { KnownNode, NodeSighting, Store } from './store.js';
-export type { JobChanges, JobFilter, JobOrigin, JobRecord, JobStore, JobTarget, NewJob } from './job-store.js';
+export { withChanges, type JobChanges, type JobFilter, type JobOrigin, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
+export { StoreCommitError } from './tick-transaction.js';

@@ -60,17 +60,33 @@ export interface JobFilter {
   limit: number;
 }
 
-/** Jobs and their event logs. */
+/** A record with `changes` applied, as the store now holds it (`null` clears a field). */
+export function withChanges(job: JobRecord, changes: JobChanges): JobRecord {
+  const next: Record<string, unknown> = { ...job, ...changes };
+  for (const [key, value] of Object.entries(changes)) if (value === null) delete next[key];
+  return next as unknown as JobRecord;
+}
+
+/**
+ * Jobs and their event logs. Writes are durable once `commit()` returns, and otherwise by the end
+ * of the current event-loop turn: call `commit()` before telling anyone about a write.
+ */
 export interface JobStore {
+  /** Stores a new queued job and returns it as stored. */
   create(job: NewJob, at: string): JobRecord;
   get(id: number): JobRecord | undefined;
   /** Newest first. */
   list(filter: JobFilter): JobRecord[];
   /** Jobs in any of these states, oldest first (FIFO). */
   withStatus(statuses: readonly JobStatus[]): JobRecord[];
-  update(id: number, changes: JobChanges): JobRecord;
+  /** Applies `changes`; `withChanges` gives the record as it now is. */
+  update(id: number, changes: JobChanges): void;
   /** Stores events not seen before (by seq) and returns the job's highest stored seq. */
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): number;
   /** Events after `afterSeq`, in order. */
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
+  /** Makes every write so far durable. */
+  commit(): void;
+  /** Resolves once every write so far is durable, with the turn's other writes. */
+  whenCommitted(): Promise<void>;
 }

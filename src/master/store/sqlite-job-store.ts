@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import type { JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
   id: number;
@@ -67,7 +68,11 @@ function toRecord(row: JobRow): JobRecord {
   } as JobRecord);
 }
 
-/** `JobStore` on the master's SQLite database; statements are prepared once. */
+/**
+ * `JobStore` on the master's SQLite database. Statements are prepared once; writes join the
+ * current turn's transaction, and callers learn what changed from what they asked for, not by
+ * reading the row back.
+ */
 export class SqliteJobStore implements JobStore {
   private readonly insertJob: Database.Statement;
   private readonly selectJob: Database.Statement<[number], JobRow>;
@@ -78,7 +83,10 @@ export class SqliteJobStore implements JobStore {
   /** Statements built from a few shapes (filters, updated columns), prepared once per shape. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly tx: TickTransaction,
+  ) {
     this.insertJob = db.prepare(`
       INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
       VALUES ('queued', @prompt, @targetNode, @targetTags, @repo, @ref, @profile, @origin, @continueFrom, @maxAttempts, @timeoutSec, @createdAt)`);
@@ -89,6 +97,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   create(job: NewJob, at: string): JobRecord {
+    this.tx.open();
     const { lastInsertRowid } = this.insertJob.run({
       prompt: job.prompt,
       targetNode: job.target.node ?? null,
@@ -102,7 +111,7 @@ export class SqliteJobStore implements JobStore {
       timeoutSec: job.timeoutSec,
       createdAt: at,
     });
-    return this.mustGet(Number(lastInsertRowid));
+    return { ...job, id: Number(lastInsertRowid), status: 'queued', attempt: 0, createdAt: at, lastSeq: 0 };
   }
 
   get(id: number): JobRecord | undefined {
@@ -128,27 +137,34 @@ export class SqliteJobStore implements JobStore {
     return (this.prepared(sql).all(...statuses) as JobRow[]).map(toRecord);
   }
 
-  update(id: number, changes: JobChanges): JobRecord {
+  update(id: number, changes: JobChanges): void {
     const entries = Object.entries(changes) as Array<[keyof JobChanges, JobChanges[keyof JobChanges]]>;
-    if (entries.length > 0) {
-      const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
-      const values = entries.map(([, value]) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null)));
-      this.prepared(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
-    }
-    return this.mustGet(id);
+    if (entries.length === 0) return;
+    const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
+    const values = entries.map(([, value]) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null)));
+    this.tx.open();
+    this.prepared(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
   }
 
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): number {
-    return this.db.transaction(() => {
-      let highest = 0;
-      for (const { seq, at, event } of events) {
-        this.insertEvent.run(jobId, seq, at, JSON.stringify(event));
-        highest = Math.max(highest, seq);
-      }
-      const row = this.raiseLastSeq.get(highest, jobId);
-      if (!row) throw new Error(`job ${jobId} vanished from the store`);
-      return row.last_seq;
-    })();
+    this.tx.open();
+    // No savepoint: a batch stored in part is not acknowledged, and its resend skips what is stored.
+    let highest = 0;
+    for (const { seq, at, event } of events) {
+      this.insertEvent.run(jobId, seq, at, JSON.stringify(event));
+      highest = Math.max(highest, seq);
+    }
+    const row = this.raiseLastSeq.get(highest, jobId);
+    if (!row) throw new Error(`job ${jobId} vanished from the store`);
+    return row.last_seq;
+  }
+
+  commit(): void {
+    this.tx.commit();
+  }
+
+  whenCommitted(): Promise<void> {
+    return this.tx.whenCommitted();
   }
 
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
@@ -162,11 +178,5 @@ export class SqliteJobStore implements JobStore {
       this.statements.set(sql, statement);
     }
     return statement;
-  }
-
-  private mustGet(id: number): JobRecord {
-    const job = this.get(id);
-    if (!job) throw new Error(`job ${id} vanished from the store`);
-    return job;
   }
 }

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from '../../log/index.js';
 import { migrate } from './migrate.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
+import { TickTransaction } from './tick-transaction.js';
 import type { KnownNode, NodeSighting, Store } from './store.js';
 
 interface NodeRow {
@@ -31,12 +33,13 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly jobs: SqliteJobStore;
   private readonly db: Database.Database;
+  private readonly tx: TickTransaction;
   private readonly upsertNode: Database.Statement<[string, string | null, string, string | null, string, string, string]>;
   private readonly selectNodes: Database.Statement<[], NodeRow>;
   private pending = new Map<string, NodeSighting>();
   private flushScheduled = false;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, log?: Logger) {
     this.path = join(dataDir, 'master.db');
     try {
       this.db = new Database(this.path);
@@ -53,7 +56,8 @@ export class SqliteStore implements Store {
       ON CONFLICT(name) DO UPDATE SET node_id = excluded.node_id, tags = excluded.tags,
         version = excluded.version, last_address = excluded.last_address, last_seen = excluded.last_seen`);
     this.selectNodes = this.db.prepare('SELECT * FROM nodes ORDER BY name');
-    this.jobs = new SqliteJobStore(this.db);
+    this.tx = new TickTransaction(this.db, log);
+    this.jobs = new SqliteJobStore(this.db, this.tx);
   }
 
   recordNodeSeen(sighting: NodeSighting): void {
@@ -88,9 +92,18 @@ export class SqliteStore implements Store {
     })();
   }
 
+  commit(): void {
+    this.tx.commit();
+  }
+
+  whenCommitted(): Promise<void> {
+    return this.tx.whenCommitted();
+  }
+
   close(): void {
     if (!this.db.open) return;
     this.flush();
+    this.tx.commit();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }

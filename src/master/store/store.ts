@@ -30,5 +30,9 @@ export interface Store {
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;
+  /** Makes every job write so far durable (they are grouped per event-loop turn otherwise). */
+  commit(): void;
+  /** Resolves once every job write so far is durable. */
+  whenCommitted(): Promise<void>;
   close(): void;
 }

@@ -1,0 +1,29 @@
+import type { JobProfile, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobOrigin, JobRecord } from '../store/index.js';
+
+export interface JobServiceOptions {
+  maxAttempts: number;
+  defaultTimeoutSec: number;
+  /** How long a vanished node has to come back before its jobs are re-queued. */
+  requeueGraceMs: number;
+  /** How long a node has to confirm a cancel before the master records it anyway. */
+  cancelWaitMs: number;
+}
+
+export interface JobRequest {
+  prompt: string;
+  node?: string;
+  tags?: string[];
+  repo?: string;
+  ref?: string;
+  profile?: JobProfile;
+  continueFrom?: number;
+  timeoutSec?: number;
+  origin: JobOrigin;
+}
+
+/** A change to a job: its new state, and the events stored with it (possibly none). */
+export interface JobUpdate {
+  job: JobRecord;
+  events: SequencedJobEvent[];
+}

@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import { silentLogger, type Logger } from '../../log/index.js';
+
+/** A commit failed (disk full, I/O error): the writes since the last commit are gone. */
+export class StoreCommitError extends Error {
+  override readonly name = 'StoreCommitError';
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Groups every write of one event-loop turn into one SQLite transaction. A commit per write
+ * costs ~20 µs plus a WAL append, and a job makes a dozen writes; one commit per turn is what lets
+ * the master keep up with thousands of jobs a second (see notes/performance.md).
+ *
+ * The transaction commits once the turn's I/O callbacks have run (`setImmediate`), or earlier
+ * through `commit()`. Whatever announces a write (a frame, an HTTP response, a log follower's
+ * event) waits for `whenCommitted()` or calls `commit()` first, so nothing is announced before it
+ * is stored.
+ */
+export class TickTransaction {
+  private readonly beginStatement: Database.Statement;
+  private readonly commitStatement: Database.Statement;
+  private waiters: Waiter[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly log: Logger = silentLogger(),
+  ) {
+    this.beginStatement = db.prepare('BEGIN');
+    this.commitStatement = db.prepare('COMMIT');
+  }
+
+  /** Called before a write: opens this turn's transaction unless one is open. */
+  open(): void {
+    if (this.db.inTransaction) return;
+    this.beginStatement.run();
+    setImmediate(this.commitLater);
+  }
+
+  /** Makes every write so far durable; does nothing when none is pending. Throws `StoreCommitError`. */
+  commit(): void {
+    // `inTransaction` rather than a flag of our own: SQLite itself rolls back on some errors.
+    if (!this.db.open || !this.db.inTransaction) return this.settle();
+    try {
+      this.commitStatement.run();
+    } catch (cause) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const error = new StoreCommitError(`the store could not commit: ${(cause as Error).message}`, { cause });
+      this.settle(error);
+      throw error;
+    }
+    this.settle();
+  }
+
+  /** Resolves once every write so far is durable (at once when none is pending). */
+  whenCommitted(): Promise<void> {
+    if (!this.db.inTransaction) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private readonly commitLater = (): void => {
+    try {
+      this.commit();
+    } catch (error) {
+      this.log.error({ err: error }, 'writes were lost');
+    }
+  };
+
+  private settle(error?: Error): void {
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+}
