@@ -224,4 +224,23 @@ describe('job API', () => {
     const resumed = await (await fetch(url, { headers: { 'last-event-id': '2' } })).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3]);
   });
+
+  it('never lets a frame announce a write the store could not commit: the node is dropped and gets the job again', async () => {
+    master = await startTestMaster();
+    const hello = { name: 'raw', nodeId: 'raw-node-id', capabilities: { slots: 1, executors: ['raw'] } };
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);
+    const commit = master.store.commit.bind(master.store);
+    master.store.commit = () => {
+      throw new Error('disk full');
+    };
+    const job = master.jobs.create({ prompt: 'after a failed commit', origin: { kind: 'api' } });
+    await node.whenClosed();
+    expect(node.received.some((m) => m.json?.type === 'job_assign')).toBe(false);
+
+    master.store.commit = commit;
+    const again = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);
+    const assign = await again.next((m) => m.json?.type === 'job_assign');
+    expect(assign.json).toMatchObject({ job: { id: job.id, attempt: 2 } });
+    again.close();
+  });
 });
