@@ -20,7 +20,7 @@ describe('csc node with Codex', () => {
       home.env,
     );
     try {
-      await node.waitForOutput(/codex mcp-server. was removed in Codex 0\.154/);
+      await node.waitForOutput(/Codex 0\.\d+\.\d+ removed .codex mcp-server. in 0\.154; this node drives .codex app-server. instead/);
       const listed = await waitFor(() => master.hub.listNodes().find((n: NodeInfo) => n.name === 'codex-cli'), 'the node', 15_000);
       expect(listed.capabilities).toMatchObject({ slots: 1, executors: ['codex'], codexVersion: expect.stringMatching(/^(codex-cli )?0\.\d+\.\d+/) as unknown });
 

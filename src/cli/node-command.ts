@@ -17,7 +17,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--slots <n>', 'jobs this node runs at once (env NODE_SLOTS, default 1)')
     .option('--workdir <dir>', 'where jobs without a repository run (env NODE_WORKDIR, default: the current directory)')
     .option('--codex-command <path>', 'the Codex program (env NODE_CODEX_COMMAND; default: the installed @openai/codex, else codex on PATH)')
-    .option('--codex-arg <arg>', 'an argument for it, repeatable (env NODE_CODEX_ARGS; default: app-server)', collect)
+    .option('--codex-arg <arg>', 'an argument for it, repeatable (env NODE_CODEX_ARGS; default: app-server; mcp-server: the legacy transport of Codex ≤ 0.153)', collect)
     .option('-c, --codex-config <key=value>', 'a Codex config override (-c key=value), repeatable', collect)
     .option('--allow-echo-executor', 'run jobs by answering with the prompt instead of Codex: demos and smoke tests only (env NODE_ALLOW_ECHO_EXECUTOR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SECRET_FILES, childEnvironment, readSecretFile, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import type * as CodexModule from '../codex/index.js';
 import type * as NodeModule from '../node/index.js';
 import type { AgentMessage, NodeWorker } from '../node/index.js';
 import { VERSION } from '../paths.js';
@@ -9,38 +10,58 @@ import { EXIT } from './run.js';
 export interface ChosenExecutor {
   executor: NodeModule.Executor | undefined;
   codexVersion?: string;
+  /** The Codex server the executor drives: `app-server`, or the legacy `mcp-server`. */
+  transport?: CodexModule.CodexSubcommand;
   close?: () => Promise<void>;
 }
 
-/** The seeds' `codex mcp-server` is gone from current Codex; say so instead of failing obscurely. */
-function appServerArgs(args: string[], log: Logger): string[] {
-  if (args[0] !== 'mcp-server') return args;
+/**
+ * `mcp-server` when the arguments ask for it (the seeds' `mcp_args`) and the Codex they name still
+ * has it (≤ 0.153); otherwise `app-server`, saying once why when mcp-server was asked for.
+ */
+async function chooseTransport(codex: typeof CodexModule, config: NodeConfig, log: Logger): Promise<{ transport: CodexModule.CodexSubcommand; args: string[] }> {
+  const { args } = config.codex;
+  if (!args.includes('mcp-server')) return { transport: 'app-server', args };
+  const command = config.codex.command ?? codex.defaultCodexCommand();
+  const version = await codex.readCodexVersion(command, childEnvironment(), codex.launcherArgs(args, 'mcp-server'));
+  if (codex.hasMcpServer(version)) return { transport: 'mcp-server', args };
   log.warn(
-    '`codex mcp-server` was removed in Codex 0.154 and is not supported by this node; it drives `codex app-server` instead. ' +
-      'Drop --codex-arg mcp-server (or NODE_CODEX_ARGS) to silence this.',
+    `Codex ${version} removed \`codex mcp-server\` in 0.154; this node drives \`codex app-server\` instead. ` +
+      'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
   );
-  return ['app-server', ...args.slice(1)];
+  return { transport: 'app-server', args: args.map((arg) => (arg === 'mcp-server' ? 'app-server' : arg)) };
 }
 
-/** Codex by default; echo only when asked for; none (chat only) when Codex cannot start, saying why. */
-export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig, log: Logger): Promise<ChosenExecutor> {
-  if (config.allowEchoExecutor) return { executor: new node.EchoExecutor() };
-  const { CodexDriver } = await import('../codex/index.js');
-  const driver = new CodexDriver({
+/** Starts the chosen driver; one that fails to start is closed before the error goes on. */
+async function startDriver(codex: typeof CodexModule, config: NodeConfig, log: Logger) {
+  const { transport, args } = await chooseTransport(codex, config, log);
+  const Driver = transport === 'mcp-server' ? codex.McpCodexDriver : codex.CodexDriver;
+  const driver: CodexModule.TurnDriver = new Driver({
     baseEnv: childEnvironment(),
     ...(config.codex.command === undefined ? {} : { command: config.codex.command }),
-    args: appServerArgs(config.codex.args, log),
+    args,
     configOverrides: config.codex.overrides,
     log,
   });
   try {
     await driver.start();
-    const codexVersion = await driver.version();
-    log.info({ codexVersion, pid: driver.status().pid }, 'Codex app-server ready');
-    return { executor: new node.CodexExecutor(driver), codexVersion, close: () => driver.close() };
+    return { driver, transport, codexVersion: await driver.version() };
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+}
+
+/** Codex by default; echo only when asked for; none (chat only) when Codex cannot start, saying why. */
+export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig, log: Logger): Promise<ChosenExecutor> {
+  if (config.allowEchoExecutor) return { executor: new node.EchoExecutor() };
+  const codex = await import('../codex/index.js');
+  try {
+    const { driver, transport, codexVersion } = await startDriver(codex, config, log);
+    log.info({ codexVersion, transport, pid: driver.status().pid }, `Codex ${codexVersion} ready (codex ${transport})`);
+    return { executor: new node.CodexExecutor(driver), codexVersion, transport, close: () => driver.close() };
   } catch (error) {
     log.error({ err: (error as Error).message }, 'Codex could not start: this node takes no jobs. Install it (npm install -g @openai/codex) or set --codex-command');
-    await driver.close();
     return { executor: undefined };
   }
 }

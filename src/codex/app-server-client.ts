@@ -12,6 +12,8 @@ export interface AppServerClientOptions {
   args: readonly string[];
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** Names the process in logs and errors; default `codex app-server`. */
+  label?: string;
   /** Applies to every request unless the call gives its own; default 30 s. */
   requestTimeoutMs?: number;
   onNotification?: (method: string, params: unknown) => void;
@@ -32,7 +34,13 @@ interface Pending {
   method: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A request on its way: its id (what the server's notifications and cancellations refer to) and its answer. */
+export interface SentRequest {
+  id: number;
+  result: Promise<unknown>;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -42,8 +50,10 @@ const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
 
 /**
- * JSON-RPC 2.0 over a child process's stdio, one JSON message per line. The server may leave out
- * the `jsonrpc` field; lines that are not valid messages are logged and skipped.
+ * JSON-RPC 2.0 over a child process's stdio, one JSON message per line: `codex app-server`, and
+ * the legacy `codex mcp-server` (MCP's stdio transport is the same framing). Every message sent
+ * carries `"jsonrpc": "2.0"` (MCP requires it); the server may leave it out. Lines that are not
+ * valid messages are logged and skipped.
  */
 export class AppServerClient {
   /** Resolves once, when the process has exited (or failed to start). */
@@ -51,18 +61,20 @@ export class AppServerClient {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<string | number, Pending>();
   private readonly requestTimeoutMs: number;
+  private readonly label: string;
   private nextId = 1;
   private stderrTail = '';
   private exit: ExitInfo | undefined;
 
   constructor(private readonly options: AppServerClientOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.label = options.label ?? 'codex app-server';
     this.child = spawn(options.command, [...options.args], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.watchExit(resolve));
     createInterface({ input: this.child.stdout, crlfDelay: Infinity }).on('line', (line) => this.onLine(line));
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => this.onStderr(chunk));
     // Writing to a process that just died raises EPIPE here; the exit handler reports it.
-    this.child.stdin.on('error', (error) => options.log.debug({ err: error }, 'codex app-server stdin error'));
+    this.child.stdin.on('error', (error) => options.log.debug({ err: error }, `${this.label} stdin error`));
   }
 
   get pid(): number | undefined {
@@ -75,16 +87,33 @@ export class AppServerClient {
 
   /** Sends a request and resolves with its `result`; rejects with `JsonRpcError`, a timeout or the exit. */
   request(method: string, params?: unknown, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
-    if (this.exit) return Promise.reject(new AppServerExitedError(this.exit, `before ${method}`));
+    return this.send(method, params, timeoutMs).result;
+  }
+
+  /**
+   * Like `request`, and also says which id the request got. `timeoutMs: Infinity` waits as long as
+   * the process lives (an MCP tool call lasts as long as the whole turn).
+   */
+  send(method: string, params?: unknown, timeoutMs = this.requestTimeoutMs): SentRequest {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RequestTimeoutError(method, timeoutMs));
-      }, timeoutMs);
+    if (this.exit) return { id, result: Promise.reject(new AppServerExitedError(this.exit, `before ${method}`, this.label)) };
+    const result = new Promise<unknown>((resolve, reject) => {
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.pending.delete(id);
+            reject(new RequestTimeoutError(method, timeoutMs, this.label));
+          }, timeoutMs)
+        : undefined;
       this.pending.set(id, { method, resolve, reject, timer });
       this.write({ id, method, params });
     });
+    return { id, result };
+  }
+
+  /** Stops waiting for an answer the server will never send (MCP: a cancelled request); its promise stays pending. */
+  forget(id: number): void {
+    clearTimeout(this.pending.get(id)?.timer);
+    this.pending.delete(id);
   }
 
   notify(method: string, params?: unknown): void {
@@ -123,24 +152,24 @@ export class AppServerClient {
     try {
       message = messageSchema.parse(JSON.parse(line));
     } catch (error) {
-      this.options.log.warn({ err: error, line: line.slice(0, 500) }, 'skipping a malformed line from codex app-server');
+      this.options.log.warn({ err: error, line: line.slice(0, 500) }, `skipping a malformed line from ${this.label}`);
       return;
     }
     if (message.method !== undefined && message.id !== undefined) this.onServerRequest(message.id, message.method, message.params);
     else if (message.method !== undefined) this.options.onNotification?.(message.method, message.params);
     else if (message.id !== undefined) this.onResponse(message.id, message);
-    else this.options.log.warn({ line: line.slice(0, 500) }, 'skipping a line from codex app-server without id or method');
+    else this.options.log.warn({ line: line.slice(0, 500) }, `skipping a line from ${this.label} without id or method`);
   }
 
   private onResponse(id: string | number, message: Message): void {
     const pending = this.pending.get(id);
     if (!pending) {
-      this.options.log.debug({ id }, 'codex app-server answered a request nobody waits for (timed out?)');
+      this.options.log.debug({ id }, `${this.label} answered a request nobody waits for (timed out or cancelled?)`);
       return;
     }
     this.pending.delete(id);
     clearTimeout(pending.timer);
-    if (message.error) pending.reject(new JsonRpcError(pending.method, message.error.code, message.error.message, message.error.data));
+    if (message.error) pending.reject(new JsonRpcError(pending.method, message.error.code, message.error.message, message.error.data, this.label));
     else pending.resolve(message.result);
   }
 
@@ -155,11 +184,11 @@ export class AppServerClient {
           this.write({ id, error: { code, message: error instanceof Error ? error.message : String(error) } });
         },
       )
-      .catch((error: unknown) => this.options.log.warn({ err: error, method }, 'could not answer a codex app-server request'));
+      .catch((error: unknown) => this.options.log.warn({ err: error, method }, `could not answer a ${this.label} request`));
   }
 
   private onStderr(chunk: string): void {
-    this.options.log.debug({ stderr: chunk.trimEnd() }, 'codex app-server stderr');
+    this.options.log.debug({ stderr: chunk.trimEnd() }, `${this.label} stderr`);
     this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
   }
 
@@ -172,7 +201,7 @@ export class AppServerClient {
       this.exit = spawnError ? { code, signal, stderrTail, spawnError } : { code, signal, stderrTail };
       for (const pending of this.pending.values()) {
         clearTimeout(pending.timer);
-        pending.reject(new AppServerExitedError(this.exit, `while waiting for ${pending.method}`));
+        pending.reject(new AppServerExitedError(this.exit, `while waiting for ${pending.method}`, this.label));
       }
       this.pending.clear();
       resolve(this.exit);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Logger } from '../log/index.js';
 import type { ApprovalDecision } from './events.js';
 
 /** Codex asks before running a command or changing files (under an approval policy other than `never`). */
@@ -16,6 +17,16 @@ export interface ApprovalRequest {
 export type ApprovalPolicy = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
 
 export const declineAll: ApprovalPolicy = () => 'decline';
+
+/** Asks the policy; one that throws declines, so a bug never approves anything. */
+export async function decide(policy: ApprovalPolicy, request: ApprovalRequest, log: Logger): Promise<ApprovalDecision> {
+  try {
+    return await policy(request);
+  } catch (error) {
+    log.warn({ err: error }, 'the approval policy threw; declining');
+    return 'decline';
+  }
+}
 
 /** The app-server methods that ask for approval, and the kind each one is. */
 export const APPROVAL_METHODS: Readonly<Record<string, ApprovalRequest['kind']>> = {

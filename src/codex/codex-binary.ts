@@ -20,23 +20,58 @@ const PLATFORM_BINARIES: Record<string, { packageName: string; triple: string }>
  * binary's parent, so a killed launcher would orphan the server and report the wrong pid.
  */
 export function defaultCodexCommand(): string {
+  return nativeCodexBinary('@openai/codex') ?? 'codex';
+}
+
+/**
+ * The native binary inside an installed `@openai/codex` package, by the name it is installed
+ * under (an alias such as `codex-legacy` for `npm:@openai/codex@0.153.4` too); undefined if absent.
+ */
+export function nativeCodexBinary(packageName: string): string | undefined {
   const target = PLATFORM_BINARIES[`${process.platform}-${process.arch}`];
-  if (!target) return 'codex';
+  if (!target) return undefined;
   try {
-    const launcherPackage = createRequire(import.meta.url).resolve('@openai/codex/package.json');
+    const launcherPackage = createRequire(import.meta.url).resolve(`${packageName}/package.json`);
     const platformPackage = createRequire(launcherPackage).resolve(`${target.packageName}/package.json`);
     const binary = join(dirname(platformPackage), 'vendor', target.triple, 'bin', process.platform === 'win32' ? 'codex.exe' : 'codex');
-    return existsSync(binary) ? binary : 'codex';
+    return existsSync(binary) ? binary : undefined;
   } catch {
-    return 'codex';
+    return undefined;
   }
 }
 
-/** Runs `command --version` and returns the version number it prints (`codex-cli 0.169.0` → `0.169.0`). */
-export async function readCodexVersion(command: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** The Codex subcommands a node drives: the current server, and the legacy MCP server (Codex ≤ 0.153). */
+export type CodexSubcommand = 'app-server' | 'mcp-server';
+
+/** The first Codex version without `codex mcp-server` (0.154.0 removed it). */
+const MCP_SERVER_REMOVED_IN = [0, 154] as const;
+
+/**
+ * The arguments before the subcommand: a launcher's own, such as npx's `-y @openai/codex@0.153.4`.
+ * `--version` goes after them, so it asks the same Codex the server runs.
+ */
+export function launcherArgs(args: readonly string[], subcommand: CodexSubcommand): string[] {
+  const at = args.indexOf(subcommand);
+  return at < 0 ? [] : args.slice(0, at);
+}
+
+/** Whether this Codex version still has `codex mcp-server` (it went in 0.154.0). */
+export function hasMcpServer(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map((part) => Number.parseInt(part, 10));
+  const [removedMajor, removedMinor] = MCP_SERVER_REMOVED_IN;
+  return major < removedMajor || (major === removedMajor && minor < removedMinor);
+}
+
+/**
+ * Runs `command [...launcher] --version` and returns the version number it prints
+ * (`codex-cli 0.169.0` → `0.169.0`).
+ */
+export async function readCodexVersion(command: string, env: NodeJS.ProcessEnv, launcher: readonly string[] = []): Promise<string> {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(command, ['--version'], { env, timeout: 10_000 }, (error, out) => {
-      if (error) reject(new CodexError(`could not run ${command} --version: ${error.message}`, { cause: error }));
+    // A launcher such as npx may first download the package: give it minutes, not seconds.
+    const timeout = launcher.length > 0 ? 300_000 : 10_000;
+    execFile(command, [...launcher, '--version'], { env, timeout }, (error, out) => {
+      if (error) reject(new CodexError(`could not run ${[command, ...launcher].join(' ')} --version: ${error.message}`, { cause: error }));
       else resolve(out);
     });
   });

@@ -1,36 +1,20 @@
-import { childEnvironment } from '../config/index.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from '../test-support/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { useDriverFixture } from '../test-support/driver-fixture.js';
+import { applyPatchCall, assistantMessage, execCommandCall } from '../test-support/responses-stand-in.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait.js';
-import {
-  applyPatchCall,
-  assistantMessage,
-  execCommandCall,
-  ResponsesStandIn,
-  writeCodexHome,
-  type CodexHome,
-} from '../test-support/responses-stand-in.js';
-import { AppServerExitedError, CodexDriver, type CodexDriverOptions, type CodexEvent } from './index.js';
+import { AppServerExitedError, CodexDriver, type CodexEvent } from './index.js';
 
-let standIn: ResponsesStandIn;
-let home: CodexHome;
-let driver: CodexDriver;
-const extraDrivers: CodexDriver[] = [];
-
-function newDriver(options: Partial<CodexDriverOptions> = {}): CodexDriver {
-  const created = new CodexDriver({ baseEnv: childEnvironment(), env: home.env, restartBackoff: { initialMs: 50, maxMs: 500 }, ...options });
-  extraDrivers.push(created);
-  return created;
-}
+const fx = useDriverFixture((options) => new CodexDriver(options));
 
 /** Runs a turn in a fresh workspace, collecting its events. */
 async function turn(options: { prompt?: string; threadId?: string; cwd?: string; on?: CodexDriver; signal?: AbortSignal; onEvent?: (e: CodexEvent) => void } = {}) {
   const events: CodexEvent[] = [];
   const cwd = options.cwd ?? tempDir('csc-codex-ws-');
-  const result = await (options.on ?? driver).runTurn({
+  const result = await (options.on ?? fx.driver).runTurn({
     cwd,
     prompt: options.prompt ?? 'do the thing',
     sandbox: 'workspace-write',
@@ -51,38 +35,18 @@ function ofType<T extends CodexEvent['type']>(events: CodexEvent[], type: T): Ar
 
 /** The text of every input item of a recorded model request, for "does it remember" checks. */
 function inputText(index: number): string {
-  return JSON.stringify((standIn.requests[index]?.body as { input?: unknown } | undefined)?.input ?? null);
+  return JSON.stringify((fx.standIn.requests[index]?.body as { input?: unknown } | undefined)?.input ?? null);
 }
-
-beforeAll(async () => {
-  standIn = await ResponsesStandIn.start();
-  home = writeCodexHome(standIn.baseUrl);
-  driver = newDriver();
-  await driver.start();
-});
-
-afterEach(() => {
-  const unused = standIn.pending;
-  standIn.reset();
-  expect(unused, 'scripted responses left unused').toBe(0);
-});
-
-afterAll(async () => {
-  await Promise.all(extraDrivers.map((d) => d.close()));
-  await standIn?.close();
-  home?.remove();
-  removeTempDirs();
-});
 
 describe('CodexDriver with the real codex binary', () => {
   it('reports its version and status', async () => {
     const installed = (createRequire(import.meta.url)('@openai/codex/package.json') as { version: string }).version;
-    expect(await driver.version()).toBe(installed);
-    expect(driver.status()).toMatchObject({ running: true, ready: true, pid: expect.any(Number) as number });
+    expect(await fx.driver.version()).toBe(installed);
+    expect(fx.driver.status()).toMatchObject({ running: true, ready: true, pid: expect.any(Number) as number });
   });
 
   it('runs a command, then answers: events, file and final message', async () => {
-    standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('DONE', ['DO', 'NE'])] });
+    fx.standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('DONE', ['DO', 'NE'])] });
     const { result, events, cwd } = await turn();
     expect(result).toMatchObject({ status: 'completed', finalMessage: 'DONE', threadId: expect.any(String) as string });
     expect(result.usage?.totalTokens).toBe(30);
@@ -96,7 +60,7 @@ describe('CodexDriver with the real codex binary', () => {
   });
 
   it('applies patches and reports the changed files with line counts', async () => {
-    standIn.enqueue(
+    fx.standIn.enqueue(
       { output: [applyPatchCall('*** Begin Patch\n*** Add File: notes.txt\n+one\n+two\n*** End Patch\n')] },
       { output: [applyPatchCall('*** Begin Patch\n*** Update File: notes.txt\n@@\n-one\n+ONE\n*** End Patch\n')] },
       { output: [assistantMessage('patched')] },
@@ -112,9 +76,9 @@ describe('CodexDriver with the real codex binary', () => {
   });
 
   it('continues a thread in the same process and, via thread/resume, in a new one', async () => {
-    standIn.enqueue({ output: [assistantMessage('first answer')] }, { output: [assistantMessage('second answer')] }, { output: [assistantMessage('third answer')] });
+    fx.standIn.enqueue({ output: [assistantMessage('first answer')] }, { output: [assistantMessage('second answer')] }, { output: [assistantMessage('third answer')] });
     // A thread has one writing process at a time: the first driver must be gone before another resumes it.
-    const owner = newDriver();
+    const owner = fx.newDriver();
     const first = await turn({ prompt: 'first prompt', on: owner });
     const second = await turn({ prompt: 'second prompt', threadId: first.result.threadId, cwd: first.cwd, on: owner });
     expect(second.result).toMatchObject({ status: 'completed', threadId: first.result.threadId, finalMessage: 'second answer' });
@@ -122,60 +86,60 @@ describe('CodexDriver with the real codex binary', () => {
     expect(inputText(1)).toContain('first answer');
     await owner.close();
 
-    const third = await turn({ prompt: 'third prompt', threadId: first.result.threadId, cwd: first.cwd, on: newDriver() });
+    const third = await turn({ prompt: 'third prompt', threadId: first.result.threadId, cwd: first.cwd, on: fx.newDriver() });
     expect(third.result).toMatchObject({ status: 'completed', finalMessage: 'third answer' });
     for (const text of ['first prompt', 'first answer', 'second prompt', 'second answer', 'third prompt']) expect(inputText(2)).toContain(text);
   });
 
   it('interrupts a turn waiting on a slow model within a couple of seconds', async () => {
-    standIn.enqueue({ output: [assistantMessage('too late')], delayMs: 30_000 });
+    fx.standIn.enqueue({ output: [assistantMessage('too late')], delayMs: 30_000 });
     let started: { threadId: string; turnId: string } | undefined;
     const running = turn({ onEvent: (event) => event.type === 'turn_started' && (started = event) });
-    const { threadId, turnId } = await waitFor(() => (standIn.requests.length === 1 ? started : undefined), 'the model request');
+    const { threadId, turnId } = await waitFor(() => (fx.standIn.requests.length === 1 ? started : undefined), 'the model request');
     const interruptedAt = Date.now();
-    await driver.interrupt(threadId, turnId);
+    await fx.driver.interrupt(threadId, turnId);
     const { result, events } = await running;
     expect(Date.now() - interruptedAt).toBeLessThan(2000);
     expect(result.status).toBe('interrupted');
     expect(result.finalMessage).toBeUndefined();
     expect(ofType(events, 'turn_completed')).toEqual([{ type: 'turn_completed', status: 'interrupted' }]);
-    await waitFor(() => standIn.requests[0]?.disconnected, 'the model request to be dropped');
+    await waitFor(() => fx.standIn.requests[0]?.disconnected, 'the model request to be dropped');
   });
 
   it('interrupts through an AbortSignal', async () => {
-    standIn.enqueue({ output: [assistantMessage('too late')], delayMs: 30_000 });
+    fx.standIn.enqueue({ output: [assistantMessage('too late')], delayMs: 30_000 });
     const abort = new AbortController();
     const running = turn({ signal: abort.signal });
-    await waitFor(() => standIn.requests.length === 1, 'the model request');
+    await waitFor(() => fx.standIn.requests.length === 1, 'the model request');
     abort.abort();
     expect((await running).result.status).toBe('interrupted');
   });
 
   it("fails a turn with Codex's message when the model endpoint answers 400 or 500", async () => {
-    standIn.enqueue({ status: 400, body: { error: { message: 'bad thing from the stand-in', type: 'invalid_request_error' } } });
+    fx.standIn.enqueue({ status: 400, body: { error: { message: 'bad thing from the stand-in', type: 'invalid_request_error' } } });
     const bad = await turn();
     expect(bad.result).toMatchObject({ status: 'failed', error: expect.stringContaining('bad thing from the stand-in') as string });
     expect(ofType(bad.events, 'error')[0]).toMatchObject({ willRetry: false });
 
-    standIn.enqueue({ status: 500, body: { error: { message: 'internal', type: 'server_error' } } });
+    fx.standIn.enqueue({ status: 500, body: { error: { message: 'internal', type: 'server_error' } } });
     const broken = await turn();
     // Codex replaces a 500's body with its own "high demand" text; the code says what happened.
     expect(broken.result).toMatchObject({ status: 'failed', errorCode: 'internalServerError', error: expect.stringMatching(/\w/) as string });
   });
 
   it('fails the running turn when the process dies, and the next turn gets a new process', async () => {
-    const killed = newDriver();
+    const killed = fx.newDriver();
     await killed.start();
     const pid = killed.status().pid as number;
-    standIn.enqueue({ output: [assistantMessage('never')], delayMs: 30_000 });
+    fx.standIn.enqueue({ output: [assistantMessage('never')], delayMs: 30_000 });
     const running = turn({ on: killed }).catch((error: unknown) => error);
-    await waitFor(() => standIn.requests.length === 1, 'the model request');
+    await waitFor(() => fx.standIn.requests.length === 1, 'the model request');
     process.kill(pid, 'SIGKILL');
     const failure = await running;
     expect(failure).toBeInstanceOf(AppServerExitedError);
     expect((failure as Error).message).toMatch(/killed by SIGKILL while a turn was running/);
 
-    standIn.enqueue({ output: [assistantMessage('back')] });
+    fx.standIn.enqueue({ output: [assistantMessage('back')] });
     const again = await turn({ on: killed });
     expect(again.result).toMatchObject({ status: 'completed', finalMessage: 'back' });
     expect(killed.status()).toMatchObject({ running: true, ready: true });
@@ -183,8 +147,8 @@ describe('CodexDriver with the real codex binary', () => {
   });
 
   it('answers approval requests with the policy and reports them', async () => {
-    const asked = newDriver({ approvalPolicy: () => 'decline' });
-    standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('gave up')] });
+    const asked = fx.newDriver({ approvalPolicy: () => 'decline' });
+    fx.standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('gave up')] });
     const cwd = tempDir('csc-codex-ws-');
     const events: CodexEvent[] = [];
     const result = await asked.runTurn({ cwd, prompt: 'try', sandbox: 'workspace-write', approvalPolicy: 'untrusted', onEvent: (e) => events.push(e) });

@@ -1,4 +1,4 @@
-/** How a `codex app-server` process ended. */
+/** How a Codex server process (`codex app-server`, or the legacy `codex mcp-server`) ended. */
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -16,13 +16,17 @@ export class CodexError extends Error {
   }
 }
 
-/** The app-server process is gone (or never started); whatever was waiting on it fails with this. */
+/** Names the process in messages when the caller does not say which server it runs. */
+const APP_SERVER = 'codex app-server';
+
+/** The server process is gone (or never started); whatever was waiting on it fails with this. */
 export class AppServerExitedError extends CodexError {
   constructor(
     readonly exit: ExitInfo,
     during: string,
+    server = APP_SERVER,
   ) {
-    super(`codex app-server ${describeExit(exit)} ${during}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}`, { cause: exit.spawnError });
+    super(`${server} ${describeExit(exit)} ${during}${exit.stderrTail ? `: ${lastLine(exit.stderrTail)}` : ''}`, { cause: exit.spawnError });
   }
 }
 
@@ -31,24 +35,26 @@ export class RequestTimeoutError extends CodexError {
   constructor(
     readonly method: string,
     readonly timeoutMs: number,
+    server = APP_SERVER,
   ) {
-    super(`codex app-server did not answer ${method} within ${timeoutMs} ms`);
+    super(`${server} did not answer ${method} within ${timeoutMs} ms`);
   }
 }
 
-/** The app-server answered a request with a JSON-RPC error object. */
+/** The server answered a request with a JSON-RPC error object. */
 export class JsonRpcError extends CodexError {
   constructor(
     readonly method: string,
     readonly code: number,
     readonly rpcMessage: string,
     readonly data?: unknown,
+    server = APP_SERVER,
   ) {
-    super(`codex app-server rejected ${method} (${code}): ${rpcMessage}`);
+    super(`${server} rejected ${method} (${code}): ${rpcMessage}`);
   }
 }
 
-/** The app-server answered with something this client does not understand. */
+/** The server answered with something this client does not understand. */
 export class ProtocolError extends CodexError {}
 
 /** Thrown by a server-request handler for a method this client does not implement (JSON-RPC -32601). */
@@ -58,7 +64,7 @@ export class UnsupportedServerRequestError extends CodexError {
   }
 }
 
-/** The app-server could not be started or did not complete the `initialize` handshake. */
+/** The server could not be started or did not complete the `initialize` handshake. */
 export class CodexStartError extends CodexError {}
 
 /** `runTurn` on a thread that already has a turn running in this driver. */

@@ -26,7 +26,7 @@ export type TurnStatus = 'completed' | 'interrupted' | 'failed';
 /** Codex's item status: `declined` means an approval was refused. */
 export type ItemStatus = 'inProgress' | 'completed' | 'failed' | 'declined';
 
-/** What a running turn reports, mapped from app-server notifications (and approval requests). */
+/** What a running turn reports, mapped from app-server notifications or MCP `codex/event`s (and approval requests). */
 export type CodexEvent =
   | { type: 'turn_started'; threadId: string; turnId: string }
   | { type: 'agent_message'; itemId: string; text: string }
@@ -144,7 +144,8 @@ function errorCode(error: z.infer<typeof turnError> | null | undefined): string 
   return typeof info === 'string' ? info : info ? Object.keys(info)[0] : undefined;
 }
 
-function toFileChange(path: string, kind: FileChangeKind, movePath: string | null | undefined, diff: string | null | undefined): FileChange {
+/** One changed file with its line counts; `diff` is the whole content for an added or deleted file. */
+export function toFileChange(path: string, kind: FileChangeKind, movePath: string | null | undefined, diff: string | null | undefined): FileChange {
   const change: FileChange = { path, kind, ...countLines(kind, diff ?? '') };
   if (movePath) change.movePath = movePath;
   if (diff) change.diff = diff;

@@ -1,7 +1,9 @@
-export { AppServerClient, type AppServerClientOptions, type ServerRequestHandler } from './app-server-client.js';
+export { AppServerClient, type AppServerClientOptions, type SentRequest, type ServerRequestHandler } from './app-server-client.js';
 export { declineAll, type ApprovalPolicy, type ApprovalRequest } from './approvals.js';
-export { defaultCodexCommand, readCodexVersion } from './codex-binary.js';
-export { CodexDriver, type CodexDriverOptions, type DriverStatus, type RunTurnOptions } from './codex-driver.js';
+export { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type CodexSubcommand } from './codex-binary.js';
+export { CodexDriver, type CodexDriverOptions } from './codex-driver.js';
+export { McpCodexDriver, type McpCodexDriverOptions } from './mcp-driver.js';
+export type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 export type { ApprovalMode, SandboxMode, TurnSettings } from './requests.js';
 export {
   AppServerExitedError,

@@ -15,28 +15,35 @@ export interface TurnResult {
   usage?: TokenUsage;
 }
 
-/** One turn in flight: forwards its events and settles when `turn/completed` (or a failure) arrives. */
+/** One turn in flight: forwards its events and settles when `turn_completed` (or a failure) arrives. */
 export class TurnRun {
   readonly result: Promise<TurnResult>;
   private resolve!: (result: TurnResult) => void;
   private reject!: (error: Error) => void;
+  private thread: string | undefined;
   private id: string | undefined;
   private finalMessage: string | undefined;
   private usage: TokenUsage | undefined;
   private lastError: { message: string; code?: string } | undefined;
   private settled = false;
 
+  /** `threadId` is undefined for a new MCP thread until its `turn_started` names it. */
   constructor(
-    readonly threadId: string,
+    threadId: string | undefined,
     private readonly onEvent: ((event: CodexEvent) => void) | undefined,
     private readonly log: Logger,
   ) {
+    this.thread = threadId;
     this.result = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
     // The driver awaits `result`; this keeps an early failure from counting as unhandled meanwhile.
     this.result.catch(() => undefined);
+  }
+
+  get threadId(): string | undefined {
+    return this.thread;
   }
 
   get turnId(): string | undefined {
@@ -51,7 +58,10 @@ export class TurnRun {
   /** Takes an event of this run's thread; events of another turn on the thread are ignored. */
   handle({ turnId, event }: RoutedEvent): void {
     if (this.settled || (turnId !== undefined && this.id !== undefined && turnId !== this.id)) return;
-    if (event.type === 'turn_started') this.started(event.turnId);
+    if (event.type === 'turn_started') {
+      this.thread ??= event.threadId;
+      this.started(event.turnId);
+    }
     this.track(event);
     this.emit(event);
     if (event.type === 'turn_completed') this.complete(event);
@@ -80,7 +90,7 @@ export class TurnRun {
 
   private complete(event: Extract<CodexEvent, { type: 'turn_completed' }>): void {
     this.settled = true;
-    const result: TurnResult = { threadId: this.threadId, turnId: this.id ?? '', status: event.status };
+    const result: TurnResult = { threadId: this.thread ?? '', turnId: this.id ?? '', status: event.status };
     if (event.status === 'failed') {
       result.error = event.error ?? this.lastError?.message ?? 'the turn failed without an error message';
       const code = event.errorCode ?? this.lastError?.code;

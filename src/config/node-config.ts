@@ -34,6 +34,10 @@ export interface NodeConfig {
   codex: {
     /** Undefined: the binary of the installed `@openai/codex` package, else `codex` on PATH. */
     command: string | undefined;
+    /**
+     * Launcher arguments (npx's `-y @openai/codex@0.153.4`), then the subcommand and its options.
+     * `mcp-server` asks for the legacy MCP transport (Codex ≤ 0.153); the node checks the version.
+     */
     args: string[];
     /** `-c key=value` overrides passed to Codex. */
     overrides: Record<string, string>;

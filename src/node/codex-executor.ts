@@ -1,4 +1,4 @@
-import type { CodexDriver, CodexEvent, TurnResult } from '../codex/index.js';
+import type { CodexEvent, TurnDriver, TurnResult } from '../codex/index.js';
 import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
 import type { Executor, RunContext } from './executor.js';
 
@@ -58,11 +58,11 @@ export function toJobEvent(event: CodexEvent): JobEvent | undefined {
   }
 }
 
-/** Runs a job as one Codex turn on the node's warm app-server, continuing `threadId` when given. */
+/** Runs a job as one Codex turn on the node's warm Codex server (either transport), continuing `threadId` when given. */
 export class CodexExecutor implements Executor {
   readonly name = 'codex';
 
-  constructor(private readonly driver: CodexDriver) {}
+  constructor(private readonly driver: TurnDriver) {}
 
   async run(job: JobSpec, { cwd, emit, signal }: RunContext): Promise<JobResult> {
     const started = Date.now();
