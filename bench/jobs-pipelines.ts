@@ -55,7 +55,7 @@ async function startMaster(): Promise<RunningPipeline> {
 async function startBare(): Promise<RunningPipeline> {
   const dataDir = makeDataDir();
   const adminToken = randomBytes(16).toString('hex');
-  const child = launch(['--import', 'tsx', join(BENCH_DIR, 'bare-pipeline.ts'), dataDir, adminToken], { cwd: ROOT });
+  const child = launch([...profilerArgs(), '--import', 'tsx', join(BENCH_DIR, 'bare-pipeline.ts'), dataDir, adminToken], { cwd: ROOT });
   const match = await awaitOutput(child, /"port":(\d+)/, 'the bare pipeline');
   const address = `127.0.0.1:${match[1]}`;
   const target = { httpUrl: `http://${address}`, wsUrl: `ws://${address}`, adminToken, nodeToken: 'unchecked', pid: child.process.pid ?? -1 };

@@ -84,7 +84,7 @@ export function masterEnv(): NodeJS.ProcessEnv {
   return { ...env, MASTER_PING_INTERVAL: '15' };
 }
 
-/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each master run there (on its clean exit). */
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each master (and bare pipeline) run there (on its clean exit). */
 export function profilerArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   // Resolved here: the master runs in its temporary data dir, which is deleted afterwards.

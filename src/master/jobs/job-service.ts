@@ -159,6 +159,11 @@ export class JobService implements JobChannel {
     this.advance(stored, fresh);
   }
 
+  /** Ids of the jobs assigned to or running on a node, oldest first. */
+  runningOn(nodeName: string): number[] {
+    return this.outOn(nodeName).map((job) => job.id);
+  }
+
   /** Jobs assigned to or running on a node (a snapshot: handling one may change the others). */
   private outOn(nodeName: string): JobRecord[] {
     return [...this.active.values()].filter((job) => ACTIVE.includes(job.status) && job.node === nodeName);
