@@ -26,11 +26,16 @@ export function threadSettings(options: TurnSettings): Record<string, string> {
   };
 }
 
-/** `turn/start` repeats the settings so a continued thread runs with this turn's, not the last one's. */
-export function turnParams(threadId: string, options: TurnSettings): Record<string, unknown> {
+/**
+ * `turn/start`. With `withSettings` it repeats the settings, so that a thread this process already
+ * had runs with this turn's rather than the last one's.
+ */
+export function turnParams(threadId: string, options: TurnSettings, withSettings: boolean): Record<string, unknown> {
+  const input = [{ type: 'text', text: options.prompt, text_elements: [] }];
+  if (!withSettings) return { threadId, input };
   return {
     threadId,
-    input: [{ type: 'text', text: options.prompt, text_elements: [] }],
+    input,
     cwd: options.cwd,
     ...(options.model !== undefined && { model: options.model }),
     ...(options.approvalPolicy !== undefined && { approvalPolicy: options.approvalPolicy }),
