@@ -28,6 +28,7 @@ const RENDERERS: Renderers = {
   file_change: (e) => e.changes.map((c) => `± ${c.kind} ${c.path}${c.added === undefined ? '' : ` (+${c.added} -${c.removed ?? 0})`}`).join('\n'),
   token_usage: () => undefined,
   log: (e) => `[${e.level}] ${e.message}`,
+  approval_request: (e) => `? Codex asked to ${e.action === 'command' ? `run ${e.command ?? 'a command'}` : 'change files'}${e.reason ? ` (${e.reason})` : ''}: ${e.decision}`,
   error: (e) => `! ${e.message}`,
   finished: (e) => {
     const r = e.result;

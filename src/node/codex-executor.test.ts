@@ -94,6 +94,16 @@ describe('Codex jobs end to end (real codex binary, stand-in model)', () => {
     expect(job.result?.status).toBe('cancelled');
   });
 
+  it('shows in the job log what Codex asked approval for and what the node answered', async () => {
+    standIn.enqueue({ output: [execCommandCall('echo hi > asked.txt')] }, { output: [assistantMessage('Not allowed.')] });
+    const { job, events } = await run({ prompt: 'write asked.txt', profile: { sandbox: 'workspace-write', approvalPolicy: 'untrusted' } });
+    expect(job.status).toBe('succeeded');
+    const asked = events.map((e) => e.event).filter((e) => e.kind === 'approval_request');
+    expect(asked).toMatchObject([{ kind: 'approval_request', action: 'command', decision: 'decline' }]);
+    expect(asked[0]?.kind === 'approval_request' && asked[0].command).toContain('echo hi > asked.txt');
+    expect(existsSync(join(workdir, 'asked.txt'))).toBe(false);
+  });
+
   it("fails a job with Codex's own message when the model endpoint errors", async () => {
     standIn.enqueue({ status: 400, body: { error: { message: 'model gpt-5.5 is not available for this key', type: 'invalid_request_error' } } });
     const { job } = await run({ prompt: 'anything' });

@@ -52,7 +52,14 @@ export function toJobEvent(event: CodexEvent): JobEvent | undefined {
     case 'error':
       return event.willRetry ? { kind: 'log', level: 'warn', message: `Codex will retry: ${event.message}` } : { kind: 'error', message: event.message };
     case 'approval_request':
-      return { kind: 'log', level: 'warn', message: `Codex asked to ${event.kind === 'command' ? `run ${event.command ?? 'a command'}` : 'change files'}: ${event.decision}` };
+      return {
+        kind: 'approval_request',
+        action: event.kind,
+        ...(event.command === undefined ? {} : { command: event.command }),
+        ...(event.cwd === undefined ? {} : { cwd: event.cwd }),
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
+        decision: event.decision,
+      };
     default:
       return undefined;
   }

@@ -53,6 +53,15 @@ export const JobEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file_change'), changes: z.array(FileChangeSchema) }),
   z.object({ kind: z.literal('token_usage'), input: z.number().int(), output: z.number().int(), total: z.number().int() }),
   z.object({ kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  /** Codex asked before running a command or changing files (approval policy other than `never`), and what it was told. */
+  z.object({
+    kind: z.literal('approval_request'),
+    action: z.enum(['command', 'file_change']),
+    command: z.string().optional(),
+    cwd: z.string().optional(),
+    reason: z.string().optional(),
+    decision: z.enum(['accept', 'acceptForSession', 'decline', 'cancel']),
+  }),
   z.object({ kind: z.literal('error'), message: z.string() }),
   z.object({ kind: z.literal('finished'), result: JobResultSchema }),
 ]);
