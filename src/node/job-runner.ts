@@ -22,7 +22,11 @@ interface RunningJob {
  */
 export class JobRunner {
   private readonly jobs = new Map<number, RunningJob>();
-  /** Events of this tick not sent yet: one frame per job per tick, not one per event. */
+  /**
+   * Events not sent yet: one frame per job per turn of the event loop, not one per event. A turn
+   * (`setImmediate`) rather than a tick: Codex's notifications and a quick job's `started` and
+   * `finished` then share a frame, its journal write and its acknowledgement.
+   */
   private outgoing = new Map<number, SequencedJobEvent[]>();
 
   constructor(
@@ -108,7 +112,7 @@ export class JobRunner {
   private emit(jobId: number, job: RunningJob, event: JobEvent): void {
     const sequenced = { seq: job.nextSeq++, at: new Date().toISOString(), event };
     job.unacked.push(sequenced);
-    if (this.outgoing.size === 0) process.nextTick(this.flush);
+    if (this.outgoing.size === 0) setImmediate(this.flush);
     const batch = this.outgoing.get(jobId);
     if (batch) batch.push(sequenced);
     else this.outgoing.set(jobId, [sequenced]);

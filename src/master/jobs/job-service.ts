@@ -3,7 +3,6 @@ import {
   FINAL_JOB_STATUSES,
   type JobEvent,
   type JobEventsFrame,
-  type JobResult,
   type JobStatus,
   type SequencedJobEvent,
 } from '../../protocol/index.js';
@@ -12,12 +11,10 @@ import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
 import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
+import { closingEvents, type Ending, type FinalStatus } from './ending.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 
 const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
-
-/** How a job can end: as its node reported it, or `lost` when no node could finish it. */
-type FinalStatus = JobResult['status'] | 'lost';
 
 /**
  * Jobs on the master: queueing, FIFO dispatch to matching nodes with free slots, event ingest
@@ -122,10 +119,10 @@ export class JobService implements JobChannel {
   cancel(id: number): JobRecord {
     const job = this.get(id);
     if (FINAL_JOB_STATUSES.has(job.status)) throw new CodedError('conflict', `job ${id} has already ${job.status === 'lost' ? 'been lost' : job.status}`);
-    if (job.status === 'queued' || job.node === undefined) return this.finish(job, 'cancelled', 'cancelled before it started');
-    if (!this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id })) return this.finish(job, 'cancelled', 'cancelled while its node was away');
+    if (job.status === 'queued' || job.node === undefined) return this.finish(job, 'cancelled', { error: 'cancelled before it started' });
+    if (!this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id })) return this.finish(job, 'cancelled', { error: 'cancelled while its node was away' });
     this.timers.set('cancel', id, this.options.cancelWaitMs, () => {
-      this.finish(this.get(id), 'cancelled', `node ${job.node ?? '?'} did not confirm the cancel within ${this.options.cancelWaitMs / 1000} s`);
+      this.finish(this.get(id), 'cancelled', { error: `node ${job.node ?? '?'} did not confirm the cancel within ${this.options.cancelWaitMs / 1000} s` });
     });
     return job;
   }
@@ -170,14 +167,15 @@ export class JobService implements JobChannel {
   }
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
+    // A quick job's `started` and `finished` can arrive in one frame: then one write ends it.
+    const startedNow = job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started');
+    const started: JobChanges = startedNow ? { startedAt: now() } : {};
     const finished = fresh.find((e) => e.event.kind === 'finished')?.event;
     if (finished?.kind === 'finished') {
-      this.finish(job, finished.result.status, finished.result.error, finished.result, fresh);
+      this.finish(job, finished.result.status, { error: finished.result.error, result: finished.result, fresh, changes: started });
       return;
     }
-    if (job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started')) {
-      job = this.save(job, { status: 'running', startedAt: now() });
-    }
+    if (startedNow) job = this.save(job, { status: 'running', ...started });
     this.notify(job, fresh);
   }
 
@@ -226,7 +224,7 @@ export class JobService implements JobChannel {
   private timeOut(id: number): void {
     const job = this.get(id);
     if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id });
-    this.finish(job, 'failed', `timed out after ${job.timeoutSec} s`);
+    this.finish(job, 'failed', { error: `timed out after ${job.timeoutSec} s` });
   }
 
   private armGrace(job: JobRecord): void {
@@ -238,7 +236,7 @@ export class JobService implements JobChannel {
     this.timers.clearAll(job.id);
     this.pool.finish(job.node, job.id);
     if (job.attempt >= job.maxAttempts) {
-      this.finish(job, 'lost', `${reason}; gave up after ${job.attempt} attempts`);
+      this.finish(job, 'lost', { error: `${reason}; gave up after ${job.attempt} attempts` });
       return;
     }
     const events = this.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
@@ -249,13 +247,13 @@ export class JobService implements JobChannel {
     this.dispatch();
   }
 
-  private finish(job: JobRecord, status: FinalStatus, error?: string, result?: JobResult, fresh: SequencedJobEvent[] = []): JobRecord {
+  private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], changes: extra = {} }: Ending = {}): JobRecord {
     this.timers.clearAll(job.id);
     if (job.status === 'queued') this.queue = this.queue.filter((id) => id !== job.id);
     this.pool.finish(job.node, job.id);
     const at = now();
     const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));
-    const changes: JobChanges = { status, finishedAt: at, ...(error === undefined ? {} : { error }), ...(result ? { result } : {}) };
+    const changes: JobChanges = { ...extra, status, finishedAt: at, ...(error === undefined ? {} : { error }), ...(result ? { result } : {}) };
     const finished = this.save(closing.length > 0 ? this.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
     this.notify(finished, [...fresh, ...closing]);
@@ -295,14 +293,6 @@ export class JobService implements JobChannel {
       }
     }
   }
-}
-
-/** What the master records itself when it ends a job without the node's word. */
-function closingEvents(job: JobRecord, status: FinalStatus, at: string, error: string | undefined): JobEvent[] {
-  if (status === 'lost') return [{ kind: 'error', message: error ?? 'lost' }];
-  const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
-  const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
-  return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
 }
 
 function now(): string {

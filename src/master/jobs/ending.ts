@@ -1,0 +1,21 @@
+import type { JobEvent, JobResult, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobChanges, JobRecord } from '../store/index.js';
+
+/** How a job can end: as its node reported it, or `lost` when no node could finish it. */
+export type FinalStatus = JobResult['status'] | 'lost';
+
+/** Why and how a job ends: the node's result and events, or the master's reason; more fields to store. */
+export interface Ending {
+  error?: string | undefined;
+  result?: JobResult;
+  fresh?: SequencedJobEvent[];
+  changes?: JobChanges;
+}
+
+/** What the master records itself when it ends a job without the node's word. */
+export function closingEvents(job: JobRecord, status: FinalStatus, at: string, error: string | undefined): JobEvent[] {
+  if (status === 'lost') return [{ kind: 'error', message: error ?? 'lost' }];
+  const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
+  const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
+  return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
+}
