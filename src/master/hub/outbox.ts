@@ -5,8 +5,8 @@ import { textFrame } from './text-frame.js';
 /**
  * Delivers text frames to clients. Each frame is encoded once for all its receivers and written
  * straight to their sockets; each receiving socket is corked until the current turn's I/O
- * callbacks have run, so a burst of N frames to one socket costs one write syscall instead of N. Writing beside `ws` is
- * safe because compression is off, so `ws` never holds frames in a queue of its own.
+ * callbacks have run, so a burst of N frames to one socket costs one write syscall instead of N.
+ * Writing beside `ws` is safe because compression is off, so `ws` never holds frames itself.
  * Also enforces the per-socket send buffer limit: a consumer that stops reading is cut off,
  * not buffered for forever. `beforeFlush` runs before the corked frames leave: the store commits
  * there, so no frame announces a write that a crash could still lose. When it fails the frames are
