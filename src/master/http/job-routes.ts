@@ -76,5 +76,7 @@ function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): 
   jobs.get(id);
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers go now, not with the first event: a queued job's follower (EventSource) opens at once.
+  reply.raw.flushHeaders();
   followJobLog(jobs, id, reply.raw, after);
 }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EchoExecutor, type NodeWorker } from '../../node/index.js';
 import type { SequencedJobEvent } from '../../protocol/index.js';
+import { SseClient } from '../../test-support/sse-client.js';
 import { removeTempDirs } from '../../test-support/temp-dir.js';
 import { TestClient } from '../../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
@@ -216,8 +217,13 @@ describe('job API', () => {
     master = await startTestMaster();
     const job = await createJob({ prompt: 'stream me' });
     const url = `${master.httpUrl}/api/jobs/${job.id}/logs/stream?token=${master.adminToken.value}`;
+    // Opens while the job is still queued: the headers must not wait for the first event.
+    const live = await SseClient.open(url);
     const stream = fetch(url).then((res) => res.text());
     startNode('streamer', { delayMs: 100 });
+    await live.next((e) => e.event === 'end');
+    expect(live.events.map((e) => e.event)).toEqual(['job_event', 'job_event', 'job_event', 'end']);
+    live.close();
     const text = await stream;
     expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3]);
     expect(text).toContain('event: end\ndata: {"status":"succeeded"}');
