@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBridgeCommand } from './cli/bridge-command.js';
 import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
 import { registerNodeCommand } from './cli/node-command.js';
@@ -14,6 +15,7 @@ const program = new Command('csc')
 registerMasterCommand(program);
 registerNodeCommand(program);
 registerJobCommand(program);
+registerBridgeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

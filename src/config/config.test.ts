@@ -1,9 +1,19 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../test-support/temp-dir.js';
-import { ConfigError, SECRET_FILES, environmentFrom, loadEnvironment, loadOrCreateSecret, readSecretFile, resolveMasterConfig, resolveNodeConfig } from './index.js';
+import {
+  ConfigError,
+  SECRET_FILES,
+  ensureDataDir,
+  environmentFrom,
+  loadEnvironment,
+  loadOrCreateSecret,
+  readSecretFile,
+  resolveMasterConfig,
+  resolveNodeConfig,
+} from './index.js';
 
 afterAll(removeTempDirs);
 
@@ -20,6 +30,7 @@ describe('master configuration', () => {
       maxPayloadBytes: 1024 * 1024,
       token: undefined,
       adminToken: undefined,
+      remoteDefaultTags: [],
       log: { level: 'info', format: 'json' },
     });
     expect(resolveMasterConfig({}, environmentFrom({}), true).log.format).toBe('pretty');
@@ -63,6 +74,11 @@ describe('master configuration', () => {
     }
   });
 
+  it('reads the remote nodes\' default tags from REMOTE_DEFAULT_TAGS', () => {
+    expect(resolveMasterConfig({}, environmentFrom({ REMOTE_DEFAULT_TAGS: ' codex, remote ,,' }), false).remoteDefaultTags).toEqual(['codex', 'remote']);
+    expect(() => resolveMasterConfig({}, environmentFrom({ REMOTE_DEFAULT_TAGS: 'x'.repeat(65) }), false)).toThrow(/^REMOTE_DEFAULT_TAGS \(environment\): each tag/);
+  });
+
   it('expands ~ in the data dir', () => {
     expect(resolveMasterConfig({ dataDir: '~/x' }, environmentFrom({}), false).dataDir).toBe(join(homedir(), 'x'));
   });
@@ -92,6 +108,15 @@ describe('generated secrets', () => {
     const second = loadOrCreateSecret(dir, SECRET_FILES.adminToken, undefined);
     expect(second).toEqual({ ...first, origin: 'file' });
     expect(loadOrCreateSecret(dir, SECRET_FILES.adminToken, 'configured-value-123').value).toBe('configured-value-123');
+  });
+
+  it('keeps the data dir to its owner, tightening one open to others', () => {
+    const dir = join(tempDir(), 'data');
+    ensureDataDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    chmodSync(dir, 0o755);
+    ensureDataDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('tightens a stored secret readable by others and refuses an empty one', () => {

@@ -3,6 +3,7 @@ export { childEnvironment, environmentFrom, loadEnvironment, type Environment } 
 export type { LogSettings } from './log-settings.js';
 export { resolveMasterConfig, type MasterConfig, type MasterFlags } from './master-config.js';
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';
-export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, type LoadedSecret } from './secrets.js';
+export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restrictToOwner, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';
 export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';
+export { resolveBridgeConfig, type BridgeConfig, type BridgeFlags, type ChatPlatformSettings, type PlatformOverrides, type TelegramParseMode } from './bridge-config.js';

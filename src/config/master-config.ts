@@ -10,6 +10,7 @@ import {
   portSchema,
   positiveSecondsSchema,
   resolveSetting,
+  tagsSchema,
   tokenSchema,
 } from './settings.js';
 
@@ -40,6 +41,8 @@ export interface MasterConfig {
     /** Accept local repository paths as job repositories (tests and labs only). */
     allowLocalRepos: boolean;
   };
+  /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
+  remoteDefaultTags: string[];
   log: LogSettings;
 }
 
@@ -81,6 +84,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       cancelWaitSec: resolveSetting({ env: 'MASTER_CANCEL_WAIT', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env),
       allowLocalRepos: resolveSetting({ env: 'MASTER_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
     },
+    remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

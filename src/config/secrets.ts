@@ -13,9 +13,22 @@ export interface LoadedSecret {
   path: string;
 }
 
-/** Creates the data dir readable by its owner only, since it holds secrets. */
+/**
+ * Creates the data dir readable by its owner only, since it holds secrets (tokens, and the bridge
+ * tokens saved in the store). An existing one open to others is tightened, as stored secrets are.
+ */
 export function ensureDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  restrictToOwner(dataDir, 0o700);
+}
+
+/**
+ * Takes group and other permissions away from a file or directory we own. One owned by someone
+ * else (a shared dir the operator chose) is left as it is: chmod would fail, and it is theirs.
+ */
+export function restrictToOwner(path: string, mode: 0o600 | 0o700): void {
+  const stats = statSync(path);
+  if ((stats.mode & 0o077) !== 0 && stats.uid === process.getuid?.()) chmodSync(path, mode);
 }
 
 /**
@@ -50,7 +63,7 @@ export function readSecretFile(path: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(path, `cannot read secret file: ${(error as Error).message}`, { cause: error });
   }
-  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  restrictToOwner(path, 0o600);
   const value = text.trim();
   if (value.length < 16) throw new ConfigError(path, 'secret file is empty or too short; delete it to have a new one generated');
   return value;

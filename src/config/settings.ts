@@ -5,7 +5,7 @@ import { ConfigError } from './config-error.js';
 import type { Environment } from './environment.js';
 
 /** One setting: a CLI flag and/or an environment key, a parser, and a default. */
-interface Setting<T> {
+export interface Setting<T> {
   flag?: string;
   env?: string;
   schema: z.ZodType<T>;

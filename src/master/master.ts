@@ -4,9 +4,11 @@ import { SECRET_FILES, ensureDataDir, loadOrCreateSecret, type LoadedSecret, typ
 import type { Logger } from '../log/index.js';
 import { PACKAGE_ROOT, VERSION } from '../paths.js';
 import { createHttpApp } from './http/index.js';
-import { Hub } from './hub/index.js';
+import { BridgeRequests, Hub } from './hub/index.js';
 import { JobService } from './jobs/index.js';
 import { listen, type ListenAddress } from './listen.js';
+import { RemoteNodeService } from './remote-nodes/index.js';
+import { SettingsService } from './settings/index.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { WsServer } from './ws-server.js';
 
@@ -15,6 +17,9 @@ export interface Master {
   hub: Hub;
   jobs: JobService;
   store: Store;
+  /** The bridge settings saved from the dashboard; bridges subscribe to pick changes up at once. */
+  settings: SettingsService;
+  remoteNodes: RemoteNodeService;
   ws: ListenAddress;
   http: ListenAddress;
   nodeToken: LoadedSecret;
@@ -48,6 +53,11 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
   );
   hub.attachJobs(jobs);
   jobs.recover();
+  const settings = new SettingsService(store, log);
+  const startedAt = new Date();
+  const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
+  hub.attachBridges(new BridgeRequests(bridgeSink, jobs, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
+  const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
   const wsServer = new WsServer({ ...config, token: nodeToken.value }, hub, log);
   let app: FastifyInstance | undefined;
   try {
@@ -58,15 +68,15 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         dashboardDir: options.dashboardDir ?? join(PACKAGE_ROOT, 'frontend', 'dist'),
         bodyLimitBytes: config.maxPayloadBytes,
         version: VERSION,
-        startedAt: new Date(),
+        startedAt,
         allowLocalRepos: config.jobs.allowLocalRepos,
       },
-      { hub, jobs, store, log },
+      { hub, jobs, store, settings, remoteNodes, log },
     );
     await app.ready();
     const http = await listen(app.server, config.httpHost, config.httpPort);
     log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, dataDir: config.dataDir }, 'master listening');
-    return { hub, jobs, store, ws, http, nodeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
+    return { hub, jobs, store, settings, remoteNodes, ws, http, nodeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
   } catch (error) {
     await shutdown(hub, jobs, wsServer, app, store);
     throw error;

@@ -111,6 +111,39 @@ const samples: Frame[] = [
       },
     ],
   },
+  {
+    type: 'job_submit',
+    requestId: 'r1',
+    prompt: 'fix the build',
+    node: 'build-box',
+    repo: 'acme/app',
+    continueFrom: 6,
+    origin: { kind: 'telegram', chatId: -100123, messageId: 7, threadId: 3, bridge: 'bridge' },
+  },
+  { type: 'job_cancel_request', requestId: 'r2', jobId: 7 },
+  { type: 'status_request', requestId: 'r3' },
+  { type: 'job_follow', jobIds: [7, 8] },
+  {
+    type: 'job_update',
+    requestId: 'r1',
+    job: { id: 7, status: 'running', prompt: 'fix the build', node: 'build-box', createdAt: '2026-11-22T00:00:00.000Z', startedAt: '2026-11-22T00:00:01.000Z', lastSeq: 2 },
+    events: [{ seq: 2, at: '2026-11-22T00:00:02.000Z', event: { kind: 'command_started', command: 'npm test' } }],
+  },
+  {
+    type: 'status',
+    requestId: 'r3',
+    master: { version: '0.1.0', startedAt: '2026-11-22T00:00:00.000Z', queued: 1, active: 2 },
+    nodes: [{ name: 'build-box', status: 'online', tags: ['linux'], slots: 2, running: [7] }],
+  },
+  {
+    type: 'bridge_config',
+    settings: {
+      slack: { botToken: 'xoxb-1', defaultChannel: 'C1', allowedChannels: ['C1'], allowedUsers: [] },
+      telegram: { parseMode: 'MarkdownV2', allowedChats: ['*'] },
+    },
+    savedAt: null,
+  },
+  { type: 'error', code: 'conflict', message: 'job 6 is still running', ref: 'job_submit', requestId: 'r1' },
 ];
 
 describe('protocol frames', () => {

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  BridgeConfigFrameSchema,
+  JobCancelRequestFrameSchema,
+  JobFollowFrameSchema,
+  JobSubmitFrameSchema,
+  JobUpdateFrameSchema,
+  StatusFrameSchema,
+  StatusRequestFrameSchema,
+} from './bridge.js';
 import { JobAckFrameSchema, JobAssignFrameSchema, JobCancelFrameSchema, JobEventsFrameSchema } from './jobs.js';
 
 /** Version of the wire protocol spoken on the master's WebSocket port. */
@@ -97,6 +106,8 @@ export const ErrorFrameSchema = z.object({
   message: z.string(),
   /** The `type` of the frame that caused the error, when it had one. */
   ref: z.string().optional(),
+  /** The `requestId` of the bridge request that failed, when it had one. */
+  requestId: z.string().optional(),
 });
 
 /** Structured chat: like a plain text frame, but the master stamps the sender. */
@@ -168,6 +179,13 @@ export const FrameSchema = z.discriminatedUnion('type', [
   JobCancelFrameSchema,
   JobEventsFrameSchema,
   JobAckFrameSchema,
+  JobSubmitFrameSchema,
+  JobCancelRequestFrameSchema,
+  StatusRequestFrameSchema,
+  JobFollowFrameSchema,
+  JobUpdateFrameSchema,
+  StatusFrameSchema,
+  BridgeConfigFrameSchema,
 ]);
 
 export type Frame = z.infer<typeof FrameSchema>;

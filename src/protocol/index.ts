@@ -2,3 +2,4 @@ export * from './frames.js';
 export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.js';
 export * from './jobs.js';
 export { isSafeRef, parseRepoSpec, type RepoSpec } from './repo-spec.js';
+export * from './bridge.js';

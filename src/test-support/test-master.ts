@@ -29,6 +29,7 @@ export async function startTestMaster(
     maxPayloadBytes: 1024 * 1024,
     maxSendBufferBytes: 16 * 1024 * 1024,
     jobs: { maxAttempts: 3, defaultTimeoutSec: 3600, requeueGraceSec: 30, cancelWaitSec: 5, allowLocalRepos: false },
+    remoteDefaultTags: [],
     log: { level: 'silent', format: 'json' },
     ...overrides,
   };

@@ -6,6 +6,8 @@ import type { Logger } from '../../log/index.js';
 import { tokenCheck } from '../auth.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { RemoteNodeService } from '../remote-nodes/index.js';
+import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
 import { CodedError } from '../coded-error.js';
 import { ApiError, HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
@@ -26,6 +28,8 @@ export interface HttpAppDeps {
   hub: Hub;
   jobs: JobService;
   store: Store;
+  settings: SettingsService;
+  remoteNodes: RemoteNodeService;
   log: Logger;
 }
 
@@ -58,10 +62,25 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
     }
   });
   app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
+  acceptEmptyJsonBodies(app);
 
   registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt, allowLocalRepos: options.allowLocalRepos });
   await registerDashboard(app, options.dashboardDir);
   return app;
+}
+
+/**
+ * Clients that send `content-type: application/json` on every request (DELETE included) are
+ * common; an empty body is then no body, and the route's own check says what it needs.
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  // Fastify's own JSON parser (with its prototype-poisoning checks) answers through `done`.
+  const parseJson = app.getDefaultJsonParser('error', 'error') as (req: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => void;
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else parseJson(req, text, done);
+  });
 }
 
 function sendError(error: FastifyError | CodedError, reply: FastifyReply, log: Logger): FastifyReply {

@@ -14,6 +14,13 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/api/nodes'],
   ['GET', '/api/nodes/known'],
   ['POST', '/api/broadcast'],
+  ['GET', '/api/config'],
+  ['PUT', '/api/config'],
+  ['GET', '/api/remote-nodes'],
+  ['POST', '/api/remote-nodes'],
+  ['PATCH', '/api/remote-nodes/1'],
+  ['DELETE', '/api/remote-nodes/1'],
+  ['GET', '/api/events'],
   ['GET', '/api/no-such-route'],
 ];
 
@@ -22,7 +29,7 @@ describe('HTTP API authentication', () => {
     master = await startTestMaster();
     const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-wrong-wrong-wrong' }, { authorization: `Bearer ${master.nodeToken.value}` }];
     for (const headers of attempts) {
-      const res = await fetch(`${master.httpUrl}${path}`, { method, headers, body: method === 'POST' ? '{"text":"x"}' : undefined });
+      const res = await fetch(`${master.httpUrl}${path}`, { method, headers, body: method === 'GET' || method === 'DELETE' ? undefined : '{"text":"x"}' });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('admin token') as unknown } });
     }
@@ -44,9 +51,9 @@ describe('HTTP API routes', () => {
     const { nodes } = (await (await master.api('/api/nodes')).json()) as { nodes: Array<Record<string, unknown>> };
     expect(nodes).toHaveLength(1);
     expect(Object.keys(nodes[0] ?? {})).toEqual(
-      expect.arrayContaining(['id', 'name', 'tags', 'status', 'connectedAt', 'lastActivity', 'address']),
+      expect.arrayContaining(['id', 'name', 'tags', 'status', 'connectedAt', 'lastActivity', 'address', 'capabilities', 'runningJobs']),
     );
-    expect(nodes[0]).toMatchObject({ name: 'n1', tags: ['t'], status: 'online' });
+    expect(nodes[0]).toMatchObject({ name: 'n1', tags: ['t'], status: 'online', runningJobs: [] });
     node.close();
   });
 

@@ -75,7 +75,7 @@ function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): 
   const after = Number.isInteger(resumeFrom) ? resumeFrom : parseQuery(LogsQuery, req.query).after;
   jobs.get(id);
   reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   // Headers go now, not with the first event: a queued job's follower (EventSource) opens at once.
   reply.raw.flushHeaders();
   followJobLog(jobs, id, reply.raw, after);

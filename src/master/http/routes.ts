@@ -3,14 +3,22 @@ import { z } from 'zod';
 import type { Logger } from '../../log/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { RemoteNodeService } from '../remote-nodes/index.js';
+import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
+import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
+import { nodeView } from './node-view.js';
 import { parseBody } from './parse.js';
+import { registerRemoteNodeRoutes } from './remote-node-routes.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 
 export interface RouteDeps {
   hub: Hub;
   jobs: JobService;
   store: Store;
+  settings: SettingsService;
+  remoteNodes: RemoteNodeService;
   log: Logger;
   version: string;
   startedAt: Date;
@@ -26,9 +34,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     startedAt: deps.startedAt.toISOString(),
     uptimeSec: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
     nodes: deps.hub.listNodes().length,
+    lastConfigSave: lastConfigSave(deps.settings),
   }));
 
-  app.get('/api/nodes', () => ({ nodes: deps.hub.listNodes() }));
+  app.get('/api/nodes', () => ({ nodes: deps.hub.listNodes().map((node) => nodeView(node, deps.jobs)) }));
 
   app.get('/api/nodes/known', () => ({ nodes: deps.store.listKnownNodes() }));
 
@@ -40,4 +49,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
+  registerSettingsRoutes(app, deps.settings);
+  registerRemoteNodeRoutes(app, deps.remoteNodes);
+  registerEventRoutes(app, deps);
+}
+
+/** For the dashboard's header: when the bridge settings were last saved, and the note left then. */
+function lastConfigSave(settings: SettingsService): { savedAt: string; memo: string } | null {
+  const { settings: current, savedAt } = settings.get();
+  return savedAt === null ? null : { savedAt, memo: current.memo };
 }

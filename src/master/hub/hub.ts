@@ -13,6 +13,7 @@ import {
   type NodeInfo,
 } from '../../protocol/index.js';
 import type { Store } from '../store/index.js';
+import type { BridgeChannel } from './bridge-requests.js';
 import { Client } from './client.js';
 import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';
@@ -45,6 +46,7 @@ export class Hub {
   private readonly heartbeat: Heartbeat;
   private readonly events: NodeEvents;
   private jobs: JobChannel | undefined;
+  private bridgeRequests: BridgeChannel | undefined;
 
   constructor(
     private readonly options: HubOptions,
@@ -109,6 +111,17 @@ export class Hub {
     for (const node of this.named.node.values()) jobs.nodeReady({ ...node, runningJobs: [] });
   }
 
+  /** Connects the bridge layer (jobs and status for chat bridges); greeted bridges are announced to it at once. */
+  attachBridges(channel: BridgeChannel): void {
+    this.bridgeRequests = channel;
+    for (const bridge of this.named.bridge.values()) channel.bridgeReady(bridge);
+  }
+
+  /** Sends a frame to one connection (the bridge layer answers through this). */
+  sendTo(client: Client, frame: Frame): void {
+    this.send(client, frame);
+  }
+
   /** Sends a frame to the greeted node with this name. Returns false when it is not connected. */
   sendToNode(name: string, frame: Frame): boolean {
     const node = this.named.node.get(name);
@@ -170,8 +183,17 @@ export class Hub {
         }
         this.jobs?.jobEvents(client.name, frame);
         return;
+      case 'job_submit':
+      case 'job_cancel_request':
+      case 'status_request':
+      case 'job_follow':
+        if (!this.bridgeRequests) return this.sendError(client, 'internal', 'this master does not serve bridge requests', frame.type);
+        return this.bridgeRequests.request(client, frame);
       case 'welcome':
       case 'node_status':
+      case 'job_update':
+      case 'status':
+      case 'bridge_config':
       case 'job_assign':
       case 'job_cancel':
       case 'job_ack':
@@ -208,6 +230,7 @@ export class Hub {
       maxPayloadBytes: this.options.maxPayloadBytes,
     });
     if (client.role === 'node') this.jobs?.nodeReady({ ...client, runningJobs: hello.runningJobs });
+    else this.bridgeRequests?.bridgeReady(client);
   }
 
   private identify(client: Client, hello: HelloFrame): void {
@@ -268,6 +291,7 @@ export class Hub {
     if (client.greeted && this.named[client.role].get(client.name) === client) {
       this.named[client.role].delete(client.name);
       if (client.role === 'node') this.jobs?.nodeGone(client.name);
+      else this.bridgeRequests?.bridgeGone(client);
     }
     if (wasNode && client.greeted) this.recordSeen(client);
     this.log.info({ id: client.id, node: client.name, role: client.role, code, reason, connectedMs: Date.now() - client.connectedAt }, 'client disconnected');

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,18 @@ describe('SqliteStore', () => {
     store.close();
   });
 
+  it('keeps the database readable by its owner only, tightening one that is not', () => {
+    const dir = tempDir();
+    const store = new SqliteStore(dir);
+    store.jobs.create({ prompt: 'p', target: { tags: [] }, profile: {}, origin: { kind: 'api' }, maxAttempts: 1, timeoutSec: 1 }, '2026-01-01T00:00:00.000Z');
+    store.commit();
+    for (const file of ['master.db', 'master.db-wal', 'master.db-shm']) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+    store.close();
+    chmodSync(join(dir, 'master.db'), 0o644);
+    new SqliteStore(dir).close();
+    expect(statSync(join(dir, 'master.db')).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses a database written by a newer release, naming the versions', () => {
     const dir = tempDir();
     const db = new Database(join(dir, 'master.db'));
@@ -70,6 +82,22 @@ describe('migrations', () => {
     const extra = { version: all.length + 1, name: 'extra', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' };
     expect(migrate(db, [...all, extra])).toEqual([extra.version]);
     db.close();
+  });
+
+  it('upgrades a database at version 2 (jobs) to settings and remote nodes, keeping its jobs', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, 'master.db'));
+    expect(migrate(db, readMigrations().slice(0, 2))).toEqual([1, 2]);
+    db.prepare("INSERT INTO jobs (status, prompt, origin, max_attempts, timeout_sec, created_at) VALUES ('succeeded', 'kept', '{}', 3, 60, '2026-01-01T00:00:00.000Z')").run();
+    db.close();
+    const store = new SqliteStore(dir);
+    expect(store.jobs.get(1)).toMatchObject({ id: 1, status: 'succeeded', prompt: 'kept' });
+    expect(store.settings.bridges()).toBeUndefined();
+    expect(store.remoteNodes.list()).toEqual([]);
+    store.close();
+    const reopened = new Database(join(dir, 'master.db'), { readonly: true });
+    expect(reopened.pragma('user_version', { simple: true })).toBe(readMigrations().length);
+    reopened.close();
   });
 
   it('rejects gaps and badly named files', () => {

@@ -1,8 +1,12 @@
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { restrictToOwner } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { migrate } from './migrate.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
+import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
+import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { TickTransaction } from './tick-transaction.js';
 import type { KnownNode, NodeSighting, Store } from './store.js';
 
@@ -28,10 +32,22 @@ export class StoreOpenError extends Error {
  */
 const FLUSH_WINDOW_MS = 50;
 
+/**
+ * Opens the database readable by its owner only: it holds bridge tokens. SQLite gives the WAL and
+ * shared-memory files the database file's mode, so creating that one 0600 covers them too.
+ */
+function openPrivately(path: string): Database.Database {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) restrictToOwner(file, 0o600);
+  return new Database(path);
+}
+
 /** The embedded store: one SQLite file in WAL mode, with node sightings written in batches. */
 export class SqliteStore implements Store {
   readonly path: string;
   readonly jobs: SqliteJobStore;
+  readonly settings: SqliteSettingsStore;
+  readonly remoteNodes: SqliteRemoteNodeStore;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
   private readonly upsertNode: Database.Statement<[string, string | null, string, string | null, string, string, string]>;
@@ -42,7 +58,7 @@ export class SqliteStore implements Store {
   constructor(dataDir: string, log?: Logger) {
     this.path = join(dataDir, 'master.db');
     try {
-      this.db = new Database(this.path);
+      this.db = openPrivately(this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
@@ -58,6 +74,8 @@ export class SqliteStore implements Store {
     this.selectNodes = this.db.prepare('SELECT * FROM nodes ORDER BY name');
     this.tx = new TickTransaction(this.db, log);
     this.jobs = new SqliteJobStore(this.db, this.tx);
+    this.settings = new SqliteSettingsStore(this.db, this.tx);
+    this.remoteNodes = new SqliteRemoteNodeStore(this.db, this.tx);
   }
 
   recordNodeSeen(sighting: NodeSighting): void {

@@ -1,4 +1,6 @@
 import type { JobStore } from './job-store.js';
+import type { RemoteNodeStore } from './remote-node-store.js';
+import type { SettingsStore } from './settings-store.js';
 
 /** A node as it was last seen by the master, kept across restarts. */
 export interface KnownNode {
@@ -27,10 +29,14 @@ export interface NodeSighting {
  */
 export interface Store {
   readonly jobs: JobStore;
+  /** Settings people change at run time (bridge settings). */
+  readonly settings: SettingsStore;
+  /** The dashboard's remote node records. */
+  readonly remoteNodes: RemoteNodeStore;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;
-  /** Makes every job write so far durable (they are grouped per event-loop turn otherwise). */
+  /** Makes every job, settings and remote node write so far durable (they are grouped per event-loop turn otherwise). */
   commit(): void;
   /** Resolves once every job write so far is durable. */
   whenCommitted(): Promise<void>;

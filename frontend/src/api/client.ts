@@ -1,0 +1,66 @@
+import { readToken } from '../auth/token';
+
+/** A failed API call, with the master's stable error code when it sent one. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+let onUnauthorized: () => void = () => undefined;
+
+/** Called when the master refuses the stored token, so the app can ask for a new one. */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+/** Calls `/api/...` with the session's admin token; resolves with the JSON body (undefined for 204). */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+  const token = init.token ?? readToken();
+  const headers: Record<string, string> = { authorization: `Bearer ${token ?? ''}` };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch {
+    throw new ApiRequestError(0, 'unreachable', 'The master cannot be reached. Is it running?');
+  }
+  if (response.status === 204) return undefined as T;
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const error = errorOf(body);
+    // A login attempt passes its own token and handles the refusal itself.
+    if (response.status === 401 && init.token === undefined) onUnauthorized();
+    throw new ApiRequestError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
+  }
+  return body as T;
+}
+
+function errorOf(body: unknown): { code: string; message: string } | undefined {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
+  const error = body.error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
+}
+
+/** A same-origin URL for an `EventSource`, which cannot send headers: the token goes in the query. */
+export function streamUrl(path: string, params: Record<string, string | number> = {}): string {
+  const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])), token: readToken() ?? '' });
+  return `/api${path}?${query.toString()}`;
+}
+
+/** The message to show a person for any failure. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiRequestError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

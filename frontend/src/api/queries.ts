@@ -1,0 +1,64 @@
+import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { api } from './client';
+import type { BridgeConfig, Health, Job, JobPage, NodeInfo, RemoteNodeList } from './types';
+
+/** Query keys, one place: live events write to the same entries the views read. */
+export const keys = {
+  health: ['health'] as const,
+  nodes: ['nodes'] as const,
+  config: ['config'] as const,
+  remoteNodes: ['remote-nodes'] as const,
+  jobs: ['jobs'] as const,
+  job: (id: number) => ['job', id] as const,
+};
+
+const JOB_PAGE = 50;
+
+export const useHealth = () =>
+  // Polled slowly: the version and start time change only on a restart, which the live stream notices.
+  useQuery({ queryKey: keys.health, queryFn: () => api<Health>('/health'), refetchInterval: 60_000 });
+
+export const useNodes = () => useQuery({ queryKey: keys.nodes, queryFn: async () => (await api<{ nodes: NodeInfo[] }>('/nodes')).nodes });
+
+export const useConfig = () => useQuery({ queryKey: keys.config, queryFn: () => api<BridgeConfig>('/config') });
+
+export const useRemoteNodes = () => useQuery({ queryKey: keys.remoteNodes, queryFn: () => api<RemoteNodeList>('/remote-nodes') });
+
+export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: () => api<Job>(`/jobs/${id}`) });
+
+export const useJobs = () =>
+  useInfiniteQuery({
+    queryKey: keys.jobs,
+    queryFn: ({ pageParam }) => api<JobPage>(`/jobs?limit=${JOB_PAGE}${pageParam === null ? '' : `&before=${pageParam}`}`),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.next,
+  });
+
+/** Puts a node's latest state into the node list (or takes it out when it left). */
+export function applyNodeEvent(client: QueryClient, event: 'connected' | 'updated' | 'disconnected', node: NodeInfo): void {
+  client.setQueryData<NodeInfo[]>(keys.nodes, (nodes) => {
+    if (nodes === undefined) return nodes;
+    const others = nodes.filter((n) => n.id !== node.id);
+    return event === 'disconnected' ? others : [...others, node].sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+/** Puts a job's latest state into its own entry and into the list (new jobs go on top). */
+export function applyJob(client: QueryClient, job: Job): void {
+  client.setQueryData(keys.job(job.id), job);
+  client.setQueryData<InfiniteData<JobPage, number | null>>(keys.jobs, (data) => {
+    if (data === undefined) return data;
+    let found = false;
+    const pages = data.pages.map((page) => ({
+      ...page,
+      jobs: page.jobs.map((j) => {
+        if (j.id !== job.id) return j;
+        found = true;
+        return job;
+      }),
+    }));
+    const first = pages[0];
+    if (!found && first !== undefined && job.id > (first.jobs[0]?.id ?? 0)) first.jobs = [job, ...first.jobs];
+    return { ...data, pages };
+  });
+}

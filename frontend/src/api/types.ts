@@ -1,0 +1,170 @@
+/**
+ * The master's HTTP API as the dashboard reads it. Written out here rather than imported from the
+ * master's zod schemas so the browser bundle never pulls in server code; the browser tests run
+ * against the real master and catch drift.
+ */
+
+export type NodeStatus = 'online' | 'unresponsive';
+
+export interface NodeInfo {
+  id: string;
+  name: string;
+  tags: string[];
+  status: NodeStatus;
+  connectedAt: string;
+  lastActivity: string;
+  address: string;
+  version?: string;
+  capabilities: { slots: number; executors: string[]; codexVersion?: string; chat: boolean };
+  /** Ids of the jobs the node runs now (older masters leave it out). */
+  runningJobs?: number[];
+}
+
+export interface ConfigSave {
+  savedAt: string;
+  memo: string;
+}
+
+export interface Health {
+  status: string;
+  version: string;
+  startedAt: string;
+  uptimeSec: number;
+  nodes: number;
+  lastConfigSave?: ConfigSave | null;
+}
+
+export type JobStatus = 'queued' | 'assigned' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled', 'lost']);
+
+export type Sandbox = 'read-only' | 'workspace-write' | 'danger-full-access';
+export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
+
+export interface JobProfile {
+  model?: string;
+  sandbox?: Sandbox;
+  approvalPolicy?: ApprovalPolicy;
+}
+
+export interface FileChange {
+  path: string;
+  kind: 'add' | 'delete' | 'update';
+  added?: number;
+  removed?: number;
+}
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+  total: number;
+}
+
+export interface JobResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  finalMessage?: string;
+  summary?: string;
+  filesChanged: FileChange[];
+  commands: { command: string; exitCode: number | null }[];
+  tokens?: TokenUsage;
+  durationMs: number;
+  error?: string;
+}
+
+export interface Job {
+  id: number;
+  status: JobStatus;
+  prompt: string;
+  target: { node?: string; tags: string[] };
+  repo?: string;
+  ref?: string;
+  profile: JobProfile;
+  origin: { kind: string };
+  node?: string;
+  attempt: number;
+  createdAt: string;
+  assignedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  result?: JobResult;
+  error?: string;
+  lastSeq: number;
+}
+
+export interface NewJob {
+  prompt: string;
+  node?: string;
+  repo?: string;
+  ref?: string;
+  profile?: JobProfile;
+  origin: 'dashboard';
+}
+
+export interface JobPage {
+  jobs: Job[];
+  next: number | null;
+}
+
+export type JobEvent =
+  | { kind: 'started'; executor: string }
+  | { kind: 'agent_message'; text: string }
+  | { kind: 'agent_message_delta'; delta: string }
+  | { kind: 'command_started'; command: string; cwd?: string }
+  | { kind: 'command_finished'; command: string; exitCode: number | null; output?: string; durationMs?: number }
+  | { kind: 'file_change'; changes: FileChange[] }
+  | ({ kind: 'token_usage' } & TokenUsage)
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'finished'; result: JobResult };
+
+export interface SequencedJobEvent {
+  seq: number;
+  at: string;
+  event: JobEvent;
+}
+
+export type TelegramParseMode = '' | 'MarkdownV2' | 'HTML' | 'Markdown';
+
+/** A secret as the master shows it: only whether it is set. */
+export interface SecretState {
+  set: boolean;
+}
+
+export interface BridgeConfig {
+  slack: {
+    botToken: SecretState;
+    appToken: SecretState;
+    defaultChannel: string;
+    allowedChannels: string[];
+    allowedUsers: string[];
+  };
+  telegram: { botToken: SecretState; parseMode: TelegramParseMode; allowedChats: string[] };
+  memo: string;
+  savedAt: string | null;
+}
+
+/** A secret in a `PUT /api/config`: a string replaces it, `null` clears it, absent keeps it. */
+export type SecretChange = string | null;
+
+export interface ConfigChanges {
+  slack?: Partial<Omit<BridgeConfig['slack'], 'botToken' | 'appToken'>> & { botToken?: SecretChange; appToken?: SecretChange };
+  telegram?: Partial<Omit<BridgeConfig['telegram'], 'botToken'>> & { botToken?: SecretChange };
+  memo?: string;
+}
+
+export type RemoteNodeStatus = 'online' | 'offline' | 'maintenance';
+export const REMOTE_NODE_STATUSES: readonly RemoteNodeStatus[] = ['online', 'offline', 'maintenance'];
+
+export interface RemoteNode {
+  id: number;
+  name: string;
+  host: string;
+  tags: string[];
+  status: RemoteNodeStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RemoteNodeList {
+  remoteNodes: RemoteNode[];
+  defaultTags: string[];
+}

@@ -1,0 +1,114 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+import type { FileChange } from '../../api/types';
+import { formatDuration } from '../../ui/format';
+import type { LogItem } from './log-model';
+import type { LogState } from './useJobLog';
+
+const STATE_LABEL: Record<LogState, string> = {
+  connecting: 'Connecting…',
+  live: 'Following live',
+  offline: 'Connection lost, reconnecting…',
+  ended: 'Complete',
+};
+
+/** How close to the bottom (px) still counts as "at the bottom", so sub-pixel scrolling keeps following. */
+const BOTTOM_SLACK = 24;
+
+/**
+ * The live log. It follows new events while the reader is at the bottom; once they scroll up it
+ * stays where they are and offers a jump back instead.
+ */
+export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) {
+  const box = useRef<HTMLOListElement>(null);
+  const following = useRef(true);
+  const [behind, setBehind] = useState(false);
+
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (element === null) return;
+    if (following.current) element.scrollTop = element.scrollHeight;
+    else setBehind(true);
+  }, [items]);
+
+  const onScroll = (): void => {
+    const element = box.current;
+    if (element === null) return;
+    following.current = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
+    if (following.current) setBehind(false);
+  };
+  const jump = (): void => {
+    following.current = true;
+    setBehind(false);
+    box.current?.scrollTo({ top: box.current.scrollHeight });
+  };
+
+  return (
+    <div className="log-wrap">
+      <p className={`log-state log-${state}`} data-testid="log-state">
+        {STATE_LABEL[state]}
+      </p>
+      {items.length === 0 ? (
+        <p className="state state-empty">{state === 'ended' ? 'This job logged nothing.' : 'Waiting for the first event…'}</p>
+      ) : (
+        // Focusable so keyboard users can scroll it; not a live region: a busy job would drown a screen reader.
+        <ol className="log" ref={box} onScroll={onScroll} tabIndex={0} aria-label="Job log" data-testid="job-log">
+          {items.map((item) => (
+            <li key={item.key} className={`log-item log-${item.type}`}>
+              <LogEntry item={item} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {behind && (
+        <button type="button" className="jump" onClick={jump}>
+          New events below ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+function LogEntry({ item }: { item: LogItem }) {
+  switch (item.type) {
+    case 'message':
+      return <p className={`message${item.streaming ? ' streaming' : ''}`}>{item.text}</p>;
+    case 'command':
+      return (
+        <div>
+          <code className="command">$ {item.command}</code> <ExitCode code={item.exitCode} />
+          {item.durationMs !== undefined && <span className="muted"> {formatDuration(item.durationMs)}</span>}
+          {item.output && (
+            <details>
+              <summary>Output</summary>
+              <pre>{item.output}</pre>
+            </details>
+          )}
+        </div>
+      );
+    case 'files':
+      return <FileList changes={item.changes} />;
+    case 'note':
+      return <p className={`note note-${item.tone}`}>{item.text}</p>;
+  }
+}
+
+export function ExitCode({ code }: { code: number | null | undefined }) {
+  if (code === undefined) return <span className="badge badge-busy">running</span>;
+  if (code === 0) return <span className="badge badge-good">exit 0</span>;
+  return <span className="badge badge-bad">exit {code ?? '?'}</span>;
+}
+
+/** Files with their diff stat: +added −removed. */
+export function FileList({ changes }: { changes: FileChange[] }) {
+  return (
+    <ul className="files">
+      {changes.map((change) => (
+        <li key={`${change.kind}:${change.path}`}>
+          <span className={`file-kind file-${change.kind}`}>{change.kind}</span> <code>{change.path}</code>{' '}
+          {change.added !== undefined && <span className="added">+{change.added}</span>}{' '}
+          {change.removed !== undefined && <span className="removed">−{change.removed}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}

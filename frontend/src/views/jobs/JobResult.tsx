@@ -1,0 +1,68 @@
+import type { JobResult as Result } from '../../api/types';
+import { formatCount, formatDuration } from '../../ui/format';
+import { ExitCode, FileList } from './JobLog';
+
+/** The standard result every node reports: final message, files, commands, tokens, duration, error. */
+export function JobResult({ result }: { result: Result }) {
+  const added = result.filesChanged.reduce((sum, f) => sum + (f.added ?? 0), 0);
+  const removed = result.filesChanged.reduce((sum, f) => sum + (f.removed ?? 0), 0);
+  return (
+    <section className="result" aria-labelledby="result-title" data-testid="job-result">
+      <h3 id="result-title">Result</h3>
+      <dl className="facts">
+        <div>
+          <dt>Duration</dt>
+          <dd>{formatDuration(result.durationMs)}</dd>
+        </div>
+        <div>
+          <dt>Tokens</dt>
+          <dd>{result.tokens ? `${formatCount(result.tokens.total)} (${formatCount(result.tokens.input)} in, ${formatCount(result.tokens.output)} out)` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Files changed</dt>
+          <dd>
+            {result.filesChanged.length}
+            {result.filesChanged.length > 0 && (
+              <>
+                {' '}
+                <span className="added">+{added}</span> <span className="removed">−{removed}</span>
+              </>
+            )}
+          </dd>
+        </div>
+      </dl>
+      {result.error && (
+        <p className="note note-error" data-testid="job-error">
+          {result.error}
+        </p>
+      )}
+      {result.finalMessage && (
+        <>
+          <h4>Final message</h4>
+          <p className="final-message" data-testid="final-message">
+            {result.finalMessage}
+          </p>
+        </>
+      )}
+      {result.filesChanged.length > 0 && (
+        <>
+          <h4>Files</h4>
+          <FileList changes={result.filesChanged} />
+        </>
+      )}
+      {result.commands.length > 0 && (
+        <>
+          <h4>Commands</h4>
+          <ul className="commands">
+            {result.commands.map((c, i) => (
+              // Commands repeat (the same test run twice), so their place is part of the key.
+              <li key={`${i}:${c.command}`}>
+                <code className="command">$ {c.command}</code> <ExitCode code={c.exitCode} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

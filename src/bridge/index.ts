@@ -1,0 +1,6 @@
+export { ChatBridge, type AdapterFactory, type ChatBridgeOptions } from './chat-bridge.js';
+export { GatewayError, MasterGateway } from './master-gateway.js';
+export { MasterLink, type MasterLinkOptions } from './master-link.js';
+export { listAllows, slackAccess, telegramAccess, type AdapterDeps, type PlatformAdapter } from './platform.js';
+export { connectionKey, layerSettings, missingTokens } from './settings.js';
+export { platformAdapters } from './adapters.js';

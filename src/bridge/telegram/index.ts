@@ -1,0 +1,3 @@
+export { TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
+export { TELEGRAM_LIMIT, TelegramOutput } from './telegram-output.js';
+export { RateLimiter } from './rate-limiter.js';

@@ -1,0 +1,112 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, GrammyError, type Context } from 'grammy';
+import type { IncomingMessage } from '../../chat/index.js';
+import type { ChatPlatformSettings } from '../../config/index.js';
+import type { ResponseFrame } from '../../protocol/index.js';
+import type { AdapterDeps, PlatformAdapter } from '../platform.js';
+import { RateLimiter } from './rate-limiter.js';
+import { TelegramOutput } from './telegram-output.js';
+
+export interface TelegramAdapterOptions {
+  /** Least time between two messages to one chat (Telegram: about 1 s). */
+  perChatIntervalMs?: number;
+  /** Least time between any two messages (Telegram: 30 a second). */
+  globalIntervalMs?: number;
+  /** First wait after a polling failure; doubles up to a minute. */
+  retryBaseMs?: number;
+}
+
+const LIMITED_METHODS = new Set(['sendMessage', 'editMessageText']);
+
+/**
+ * Telegram through grammY long polling: private chats, groups and forum topics. Sends are spaced
+ * per chat and overall, 429 `retry_after` is waited out (auto-retry), polling failures back off
+ * and retry; a refused token stops the platform until the settings change.
+ */
+export class TelegramAdapter implements PlatformAdapter {
+  readonly platform = 'telegram';
+  private bot: Bot | undefined;
+  private stopped = false;
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly settings: () => ChatPlatformSettings['telegram'],
+    private readonly deps: AdapterDeps,
+    private readonly options: TelegramAdapterOptions = {},
+  ) {
+    this.limiter = new RateLimiter(options.perChatIntervalMs ?? 1000, options.globalIntervalMs ?? 34);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.poll().catch((error: unknown) => this.deps.log.error({ err: error }, 'telegram polling stopped unexpectedly'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.bot?.stop();
+  }
+
+  async deliver(response: ResponseFrame): Promise<void> {
+    if (!this.bot) throw new Error('telegram is not running');
+    await this.output(this.bot).deliver(response);
+  }
+
+  private async poll(): Promise<void> {
+    let delay = this.options.retryBaseMs ?? 1000;
+    while (!this.stopped) {
+      const bot = this.createBot();
+      this.bot = bot;
+      try {
+        await bot.start({ allowed_updates: ['message'], onStart: (me) => this.deps.log.info({ bot: me.username }, 'telegram polling started') });
+        delay = this.options.retryBaseMs ?? 1000;
+      } catch (error) {
+        if (error instanceof GrammyError && error.error_code === 401) {
+          this.deps.log.error('telegram refused the bot token (401): fix TELEGRAM_BOT_TOKEN or the dashboard setting');
+          return;
+        }
+        const conflict = error instanceof GrammyError && error.error_code === 409;
+        this.deps.log.warn({ err: (error as Error).message, retryInMs: delay }, conflict ? 'another poller uses this bot token (409); retrying' : 'telegram polling failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 60_000);
+      }
+    }
+  }
+
+  private createBot(): Bot {
+    const { botToken, apiRoot } = this.settings();
+    const bot = new Bot(botToken ?? '', { client: { apiRoot } });
+    bot.api.config.use(async (prev, method, payload, signal) => {
+      const chat = (payload as { chat_id?: number | string }).chat_id;
+      if (LIMITED_METHODS.has(method) && chat !== undefined) await this.limiter.wait(String(chat));
+      return prev(method, payload, signal);
+    });
+    bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+    bot.on('message:text', (ctx) => {
+      // Not awaited: a job waiting for the master must not hold up the other chats' updates.
+      this.deps.engine.handle(toIncoming(ctx), this.output(bot)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'telegram message failed'));
+    });
+    bot.catch((error) => this.deps.log.warn({ err: error.error }, 'telegram update failed'));
+    return bot;
+  }
+
+  private output(bot: Bot): TelegramOutput {
+    return new TelegramOutput(bot.api, this.settings().parseMode);
+  }
+}
+
+function toIncoming(ctx: Context & { message: NonNullable<Context['message']> }): IncomingMessage {
+  const { message } = ctx;
+  const from = message.from;
+  const name = from?.username ?? from?.first_name;
+  return {
+    platform: 'telegram',
+    chatId: String(message.chat.id),
+    ...(message.is_topic_message === true && message.message_thread_id !== undefined ? { threadId: String(message.message_thread_id) } : {}),
+    messageId: String(message.message_id),
+    userId: String(from?.id ?? message.chat.id),
+    ...(name === undefined ? {} : { userName: name }),
+    text: message.text ?? '',
+    raw: ctx.update as unknown as Record<string, unknown>,
+  };
+}

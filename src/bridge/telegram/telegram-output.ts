@@ -1,0 +1,65 @@
+import { GrammyError, type Api } from 'grammy';
+import { splitMessage, telegramMarkup, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
+import type { TelegramParseMode } from '../../config/index.js';
+import type { ResponseFrame } from '../../protocol/index.js';
+
+/** Telegram's limit on one message's text. */
+export const TELEGRAM_LIMIT = 4096;
+
+/** A chat id as Telegram takes it: numeric ids as numbers. */
+function chatIdOf(id: string): number | string {
+  return /^-?\d+$/.test(id) ? Number(id) : id;
+}
+
+/** Answers in Telegram chats: replies to the originating message, in its forum topic. */
+export class TelegramOutput implements ChatOutput {
+  readonly limit = TELEGRAM_LIMIT;
+  readonly markup: Markup;
+
+  constructor(
+    private readonly api: Api,
+    parseMode: TelegramParseMode,
+  ) {
+    this.markup = telegramMarkup(parseMode);
+  }
+
+  async send(to: ReplyTarget, text: string): Promise<SentMessage> {
+    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, {
+      ...(this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode }),
+      ...(to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) }),
+      ...(to.replyTo === undefined ? {} : { reply_parameters: { message_id: Number(to.replyTo), allow_sending_without_reply: true } }),
+      link_preview_options: { is_disabled: true },
+    });
+    return { chatId: to.chatId, messageId: String(sent.message_id) };
+  }
+
+  async edit(message: SentMessage, text: string): Promise<void> {
+    try {
+      await this.api.editMessageText(chatIdOf(message.chatId), Number(message.messageId), text, this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode });
+    } catch (error) {
+      // The progress message never asks for this, but an edit retried after a timeout may have landed.
+      if (error instanceof GrammyError && error.description.includes('message is not modified')) return;
+      throw error;
+    }
+  }
+
+  async typing(to: ReplyTarget): Promise<void> {
+    await this.api.sendChatAction(chatIdOf(to.chatId), 'typing', to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) });
+  }
+
+  /** Sends a node's `response` frame: its text escaped for the parse mode, split at the limit. */
+  async deliver(response: ResponseFrame): Promise<void> {
+    const { target } = response;
+    if (target.chat_id === undefined) return;
+    const to: ReplyTarget = {
+      chatId: String(target.chat_id),
+      ...(target.message_thread_id === undefined ? {} : { threadId: String(target.message_thread_id) }),
+      ...(target.message_id === undefined ? {} : { replyTo: String(target.message_id) }),
+    };
+    let first = true;
+    for (const part of splitMessage(this.markup.escape(response.text), this.limit, this.markup)) {
+      await this.send(first ? to : { ...to, replyTo: undefined }, part);
+      first = false;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { layerSettings } from '../bridge/settings.js';
+import { environmentFrom, resolveBridgeConfig } from '../config/index.js';
+import { checkMarkdownV2 } from '../test-support/telegram-stand-in.js';
+import { parseCommand, parseRun, splitMessage, telegramMarkup } from './index.js';
+
+describe('chat engine pieces', () => {
+  it('escapes MarkdownV2 so Telegram accepts any text', () => {
+    const md = telegramMarkup('MarkdownV2');
+    const text = `${md.bold('Job #1 done (2.5 s)!')}\n${md.escape('a_b*c[d](e)~f`g>h#i+j-k=l|m{n}o.p!q\\r')}\n${md.code('rm -rf `x` \\ y')}\n${md.link('job (1)', 'http://x/jobs/1')}`;
+    expect(checkMarkdownV2(text)).not.toHaveProperty('error');
+    expect(checkMarkdownV2('1.5')).toHaveProperty('error');
+  });
+
+  it('splits at line breaks within the limit and never inside an escape', () => {
+    const md = telegramMarkup('MarkdownV2');
+    const text = md.escape(`${'a.'.repeat(3000)}`);
+    const parts = splitMessage(text, 4096, md);
+    expect(parts.every((p) => p.length <= 4096 && !('error' in checkMarkdownV2(p)))).toBe(true);
+    expect(parts.join('')).toBe(text);
+    expect(splitMessage('one\ntwo\nthree', 9, telegramMarkup(''))).toEqual(['one\ntwo', 'three']);
+  });
+
+  it('parses commands and /run', () => {
+    expect(parseCommand('/status@csc_bot')).toEqual({ name: 'status', args: '' });
+    expect(parseCommand('hello')).toBeUndefined();
+    expect(parseRun('@box acme/app fix the build')).toEqual({ node: 'box', repo: 'acme/app', prompt: 'fix the build' });
+    expect(parseRun('@box fix it')).toEqual({ node: 'box', prompt: 'fix it' });
+    expect(parseRun('fix it')).toBeUndefined();
+  });
+
+  it('layers settings: flags > dashboard > environment', () => {
+    const env = environmentFrom({ TELEGRAM_BOT_TOKEN: '1:env-token', TELEGRAM_ALLOWED_CHATS: '1,2', SLACK_ALLOWED_USERS: 'U1' });
+    const config = resolveBridgeConfig({ telegramParseMode: 'HTML' }, env, false);
+    const dashboard = {
+      slack: { defaultChannel: '', allowedChannels: [], allowedUsers: ['U2'] },
+      telegram: { botToken: '1:dashboard-token', parseMode: 'MarkdownV2' as const, allowedChats: [] },
+    };
+    const layered = layerSettings(config.platforms, dashboard, config.overrides);
+    expect(layered.telegram).toMatchObject({ botToken: '1:dashboard-token', parseMode: 'HTML', allowedChats: ['1', '2'], apiRoot: 'https://api.telegram.org' });
+    expect(layered.slack.allowedUsers).toEqual(['U2']);
+    expect(config.masterUrl).toBe('ws://127.0.0.1:8765');
+  });
+});

@@ -1,0 +1,105 @@
+import type { Markup } from './markup.js';
+import type { GatewayStatus, JobSummary, SequencedJobEvent } from './types.js';
+
+const STATUS_ICON: Record<JobSummary['status'], string> = {
+  queued: '⏳',
+  assigned: '⏳',
+  running: '⚙️',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '🛑',
+  lost: '⚠️',
+};
+
+const MAX_ACTIVITY = 200;
+
+/** What the job did last, for the progress message: a command, or the start of a message. */
+export function lastActivity(events: readonly SequencedJobEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]?.event;
+    if (event?.kind === 'command_started' || event?.kind === 'command_finished') return `$ ${event.command}`;
+    if (event?.kind === 'agent_message') return event.text;
+    if (event?.kind === 'file_change') return `edited ${event.changes.map((c) => c.path).join(', ')}`;
+  }
+  return undefined;
+}
+
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The progress message of a job that has not finished. */
+export function progressText(markup: Markup, job: JobSummary, activity: string | undefined, now = Date.now()): string {
+  const where = job.node === undefined ? '' : ` on ${job.node}`;
+  const since = job.startedAt === undefined ? '' : ` · ${seconds(now - Date.parse(job.startedAt))}`;
+  const head = markup.bold(`${STATUS_ICON[job.status]} Job #${job.id} ${job.status}${where}`) + markup.escape(since);
+  return activity === undefined ? head : `${head}\n${markup.code(clip(activity, MAX_ACTIVITY))}`;
+}
+
+/** The one-line state a finished job's progress message ends with. */
+export function finalLine(markup: Markup, job: JobSummary): string {
+  const where = job.node === undefined ? '' : ` on ${job.node}`;
+  return markup.bold(`${STATUS_ICON[job.status]} Job #${job.id} ${job.status}${where}`);
+}
+
+/** The result message: final answer, files changed, duration and the job's dashboard link. */
+export function resultText(markup: Markup, job: JobSummary, link: string | undefined): string {
+  const result = job.result;
+  const duration = result ? ` in ${seconds(result.durationMs)}` : '';
+  const lines = [markup.bold(`${STATUS_ICON[job.status]} Job #${job.id} ${job.status}${duration}`)];
+  const answer = result?.finalMessage ?? result?.summary;
+  if (answer !== undefined && answer.trim() !== '') lines.push('', markup.escape(answer.trim()));
+  const error = job.error ?? result?.error;
+  if (job.status !== 'succeeded' && error !== undefined) lines.push('', markup.escape(`Error: ${error}`));
+  const files = result?.filesChanged ?? [];
+  if (files.length > 0) {
+    lines.push('', markup.bold(`Files changed (${files.length})`));
+    for (const file of files.slice(0, 30)) {
+      const stat = file.added === undefined ? '' : ` +${file.added} −${file.removed ?? 0}`;
+      lines.push(markup.escape(`• ${file.path} (${file.kind}${stat})`));
+    }
+    if (files.length > 30) lines.push(markup.escape(`… and ${files.length - 30} more`));
+  }
+  if (link !== undefined) lines.push('', markup.link(`Job #${job.id} in the dashboard`, link));
+  return lines.join('\n');
+}
+
+/** `/nodes`: one line per connected node. */
+export function nodesText(markup: Markup, status: GatewayStatus): string {
+  if (status.nodes.length === 0) return markup.escape('No nodes are connected.');
+  const lines = status.nodes.map((node) => {
+    const tags = node.tags.length > 0 ? ` [${node.tags.join(', ')}]` : '';
+    const running = node.running.length > 0 ? `, running #${node.running.join(', #')}` : '';
+    return markup.escape(`• ${node.name} (${node.status}, ${node.slots} slots${running})${tags}`);
+  });
+  return [markup.bold(`Nodes (${status.nodes.length})`), ...lines].join('\n');
+}
+
+/** `/status`: the master, its nodes, and this thread's job. */
+export function statusText(markup: Markup, status: GatewayStatus, thread: string): string {
+  const online = status.nodes.filter((n) => n.status === 'online').length;
+  return [
+    markup.bold('Status'),
+    markup.escape(`Master ${status.master.version}, up since ${status.master.startedAt}`),
+    markup.escape(`Nodes: ${online} online of ${status.nodes.length}; jobs queued ${status.master.queued}, running ${status.master.active}`),
+    markup.escape(`This thread: ${thread}`),
+  ].join('\n');
+}
+
+/** `/start` and `/help`. */
+export function helpText(markup: Markup): string {
+  return [
+    markup.bold('Codex Super Client'),
+    markup.escape('Write a request and Codex works on it; reply in the same thread to continue the conversation.'),
+    markup.escape('/run @node [owner/repo] prompt — run on a node, in a repository'),
+    markup.escape('/status — master, nodes and this thread\'s job'),
+    markup.escape('/nodes — connected nodes'),
+    markup.escape('/cancel — stop this thread\'s job'),
+    markup.escape('/new — start a fresh Codex conversation'),
+  ].join('\n');
+}

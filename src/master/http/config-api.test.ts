@@ -1,0 +1,118 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs } from '../../test-support/temp-dir.js';
+import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import type { CurrentBridgeSettings } from '../settings/index.js';
+
+let master: TestMaster;
+afterEach(async () => master.close());
+afterAll(removeTempDirs);
+
+// Shaped like real tokens, valid nowhere.
+const SLACK_BOT = 'xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+const SLACK_APP = 'xapp-1-A0123456789-1234567890123-abcdef0123456789abcdef';
+const TELEGRAM = '123456789:AAH0abcdefghijklmnopqrstuvwxyz123456';
+
+const DEFAULTS = {
+  slack: { botToken: { set: false }, appToken: { set: false }, defaultChannel: '', allowedChannels: [], allowedUsers: [] },
+  telegram: { botToken: { set: false }, parseMode: '', allowedChats: [] },
+  memo: '',
+  savedAt: null,
+};
+
+async function put(body: unknown): Promise<{ status: number; text: string; json: Record<string, unknown> }> {
+  const res = await master.api('/api/config', { method: 'PUT', body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as Record<string, unknown> };
+}
+const getConfig = async () => (await (await master.api('/api/config')).json()) as Record<string, unknown>;
+const health = async () => (await (await master.api('/api/health')).json()) as Record<string, unknown>;
+
+describe('GET|PUT /api/config', () => {
+  it('starts with nothing set and no save', async () => {
+    master = await startTestMaster();
+    expect(await getConfig()).toEqual(DEFAULTS);
+    expect(await health()).toMatchObject({ lastConfigSave: null });
+  });
+
+  it('saves tokens without ever returning them, tells subscribers, and shows the save in /api/health', async () => {
+    master = await startTestMaster();
+    const told: CurrentBridgeSettings[] = [];
+    master.settings.subscribe((current) => told.push(current));
+    const saved = await put({
+      slack: { botToken: SLACK_BOT, appToken: SLACK_APP, defaultChannel: 'C0123456789', allowedChannels: ['C0123456789', '*'], allowedUsers: ['U0123ABCD'] },
+      telegram: { botToken: ` ${TELEGRAM}\n`, parseMode: 'MarkdownV2', allowedChats: ['-1001234567890', '42'] },
+      memo: 'tokens for the team workspace',
+    });
+    expect(saved.status).toBe(200);
+    const expected = {
+      slack: { botToken: { set: true }, appToken: { set: true }, defaultChannel: 'C0123456789', allowedChannels: ['C0123456789', '*'], allowedUsers: ['U0123ABCD'] },
+      telegram: { botToken: { set: true }, parseMode: 'MarkdownV2', allowedChats: ['-1001234567890', '42'] },
+      memo: 'tokens for the team workspace',
+      savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+    };
+    expect(saved.json).toEqual(expected);
+    const raw = await (await master.api('/api/config')).text();
+    for (const text of [saved.text, raw]) for (const secret of [SLACK_BOT, SLACK_APP, TELEGRAM]) expect(text).not.toContain(secret);
+    expect(JSON.parse(raw)).toEqual(saved.json);
+    expect(await health()).toMatchObject({ lastConfigSave: { savedAt: saved.json.savedAt, memo: 'tokens for the team workspace' } });
+    expect(told).toHaveLength(1);
+    expect(told[0]?.settings).toMatchObject({ slack: { botToken: SLACK_BOT, appToken: SLACK_APP }, telegram: { botToken: TELEGRAM } });
+    expect(master.settings.get()).toEqual(told[0]);
+  });
+
+  it('clears a token given as null and keeps every field a partial change leaves out', async () => {
+    master = await startTestMaster();
+    await put({ slack: { botToken: SLACK_BOT, appToken: SLACK_APP, defaultChannel: '#general' }, telegram: { botToken: TELEGRAM }, memo: 'first' });
+    const { json } = await put({ slack: { botToken: null }, memo: 'second' });
+    expect(json).toMatchObject({
+      slack: { botToken: { set: false }, appToken: { set: true }, defaultChannel: '#general' },
+      telegram: { botToken: { set: true } },
+      memo: 'second',
+    });
+    expect(master.settings.get().settings.slack).not.toHaveProperty('botToken');
+    expect((await put({})).json).toEqual({ ...json, savedAt: expect.any(String) as unknown });
+  });
+
+  it.each([
+    [{ slack: { botToken: 'xoxp-1234-user-token' } }, 'slack.botToken', 'xoxb-'],
+    [{ slack: { botToken: '' } }, 'slack.botToken', 'null to clear'],
+    [{ slack: { appToken: SLACK_BOT } }, 'slack.appToken', 'xapp-'],
+    [{ telegram: { botToken: 'not a token' } }, 'telegram.botToken', 'BotFather'],
+    [{ telegram: { parseMode: 'markdown' } }, 'telegram.parseMode', 'MarkdownV2'],
+    [{ telegram: { allowedChats: ['42', 'everyone'] } }, 'telegram.allowedChats.1', 'integer'],
+    [{ slack: { defaultChannel: 'general' } }, 'slack.defaultChannel', 'channel id'],
+    [{ slack: { allowedUsers: Array.from({ length: 101 }, (_, i) => `U${1000 + i}`) } }, 'slack.allowedUsers', 'at most 100'],
+    [{ slack: { bot_token: SLACK_BOT } }, 'slack', 'bot_token'],
+    [{ memo: 'm'.repeat(1001) }, 'memo', 'at most 1000'],
+    [[], '', 'object'],
+  ])('refuses %j with a 400 naming %s, without repeating the value', async (body, field, mentions) => {
+    master = await startTestMaster();
+    const res = await put(body);
+    expect(res.status).toBe(400);
+    const error = (res.json as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('bad_request');
+    expect(error.message).toContain(`${field}${field ? ': ' : ''}`);
+    expect(error.message).toContain(mentions);
+    expect(res.text).not.toContain(SLACK_BOT);
+    expect(await getConfig()).toEqual(DEFAULTS);
+  });
+
+  it('keeps the settings across a restart, in a store only its owner can read, and never logs a token', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    master = await startTestMaster({}, { log: pino({ level: 'debug' }, sink) });
+    const saved = (await put({ slack: { botToken: SLACK_BOT }, telegram: { botToken: TELEGRAM }, memo: 'kept' })).json;
+    expect(lines.join('')).toContain('bridge settings saved');
+    expect(lines.join('')).not.toMatch(/xoxb-|AAH0/);
+    await master.close();
+    master = await startTestMaster({ dataDir: master.config.dataDir });
+    expect(await getConfig()).toEqual(saved);
+    expect(master.settings.get().settings.slack.botToken).toBe(SLACK_BOT);
+    expect(statSync(master.config.dataDir).mode & 0o777).toBe(0o700);
+    for (const file of ['master.db', 'master.db-wal']) expect(statSync(join(master.config.dataDir, file)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -1,0 +1,102 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../../log/index.js';
+import type { Hub, NodeEvent } from '../hub/index.js';
+import type { JobService } from '../jobs/index.js';
+import type { RemoteNodeService } from '../remote-nodes/index.js';
+import { maskSettings, type SettingsService } from '../settings/index.js';
+import type { JobRecord } from '../store/index.js';
+import { Coalescer } from './coalescer.js';
+import type { NodeView } from './node-view.js';
+import { RunningJobsWatch } from './running-jobs-watch.js';
+import { SseFanout } from './sse-fanout.js';
+
+/** What the dashboard hears about. */
+export interface FeedSources {
+  hub: Pick<Hub, 'onNodeEvent' | 'listNodes'>;
+  jobs: Pick<JobService, 'subscribe' | 'runningOn' | 'commit'>;
+  settings: Pick<SettingsService, 'subscribe'>;
+  remoteNodes: Pick<RemoteNodeService, 'subscribe'>;
+  log: Logger;
+}
+
+/** At most one event per job per window. */
+const JOB_WINDOW_MS = 100;
+/** Proxies close streams idle for a minute or so; a comment line every 15 s keeps them open. */
+const PING_INTERVAL_MS = 15_000;
+/** A dashboard with more than this unsent is dropped: it reconnects and refetches. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * The dashboard's live feed, as server-sent events: `node` (`{event, node}`, the node with its
+ * running jobs), `job` (the job as stored, coalesced per job), `config` (the settings as the API
+ * shows them) and `remote_nodes` (the whole list). The sources are listened to only while a
+ * dashboard is connected.
+ */
+export class DashboardFeed {
+  private readonly fanout: SseFanout;
+  private readonly watch: RunningJobsWatch;
+  private readonly jobUpdates: Coalescer<JobRecord>;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly sources: FeedSources) {
+    this.watch = new RunningJobsWatch(sources.jobs);
+    this.jobUpdates = new Coalescer(JOB_WINDOW_MS, (batch) => this.sendJobs(batch));
+    this.fanout = new SseFanout({
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      pingIntervalMs: PING_INTERVAL_MS,
+      onFirst: () => this.listen(),
+      onLast: () => this.stop(),
+    });
+  }
+
+  /** Streams the feed on `res` (a hijacked reply) until it closes. */
+  attach(res: ServerResponse): void {
+    this.fanout.add(res);
+  }
+
+  /** Ends every stream (the master is shutting down). */
+  close(): void {
+    this.fanout.close();
+  }
+
+  private listen(): void {
+    const { hub, jobs, settings, remoteNodes } = this.sources;
+    this.unsubscribe = [
+      hub.onNodeEvent((event) => this.sendNodeEvent(event)),
+      jobs.subscribe(({ job }) => this.jobUpdates.push(job.id, job)),
+      settings.subscribe((current) => this.fanout.send('config', maskSettings(current))),
+      remoteNodes.subscribe((list) => this.fanout.send('remote_nodes', list)),
+    ];
+  }
+
+  private stop(): void {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.jobUpdates.clear();
+    this.watch.clear();
+  }
+
+  private sendNodeEvent({ event, node }: NodeEvent): void {
+    const view: NodeView = { ...node, runningJobs: this.watch.runningOn(node.name) };
+    this.fanout.send('node', { event, node: view });
+    if (event === 'disconnected') this.watch.forget(node.name);
+  }
+
+  private sendJobs(batch: JobRecord[]): void {
+    // Announced only once stored; the turn that changed them has normally committed long since.
+    try {
+      this.sources.jobs.commit();
+    } catch (error) {
+      this.sources.log.error({ err: error }, 'job changes could not be stored: dropping the dashboards that would hear of them');
+      this.fanout.dropAll();
+      return;
+    }
+    for (const job of batch) this.fanout.send('job', job);
+    // Starting and ending jobs changes nodes' running jobs, of which the hub has no word.
+    const changed = new Set(this.watch.changedBy(batch));
+    if (changed.size === 0) return;
+    for (const node of this.sources.hub.listNodes()) {
+      if (changed.has(node.name)) this.fanout.send('node', { event: 'updated', node: { ...node, runningJobs: this.watch.runningOn(node.name) } });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { EchoExecutor, type NodeWorker } from '../../node/index.js';
+import { SseClient, type SseEvent } from '../../test-support/sse-client.js';
+import { removeTempDirs } from '../../test-support/temp-dir.js';
+import { TestClient } from '../../test-support/test-client.js';
+import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { startTestNode } from '../../test-support/test-node.js';
+import type { JobRecord } from '../store/index.js';
+import type { NodeView } from './node-view.js';
+
+let master: TestMaster;
+const streams: SseClient[] = [];
+const workers: NodeWorker[] = [];
+afterEach(async () => {
+  for (const stream of streams.splice(0)) stream.close();
+  await Promise.all(workers.splice(0).map((w) => w.agent.stop()));
+  await master.close();
+});
+afterAll(removeTempDirs);
+
+async function openEvents(): Promise<SseClient> {
+  const stream = await SseClient.open(`${master.httpUrl}/api/events?token=${master.adminToken.value}`);
+  streams.push(stream);
+  return stream;
+}
+type NodeEventData = { event: string; node: NodeView };
+const nodeEvent = (event: string, name?: string) => (e: SseEvent) =>
+  e.event === 'node' && (e.data as NodeEventData).event === event && (name === undefined || (e.data as NodeEventData).node.name === name);
+const jobEvents = (stream: SseClient, id: number) => stream.events.filter((e) => e.event === 'job' && (e.data as JobRecord).id === id).map((e) => e.data as JobRecord);
+
+describe('GET /api/events', () => {
+  it('needs the admin token, as a bearer header or ?token=', async () => {
+    master = await startTestMaster();
+    expect((await fetch(`${master.httpUrl}/api/events`)).status).toBe(401);
+    expect((await fetch(`${master.httpUrl}/api/events?token=wrong-wrong-wrong-wrong`)).status).toBe(401);
+    const stream = await SseClient.open(`${master.httpUrl}/api/events`, { authorization: `Bearer ${master.adminToken.value}` });
+    streams.push(stream);
+  });
+
+  it('reports nodes connecting, identifying themselves and leaving, with the /api/nodes shape', async () => {
+    master = await startTestMaster();
+    const stream = await openEvents();
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'n1', tags: ['t'], capabilities: { codexVersion: '0.169.0' } });
+    await stream.next(nodeEvent('connected'));
+    const updated = (await stream.next(nodeEvent('updated', 'n1'))).data as NodeEventData;
+    const { nodes } = (await (await master.api('/api/nodes')).json()) as { nodes: NodeView[] };
+    expect(updated.node).toEqual({ ...nodes[0], lastActivity: expect.any(String) as unknown });
+    expect(updated.node).toMatchObject({ name: 'n1', tags: ['t'], status: 'online', runningJobs: [], capabilities: { codexVersion: '0.169.0' } });
+    node.close();
+    expect(((await stream.next(nodeEvent('disconnected', 'n1'))).data as NodeEventData).node).toMatchObject({ name: 'n1', runningJobs: [] });
+  });
+
+  it('follows a job through its life, at most one event per job per window, ending with its final state', async () => {
+    master = await startTestMaster();
+    const stream = await openEvents();
+    workers.push(startTestNode(master.wsUrl, master.nodeToken.value, { name: 'worker', executor: new EchoExecutor(400) }));
+    await stream.next(nodeEvent('updated', 'worker'));
+    const job = (await (await master.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'echo me' }) })).json()) as JobRecord;
+    const busy = await stream.next((e) => nodeEvent('updated', 'worker')(e) && (e.data as NodeEventData).node.runningJobs.length > 0);
+    expect((busy.data as NodeEventData).node.runningJobs).toEqual([job.id]);
+    await stream.next((e) => e.event === 'job' && (e.data as JobRecord).status === 'succeeded');
+    await stream.next((e) => nodeEvent('updated', 'worker')(e) && (e.data as NodeEventData).node.runningJobs.length === 0);
+    const seen = jobEvents(stream, job.id);
+    expect(seen.at(-1)).toEqual((await (await master.api(`/api/jobs/${job.id}`)).json()) as JobRecord);
+    expect(seen.at(-1)).toMatchObject({ status: 'succeeded', node: 'worker', result: { finalMessage: 'echo me' } });
+    expect(seen.map((j) => j.status)).toContain('running');
+    // Six updates (queued, assigned, started, the message, the result, finished) in fewer events.
+    expect(seen.length).toBeLessThan(6);
+  });
+
+  it('sends saved settings as the API shows them, and every change of the remote nodes', async () => {
+    master = await startTestMaster({ remoteDefaultTags: ['r'] });
+    const stream = await openEvents();
+    const token = 'xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+    const saved = await (await master.api('/api/config', { method: 'PUT', body: JSON.stringify({ slack: { botToken: token }, memo: 'live' }) })).json();
+    expect((await stream.next((e) => e.event === 'config')).data).toEqual(saved);
+    expect(JSON.stringify(stream.events)).not.toContain(token);
+    await master.api('/api/remote-nodes', { method: 'POST', body: JSON.stringify({ name: 'far', host: 'far.example' }) });
+    await master.api('/api/remote-nodes/1', { method: 'DELETE' });
+    const lists = [await stream.next((e) => e.event === 'remote_nodes'), await stream.next((e) => e.event === 'remote_nodes' && (e.data as { remoteNodes: [] }).remoteNodes.length === 0)];
+    expect(lists[0]?.data).toEqual({ remoteNodes: [expect.objectContaining({ name: 'far', tags: ['r'] })], defaultTags: ['r'] });
+  });
+
+  it('ends the streams when the master shuts down', async () => {
+    master = await startTestMaster();
+    const stream = await openEvents();
+    await master.close();
+    await expect(stream.next(() => false)).rejects.toThrow('the stream ended');
+  });
+});

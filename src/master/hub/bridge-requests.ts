@@ -1,0 +1,222 @@
+import type { Logger } from '../../log/index.js';
+import {
+  FINAL_JOB_STATUSES,
+  isSafeRef,
+  parseRepoSpec,
+  type ErrorCode,
+  type Frame,
+  type JobSubmitFrame,
+  type JobSummary,
+  type SequencedJobEvent,
+} from '../../protocol/index.js';
+import { CodedError } from '../coded-error.js';
+import type { JobService, JobUpdate } from '../jobs/index.js';
+import type { SettingsService } from '../settings/index.js';
+import type { JobRecord } from '../store/index.js';
+import type { Client } from './client.js';
+
+/** The frames a bridge sends to ask the master for something. */
+export type BridgeRequestFrame = Extract<Frame, { type: 'job_submit' | 'job_cancel_request' | 'status_request' | 'job_follow' }>;
+
+/** What the hub offers the handler: sending to one client, and the connected nodes. */
+export interface BridgeSink {
+  send(client: Client, frame: Frame): void;
+  nodes(): { name: string; status: 'online' | 'unresponsive'; tags: string[]; capabilities: { slots: number }; version?: string }[];
+}
+
+/** What the hub tells the bridge layer; implemented by `BridgeRequests`. */
+export interface BridgeChannel {
+  bridgeReady(client: Client): void;
+  bridgeGone(client: Client): void;
+  request(client: Client, frame: BridgeRequestFrame): void;
+}
+
+export interface BridgeRequestsOptions {
+  version: string;
+  startedAt: Date;
+  allowLocalRepos: boolean;
+  /** At most one `job_update` per job per window; a final state is sent at once. */
+  windowMs?: number;
+}
+
+/** Streaming deltas would flood a chat bridge; the finished message arrives as `agent_message`. */
+const SKIPPED_EVENTS = new Set(['agent_message_delta']);
+const MAX_EVENTS = 50;
+const MAX_PROMPT = 500;
+const REMEMBERED_REQUESTS = 1000;
+
+/**
+ * Jobs and status for chat bridges over the WebSocket (they hold MASTER_TOKEN, not the admin
+ * token): submit, cancel, follow, status, and the dashboard's bridge settings. A job's updates go
+ * to the bridge (by name) that submitted or follows it, coalesced per job, so a bridge that
+ * reconnects and re-follows its jobs misses nothing but intermediate states.
+ */
+export class BridgeRequests implements BridgeChannel {
+  private readonly bridges = new Map<string, Client>();
+  private readonly followers = new Map<number, string>();
+  private readonly pending = new Map<number, { job: JobRecord; events: SequencedJobEvent[] }>();
+  private readonly submitted = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sink: BridgeSink,
+    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'commit'>,
+    private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
+    private readonly options: BridgeRequestsOptions,
+    private readonly log: Logger,
+  ) {
+    jobs.subscribe((update) => this.onJobUpdate(update));
+    settings.subscribe(() => {
+      for (const client of this.bridges.values()) this.sendConfig(client);
+    });
+  }
+
+  bridgeReady(client: Client): void {
+    this.bridges.set(client.name, client);
+    this.sendConfig(client);
+  }
+
+  bridgeGone(client: Client): void {
+    if (this.bridges.get(client.name) === client) this.bridges.delete(client.name);
+  }
+
+  request(client: Client, frame: BridgeRequestFrame): void {
+    if (client.role !== 'bridge' || !client.greeted) {
+      this.fail(client, new CodedError('unexpected_frame', `${frame.type} frames come from bridges that said hello`), frame);
+      return;
+    }
+    try {
+      this.handle(client, frame);
+    } catch (error) {
+      this.fail(client, error, frame);
+    }
+  }
+
+  private handle(client: Client, frame: BridgeRequestFrame): void {
+    switch (frame.type) {
+      case 'job_submit':
+        return this.submit(client, frame);
+      case 'job_cancel_request':
+        this.followers.set(frame.jobId, client.name);
+        this.jobs.cancel(frame.jobId);
+        return;
+      case 'status_request':
+        return this.sink.send(client, { type: 'status', ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }), ...this.status() });
+      case 'job_follow':
+        return this.follow(client, frame.jobIds);
+    }
+  }
+
+  private submit(client: Client, frame: JobSubmitFrame): void {
+    const known = this.submitted.get(frame.requestId);
+    // A bridge resends a submit it got no answer to after a reconnect: answer it, do not run it twice.
+    if (known !== undefined) return this.sendUpdate(client, this.jobs.get(known), [], frame.requestId);
+    const repo = frame.repo === undefined ? undefined : parseRepoSpec(frame.repo, { allowLocal: this.options.allowLocalRepos });
+    if (repo && 'error' in repo) throw new CodedError('bad_request', repo.error);
+    if (frame.ref !== undefined && !isSafeRef(frame.ref)) throw new CodedError('bad_request', `"${frame.ref}" is not a branch, tag or commit name`);
+    const job = this.jobs.create({
+      prompt: frame.prompt,
+      ...(frame.node === undefined ? {} : { node: frame.node }),
+      ...(frame.tags === undefined ? {} : { tags: frame.tags }),
+      ...(repo === undefined ? {} : { repo: repo.owner === 'local' ? repo.url : `${repo.owner}/${repo.name}` }),
+      ...(frame.ref === undefined ? {} : { ref: frame.ref }),
+      ...(frame.continueFrom === undefined ? {} : { continueFrom: frame.continueFrom }),
+      origin: { ...frame.origin, bridge: client.name },
+    });
+    this.remember(frame.requestId, job.id);
+    this.followers.set(job.id, client.name);
+    this.pending.delete(job.id);
+    this.sendUpdate(client, this.jobs.get(job.id), [], frame.requestId);
+  }
+
+  private follow(client: Client, jobIds: number[]): void {
+    for (const id of jobIds) {
+      let job: JobRecord;
+      try {
+        job = this.jobs.get(id);
+      } catch (error) {
+        this.fail(client, error, { type: 'job_follow' });
+        continue;
+      }
+      if (!FINAL_JOB_STATUSES.has(job.status)) this.followers.set(id, client.name);
+      this.sendUpdate(client, job, []);
+    }
+  }
+
+  private status() {
+    const nodes = this.sink.nodes().map((node) => ({
+      name: node.name,
+      status: node.status,
+      tags: node.tags,
+      slots: node.capabilities.slots,
+      running: this.jobs.runningOn(node.name),
+      ...(node.version === undefined ? {} : { version: node.version }),
+    }));
+    const queued = this.jobs.list({ status: 'queued', limit: 10_000 }).length;
+    const active = nodes.reduce((sum, node) => sum + node.running.length, 0);
+    return { master: { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active }, nodes };
+  }
+
+  private onJobUpdate({ job, events }: JobUpdate): void {
+    if (!this.followers.has(job.id)) return;
+    const entry = this.pending.get(job.id) ?? { job, events: [] };
+    entry.job = job;
+    entry.events.push(...events.filter((e) => !SKIPPED_EVENTS.has(e.event.kind)));
+    this.pending.set(job.id, entry);
+    if (FINAL_JOB_STATUSES.has(job.status)) return this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.options.windowMs ?? 250).unref();
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // The bridge acts on these at once: what they announce must be durable first.
+    this.jobs.commit();
+    for (const [id, { job, events }] of this.pending) {
+      const name = this.followers.get(id);
+      const client = name === undefined ? undefined : this.bridges.get(name);
+      if (client) this.sendUpdate(client, job, events);
+      if (FINAL_JOB_STATUSES.has(job.status)) this.followers.delete(id);
+    }
+    this.pending.clear();
+  }
+
+  private sendUpdate(client: Client, job: JobRecord, events: SequencedJobEvent[], requestId?: string): void {
+    this.sink.send(client, { type: 'job_update', ...(requestId === undefined ? {} : { requestId }), job: summarize(job), events: events.slice(-MAX_EVENTS) });
+  }
+
+  private sendConfig(client: Client): void {
+    const { settings, savedAt } = this.settings.get();
+    this.sink.send(client, { type: 'bridge_config', settings: { slack: settings.slack, telegram: settings.telegram }, savedAt });
+  }
+
+  private remember(requestId: string, jobId: number): void {
+    this.submitted.set(requestId, jobId);
+    if (this.submitted.size > REMEMBERED_REQUESTS) {
+      const oldest = this.submitted.keys().next().value;
+      if (oldest !== undefined) this.submitted.delete(oldest);
+    }
+  }
+
+  private fail(client: Client, error: unknown, frame: { type: string; requestId?: string }): void {
+    const code: ErrorCode = error instanceof CodedError ? error.code : 'internal';
+    if (code === 'internal') this.log.error({ err: error, ref: frame.type }, 'bridge request failed');
+    const message = error instanceof Error ? error.message : String(error);
+    this.sink.send(client, { type: 'error', code, message, ref: frame.type, ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }) });
+  }
+}
+
+/** A job without its log, and its prompt cut short: what a chat needs to show it. */
+export function summarize(job: JobRecord): JobSummary {
+  const optional = {
+    node: job.node,
+    repo: job.repo,
+    continueFrom: job.continueFrom,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    error: job.error,
+    result: job.result,
+  };
+  const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
+  return { id: job.id, status: job.status, prompt: job.prompt.slice(0, MAX_PROMPT), createdAt: job.createdAt, lastSeq: job.lastSeq, ...present };
+}

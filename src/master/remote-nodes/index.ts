@@ -1,0 +1,1 @@
+export { RemoteNodeService, type RemoteNodeInput, type RemoteNodeList } from './remote-node-service.js';

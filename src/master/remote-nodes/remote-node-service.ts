@@ -1,0 +1,85 @@
+import type { Logger } from '../../log/index.js';
+import { CodedError } from '../coded-error.js';
+import { Listeners } from '../listeners.js';
+import type { RemoteNode, RemoteNodeChanges, RemoteNodeStatus, Store } from '../store/index.js';
+
+/** A new record as a person describes it; tags default to `REMOTE_DEFAULT_TAGS`, status to `offline`. */
+export interface RemoteNodeInput {
+  name: string;
+  host: string;
+  tags?: string[];
+  status?: RemoteNodeStatus;
+}
+
+/** Every record, and the tags a new one gets when it names none. */
+export interface RemoteNodeList {
+  remoteNodes: RemoteNode[];
+  defaultTags: string[];
+}
+
+/**
+ * The dashboard's remote node records (the seed's mock-up: the master keeps them, it does not
+ * connect to them). Every change is durable before subscribers hear of it.
+ */
+export class RemoteNodeService {
+  private readonly listeners: Listeners<RemoteNodeList>;
+
+  constructor(
+    private readonly store: Pick<Store, 'remoteNodes' | 'commit'>,
+    private readonly defaultTags: readonly string[],
+    private readonly log: Logger,
+  ) {
+    this.listeners = new Listeners((error) => log.error({ err: error }, 'remote node listener failed'));
+  }
+
+  list(): RemoteNodeList {
+    return { remoteNodes: this.store.remoteNodes.list(), defaultTags: [...this.defaultTags] };
+  }
+
+  /** Adds a record; `conflict` when the name is taken. */
+  add(input: RemoteNodeInput): RemoteNode {
+    this.assertNameFree(input.name);
+    const record = this.store.remoteNodes.add(
+      { name: input.name, host: input.host, tags: input.tags ?? [...this.defaultTags], status: input.status ?? 'offline' },
+      new Date().toISOString(),
+    );
+    this.changed('remote node added', record);
+    return record;
+  }
+
+  /** Changes a record; `not_found` for an unknown id, `conflict` when the new name is taken. */
+  update(id: number, changes: RemoteNodeChanges): RemoteNode {
+    if (changes.name !== undefined) this.assertNameFree(changes.name, id);
+    const record = this.store.remoteNodes.update(id, changes, new Date().toISOString());
+    if (!record) throw notFound(id);
+    this.changed('remote node changed', record);
+    return record;
+  }
+
+  /** Deletes a record; `not_found` for an unknown id. */
+  remove(id: number): void {
+    if (!this.store.remoteNodes.remove(id)) throw notFound(id);
+    this.changed('remote node deleted', { id });
+  }
+
+  /** Calls `listener` with the whole list after every change; the function returned unsubscribes. */
+  subscribe(listener: (list: RemoteNodeList) => void): () => void {
+    return this.listeners.subscribe(listener);
+  }
+
+  private assertNameFree(name: string, exceptId?: number): void {
+    const holder = this.store.remoteNodes.findByName(name);
+    if (holder && holder.id !== exceptId) throw new CodedError('conflict', `a remote node named "${holder.name}" already exists`);
+  }
+
+  private changed(what: string, record: Pick<RemoteNode, 'id'> & Partial<RemoteNode>): void {
+    // Dashboards show the change at once: it must survive a crash first.
+    this.store.commit();
+    this.log.info({ remoteNode: record.id, name: record.name, status: record.status }, what);
+    if (this.listeners.size > 0) this.listeners.emit(this.list());
+  }
+}
+
+function notFound(id: number): CodedError {
+  return new CodedError('not_found', `no remote node ${id}`);
+}

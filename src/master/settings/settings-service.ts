@@ -1,0 +1,117 @@
+import type { Logger } from '../../log/index.js';
+import { Listeners } from '../listeners.js';
+import type { BridgeSettings, SavedBridgeSettings, Store, TelegramParseMode } from '../store/index.js';
+
+/** A token in a change: a string sets it, `null` clears it, absent keeps it. */
+type TokenChange = string | null;
+
+/** A change to the bridge settings: fields given replace the saved ones, absent ones stay. */
+export interface BridgeSettingsPatch {
+  slack?: { botToken?: TokenChange; appToken?: TokenChange; defaultChannel?: string; allowedChannels?: string[]; allowedUsers?: string[] };
+  telegram?: { botToken?: TokenChange; parseMode?: TelegramParseMode; allowedChats?: string[] };
+  memo?: string;
+}
+
+/** The bridge settings in force, and when they were saved (`null`: never, these are the defaults). */
+export interface CurrentBridgeSettings {
+  settings: BridgeSettings;
+  savedAt: string | null;
+}
+
+/** Bridge settings as the API shows them: whether each token is set, never its value. */
+export interface BridgeSettingsView {
+  slack: Omit<BridgeSettings['slack'], 'botToken' | 'appToken'> & { botToken: { set: boolean }; appToken: { set: boolean } };
+  telegram: Omit<BridgeSettings['telegram'], 'botToken'> & { botToken: { set: boolean } };
+  memo: string;
+  savedAt: string | null;
+}
+
+/** What the bridges run with before anyone saved: no platform enabled. */
+const DEFAULT_BRIDGE_SETTINGS: BridgeSettings = {
+  slack: { defaultChannel: '', allowedChannels: [], allowedUsers: [] },
+  telegram: { parseMode: '', allowedChats: [] },
+  memo: '',
+};
+
+/**
+ * The bridge settings people change from the dashboard: saved in the store, kept in memory (this
+ * is their only writer), and pushed to subscribers (running bridges, dashboards) as soon as a save
+ * is durable.
+ */
+export class SettingsService {
+  private current: CurrentBridgeSettings;
+  private readonly listeners: Listeners<CurrentBridgeSettings>;
+
+  constructor(
+    private readonly store: Pick<Store, 'settings' | 'commit'>,
+    private readonly log: Logger,
+  ) {
+    this.listeners = new Listeners((error) => log.error({ err: error }, 'settings listener failed'));
+    const saved = store.settings.bridges();
+    this.current = saved ? { settings: withDefaults(saved.settings), savedAt: saved.savedAt } : { settings: DEFAULT_BRIDGE_SETTINGS, savedAt: null };
+  }
+
+  /** The settings in force, tokens included: for the bridges, never for an API answer. */
+  get(): CurrentBridgeSettings {
+    return this.current;
+  }
+
+  /** Applies a change, stores it, and tells the subscribers once it is durable. */
+  save(patch: BridgeSettingsPatch): CurrentBridgeSettings {
+    const saved: SavedBridgeSettings = { settings: applyPatch(this.current.settings, patch), savedAt: new Date().toISOString() };
+    this.store.settings.saveBridges(saved);
+    // Bridges act on it at once, and dashboards show it: it must survive a crash first.
+    this.store.commit();
+    this.current = saved;
+    this.log.info({ changed: changedFields(patch) }, 'bridge settings saved');
+    this.listeners.emit(saved);
+    return saved;
+  }
+
+  /** Calls `listener` after every save; the function returned unsubscribes. */
+  subscribe(listener: (current: CurrentBridgeSettings) => void): () => void {
+    return this.listeners.subscribe(listener);
+  }
+}
+
+/** The API's view of the settings: tokens become `{set}`. */
+export function maskSettings({ settings, savedAt }: CurrentBridgeSettings): BridgeSettingsView {
+  const { botToken: slackBot, appToken: slackApp, ...slack } = settings.slack;
+  const { botToken: telegramBot, ...telegram } = settings.telegram;
+  return {
+    slack: { botToken: { set: slackBot !== undefined }, appToken: { set: slackApp !== undefined }, ...slack },
+    telegram: { botToken: { set: telegramBot !== undefined }, ...telegram },
+    memo: settings.memo,
+    savedAt,
+  };
+}
+
+/** Stored settings over the defaults, so a field added by a later release has a value. */
+function withDefaults(stored: Partial<BridgeSettings>): BridgeSettings {
+  return {
+    slack: { ...DEFAULT_BRIDGE_SETTINGS.slack, ...stored.slack },
+    telegram: { ...DEFAULT_BRIDGE_SETTINGS.telegram, ...stored.telegram },
+    memo: stored.memo ?? DEFAULT_BRIDGE_SETTINGS.memo,
+  };
+}
+
+function applyPatch(current: BridgeSettings, patch: BridgeSettingsPatch): BridgeSettings {
+  return { slack: merge(current.slack, patch.slack), telegram: merge(current.telegram, patch.telegram), memo: patch.memo ?? current.memo };
+}
+
+/** A section with the fields of `change` applied; `null` removes a field (a cleared token). */
+function merge<T extends object>(section: T, change: object | undefined): T {
+  const next: Record<string, unknown> = { ...(section as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(change ?? {})) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next as T;
+}
+
+/** Names of the fields a change touches, for the log (values stay out: some are tokens). */
+function changedFields(patch: BridgeSettingsPatch): string[] {
+  return Object.entries(patch).flatMap(([section, value]) =>
+    typeof value === 'object' && value !== null ? Object.keys(value as object).map((key) => `${section}.${key}`) : [section],
+  );
+}
