@@ -1,30 +1,18 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { BridgeSettingsPayload, TelegramParseMode } from '../protocol/index.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { SECRET_FILES } from './secrets.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, positiveSecondsSchema, resolveSetting, tokenSchema, type Setting } from './settings.js';
 
-/** How Telegram replies are formatted (`parse_mode`); empty: plain text. */
-export type TelegramParseMode = '' | 'MarkdownV2' | 'HTML' | 'Markdown';
-
-/** What each chat platform runs with. A platform runs when its tokens are set. */
+/** What each chat platform runs with: the dashboard's settings plus the platform's endpoint. A platform runs when its tokens are set. */
 export interface ChatPlatformSettings {
-  slack: {
-    botToken?: string;
-    appToken?: string;
-    /** Channel for `response` frames that name none. */
-    defaultChannel: string;
-    allowedChannels: string[];
-    allowedUsers: string[];
+  slack: BridgeSettingsPayload['slack'] & {
     /** Web API base, ending in `/` (also where Socket Mode is opened). */
     apiUrl: string;
   };
-  telegram: {
-    botToken?: string;
-    parseMode: TelegramParseMode;
-    /** Chat ids or `*`. */
-    allowedChats: string[];
+  telegram: BridgeSettingsPayload['telegram'] & {
     /** Bot API root without a trailing slash. */
     apiRoot: string;
   };

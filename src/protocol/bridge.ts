@@ -80,6 +80,10 @@ export const StatusFrameSchema = z.object({
   nodes: z.array(NodeSummarySchema),
 });
 
+/** How Telegram replies are formatted (`parse_mode`); empty: plain text. */
+export const TelegramParseModeSchema = z.enum(['', 'MarkdownV2', 'HTML', 'Markdown']);
+export type TelegramParseMode = z.infer<typeof TelegramParseModeSchema>;
+
 /** The chat settings saved in the dashboard, tokens included (MASTER_TOKEN holders are trusted). */
 export const BridgeSettingsSchema = z.object({
   slack: z.object({
@@ -91,7 +95,7 @@ export const BridgeSettingsSchema = z.object({
   }),
   telegram: z.object({
     botToken: z.string().optional(),
-    parseMode: z.enum(['', 'MarkdownV2', 'HTML', 'Markdown']),
+    parseMode: TelegramParseModeSchema,
     allowedChats: z.array(z.string()),
   }),
 });

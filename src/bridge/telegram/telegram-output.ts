@@ -1,6 +1,6 @@
 import { GrammyError, type Api } from 'grammy';
 import { splitMessage, telegramMarkup, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
-import type { TelegramParseMode } from '../../config/index.js';
+import type { TelegramParseMode } from '../../protocol/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 
 /** Telegram's limit on one message's text. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { TelegramParseModeSchema } from '../../protocol/index.js';
 import { maskSettings, type BridgeSettingsPatch, type SettingsService } from '../settings/index.js';
 import { parseBody } from './parse.js';
 
@@ -41,7 +42,7 @@ const SettingsPatchBody = z.strictObject({
   telegram: z
     .strictObject({
       botToken: token(/^\d{1,20}:[A-Za-z0-9_-]{20,}$/, 'a Telegram bot token (123456789:ABC…, from @BotFather)'),
-      parseMode: z.enum(['', 'MarkdownV2', 'HTML', 'Markdown'], { message: 'must be "", MarkdownV2, HTML or Markdown' }).optional(),
+      parseMode: TelegramParseModeSchema.optional(),
       allowedChats: idList(z.string().trim().regex(/^(?:\*|-?\d{1,20})$/, 'must be a chat id (an integer, e.g. -1001234567890) or *')),
     })
     .optional(),

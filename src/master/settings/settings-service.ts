@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import { Listeners } from '../listeners.js';
-import type { BridgeSettings, SavedBridgeSettings, Store, TelegramParseMode } from '../store/index.js';
+import type { TelegramParseMode } from '../../protocol/index.js';
+import type { BridgeSettings, SavedBridgeSettings, Store } from '../store/index.js';
 
 /** A token in a change: a string sets it, `null` clears it, absent keeps it. */
 type TokenChange = string | null;

@@ -3,4 +3,4 @@ export type { KnownNode, NodeSighting, Store } from './store.js';
 export { withChanges, type JobChanges, type JobFilter, type JobOrigin, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
 export { StoreCommitError } from './tick-transaction.js';
 export type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
-export type { BridgeSettings, SavedBridgeSettings, SettingsStore, TelegramParseMode } from './settings-store.js';
+export type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';

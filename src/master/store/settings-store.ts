@@ -1,28 +1,11 @@
-/** How the Telegram bridge formats replies (`parse_mode`); empty: plain text. */
-export type TelegramParseMode = '' | 'MarkdownV2' | 'HTML' | 'Markdown';
+import type { BridgeSettingsPayload } from '../../protocol/index.js';
 
 /**
- * What the chat bridges run with, as people set it in the dashboard. Tokens are secrets: the API
- * only ever says whether one is set, and nothing logs them.
+ * What the chat bridges run with, as people set it in the dashboard, and a note from whoever saved
+ * (shown with the save time). Tokens are secrets: the API only ever says whether one is set, and
+ * nothing logs them.
  */
-export interface BridgeSettings {
-  slack: {
-    botToken?: string;
-    appToken?: string;
-    /** Channel for responses that name none. */
-    defaultChannel: string;
-    allowedChannels: string[];
-    allowedUsers: string[];
-  };
-  telegram: {
-    botToken?: string;
-    parseMode: TelegramParseMode;
-    /** Chat ids (integers, as strings) or `*`. */
-    allowedChats: string[];
-  };
-  /** A note from whoever saved, shown with the save time. */
-  memo: string;
-}
+export type BridgeSettings = BridgeSettingsPayload & { memo: string };
 
 /** Bridge settings as last saved. */
 export interface SavedBridgeSettings {
