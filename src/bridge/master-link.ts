@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
-import { encodeFrame, isJsonFrame, parseFrame, type Frame } from '../protocol/index.js';
+import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Frame } from '../protocol/index.js';
 
 export interface MasterLinkOptions {
   /** `ws://host:port` of the master. */
@@ -60,25 +60,13 @@ export class MasterLink {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close(1000, 'bridge stopping');
-      setTimeout(() => ws.terminate(), 2000).unref();
-    });
+    await closeMasterSocket(this.ws, 'bridge stopping');
   }
 
   private connect(): void {
-    const token = this.options.token();
-    const ws = new WebSocket(this.options.url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const { ws, refusedWith } = openMasterSocket(this.options.url, this.options.token());
     this.ws = ws;
     this.welcomed = false;
-    let refused: number | undefined;
-    ws.on('unexpected-response', (req, res) => {
-      refused = res.statusCode;
-      req.destroy(new Error(`master answered HTTP ${res.statusCode}`));
-    });
     ws.on('open', () => {
       const { name, version } = this.options;
       ws.send(encodeFrame({ type: 'hello', role: 'bridge', name, nodeId: this.instanceId, version, tags: [], protocol: 1, capabilities: { slots: 0, executors: [], chat: false }, runningJobs: [] }));
@@ -87,7 +75,7 @@ export class MasterLink {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'master connection error'));
-    ws.on('close', (code, reason) => this.onClose(refused, code, reason.toString()));
+    ws.on('close', (code, reason) => this.onClose(refusedWith(), code, reason.toString()));
   }
 
   private onMessage(data: Buffer): void {

@@ -66,7 +66,9 @@ describe('csc bridge on Telegram (real master, node and codex)', () => {
   it('answers a message with one edited progress message, then the result and the job link', async () => {
     standIn.enqueue({ output: [assistantMessage('The word is PLUM.')] });
     const asked = telegram.say({ chatId: CHAT, text: 'remember the word plum.' });
-    const result = await reply(CHAT, 'The word is PLUM');
+    // The result is the message with the job link: the progress message may show the answer first.
+    const result = await reply(CHAT, '(http://dash.test/jobs/');
+    expect(result.text).toContain('The word is PLUM');
     const progress = telegram.sentTo(CHAT).find((m) => m.replyTo === asked && m !== result);
     expect(progress?.history[0]).toContain('Sending to Codex');
     expect(progress?.text).toMatch(/Job \\#\d+ succeeded on codex\\-node/);

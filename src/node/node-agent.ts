@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
-import { encodeFrame, isJsonFrame, parseFrame, type Capabilities, type Frame } from '../protocol/index.js';
+import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Capabilities, type Frame } from '../protocol/index.js';
 import { Backoff } from './backoff.js';
 
 /** Something the master sent that the node's user may want to see. */
@@ -87,36 +87,20 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close(1000, 'node stopping');
-      setTimeout(() => ws.terminate(), 2000).unref();
-    });
+    await closeMasterSocket(this.ws, 'node stopping');
   }
 
   private connect(): void {
     const token = this.options.token();
-    const ws = new WebSocket(this.options.url, {
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-    });
+    const { ws, refusedWith } = openMasterSocket(this.options.url, token);
     this.ws = ws;
     this.welcomed = false;
-    let refused: number | undefined;
-    ws.on('unexpected-response', (req, res) => {
-      refused = res.statusCode;
-      // With an error, ws runs its usual error → close path, so onClose sees the refusal.
-      req.destroy(new Error(`master answered HTTP ${res.statusCode}`));
-    });
     ws.on('open', () => ws.send(encodeFrame(this.hello())));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'connection error'));
-    ws.on('close', (code, reason) => this.onClose(token, refused, code, reason.toString()));
+    ws.on('close', (code, reason) => this.onClose(token, refusedWith(), code, reason.toString()));
   }
 
   private hello(): Frame {

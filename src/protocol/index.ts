@@ -3,3 +3,4 @@ export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.
 export * from './jobs.js';
 export { isSafeRef, parseRepoSpec, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';
+export { closeMasterSocket, openMasterSocket, type MasterSocket } from './master-socket.js';
