@@ -93,7 +93,7 @@ export class SqliteJobStore implements JobStore {
   ) {
     this.insertJob = db.prepare(`
       INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
-      VALUES ('queued', @prompt, @targetNode, @targetTags, @repo, @ref, @profile, @origin, @continueFrom, @maxAttempts, @timeoutSec, @createdAt)`);
+      VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
     this.raiseLastSeq = db.prepare('UPDATE jobs SET last_seq = max(last_seq, ?) WHERE id = ? RETURNING last_seq');
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -101,19 +101,20 @@ export class SqliteJobStore implements JobStore {
 
   create(job: NewJob, at: string): JobRecord {
     this.tx.open();
-    const { lastInsertRowid } = this.insertJob.run({
-      prompt: job.prompt,
-      targetNode: job.target.node ?? null,
-      targetTags: JSON.stringify(job.target.tags),
-      repo: job.repo ?? null,
-      ref: job.ref ?? null,
-      profile: JSON.stringify(job.profile),
-      origin: JSON.stringify(job.origin),
-      continueFrom: job.continueFrom ?? null,
-      maxAttempts: job.maxAttempts,
-      timeoutSec: job.timeoutSec,
-      createdAt: at,
-    });
+    // Positional: binding by name costs a lookup per parameter on every create.
+    const { lastInsertRowid } = this.insertJob.run(
+      job.prompt,
+      job.target.node ?? null,
+      JSON.stringify(job.target.tags),
+      job.repo ?? null,
+      job.ref ?? null,
+      JSON.stringify(job.profile),
+      JSON.stringify(job.origin),
+      job.continueFrom ?? null,
+      job.maxAttempts,
+      job.timeoutSec,
+      at,
+    );
     return { ...job, id: Number(lastInsertRowid), status: 'queued', attempt: 0, createdAt: at, lastSeq: 0 };
   }
 
