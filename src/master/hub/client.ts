@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Capabilities, NodeInfo, NodeStatus, Role } from '../../protocol/index.js';
+import { PROTOCOL_VERSION, type Capabilities, type NodeInfo, type NodeStatus, type Role, type WelcomeFrame } from '../../protocol/index.js';
 
 const DEFAULT_CAPABILITIES: Capabilities = { slots: 0, executors: [], chat: true };
 
@@ -44,6 +44,20 @@ export class Client {
     this.missedPings = 0;
     this.status = 'online';
     return true;
+  }
+
+  /** The master's answer to this client's hello. */
+  welcome(server: { serverVersion: string; pingIntervalSec: number; maxPayloadBytes: number }): WelcomeFrame {
+    return {
+      type: 'welcome',
+      id: this.id,
+      name: this.name,
+      role: this.role,
+      protocol: PROTOCOL_VERSION,
+      serverVersion: server.serverVersion,
+      heartbeatIntervalSec: server.pingIntervalSec,
+      maxPayloadBytes: server.maxPayloadBytes,
+    };
   }
 
   info(): NodeInfo {

@@ -3,7 +3,6 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../log/index.js';
 import {
-  PROTOCOL_VERSION,
   encodeFrame,
   isJsonFrame,
   parseFrame,
@@ -189,14 +188,7 @@ export class Hub {
       case 'job_follow':
         if (!this.bridgeRequests) return this.sendError(client, 'internal', 'this master does not serve bridge requests', frame.type);
         return this.bridgeRequests.request(client, frame);
-      case 'welcome':
-      case 'node_status':
-      case 'job_update':
-      case 'status':
-      case 'bridge_config':
-      case 'job_assign':
-      case 'job_cancel':
-      case 'job_ack':
+      default:
         return this.sendError(client, 'unexpected_frame', `${frame.type} frames are sent by the master, not to it`, frame.type);
     }
   }
@@ -219,16 +211,7 @@ export class Hub {
       this.onClose(holder, CloseCodes.replaced, 'replaced by a newer connection of the same node');
     }
     this.identify(client, hello);
-    this.send(client, {
-      type: 'welcome',
-      id: client.id,
-      name: client.name,
-      role: client.role,
-      protocol: PROTOCOL_VERSION,
-      serverVersion: this.options.serverVersion,
-      heartbeatIntervalSec: this.options.pingIntervalSec,
-      maxPayloadBytes: this.options.maxPayloadBytes,
-    });
+    this.send(client, client.welcome(this.options));
     if (client.role === 'node') this.jobs?.nodeReady({ ...client, runningJobs: hello.runningJobs });
     else this.bridgeRequests?.bridgeReady(client);
   }
