@@ -43,6 +43,7 @@ function script(job: JobSpec): Script {
   const change = { path: 'src/app.ts', kind: 'update' as const, added: 12, removed: 3 };
   return {
     steps: [
+      { afterMs: 100, event: { kind: 'approval_request', action: 'command', command: 'rm -rf build', reason: 'clean the build', decision: 'decline' } },
       { afterMs: 300, event: { kind: 'command_started', command: 'npm test' } },
       { afterMs: 600, event: { kind: 'command_finished', command: 'npm test', exitCode: 0, durationMs: 580 } },
       { afterMs: 200, event: { kind: 'agent_message_delta', delta: 'All tests ' } },
@@ -189,6 +190,7 @@ describe.skipIf(!browserAvailable())('dashboard in a real browser', () => {
     const text = await result.textContent();
     for (const part of ['1,234 (1,000 in, 234 out)', 'src/app.ts', '+12', '−3', 'exit 0']) expect(text).toContain(part);
     expect(await log.textContent()).toContain('exit 0');
+    expect(await log.textContent()).toContain('Codex asked to run rm -rf build (clean the build): decline');
     expect(await page.getByTestId('log-state').textContent()).toBe('Complete');
     await expect.poll(() => page.getByTestId('job-list').locator(`[data-job="${firstJob}"]`).textContent()).toContain('succeeded');
     await browser.screenshot('jobs');

@@ -113,6 +113,14 @@ export type JobEvent =
   | { kind: 'file_change'; changes: FileChange[] }
   | ({ kind: 'token_usage' } & TokenUsage)
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | {
+      kind: 'approval_request';
+      action: 'command' | 'file_change';
+      command?: string;
+      cwd?: string;
+      reason?: string;
+      decision: 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+    }
   | { kind: 'error'; message: string }
   | { kind: 'finished'; result: JobResult };
 

@@ -56,6 +56,12 @@ export function appendEvents(model: LogModel, events: readonly SequencedJobEvent
       case 'error':
         items.push({ type: 'note', key: seq, tone: 'error', text: event.message });
         break;
+      case 'approval_request': {
+        const what = event.action === 'command' ? `run ${event.command ?? 'a command'}` : 'change files';
+        const why = event.reason === undefined ? '' : ` (${event.reason})`;
+        items.push({ type: 'note', key: seq, tone: 'warn', text: `Codex asked to ${what}${why}: ${event.decision}` });
+        break;
+      }
       case 'started':
         items.push({ type: 'note', key: seq, tone: 'info', text: `Started (${event.executor})` });
         break;
