@@ -64,7 +64,7 @@ export class MasterLink {
   }
 
   private connect(): void {
-    const { ws, refusedWith } = openMasterSocket(this.options.url, this.options.token());
+    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, this.options.token());
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => {
@@ -75,7 +75,7 @@ export class MasterLink {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'master connection error'));
-    ws.on('close', (code, reason) => this.onClose(refusedWith(), code, reason.toString()));
+    ws.on('close', (code, reason) => this.onClose(refusedWith(), describeClose(code, reason.toString())));
   }
 
   private onMessage(data: Buffer): void {
@@ -93,10 +93,10 @@ export class MasterLink {
     for (const frame of waiting) this.send(frame);
   }
 
-  private onClose(refused: number | undefined, code: number, reason: string): void {
+  private onClose(refused: number | undefined, closed: string): void {
     this.welcomed = false;
     if (this.stopped) return;
-    const why = refused === 401 ? 'the master refused the token (set MASTER_TOKEN or --token)' : refused !== undefined ? `HTTP ${refused}` : reason || `code ${code}`;
+    const why = refused === 401 ? 'the master refused the token (set MASTER_TOKEN or --token)' : closed;
     this.log.warn({ url: this.options.url, retryInMs: this.options.reconnectMs }, `master connection lost or refused (${why}); retrying`);
     this.timer = setTimeout(() => this.connect(), this.options.reconnectMs);
   }

@@ -92,7 +92,7 @@ export class NodeAgent {
 
   private connect(): void {
     const token = this.options.token();
-    const { ws, refusedWith } = openMasterSocket(this.options.url, token);
+    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, token);
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => ws.send(encodeFrame(this.hello())));
@@ -100,7 +100,7 @@ export class NodeAgent {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'connection error'));
-    ws.on('close', (code, reason) => this.onClose(token, refusedWith(), code, reason.toString()));
+    ws.on('close', (code, reason) => this.onClose(token, refusedWith(), code, describeClose(code, reason.toString())));
   }
 
   private hello(): Frame {
@@ -128,7 +128,7 @@ export class NodeAgent {
     this.options.onMessage?.({ kind: 'frame', frame });
   }
 
-  private onClose(token: string | undefined, refused: number | undefined, code: number, reason: string): void {
+  private onClose(token: string | undefined, refused: number | undefined, code: number, why: string): void {
     if (this.stopped) return;
     const fatal = this.fatalFor(token, refused, code);
     if (fatal) {
@@ -138,7 +138,6 @@ export class NodeAgent {
       return;
     }
     const delay = this.backoff.next();
-    const why = refused !== undefined ? `HTTP ${refused}` : reason || `code ${code}`;
     this.log.warn({ url: this.options.url, retryInMs: delay }, `${this.welcomed ? 'lost the master' : 'cannot reach the master'} (${why}); retrying`);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }

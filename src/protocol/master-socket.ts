@@ -5,6 +5,8 @@ export interface MasterSocket {
   ws: WebSocket;
   /** Set when the master answered the upgrade with an HTTP status (401: wrong token). */
   refusedWith: () => number | undefined;
+  /** Why the connection closed, for a person: the HTTP refusal, the network error, or the close reason. */
+  describeClose: (code: number, reason: string) => string;
 }
 
 /**
@@ -19,11 +21,19 @@ export function openMasterSocket(url: string, token: string | undefined): Master
     handshakeTimeout: 10_000,
   });
   let refused: number | undefined;
+  let failure: NodeJS.ErrnoException | undefined;
   ws.on('unexpected-response', (req, res) => {
     refused = res.statusCode;
     req.destroy(new Error(`master answered HTTP ${res.statusCode}`));
   });
-  return { ws, refusedWith: () => refused };
+  ws.on('error', (error: NodeJS.ErrnoException) => (failure = error));
+  const describeClose = (code: number, reason: string): string => {
+    if (refused !== undefined) return `HTTP ${refused}`;
+    if (failure?.code === 'ECONNREFUSED') return `nothing listens at ${url}: is the master running?`;
+    if (failure) return failure.message;
+    return reason || `code ${code}`;
+  };
+  return { ws, refusedWith: () => refused, describeClose };
 }
 
 /** Closes with 1000 and `reason`, waiting for the close handshake (at most 2 s, then cut). */
