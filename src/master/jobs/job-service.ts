@@ -11,6 +11,7 @@ import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
 import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
+import { now } from './clock.js';
 import { closingEvents, type Ending, type FinalStatus } from './ending.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 
@@ -293,13 +294,4 @@ export class JobService implements JobChannel {
       }
     }
   }
-}
-
-let clock = { ms: 0, iso: '' };
-
-/** The time as an ISO string, formatted once per millisecond: a job asks for it several times in one. */
-function now(): string {
-  const ms = Date.now();
-  if (ms !== clock.ms) clock = { ms, iso: new Date(ms).toISOString() };
-  return clock.iso;
 }
