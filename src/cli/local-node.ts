@@ -15,7 +15,7 @@ export async function startLocalNode(master: Master, dataDir: string, env: Envir
   const host = master.ws.host === '0.0.0.0' || master.ws.host === '::' ? '127.0.0.1' : master.ws.host;
   const config = resolveNodeConfig({ host, port: String(master.ws.port), token: master.nodeToken.value, dataDir }, env, false);
   const [node, codex] = await Promise.all([import('../node/index.js'), import('../codex/index.js')]);
-  const nodeLog = log.child({ component: 'local-node' });
+  const nodeLog = log.child({ localNode: true });
   const chosen = await chooseExecutor(node, config, nodeLog);
   const { agent } = createWorker(node, config, nodeLog, chosen, (message) => nodeLog.debug({ kind: message.kind }, 'message for the local node'));
   agent.start();

@@ -15,32 +15,38 @@ export interface ChosenExecutor {
   close?: () => Promise<void>;
 }
 
+/** The Codex program to drive, and what to tell the operator when its mcp-server is gone. */
+export interface CodexLaunch {
+  command?: string;
+  args: string[];
+  overrides?: Readonly<Record<string, string>>;
+  /** How to drop mcp-server in this program's own settings (a flag, a conf key). */
+  fixHint: string;
+}
+
 /**
  * `mcp-server` when the arguments ask for it (the seeds' `mcp_args`) and the Codex they name still
  * has it (≤ 0.153); otherwise `app-server`, saying once why when mcp-server was asked for.
  */
-async function chooseTransport(codex: typeof CodexModule, config: NodeConfig, log: Logger): Promise<{ transport: CodexModule.CodexSubcommand; args: string[] }> {
-  const { args } = config.codex;
+async function chooseTransport(codex: typeof CodexModule, launch: CodexLaunch, log: Logger): Promise<{ transport: CodexModule.CodexSubcommand; args: string[] }> {
+  const { args } = launch;
   if (!args.includes('mcp-server')) return { transport: 'app-server', args };
-  const command = config.codex.command ?? codex.defaultCodexCommand();
+  const command = launch.command ?? codex.defaultCodexCommand();
   const version = await codex.readCodexVersion(command, childEnvironment(), codex.launcherArgs(args, 'mcp-server'));
   if (codex.hasMcpServer(version)) return { transport: 'mcp-server', args };
-  log.warn(
-    `Codex ${version} removed \`codex mcp-server\` in 0.154; this node drives \`codex app-server\` instead. ` +
-      'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
-  );
+  log.warn(`Codex ${version} removed \`codex mcp-server\` in 0.154; driving \`codex app-server\` instead. ${launch.fixHint}`);
   return { transport: 'app-server', args: args.map((arg) => (arg === 'mcp-server' ? 'app-server' : arg)) };
 }
 
-/** Starts the chosen driver; one that fails to start is closed before the error goes on. */
-async function startDriver(codex: typeof CodexModule, config: NodeConfig, log: Logger) {
-  const { transport, args } = await chooseTransport(codex, config, log);
+/** Starts the driver the launch settings choose; one that fails to start is closed before the error goes on. */
+export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger) {
+  const { transport, args } = await chooseTransport(codex, launch, log);
   const Driver = transport === 'mcp-server' ? codex.McpCodexDriver : codex.CodexDriver;
   const driver: CodexModule.TurnDriver = new Driver({
     baseEnv: childEnvironment(),
-    ...(config.codex.command === undefined ? {} : { command: config.codex.command }),
+    ...(launch.command === undefined ? {} : { command: launch.command }),
     args,
-    configOverrides: config.codex.overrides,
+    ...(launch.overrides === undefined ? {} : { configOverrides: launch.overrides }),
     log,
   });
   try {
@@ -57,8 +63,14 @@ export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig
   if (config.allowEchoExecutor) return { executor: new node.EchoExecutor() };
   const codex = await import('../codex/index.js');
   try {
-    const { driver, transport, codexVersion } = await startDriver(codex, config, log);
-    log.info({ codexVersion, transport, pid: driver.status().pid }, `Codex ${codexVersion} ready (codex ${transport})`);
+    const launch: CodexLaunch = {
+      ...(config.codex.command === undefined ? {} : { command: config.codex.command }),
+      args: config.codex.args,
+      overrides: config.codex.overrides,
+      fixHint: 'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
+    };
+    const { driver, transport, codexVersion } = await startDriver(codex, launch, log);
+    log.info({ codexVersion, transport, codexPid: driver.status().pid }, `Codex ${codexVersion} ready (codex ${transport})`);
     return { executor: new node.CodexExecutor(driver), codexVersion, transport, close: () => driver.close() };
   } catch (error) {
     log.error({ err: (error as Error).message }, 'Codex could not start: this node takes no jobs. Install it (npm install -g @openai/codex) or set --codex-command');

@@ -118,7 +118,7 @@ export class WarmServer {
       throw new DriverClosedError();
     }
     session.ready = true;
-    this.log.info({ pid: client.pid }, `${this.label} ready`);
+    this.log.info({ codexPid: client.pid }, `${this.label} ready`);
     return client;
   }
 
