@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBridgeCommand } from './cli/bridge-command.js';
+import { registerTelegramCommand } from './cli/telegram-command.js';
 import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
 import { registerNodeCommand } from './cli/node-command.js';
@@ -16,6 +17,7 @@ registerMasterCommand(program);
 registerNodeCommand(program);
 registerJobCommand(program);
 registerBridgeCommand(program);
+registerTelegramCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { helpText, nodesText, statusText } from './format.js';
 import type { Composer } from './router.js';
-import type { ChatEngine, CodexRequest } from './engine.js';
+import type { ChatEngine, CodexRequest, LocalCommands } from './engine.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -15,9 +15,14 @@ export function parseRun(args: string): CodexRequest | undefined {
 export function registerCommands(router: Composer, engine: ChatEngine): void {
   router
     .command(['start', 'help'], async (ctx) => {
-      await ctx.reply(helpText(ctx.output.markup));
+      const { local } = engine;
+      await ctx.reply(local ? ctx.output.markup.escape(local.helpLines.join('\n')) : helpText(ctx.output.markup));
     })
     .command('status', async (ctx) => {
+      if (engine.local) {
+        await ctx.reply(ctx.output.markup.escape((await engine.local.statusLines(engine.session(ctx))).join('\n')));
+        return;
+      }
       const status = await engine.gateway.status();
       const { runningJobId, lastJobId } = engine.session(ctx);
       const thread =
@@ -48,5 +53,36 @@ export function registerCommands(router: Composer, engine: ChatEngine): void {
         return;
       }
       await engine.request(ctx, request);
+    });
+  if (engine.local) registerSessionCommands(router, engine, engine.local);
+}
+
+/** `/profile list|<name>` and `/mode single|multi`: the session's settings (the standalone runner's). */
+function registerSessionCommands(router: Composer, engine: ChatEngine, local: LocalCommands): void {
+  router
+    .command('profile', async (ctx) => {
+      const wanted = ctx.command?.args ?? '';
+      const names = local.profiles();
+      const { markup } = ctx.output;
+      if (wanted === '' || wanted === 'list') {
+        const current = engine.session(ctx).profile;
+        await ctx.reply(markup.escape(['Profiles:', ...names.map((n) => `${n === current ? '•' : '◦'} ${n}`)].join('\n')));
+        return;
+      }
+      if (!names.includes(wanted)) {
+        await ctx.reply(markup.escape(`No profile "${wanted}". Profiles: ${names.join(', ')}`));
+        return;
+      }
+      engine.updateSession(ctx, { profile: wanted });
+      await ctx.reply(markup.escape(`Profile: ${wanted}`));
+    })
+    .command('mode', async (ctx) => {
+      const wanted = ctx.command?.args ?? '';
+      if (wanted !== 'single' && wanted !== 'multi') {
+        await ctx.reply(ctx.output.markup.escape(`Usage: /mode single|multi (now ${engine.session(ctx).mode ?? 'single'})`));
+        return;
+      }
+      engine.updateSession(ctx, { mode: wanted });
+      await ctx.reply(ctx.output.markup.escape(`Mode: ${wanted}`));
     });
 }

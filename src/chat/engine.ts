@@ -4,7 +4,7 @@ import { registerCommands } from './commands.js';
 import { finalLine, lastActivity, progressText, resultText } from './format.js';
 import { ProgressMessage } from './progress.js';
 import { Composer, createContext, type ChatContext, type Middleware } from './router.js';
-import { MemorySessions, type SessionStore } from './sessions.js';
+import { MemorySessions, type Session, type SessionStore } from './sessions.js';
 import type { AccessDecision, ChatJobUpdate, ChatOutput, IncomingMessage, JobGateway, JobSummary } from './types.js';
 
 export interface ChatEngineOptions {
@@ -18,7 +18,20 @@ export interface ChatEngineOptions {
   progressIntervalMs?: number;
   /** Steps run for every allowed message before the commands (the bridge forwards it to the master). */
   observers?: Middleware[];
+  /** The session a message belongs to; default: its chat thread (`threadKeyOf`). */
+  sessionKey?: (message: IncomingMessage) => string;
+  /** Set by the standalone runner: `/profile`, `/mode` and its own `/status` and `/start`. */
+  local?: LocalCommands;
   log: Logger;
+}
+
+/** What the standalone runner adds to the shared commands. */
+export interface LocalCommands {
+  profiles: () => string[];
+  /** Plain-text lines of `/status` for a session (mode, profile, recent run, `codex_mcp:`). */
+  statusLines: (session: Session) => Promise<string[]>;
+  /** Plain-text lines of `/start`. */
+  helpLines: string[];
 }
 
 /** A job this engine started, and where its progress and result go. */
@@ -57,7 +70,7 @@ export class ChatEngine {
 
   /** Handles one incoming message; failures are answered in the chat and logged, never thrown. */
   async handle(message: IncomingMessage, output: ChatOutput): Promise<void> {
-    const ctx = createContext(message, output);
+    const ctx = createContext(message, output, this.options.sessionKey?.(message));
     try {
       await this.router.run(ctx);
     } catch (error) {
@@ -70,17 +83,27 @@ export class ChatEngine {
     return this.options.gateway;
   }
 
+  get local(): LocalCommands | undefined {
+    return this.options.local;
+  }
+
   /** The running job and last job of a thread. */
-  session(ctx: ChatContext) {
+  session(ctx: ChatContext): Session {
     return this.sessions.get(ctx.threadKey);
+  }
+
+  /** Changes a session's settings (`/mode`, `/profile`). */
+  updateSession(ctx: ChatContext, change: Pick<Session, 'mode' | 'profile'>): void {
+    this.sessions.set(ctx.threadKey, { ...this.sessions.get(ctx.threadKey), ...change });
   }
 
   /** `/new`: the thread's next request starts a fresh Codex conversation. */
   reset(ctx: ChatContext): void {
-    const { runningJobId } = this.sessions.get(ctx.threadKey);
+    const session = this.sessions.get(ctx.threadKey);
+    const { runningJobId } = session;
     const running = runningJobId === undefined ? undefined : this.tracked.get(runningJobId);
     if (running) running.keep = false;
-    this.sessions.set(ctx.threadKey, runningJobId === undefined ? {} : { runningJobId });
+    this.sessions.set(ctx.threadKey, { ...settingsOf(session), ...(runningJobId === undefined ? {} : { runningJobId }) });
   }
 
   /** Starts a job for a request, continuing the thread's conversation. */
@@ -131,13 +154,26 @@ export class ChatEngine {
   private async finish(tracked: Tracked, job: JobSummary): Promise<void> {
     const { ctx, progress } = tracked;
     const session = this.sessions.get(ctx.threadKey);
-    if (session.runningJobId === job.id) {
-      const rest = session.lastJobId === undefined ? {} : { lastJobId: session.lastJobId };
-      this.sessions.set(ctx.threadKey, tracked.keep ? { lastJobId: job.id } : rest);
-    }
+    if (session.runningJobId === job.id) this.sessions.set(ctx.threadKey, afterRun(session, job, tracked.keep));
     await progress.finish(finalLine(ctx.output.markup, job));
     await ctx.reply(resultText(ctx.output.markup, job, this.options.jobLink?.(job.id)));
   }
+}
+
+/** What `/new` keeps: the session's mode and profile. */
+function settingsOf({ mode, profile }: Session): Session {
+  return { ...(mode === undefined ? {} : { mode }), ...(profile === undefined ? {} : { profile }) };
+}
+
+/** The session after its run ended; a run `/new` dropped leaves the conversation as it was. */
+function afterRun(session: Session, job: JobSummary, keep: boolean): Session {
+  const result = job.result;
+  const lastRun = { jobId: job.id, status: job.status, finishedAt: new Date().toISOString(), ...(result?.summary === undefined ? {} : { summary: result.summary }) };
+  if (!keep) {
+    const { lastJobId, threadId } = session;
+    return { ...settingsOf(session), ...(lastJobId === undefined ? {} : { lastJobId }), ...(threadId === undefined ? {} : { threadId }), lastRun };
+  }
+  return { ...settingsOf(session), lastJobId: job.id, ...(result?.threadId === undefined ? {} : { threadId: result.threadId }), lastRun };
 }
 
 /** The job's origin: the chat details needed to find its thread again. */

@@ -1,4 +1,4 @@
-export { ChatEngine, type ChatEngineOptions, type CodexRequest } from './engine.js';
+export { ChatEngine, type ChatEngineOptions, type CodexRequest, type LocalCommands } from './engine.js';
 export { parseRun } from './commands.js';
 export { slackMarkup, splitMessage, telegramMarkup, type Markup } from './markup.js';
 export { ProgressMessage } from './progress.js';

@@ -33,11 +33,11 @@ export function threadKeyOf(message: IncomingMessage): string {
 }
 
 /** Builds the context for one message. */
-export function createContext(message: IncomingMessage, output: ChatOutput): ChatContext {
+export function createContext(message: IncomingMessage, output: ChatOutput, threadKey: string = threadKeyOf(message)): ChatContext {
   return {
     message,
     output,
-    threadKey: threadKeyOf(message),
+    threadKey,
     command: parseCommand(message.text),
     async reply(text) {
       let first: SentMessage | undefined;

@@ -3,6 +3,14 @@ export interface Session {
   /** The last finished job; the next request continues its Codex conversation. */
   lastJobId?: number;
   runningJobId?: number;
+  /** The Codex thread the next request continues (kept across restarts by the file store). */
+  threadId?: string;
+  /** `/mode`: `single` (one conversation) or `multi` (the agents' pipeline); runner only. */
+  mode?: 'single' | 'multi';
+  /** `/profile`: the model and working directory of the next runs; runner only. */
+  profile?: string;
+  /** The last finished run, for `/status`. */
+  lastRun?: { jobId: number; status: string; finishedAt: string; summary?: string };
 }
 
 /** Sessions by thread key; the standalone runner keeps them in files, the bridge in memory. */

@@ -20,6 +20,10 @@ export interface CodexLaunch {
   command?: string;
   args: string[];
   overrides?: Readonly<Record<string, string>>;
+  /** Laid over the inherited environment (tests: a private CODEX_HOME). */
+  env?: Readonly<Record<string, string>>;
+  /** Who is speaking: `this node`, `the runner`. */
+  who: string;
   /** How to drop mcp-server in this program's own settings (a flag, a conf key). */
   fixHint: string;
 }
@@ -34,7 +38,7 @@ async function chooseTransport(codex: typeof CodexModule, launch: CodexLaunch, l
   const command = launch.command ?? codex.defaultCodexCommand();
   const version = await codex.readCodexVersion(command, childEnvironment(), codex.launcherArgs(args, 'mcp-server'));
   if (codex.hasMcpServer(version)) return { transport: 'mcp-server', args };
-  log.warn(`Codex ${version} removed \`codex mcp-server\` in 0.154; driving \`codex app-server\` instead. ${launch.fixHint}`);
+  log.warn(`Codex ${version} removed \`codex mcp-server\` in 0.154; ${launch.who} drives \`codex app-server\` instead. ${launch.fixHint}`);
   return { transport: 'app-server', args: args.map((arg) => (arg === 'mcp-server' ? 'app-server' : arg)) };
 }
 
@@ -47,6 +51,7 @@ export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch
     ...(launch.command === undefined ? {} : { command: launch.command }),
     args,
     ...(launch.overrides === undefined ? {} : { configOverrides: launch.overrides }),
+    ...(launch.env === undefined ? {} : { env: launch.env }),
     log,
   });
   try {
@@ -67,6 +72,7 @@ export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig
       ...(config.codex.command === undefined ? {} : { command: config.codex.command }),
       args: config.codex.args,
       overrides: config.codex.overrides,
+      who: 'this node',
       fixHint: 'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
     };
     const { driver, transport, codexVersion } = await startDriver(codex, launch, log);

@@ -7,3 +7,12 @@ export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restri
 export { defaultDataDir } from './settings.js';
 export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';
 export { resolveBridgeConfig, type BridgeConfig, type BridgeFlags, type ChatPlatformSettings, type PlatformOverrides } from './bridge-config.js';
+export {
+  DEFAULT_AGENTS,
+  expandHome,
+  resolveOrchestratorConfig,
+  type AgentSettings,
+  type OrchestratorConfig,
+  type RunProfile,
+} from './orchestrator-config.js';
+export { CONF_TEMPLATE } from './orchestrator-template.js';

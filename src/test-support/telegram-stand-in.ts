@@ -208,7 +208,9 @@ export class TelegramStandIn {
       send({ ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
       return;
     }
-    const offset = Number(payload.offset ?? 0);
+    let offset = Number(payload.offset ?? 0);
+    // A negative offset asks for the last updates and forgets the ones before them, as Telegram does.
+    if (offset < 0) offset = this.updates.at(offset)?.update_id ?? this.nextUpdateId;
     const limit = Number(payload.limit ?? 100);
     // Confirmed updates are gone for good.
     while ((this.updates[0]?.update_id ?? Infinity) < offset) this.updates.shift();

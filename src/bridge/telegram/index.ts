@@ -1,3 +1,4 @@
-export { TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.js';
+export { createLimitedBot } from './limited-bot.js';
+export { TelegramAdapter, toIncoming, type TelegramAdapterOptions } from './telegram-adapter.js';
 export { TELEGRAM_LIMIT, TelegramOutput } from './telegram-output.js';
 export { RateLimiter } from './rate-limiter.js';

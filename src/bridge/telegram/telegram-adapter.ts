@@ -1,9 +1,9 @@
-import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, GrammyError, type Context } from 'grammy';
+import { GrammyError, type Bot, type Context } from 'grammy';
 import type { IncomingMessage } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
+import { createLimitedBot } from './limited-bot.js';
 import { RateLimiter } from './rate-limiter.js';
 import { TelegramOutput } from './telegram-output.js';
 
@@ -15,8 +15,6 @@ export interface TelegramAdapterOptions {
   /** First wait after a polling failure; doubles up to a minute. */
   retryBaseMs?: number;
 }
-
-const LIMITED_METHODS = new Set(['sendMessage', 'editMessageText']);
 
 /**
  * Telegram through grammY long polling: private chats, groups and forum topics. Sends are spaced
@@ -75,13 +73,7 @@ export class TelegramAdapter implements PlatformAdapter {
 
   private createBot(): Bot {
     const { botToken, apiRoot } = this.settings();
-    const bot = new Bot(botToken ?? '', { client: { apiRoot } });
-    bot.api.config.use(async (prev, method, payload, signal) => {
-      const chat = (payload as { chat_id?: number | string }).chat_id;
-      if (LIMITED_METHODS.has(method) && chat !== undefined) await this.limiter.wait(String(chat));
-      return prev(method, payload, signal);
-    });
-    bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+    const bot = createLimitedBot(botToken ?? '', apiRoot, this.limiter);
     bot.on('message:text', (ctx) => {
       // Not awaited: a job waiting for the master must not hold up the other chats' updates.
       this.deps.engine.handle(toIncoming(ctx), this.output(bot)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'telegram message failed'));
@@ -95,7 +87,8 @@ export class TelegramAdapter implements PlatformAdapter {
   }
 }
 
-function toIncoming(ctx: Context & { message: NonNullable<Context['message']> }): IncomingMessage {
+/** A grammY text message in the engine's terms. */
+export function toIncoming(ctx: Context & { message: NonNullable<Context['message']> }): IncomingMessage {
   const { message } = ctx;
   const from = message.from;
   const name = from?.username ?? from?.first_name;

@@ -1,0 +1,145 @@
+import type { ChatJobRequest, ChatJobUpdate, GatewayStatus, JobGateway, JobSummary, SequencedJobEvent, Session } from '../chat/index.js';
+import type { AgentSettings, RunProfile } from '../config/index.js';
+import type { Executor } from '../node/index.js';
+import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
+import type { TraceLog } from './traces.js';
+
+/** What the gateway needs to know of the runner: sessions, profiles, agents and run settings. */
+export interface LocalGatewayOptions {
+  executor: Executor;
+  /** The session of a request's origin (mode, profile, Codex thread). */
+  sessionOf: (origin: ChatJobRequest['origin']) => Session;
+  profiles: Record<string, RunProfile>;
+  defaultProfile: string;
+  agents: readonly AgentSettings[];
+  approvalPolicy: JobSpec['profile']['approvalPolicy'];
+  sandbox: JobSpec['profile']['sandbox'];
+  cancelWaitMs: number;
+  trace: TraceLog;
+  version: string;
+}
+
+/** A run in progress: its summary, its events so far, how to stop it, and its end. */
+interface Run {
+  job: JobSummary;
+  seq: number;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Jobs run right here, through the runner's executor (Codex, or echo when allowed): `single`
+ * continues the session's Codex thread, `multi` runs the configured agents one after another.
+ * Job ids count from 1 per process; the session file keeps the Codex thread across restarts.
+ */
+export class LocalGateway implements JobGateway {
+  private readonly listeners = new Set<(update: ChatJobUpdate) => void>();
+  private readonly runs = new Map<number, Run>();
+  private nextId = 1;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly options: LocalGatewayOptions) {}
+
+  submit(request: ChatJobRequest): Promise<JobSummary> {
+    const now = new Date().toISOString();
+    const job: JobSummary = { id: this.nextId++, status: 'running', prompt: request.prompt, node: 'local', createdAt: now, startedAt: now, lastSeq: 0 };
+    const abort = new AbortController();
+    const run: Run = { job, seq: 0, abort, done: Promise.resolve() };
+    this.runs.set(job.id, run);
+    const session = this.options.sessionOf(request.origin);
+    // Started on the next turn: the engine tracks the job once `submit` resolves, and a fast
+    // executor (echo) must not finish before anyone listens for it.
+    run.done = new Promise((resolve) => setImmediate(resolve)).then(() => this.execute(run, session));
+    return Promise.resolve({ ...job });
+  }
+
+  /** Interrupts the run and waits until it has stopped, at most `cancelWaitMs`. */
+  async cancel(jobId: number): Promise<void> {
+    const run = this.runs.get(jobId);
+    if (!run) return;
+    run.abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.cancelWaitMs)));
+    const outcome = await Promise.race([run.done.then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') throw new Error(`job #${jobId} did not stop within ${this.options.cancelWaitMs / 1000} s`);
+  }
+
+  status(): Promise<GatewayStatus> {
+    return Promise.resolve({ master: { version: this.options.version, startedAt: this.startedAt, queued: 0, active: this.runs.size }, nodes: [] });
+  }
+
+  onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Interrupts every run and waits for them (Ctrl+C). */
+  async stopAll(): Promise<void> {
+    const runs = [...this.runs.values()];
+    for (const run of runs) run.abort.abort();
+    await Promise.all(runs.map((run) => run.done));
+  }
+
+  private async execute(run: Run, session: Session): Promise<void> {
+    const profile = this.options.profiles[session.profile ?? this.options.defaultProfile] ?? this.options.profiles[this.options.defaultProfile];
+    let result: JobResult;
+    try {
+      result =
+        session.mode === 'multi' ? await this.pipeline(run, profile) : await this.step(run, run.job.prompt, profile, profile?.model, session.threadId);
+    } catch (error) {
+      result = { status: 'failed', error: (error as Error).message, filesChanged: [], commands: [], durationMs: 0 };
+      this.options.trace.write('error', { job: run.job.id, message: (error as Error).message });
+    }
+    this.runs.delete(run.job.id);
+    const { job } = run;
+    const final: JobSummary = { ...job, status: result.status, finishedAt: new Date().toISOString(), result, ...(result.error === undefined ? {} : { error: result.error }) };
+    this.options.trace.write('run_step', { job: job.id, step: 'finished', status: result.status, threadId: result.threadId });
+    this.publish({ job: final, events: [] });
+  }
+
+  /** One Codex turn; its events become job updates and trace lines. */
+  private step(run: Run, prompt: string, profile: RunProfile | undefined, model: string | undefined, threadId?: string): Promise<JobResult> {
+    const spec: JobSpec = {
+      id: run.job.id,
+      prompt,
+      profile: { ...(model === undefined ? {} : { model }), sandbox: this.options.sandbox, approvalPolicy: this.options.approvalPolicy },
+      ...(threadId === undefined ? {} : { threadId }),
+      attempt: 1,
+      nextSeq: run.seq + 1,
+    };
+    const emit = (event: JobEvent) => this.emit(run, event);
+    return this.options.executor.run(spec, { cwd: profile?.workingDirectory ?? process.cwd(), emit, signal: run.abort.signal });
+  }
+
+  /** `multi`: each agent gets the request and the previous agents' answers; the reviewer's verdict ends the answer. */
+  private async pipeline(run: Run, profile: RunProfile | undefined): Promise<JobResult> {
+    const outputs: string[] = [];
+    let last: JobResult | undefined;
+    for (const [index, agent] of this.options.agents.entries()) {
+      this.emit(run, { kind: 'agent_message', text: `step ${index + 1}/${this.options.agents.length}: ${agent.name}` });
+      const context = outputs.length > 0 ? `\n\n${outputs.join('\n\n')}` : '';
+      last = await this.step(run, `${agent.prompt}\n\nRequest: ${run.job.prompt}${context}`, profile, agent.model ?? profile?.model);
+      if (last.status !== 'succeeded') return last;
+      outputs.push(`## ${agent.name}\n${last.finalMessage ?? ''}`);
+    }
+    const finalMessage = outputs.join('\n\n');
+    // Each agent had its own thread: none of them is the conversation to continue.
+    const rest: JobResult = { ...(last ?? { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 }) };
+    delete rest.threadId;
+    return { ...rest, status: 'succeeded', finalMessage, summary: outputs.at(-1)?.split('\n').at(-1)?.slice(0, 200) ?? '' };
+  }
+
+  private emit(run: Run, event: JobEvent): void {
+    if (event.kind === 'agent_message_delta') return;
+    run.seq += 1;
+    run.job.lastSeq = run.seq;
+    const sequenced: SequencedJobEvent = { seq: run.seq, at: new Date().toISOString(), event };
+    this.options.trace.write('run_step', { job: run.job.id, event });
+    this.publish({ job: { ...run.job }, events: [sequenced] });
+  }
+
+  private publish(update: ChatJobUpdate): void {
+    for (const listener of this.listeners) listener(update);
+  }
+}
