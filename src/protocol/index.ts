@@ -1,6 +1,6 @@
 export * from './frames.js';
 export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.js';
 export * from './jobs.js';
-export { isSafeRef, parseRepoSpec, type RepoSpec } from './repo-spec.js';
+export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';
 export { closeMasterSocket, openMasterSocket, type MasterSocket } from './master-socket.js';

@@ -45,6 +45,11 @@ function parseLocalRepo(path: string): RepoSpec | { error: string } {
   return { owner: 'local', name, url: normalized };
 }
 
+/** How a job records its repository: `owner/name`, or the path of an allowed local repository. */
+export function repoKey(spec: RepoSpec): string {
+  return spec.owner === 'local' ? spec.url : `${spec.owner}/${spec.name}`;
+}
+
 /** A git ref a job checks out: a branch, tag or commit, never an option or a path escape. */
 export function isSafeRef(ref: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(ref) && !ref.includes('..') && !ref.endsWith('.lock') && !ref.endsWith('/');

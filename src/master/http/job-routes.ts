@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec } from '../../protocol/index.js';
+import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
 import type { JobService } from '../jobs/index.js';
 import { followJobLog } from './log-follower.js';
 import { parseBody, parseQuery } from './parse.js';
@@ -40,7 +40,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     const body = parseBody(CreateJobBody, req.body);
     const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo, { allowLocal: allowLocalRepos });
     const { origin, ...request } = body;
-    const normalized = repo && !('error' in repo) ? { repo: repo.owner === 'local' ? repo.url : `${repo.owner}/${repo.name}` } : {};
+    const normalized = repo && !('error' in repo) ? { repo: repoKey(repo) } : {};
     const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
     // Answered with the turn's commit rather than a commit of its own: creates arrive in bursts.
     await jobs.whenCommitted();

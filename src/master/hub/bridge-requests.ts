@@ -3,6 +3,7 @@ import {
   FINAL_JOB_STATUSES,
   isSafeRef,
   parseRepoSpec,
+  repoKey,
   type ErrorCode,
   type Frame,
   type JobSubmitFrame,
@@ -60,7 +61,7 @@ export class BridgeRequests implements BridgeChannel {
 
   constructor(
     private readonly sink: BridgeSink,
-    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'commit'>,
+    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'runningOn' | 'subscribe' | 'queuedCount'>,
     private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
     private readonly options: BridgeRequestsOptions,
     private readonly log: Logger,
@@ -118,7 +119,7 @@ export class BridgeRequests implements BridgeChannel {
       prompt: frame.prompt,
       ...(frame.node === undefined ? {} : { node: frame.node }),
       ...(frame.tags === undefined ? {} : { tags: frame.tags }),
-      ...(repo === undefined ? {} : { repo: repo.owner === 'local' ? repo.url : `${repo.owner}/${repo.name}` }),
+      ...(repo === undefined ? {} : { repo: repoKey(repo) }),
       ...(frame.ref === undefined ? {} : { ref: frame.ref }),
       ...(frame.continueFrom === undefined ? {} : { continueFrom: frame.continueFrom }),
       origin: { ...frame.origin, bridge: client.name },
@@ -152,7 +153,7 @@ export class BridgeRequests implements BridgeChannel {
       running: this.jobs.runningOn(node.name),
       ...(node.version === undefined ? {} : { version: node.version }),
     }));
-    const queued = this.jobs.list({ status: 'queued', limit: 10_000 }).length;
+    const queued = this.jobs.queuedCount();
     const active = nodes.reduce((sum, node) => sum + node.running.length, 0);
     return { master: { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active }, nodes };
   }
@@ -170,8 +171,6 @@ export class BridgeRequests implements BridgeChannel {
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    // The bridge acts on these at once: what they announce must be durable first.
-    this.jobs.commit();
     for (const [id, { job, events }] of this.pending) {
       const name = this.followers.get(id);
       const client = name === undefined ? undefined : this.bridges.get(name);

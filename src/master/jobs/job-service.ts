@@ -157,6 +157,11 @@ export class JobService implements JobChannel {
     this.advance(stored, fresh);
   }
 
+  /** How many jobs wait for a node. */
+  queuedCount(): number {
+    return this.queue.length;
+  }
+
   /** Ids of the jobs assigned to or running on a node, oldest first. */
   runningOn(nodeName: string): number[] {
     return this.outOn(nodeName).map((job) => job.id);
