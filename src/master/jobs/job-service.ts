@@ -188,13 +188,16 @@ export class JobService implements JobChannel {
   private dispatch(): void {
     if (this.queue.length === 0 || !this.pool.hasFreeSlot()) return;
     const waiting: number[] = [];
-    for (const id of this.queue) {
+    let next = 0;
+    // Once every slot is taken the rest of the queue keeps its order untouched: a long queue costs nothing per job.
+    for (; next < this.queue.length && this.pool.hasFreeSlot(); next++) {
+      const id = this.queue[next] as number;
       const job = this.active.get(id);
       if (!job) continue;
-      const node = this.pool.hasFreeSlot() ? this.pool.pick(job.target) : undefined;
+      const node = this.pool.pick(job.target);
       if (node === undefined || !this.assign(job, node)) waiting.push(id);
     }
-    this.queue = waiting;
+    this.queue = next === 0 ? this.queue : waiting.concat(this.queue.slice(next));
   }
 
   /** Puts a job back in the queue at its place by id, so a re-queued job keeps its turn. */
@@ -275,7 +278,8 @@ export class JobService implements JobChannel {
 
   /** Stores events and returns the job with its new `lastSeq`. */
   private append(job: JobRecord, events: readonly SequencedJobEvent[]): JobRecord {
-    const lastSeq = this.store.appendEvents(job.id, events);
+    this.store.appendEvents(job.id, events);
+    const lastSeq = events.reduce((highest, e) => Math.max(highest, e.seq), job.lastSeq);
     const next = lastSeq === job.lastSeq ? job : { ...job, lastSeq };
     this.active.set(job.id, next);
     return next;

@@ -81,8 +81,8 @@ export interface JobStore {
   withStatus(statuses: readonly JobStatus[]): JobRecord[];
   /** Applies `changes`; `withChanges` gives the record as it now is. */
   update(id: number, changes: JobChanges): void;
-  /** Stores events not seen before (by seq) and returns the job's highest stored seq. */
-  appendEvents(jobId: number, events: readonly SequencedJobEvent[]): number;
+  /** Stores events not seen before (by seq); a record's `lastSeq` is the highest stored. */
+  appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void;
   /** Events after `afterSeq`, in order. */
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
   /** Makes every write so far durable. */

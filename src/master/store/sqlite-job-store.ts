@@ -68,6 +68,13 @@ function toRecord(row: JobRow): JobRecord {
   } as JobRecord);
 }
 
+/**
+ * A job's columns, with `last_seq` read from its events: the events table is the truth, so ingest
+ * writes no job row per frame (0002's `jobs.last_seq` column is no longer written). The max over
+ * the (job_id, seq) primary key is one index seek.
+ */
+const JOB_COLUMNS = `jobs.*, (SELECT ifnull(max(seq), 0) FROM job_events WHERE job_id = jobs.id) AS last_seq`;
+
 /** Rows per INSERT: one statement for a frame's events costs a third less than one per event. */
 const EVENTS_PER_INSERT = 32;
 
@@ -79,7 +86,6 @@ const EVENTS_PER_INSERT = 32;
 export class SqliteJobStore implements JobStore {
   private readonly insertJob: Database.Statement;
   private readonly selectJob: Database.Statement<[number], JobRow>;
-  private readonly raiseLastSeq: Database.Statement<[number, number], { last_seq: number }>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
 
   /** Multi-row event inserts by row count. */
@@ -94,8 +100,7 @@ export class SqliteJobStore implements JobStore {
     this.insertJob = db.prepare(`
       INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
-    this.raiseLastSeq = db.prepare('UPDATE jobs SET last_seq = max(last_seq, ?) WHERE id = ? RETURNING last_seq');
+    this.selectJob = db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`);
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   }
 
@@ -132,12 +137,12 @@ export class SqliteJobStore implements JobStore {
     const used = conditions.filter(([, value]) => value !== undefined);
     const where = used.map(([clause]) => clause);
     const params = used.map(([, value]) => value as string | number);
-    const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.prepared(sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
   }
 
   withStatus(statuses: readonly JobStatus[]): JobRecord[] {
-    const sql = `SELECT * FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
     return (this.prepared(sql).all(...statuses) as JobRow[]).map(toRecord);
   }
 
@@ -150,22 +155,15 @@ export class SqliteJobStore implements JobStore {
     this.prepared(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
   }
 
-  appendEvents(jobId: number, events: readonly SequencedJobEvent[]): number {
+  appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void {
     this.tx.open();
     // No savepoint: a batch stored in part is not acknowledged, and its resend skips what is stored.
-    let highest = 0;
     for (let start = 0; start < events.length; start += EVENTS_PER_INSERT) {
       const chunk = events.slice(start, start + EVENTS_PER_INSERT);
       const values: Array<number | string> = [];
-      for (const { seq, at, event } of chunk) {
-        values.push(jobId, seq, at, JSON.stringify(event));
-        highest = Math.max(highest, seq);
-      }
+      for (const { seq, at, event } of chunk) values.push(jobId, seq, at, JSON.stringify(event));
       this.insertEvents(chunk.length).run(...values);
     }
-    const row = this.raiseLastSeq.get(highest, jobId);
-    if (!row) throw new Error(`job ${jobId} vanished from the store`);
-    return row.last_seq;
   }
 
   commit(): void {

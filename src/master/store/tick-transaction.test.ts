@@ -59,4 +59,21 @@ describe('writes grouped per event-loop turn', () => {
     expect(store.jobs.get(created.id)).toStrictEqual(withChanges(assigned, { status: 'queued', node: null, assignedAt: null }));
     close();
   });
+
+  it('gives each job the highest seq stored for it, duplicates ignored, in every read and after a reopen', () => {
+    const { store, close } = open();
+    const at = '2026-01-01T00:00:00.000Z';
+    const [a, b] = [store.jobs.create(newJob('a'), at), store.jobs.create(newJob('b'), at)];
+    store.jobs.appendEvents(a.id, [event(1), event(2), event(3)]);
+    store.jobs.appendEvents(a.id, [event(2), event(3)]);
+    store.jobs.appendEvents(b.id, [event(1)]);
+    store.close();
+    const reopened = new SqliteStore(store.path.replace(/[/\\]master\.db$/, ''));
+    expect(reopened.jobs.get(a.id)?.lastSeq).toBe(3);
+    expect(reopened.jobs.list({ limit: 10 }).map((job) => [job.prompt, job.lastSeq])).toEqual([['b', 1], ['a', 3]]);
+    expect(reopened.jobs.withStatus(['queued']).map((job) => job.lastSeq)).toEqual([3, 1]);
+    expect(reopened.jobs.events(a.id, 0, 10).map((e) => e.seq)).toEqual([1, 2, 3]);
+    reopened.close();
+    close();
+  });
 });
