@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { restrictToOwner } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
+import { Checkpointer, type CheckpointReport } from './checkpointer.js';
 import { migrate } from './migrate.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
@@ -31,6 +32,9 @@ export class StoreOpenError extends Error {
  * plus WAL writes; a short window turns thousands of commits into a handful.
  */
 const FLUSH_WINDOW_MS = 50;
+const CHECKPOINT_INTERVAL_MS = 500;
+/** About 64 MiB of 4 KiB pages: past this the writer stops for one RESTART checkpoint. */
+const MAX_WAL_FRAMES = 16_384;
 
 /**
  * Opens the database readable by its owner only: it holds bridge tokens. SQLite gives the WAL and
@@ -50,6 +54,7 @@ export class SqliteStore implements Store {
   readonly remoteNodes: SqliteRemoteNodeStore;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
+  private readonly checkpointer: Checkpointer;
   private readonly upsertNode: Database.Statement<[string, string | null, string, string | null, string, string, string]>;
   private readonly selectNodes: Database.Statement<[], NodeRow>;
   private pending = new Map<string, NodeSighting>();
@@ -62,6 +67,8 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
+      // The checkpointer's thread does it, so that no commit waits for an fsync.
+      this.db.pragma('wal_autocheckpoint = 0');
       migrate(this.db);
     } catch (error) {
       throw new StoreOpenError(`cannot open the store at ${this.path}: ${(error as Error).message}`, { cause: error });
@@ -76,6 +83,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(this.db, this.tx);
     this.settings = new SqliteSettingsStore(this.db, this.tx);
     this.remoteNodes = new SqliteRemoteNodeStore(this.db, this.tx);
+    this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
   }
 
   recordNodeSeen(sighting: NodeSighting): void {
@@ -120,9 +128,23 @@ export class SqliteStore implements Store {
 
   close(): void {
     if (!this.db.open) return;
+    this.checkpointer.stop();
     this.flush();
     this.tx.commit();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
+  }
+
+  private onCheckpoint(report: CheckpointReport, log: Logger | undefined): void {
+    if (!this.db.open) return;
+    if (report.kind === 'failed') {
+      log?.warn({ err: report.message }, 'the checkpoint thread failed; commits checkpoint the WAL themselves again');
+      this.db.pragma('wal_autocheckpoint = 1000');
+      return;
+    }
+    // A checkpoint cannot run inside the turn's transaction; committing early is always safe.
+    this.tx.commit();
+    this.db.pragma('wal_checkpoint(RESTART)');
+    log?.info({ walFrames: report.frames }, 'the WAL outgrew passive checkpoints: restarted it');
   }
 }

@@ -1,0 +1,36 @@
+import { statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
+import { waitFor } from '../../test-support/wait.js';
+import { Checkpointer, type CheckpointReport } from './checkpointer.js';
+import { SqliteStore } from './sqlite-store.js';
+
+afterAll(removeTempDirs);
+
+const newJob = (prompt: string) => ({ prompt, target: { tags: [] }, profile: {}, origin: { kind: 'api' as const }, maxAttempts: 3, timeoutSec: 60 });
+
+describe('Checkpointer', () => {
+  it('copies committed pages into the database file from its own thread, commits never doing it', async () => {
+    const store = new SqliteStore(tempDir());
+    const before = statSync(store.path).size;
+    // About 1500 pages: past SQLite's automatic checkpoint (1000), which would have grown the file in this commit.
+    for (let i = 0; i < 2000; i++) store.jobs.create(newJob(`job ${i} ${'x'.repeat(2500)}`), '2026-01-01T00:00:00.000Z');
+    store.commit();
+    expect(statSync(store.path).size).toBe(before);
+    await waitFor(() => statSync(store.path).size > before || undefined, 'the checkpoint thread', 5000);
+    store.close();
+  });
+
+  it('says when the WAL is longer than it may grow', async () => {
+    const store = new SqliteStore(tempDir());
+    store.jobs.create(newJob('one'), '2026-01-01T00:00:00.000Z');
+    store.commit();
+    const reports: CheckpointReport[] = [];
+    // A reader pinning an old snapshot is what keeps a real WAL long; a limit of 0 frames gives the same report.
+    const checkpointer = new Checkpointer({ path: store.path, intervalMs: 20, maxFrames: 0, onReport: (report) => reports.push(report) });
+    const report = await waitFor(() => reports[0], 'a report', 5000);
+    expect(report).toMatchObject({ kind: 'behind' });
+    checkpointer.stop();
+    store.close();
+  });
+});
