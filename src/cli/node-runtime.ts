@@ -42,11 +42,11 @@ async function chooseTransport(codex: typeof CodexModule, launch: CodexLaunch, l
   return { transport: 'app-server', args: args.map((arg) => (arg === 'mcp-server' ? 'app-server' : arg)) };
 }
 
-/** Starts the driver the launch settings choose; one that fails to start is closed before the error goes on. */
-export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger) {
+/** The driver the launch settings choose, not started yet (so that it can be closed while it starts). */
+export async function createDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger): Promise<{ driver: CodexModule.TurnDriver; transport: CodexModule.CodexSubcommand }> {
   const { transport, args } = await chooseTransport(codex, launch, log);
   const Driver = transport === 'mcp-server' ? codex.McpCodexDriver : codex.CodexDriver;
-  const driver: CodexModule.TurnDriver = new Driver({
+  const driver = new Driver({
     baseEnv: childEnvironment(),
     ...(launch.command === undefined ? {} : { command: launch.command }),
     args,
@@ -54,6 +54,12 @@ export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch
     ...(launch.env === undefined ? {} : { env: launch.env }),
     log,
   });
+  return { driver, transport };
+}
+
+/** Starts the driver the launch settings choose; one that fails to start is closed before the error goes on. */
+export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger) {
+  const { driver, transport } = await createDriver(codex, launch, log);
   try {
     await driver.start();
     return { driver, transport, codexVersion: await driver.version() };

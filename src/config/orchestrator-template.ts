@@ -12,13 +12,13 @@ loop_sleep_sec = 1                      # pause between polls, and the first ret
 delete_webhook_on_start = true
 drop_pending_updates = false            # passed to deleteWebhook
 ignore_pending_updates_on_start = true  # skip the backlog that piled up while stopped
-require_mcp_warmup = true               # start and check Codex before taking updates
+require_mcp_warmup = true               # start and check Codex before taking updates (false: poll at once)
 cancel_wait_timeout_sec = 5             # how long /cancel waits for the run to stop
 
 [codex]
 # mcp_command = "npx"                   # default: the installed @openai/codex, else codex on PATH
 mcp_args = "app-server"                 # "-y codex mcp-server" needs Codex <= 0.153
-mcp_client_timeout_seconds = 360000     # accepted for the runbook; Codex turns run until done or /cancel
+mcp_client_timeout_seconds = 360000     # the longest one request may run; then it is interrupted and fails
 allow_echo_executor = false             # true: answer with the prompt, no Codex
 approval_policy = "never"
 sandbox = "workspace-write"

@@ -15,9 +15,13 @@ export interface LocalGatewayOptions {
   approvalPolicy: JobSpec['profile']['approvalPolicy'];
   sandbox: JobSpec['profile']['sandbox'];
   cancelWaitMs: number;
+  /** `[codex] mcp_client_timeout_seconds`: the longest one run may take; default: no limit. */
+  runTimeoutSec?: number;
   trace: TraceLog;
   version: string;
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A run in progress: its summary, its events so far, how to stop it, and its end. */
 interface Run {
@@ -83,19 +87,45 @@ export class LocalGateway implements JobGateway {
 
   private async execute(run: Run, session: Session): Promise<void> {
     const profile = this.options.profiles[session.profile ?? this.options.defaultProfile] ?? this.options.profiles[this.options.defaultProfile];
+    const settle = this.deadline(run);
     let result: JobResult;
     try {
       result =
-        session.mode === 'multi' ? await this.pipeline(run, profile) : await this.step(run, run.job.prompt, profile, profile?.model, session.threadId);
+        session.mode === 'multi' ? await this.pipeline(run, profile, session.threadId) : await this.step(run, run.job.prompt, profile, profile?.model, session.threadId);
     } catch (error) {
-      result = { status: 'failed', error: (error as Error).message, filesChanged: [], commands: [], durationMs: 0 };
+      result = keepThread({ status: 'failed', error: (error as Error).message, filesChanged: [], commands: [], durationMs: 0 }, session.threadId);
       this.options.trace.write('error', { job: run.job.id, message: (error as Error).message });
     }
+    result = settle(result);
     this.runs.delete(run.job.id);
     const { job } = run;
     const final: JobSummary = { ...job, status: result.status, finishedAt: new Date().toISOString(), result, ...(result.error === undefined ? {} : { error: result.error }) };
     this.options.trace.write('run_step', { job: job.id, step: 'finished', status: result.status, threadId: result.threadId });
     this.publish({ job: final, events: [] });
+  }
+
+  /** Interrupts the run once `runTimeoutSec` is up; what it returns makes such a run's result say so. */
+  private deadline(run: Run): (result: JobResult) => JobResult {
+    const seconds = this.options.runTimeoutSec;
+    if (seconds === undefined) return (result) => result;
+    const started = Date.now();
+    let expired = false;
+    const timer = setTimeout(
+      () => {
+        expired = true;
+        run.abort.abort();
+      },
+      // Node fires a timer past 2^31-1 ms (~24.8 days) at once; that long is no limit anyway.
+      Math.min(seconds * 1000, MAX_TIMER_MS),
+    );
+    return (result) => {
+      clearTimeout(timer);
+      if (!expired || result.status === 'succeeded') return result;
+      const error = `Codex run timed out after ${seconds} s (mcp_client_timeout_seconds)`;
+      this.options.trace.write('error', { job: run.job.id, message: error });
+      // A run stopped before Codex took it reports no duration of its own.
+      return { ...result, status: 'failed', error, durationMs: Math.max(result.durationMs, Date.now() - started) };
+    };
   }
 
   /** One Codex turn; its events become job updates and trace lines. */
@@ -112,21 +142,22 @@ export class LocalGateway implements JobGateway {
     return this.options.executor.run(spec, { cwd: profile?.workingDirectory ?? process.cwd(), emit, signal: run.abort.signal });
   }
 
-  /** `multi`: each agent gets the request and the previous agents' answers; the reviewer's verdict ends the answer. */
-  private async pipeline(run: Run, profile: RunProfile | undefined): Promise<JobResult> {
+  /**
+   * `multi`: each agent gets the request and the previous agents' answers; the reviewer's verdict
+   * ends the answer. `threadId` is the session's single-mode conversation, which it leaves as it was.
+   */
+  private async pipeline(run: Run, profile: RunProfile | undefined, threadId: string | undefined): Promise<JobResult> {
     const outputs: string[] = [];
     let last: JobResult | undefined;
     for (const [index, agent] of this.options.agents.entries()) {
       this.emit(run, { kind: 'agent_message', text: `step ${index + 1}/${this.options.agents.length}: ${agent.name}` });
       const context = outputs.length > 0 ? `\n\n${outputs.join('\n\n')}` : '';
       last = await this.step(run, `${agent.prompt}\n\nRequest: ${run.job.prompt}${context}`, profile, agent.model ?? profile?.model);
-      if (last.status !== 'succeeded') return last;
+      if (last.status !== 'succeeded') return keepThread(last, threadId);
       outputs.push(`## ${agent.name}\n${last.finalMessage ?? ''}`);
     }
     const finalMessage = outputs.join('\n\n');
-    // Each agent had its own thread: none of them is the conversation to continue.
-    const rest: JobResult = { ...(last ?? { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 }) };
-    delete rest.threadId;
+    const rest = keepThread(last ?? { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 }, threadId);
     return { ...rest, status: 'succeeded', finalMessage, summary: outputs.at(-1)?.split('\n').at(-1)?.slice(0, 200) ?? '' };
   }
 
@@ -142,4 +173,15 @@ export class LocalGateway implements JobGateway {
   private publish(update: ChatJobUpdate): void {
     for (const listener of this.listeners) listener(update);
   }
+}
+
+/**
+ * The result with the session's conversation as its thread. The engine continues whatever thread a
+ * result names and forgets the session's when it names none, so a multi run (each agent has its own
+ * thread) or a run that threw must hand the session's back.
+ */
+function keepThread(result: JobResult, threadId: string | undefined): JobResult {
+  const kept: JobResult = { ...result };
+  delete kept.threadId;
+  return threadId === undefined ? kept : { ...kept, threadId };
 }

@@ -63,6 +63,7 @@ export class TelegramRunner {
       approvalPolicy: config.codex.approval_policy,
       sandbox: config.codex.sandbox,
       cancelWaitMs: config.polling.cancel_wait_timeout_sec * 1000,
+      runTimeoutSec: config.codex.mcp_client_timeout_seconds,
       trace: this.trace,
       version: options.version,
     });
@@ -81,7 +82,7 @@ export class TelegramRunner {
       this.engine.handle(toIncoming(ctx), this.output).catch((error: unknown) => this.fail(error));
     });
     this.output = this.traced(new TelegramOutput(this.bot.api, 'MarkdownV2'));
-    this.poller = new Poller(this.bot, config.polling, (update) => this.onUpdate(update), log);
+    this.poller = new Poller(this.bot, config.polling, (update) => this.onUpdate(update), log, config.apiRoot);
   }
 
   /** Sets up Codex (waiting for it when `require_mcp_warmup`), ready to `run()`. */

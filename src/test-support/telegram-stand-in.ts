@@ -65,7 +65,9 @@ export function checkMarkdownV2(text: string): { length: number } | { error: str
 /**
  * A Telegram Bot API server on 127.0.0.1: long polling with real waiting and offsets, the send
  * and edit methods with Telegram's errors (401, 409 for a second poller, 429 with `retry_after`,
- * 400 for > 4096 characters, bad MarkdownV2 and edits to identical text). Records every call.
+ * 400 for > 4096 characters, bad MarkdownV2 and edits to identical text), `deleteWebhook` that
+ * really drops pending updates when asked, and network failures on demand (hang-ups, refused
+ * connections). Records every call.
  */
 export class TelegramStandIn {
   readonly calls: TelegramCall[] = [];
@@ -77,6 +79,8 @@ export class TelegramStandIn {
   private nextUpdateId = 1;
   private nextMessageId = 1000;
   private readonly failures: { method: string; answer: Answer }[] = [];
+  private readonly hangUps: string[] = [];
+  private refusedPort = 0;
   private readonly server: Server = createServer((req, res) => this.handle(req, res));
 
   private constructor(readonly token: string) {}
@@ -143,6 +147,12 @@ export class TelegramStandIn {
       const [, token, method] = match as unknown as [string, string, string];
       this.calls.push({ method, payload, at: Date.now() });
       if (token !== this.token) return send({ ok: false, error_code: 401, description: 'Unauthorized' });
+      const hangUp = this.hangUps.indexOf(method);
+      if (hangUp >= 0) {
+        this.hangUps.splice(hangUp, 1);
+        req.socket.destroy();
+        return;
+      }
       const failure = this.failures.findIndex((f) => f.method === method);
       if (failure >= 0) return send(this.failures.splice(failure, 1)[0]?.answer ?? { ok: true, result: true });
       if (method === 'getUpdates') return this.getUpdates(payload, send, res);
@@ -155,6 +165,8 @@ export class TelegramStandIn {
       case 'getMe':
         return { ok: true, result: { id: 42, is_bot: true, first_name: 'CSC', username: 'csc_test_bot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } };
       case 'deleteWebhook':
+        if (payload.drop_pending_updates === true) this.updates.length = 0;
+        return { ok: true, result: true };
       case 'sendChatAction':
       case 'setMyCommands':
         return { ok: true, result: true };
@@ -234,5 +246,24 @@ export class TelegramStandIn {
     clearTimeout(poll.timer);
     if (this.poll === poll) this.poll = undefined;
     poll.respond(answer);
+  }
+
+  /** The next call of `method` gets its connection closed without an answer (a network failure). */
+  hangUpNext(method: string): void {
+    this.hangUps.push(method);
+  }
+
+  /** Stops listening and drops every connection: clients get `ECONNREFUSED` until `acceptConnections()`. */
+  async refuseConnections(): Promise<void> {
+    const port = (this.server.address() as AddressInfo).port;
+    this.refusedPort = port;
+    if (this.poll) this.finishPoll(this.poll, { ok: true, result: [] });
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Listens again, on the port it had. */
+  async acceptConnections(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.refusedPort, '127.0.0.1', resolve));
   }
 }
