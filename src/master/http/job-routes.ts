@@ -42,7 +42,9 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     const { origin, ...request } = body;
     const normalized = repo && !('error' in repo) ? { repo: repoKey(repo) } : {};
     const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
-    // Answered with the turn's commit rather than a commit of its own: creates arrive in bursts.
+    // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
+    // and after the turn's frames: a node that was free gets the job before the requester hears back.
+    await afterTurn();
     await jobs.whenCommitted();
     return reply.status(201).send(job);
   });
@@ -67,6 +69,11 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
   });
 
   app.get('/api/jobs/:id/logs/stream', (req, reply) => followLog(jobs, req, reply));
+}
+
+/** Resolves once the callbacks already queued for this turn's `setImmediate` (commit, outbox) have run. */
+function afterTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): void {

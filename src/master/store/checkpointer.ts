@@ -33,9 +33,14 @@ const timer = setInterval(() => {
 parentPort.once('message', () => {
   clearInterval(timer);
   db.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
   parentPort.close();
 });
 `;
+
+/** How long `stop()` waits for the thread to close its connection (it may be mid-checkpoint). */
+const STOP_WAIT_MS = 5000;
 
 /**
  * Copies the WAL back into the database from a thread of its own. SQLite's automatic checkpoint
@@ -46,18 +51,29 @@ parentPort.once('message', () => {
  */
 export class Checkpointer {
   private readonly worker: Worker;
+  /** Set to 1 by the thread once its connection is closed. */
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
+  private running = true;
 
   constructor(options: CheckpointerOptions) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(THREAD, { eval: true, workerData: { driver, path: options.path, intervalMs: options.intervalMs, maxFrames: options.maxFrames } });
+    const workerData = { driver, path: options.path, intervalMs: options.intervalMs, maxFrames: options.maxFrames, closed: this.closed };
+    this.worker = new Worker(THREAD, { eval: true, workerData });
     this.worker.on('message', (report: CheckpointReport) => options.onReport(report));
     this.worker.on('error', (error) => options.onReport({ kind: 'failed', message: error.message }));
+    this.worker.on('exit', () => (this.running = false));
     // Never what keeps the master alive.
     this.worker.unref();
   }
 
-  /** Closes the thread's connection; the owner's final checkpoint waits for it through its busy timeout. */
+  /**
+   * Closes the thread's connection and waits for that, so that the owner's connection is the
+   * last one: closing it then removes the WAL, and nothing touches the files afterwards.
+   */
   stop(): void {
+    if (!this.running) return;
+    this.running = false;
     this.worker.postMessage('stop');
+    Atomics.wait(this.closed, 0, 0, STOP_WAIT_MS);
   }
 }
