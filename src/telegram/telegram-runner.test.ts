@@ -27,6 +27,8 @@ loop_sleep_sec = 0
 cancel_wait_timeout_sec = 10
 [codex]
 mcp_args = "app-server"
+approval_policy = "on-request"
+sandbox = "read-only"
 [profile]
 default = "default"
 [profiles.default]
@@ -100,7 +102,7 @@ describe('csc telegram (real codex, Telegram stand-in)', () => {
     expect(refused.text).toContain('777');
   });
 
-  it('answers a request with a progress message and the answer; /status shows mode, profile and codex_mcp', { timeout: 30_000 }, async () => {
+  it('answers a request with a progress message and the answer, under the configured sandbox and approval policy; /status shows mode, profile and codex_mcp', { timeout: 30_000 }, async () => {
     standIn.enqueue({ output: [assistantMessage('The word is PLUM.')] });
     const answer = await ask('remember the word plum.', 'succeeded in', 15_000);
     const progress = telegram.sentTo(USER).find((m) => m.history[0]?.includes('Sending to Codex'));
@@ -112,6 +114,12 @@ describe('csc telegram (real codex, Telegram stand-in)', () => {
     expect(status.text).toMatch(/profile: default/);
     expect(status.text).toMatch(/codex\\?_mcp: running\\?=true, ready\\?=true, pid\\?=\d+/);
     expect(standIn.requests.at(-1)?.body).toMatchObject({ model: 'model-default' });
+    // [codex] approval_policy and sandbox reach the run: Codex tells the model what it may do.
+    const instructions = JSON.stringify(standIn.requests.at(-1)?.body);
+    expect(instructions).toContain('`sandbox_mode` is `read-only`');
+    // on-request: the model is told how to ask for escalation (under `never` it is told it cannot ask).
+    expect(instructions).toContain('How to request escalation');
+    expect(instructions).not.toContain('Approval policy is currently never');
   });
 
   it('keeps the session in its file and the trace per day, the token redacted', () => {
