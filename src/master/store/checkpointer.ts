@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** What the checkpoint thread reports: the WAL is too long for passive checkpoints to reset it, or it failed. */
+/** What the checkpoint thread reports: the WAL is long and a passive checkpoint could not copy all of it back, or it failed. */
 export type CheckpointReport = { kind: 'behind'; frames: number } | { kind: 'failed'; message: string };
 
 export interface CheckpointerOptions {
@@ -25,7 +25,8 @@ db.pragma('busy_timeout = 1000');
 const timer = setInterval(() => {
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (row.log > workerData.maxFrames) parentPort.postMessage({ kind: 'behind', frames: row.log });
+    // Fully copied back, the WAL starts over at the next write; only one that could not be is behind.
+    if (row.log > workerData.maxFrames && row.checkpointed < row.log) parentPort.postMessage({ kind: 'behind', frames: row.log });
   } catch (error) {
     parentPort.postMessage({ kind: 'failed', message: String(error && error.message) });
   }

@@ -142,9 +142,13 @@ export class SqliteStore implements Store {
       this.db.pragma('wal_autocheckpoint = 1000');
       return;
     }
-    // A checkpoint cannot run inside the turn's transaction; committing early is always safe.
-    this.tx.commit();
-    this.db.pragma('wal_checkpoint(RESTART)');
-    log?.info({ walFrames: report.frames }, 'the WAL outgrew passive checkpoints: restarted it');
+    try {
+      // A checkpoint cannot run inside the turn's transaction; committing early is always safe.
+      this.tx.commit();
+      this.db.pragma('wal_checkpoint(RESTART)');
+      log?.info({ walFrames: report.frames }, 'the WAL outgrew passive checkpoints: restarted it');
+    } catch (error) {
+      log?.warn({ err: error }, 'could not restart the WAL; the checkpoint thread goes on');
+    }
   }
 }
