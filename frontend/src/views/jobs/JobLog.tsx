@@ -21,13 +21,19 @@ const BOTTOM_SLACK = 24;
 export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) {
   const box = useRef<HTMLOListElement>(null);
   const following = useRef(true);
+  /** The list as last drawn (a new list element starts from nothing drawn). */
+  const drawn = useRef<{ element: HTMLOListElement | null; height: number }>({ element: null, height: 0 });
   const [behind, setBehind] = useState(false);
 
   useLayoutEffect(() => {
     const element = box.current;
     if (element === null) return;
+    const drawnHeight = drawn.current.element === element ? drawn.current.height : 0;
+    // Measured, not only remembered: a scroll whose event has not arrived yet must not be undone.
+    if (following.current && drawnHeight - element.scrollTop - element.clientHeight > BOTTOM_SLACK) following.current = false;
     if (following.current) element.scrollTop = element.scrollHeight;
     else setBehind(true);
+    drawn.current = { element, height: element.scrollHeight };
   }, [items]);
 
   const onScroll = (): void => {
