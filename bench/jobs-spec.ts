@@ -16,7 +16,7 @@ export interface PipelineTarget {
 }
 
 interface Common extends PipelineTarget {
-  /** Jobs the bench node runs at once: high enough never to be the limit. */
+  /** Jobs the bench node runs at once. */
   slots: number;
 }
 
