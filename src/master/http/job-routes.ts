@@ -44,8 +44,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
     // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
     // and after the turn's frames: a node that was free gets the job before the requester hears back.
-    await afterTurn();
-    await jobs.whenCommitted();
+    // Both asked for now: a commit that fails before the turn ends must fail this request too.
+    await Promise.all([jobs.whenCommitted(), afterTurn()]);
     return reply.status(201).send(job);
   });
 

@@ -249,4 +249,21 @@ describe('job API', () => {
     expect(assign.json).toMatchObject({ job: { id: job.id, attempt: 2 } });
     again.close();
   });
+
+  it('never answers 201 for a job the store could not commit', async () => {
+    master = await startTestMaster();
+    // The turn's COMMIT fails once, as on a full disk.
+    const commitStatement = (master.store as unknown as { tx: { commitStatement: { run: () => unknown } } }).tx.commitStatement;
+    const run = commitStatement.run.bind(commitStatement);
+    commitStatement.run = () => {
+      commitStatement.run = run;
+      throw new Error('database or disk is full');
+    };
+    const failed = await post<{ error: { code: string } }>('/api/jobs', { prompt: 'lost to a full disk' });
+    expect(failed.status).toBe(500);
+    expect(failed.json.error.code).toBe('internal');
+    const stored = await post<JobRecord>('/api/jobs', { prompt: 'after the disk has room' });
+    expect(stored.status).toBe(201);
+    expect((await getJob(stored.json.id)).prompt).toBe('after the disk has room');
+  });
 });
