@@ -57,6 +57,8 @@ export class Hub {
       log.warn({ id: client.id, node: client.name, buffered: client.ws.bufferedAmount }, 'send buffer over limit: disconnecting stalled consumer');
       client.ws.terminate();
     }, () => this.commitStore());
+    // A commit that fails elsewhere (its own setImmediate, an HTTP response) happens before the outbox flushes.
+    store.onCommitFailed(() => this.outbox.dropCorked());
     this.heartbeat = new Heartbeat(options.pingIntervalSec * 1000, options.maxMissedPings, {
       clients: () => this.clients.values(),
       onDead: (client, missed) => {

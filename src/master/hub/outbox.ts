@@ -31,6 +31,16 @@ export class Outbox {
     return delivered;
   }
 
+  /** The store lost this turn's writes: frames waiting to announce them must never leave. Their peers reconnect and resend. */
+  dropCorked(): void {
+    const clients = this.corked;
+    this.corked = [];
+    for (const client of clients) {
+      client.corked = false;
+      client.ws.terminate();
+    }
+  }
+
   private write(client: Client, frame: Buffer): boolean {
     if (client.ws.readyState !== WebSocket.OPEN) return false;
     const socket = client.socket;

@@ -13,6 +13,7 @@ import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
 import { now } from './clock.js';
 import { closingEvents, type Ending, type FinalStatus } from './ending.js';
+import { rolledBack, undo } from './rollback.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 
 const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
@@ -40,7 +41,9 @@ export class JobService implements JobChannel {
     private readonly hub: Pick<Hub, 'sendToNode'>,
     private readonly options: JobServiceOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    store.onCommitFailed(() => this.resync());
+  }
 
   /** At start: jobs that were out on nodes wait for those nodes to come back and claim them. */
   recover(): void {
@@ -49,6 +52,19 @@ export class JobService implements JobChannel {
       if (job.status === 'queued') this.queue.push(job.id);
       else this.armGrace(job);
     }
+    this.dispatch();
+  }
+
+  /** After a failed commit memory is ahead of the store: take the unfinished jobs back from it. */
+  private resync(): void {
+    const stored = this.store.withStatus(['queued', ...ACTIVE]);
+    const lost = rolledBack(this.active, stored);
+    undo(lost, this.pool, this.timers, (id) => this.timeOut(id));
+    this.active.clear();
+    for (const job of stored) this.active.set(job.id, job);
+    this.queue = stored.filter((job) => job.status === 'queued').map((job) => job.id);
+    for (const { job } of lost.back) this.notify(job, []);
+    this.log.warn({ gone: lost.gone.length, changed: lost.back.length }, 'a commit failed: unfinished jobs reloaded from the store');
     this.dispatch();
   }
 

@@ -16,6 +16,10 @@ export class JobTimers {
     else this.timers.set(jobId, { [kind]: timer });
   }
 
+  has(kind: TimerKind, jobId: number): boolean {
+    return this.timers.get(jobId)?.[kind] !== undefined;
+  }
+
   clear(kind: TimerKind, jobId: number): void {
     const timers = this.timers.get(jobId);
     if (timers?.[kind] === undefined) return;

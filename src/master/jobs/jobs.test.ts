@@ -32,6 +32,19 @@ const getJob = async (id: number) => (await (await master.api(`/api/jobs/${id}`)
 const logs = async (id: number, after = 0) => ((await (await master.api(`/api/jobs/${id}/logs?after=${after}`)).json()) as { events: SequencedJobEvent[] }).events;
 const untilStatus = (id: number, status: string, timeoutMs = 5000) => waitFor(async () => (await getJob(id)).status === status, `job ${id} to be ${status}`, timeoutMs);
 
+/** The store's next COMMIT fails, as on a full disk (SQLite rolls the turn's writes back). Resolves when it has. */
+function failNextCommit(target: TestMaster): Promise<void> {
+  const commitStatement = (target.store as unknown as { tx: { commitStatement: { run: () => unknown } } }).tx.commitStatement;
+  const run = commitStatement.run.bind(commitStatement);
+  return new Promise((resolve) => {
+    commitStatement.run = () => {
+      commitStatement.run = run;
+      resolve();
+      throw new Error('database or disk is full');
+    };
+  });
+}
+
 function expectContiguous(events: SequencedJobEvent[]): void {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
 }
@@ -231,34 +244,43 @@ describe('job API', () => {
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3]);
   });
 
-  it('never lets a frame announce a write the store could not commit: the node is dropped and gets the job again', async () => {
+  it('never lets a frame announce a write the store could not commit: the node is dropped, and the lost job is forgotten', async () => {
     master = await startTestMaster();
     const hello = { name: 'raw', nodeId: 'raw-node-id', capabilities: { slots: 1, executors: ['raw'] } };
     const node = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);
-    const commit = master.store.commit.bind(master.store);
-    master.store.commit = () => {
-      throw new Error('disk full');
-    };
-    const job = master.jobs.create({ prompt: 'after a failed commit', origin: { kind: 'api' } });
+    void failNextCommit(master);
+    const lost = master.jobs.create({ prompt: 'lost with its turn', origin: { kind: 'api' } });
+    await expect(master.jobs.whenCommitted()).rejects.toThrow(/could not commit/);
     await node.whenClosed();
     expect(node.received.some((m) => m.json?.type === 'job_assign')).toBe(false);
+    // Memory follows the store: the job is gone, the node's slot is free again, nothing waits.
+    expect(() => master.jobs.get(lost.id)).toThrow(/no job/);
+    expect(master.jobs.queuedCount()).toBe(0);
 
-    master.store.commit = commit;
     const again = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);
+    const next = await createJob({ prompt: 'after the disk has room' });
     const assign = await again.next((m) => m.json?.type === 'job_assign');
-    expect(assign.json).toMatchObject({ job: { id: job.id, attempt: 2 } });
+    expect(assign.json).toMatchObject({ job: { id: next.id, prompt: 'after the disk has room', attempt: 1 } });
     again.close();
+  });
+
+  it('keeps a job whose finish the store could not commit: the node is dropped, sends the end again, and nothing is doubled', async () => {
+    master = await startTestMaster();
+    startNode('worker-1', { delayMs: 400 });
+    const job = await createJob({ prompt: 'finish twice' });
+    await untilStatus(job.id, 'running');
+    // The next commit is the one that stores the job's end (and would release its ack).
+    await failNextCommit(master);
+    await untilStatus(job.id, 'succeeded', 10_000);
+    const events = await logs(job.id);
+    expectContiguous(events);
+    expect(events.filter((e) => e.event.kind === 'finished')).toHaveLength(1);
+    expect(await getJob(job.id)).toMatchObject({ status: 'succeeded', attempt: 1, node: 'worker-1' });
   });
 
   it('never answers 201 for a job the store could not commit', async () => {
     master = await startTestMaster();
-    // The turn's COMMIT fails once, as on a full disk.
-    const commitStatement = (master.store as unknown as { tx: { commitStatement: { run: () => unknown } } }).tx.commitStatement;
-    const run = commitStatement.run.bind(commitStatement);
-    commitStatement.run = () => {
-      commitStatement.run = run;
-      throw new Error('database or disk is full');
-    };
+    void failNextCommit(master);
     const failed = await post<{ error: { code: string } }>('/api/jobs', { prompt: 'lost to a full disk' });
     expect(failed.status).toBe(500);
     expect(failed.json.error.code).toBe('internal');

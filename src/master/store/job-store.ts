@@ -89,4 +89,6 @@ export interface JobStore {
   commit(): void;
   /** Resolves once every write so far is durable, with the turn's other writes. */
   whenCommitted(): Promise<void>;
+  /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
+  onCommitFailed(listener: (error: Error) => void): () => void;
 }

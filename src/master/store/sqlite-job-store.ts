@@ -174,6 +174,10 @@ export class SqliteJobStore implements JobStore {
     return this.tx.whenCommitted();
   }
 
+  onCommitFailed(listener: (error: Error) => void): () => void {
+    return this.tx.onFailure(listener);
+  }
+
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
     return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
   }

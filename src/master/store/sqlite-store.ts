@@ -126,6 +126,10 @@ export class SqliteStore implements Store {
     return this.tx.whenCommitted();
   }
 
+  onCommitFailed(listener: (error: Error) => void): () => void {
+    return this.tx.onFailure(listener);
+  }
+
   close(): void {
     if (!this.db.open) return;
     this.checkpointer.stop();

@@ -40,5 +40,7 @@ export interface Store {
   commit(): void;
   /** Resolves once every job write so far is durable. */
   whenCommitted(): Promise<void>;
+  /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
+  onCommitFailed(listener: (error: Error) => void): () => void;
   close(): void;
 }

@@ -25,6 +25,7 @@ export class TickTransaction {
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
   private waiters: Waiter[] = [];
+  private readonly failureListeners = new Set<(error: StoreCommitError) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -51,9 +52,19 @@ export class TickTransaction {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const error = new StoreCommitError(`the store could not commit: ${(cause as Error).message}`, { cause });
       this.settle(error);
+      this.failed(error);
       throw error;
     }
     this.settle();
+  }
+
+  /**
+   * Calls `listener` as soon as a commit fails, before anything else runs: what was about to announce
+   * the lost writes (corked frames) can still be stopped, and state kept beside the store rebuilt.
+   */
+  onFailure(listener: (error: StoreCommitError) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /** Resolves once every write so far is durable (at once when none is pending). */
@@ -69,6 +80,16 @@ export class TickTransaction {
       this.log.error({ err: error }, 'writes were lost');
     }
   };
+
+  private failed(error: StoreCommitError): void {
+    for (const listener of this.failureListeners) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.log.error({ err: listenerError }, 'a commit failure listener failed');
+      }
+    }
+  }
 
   private settle(error?: Error): void {
     const waiters = this.waiters;
