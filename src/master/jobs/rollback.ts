@@ -4,7 +4,7 @@ import type { NodePool } from './node-pool.js';
 
 /** What a failed commit undid, comparing the unfinished jobs in memory with those in the store. */
 export interface RolledBack {
-  /** In memory but not in the store: created (or re-queued from a finish) in the lost turn. */
+  /** In memory but not in the store: created in the lost turn. */
   gone: JobRecord[];
   /** Unfinished in the store but otherwise (or not at all) in memory: their last change was lost. */
   back: Array<{ job: JobRecord; was: JobRecord | undefined }>;
