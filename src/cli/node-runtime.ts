@@ -57,16 +57,21 @@ export async function createDriver(codex: typeof CodexModule, launch: CodexLaunc
   return { driver, transport };
 }
 
-/** Starts the driver the launch settings choose; one that fails to start is closed before the error goes on. */
-export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger) {
-  const { driver, transport } = await createDriver(codex, launch, log);
+/** Starts a created driver and returns its Codex version; one that fails to start is closed before the error goes on. */
+export async function startVersioned(driver: CodexModule.TurnDriver): Promise<string> {
   try {
     await driver.start();
-    return { driver, transport, codexVersion: await driver.version() };
+    return await driver.version();
   } catch (error) {
     await driver.close();
     throw error;
   }
+}
+
+/** Starts the driver the launch settings choose (see `startVersioned`). */
+export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch, log: Logger) {
+  const { driver, transport } = await createDriver(codex, launch, log);
+  return { driver, transport, codexVersion: await startVersioned(driver) };
 }
 
 /** Codex by default; echo only when asked for; none (chat only) when Codex cannot start, saying why. */

@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { DriverStatus, TurnDriver } from '../codex/index.js';
 import type { Executor, RunContext } from '../node/index.js';
 import type { JobResult, JobSpec } from '../protocol/index.js';
-import { createDriver, type CodexLaunch } from '../cli/node-runtime.js';
+import { createDriver, startVersioned, type CodexLaunch } from '../cli/node-runtime.js';
 
 /** The runner's executor, and its Codex process for `/status` (none with the echo executor). */
 export interface RunnerCodex {
@@ -33,8 +33,7 @@ export async function setUpCodex(config: OrchestratorConfig, log: Logger, env?: 
   let closed = false;
   const started = created.then(async (made) => {
     driver = made.driver;
-    await startOrClose(made.driver);
-    const codexVersion = await made.driver.version();
+    const codexVersion = await startVersioned(made.driver);
     log.info({ codexVersion, transport: made.transport, codexPid: made.driver.status().pid }, `Codex ${codexVersion} ready (codex ${made.transport})`);
     return made.driver;
   });
@@ -66,16 +65,6 @@ function launchOf(config: OrchestratorConfig, env: Readonly<Record<string, strin
     who: 'the runner',
     fixHint: `Set mcp_args = "app-server" under [codex] in ${config.confPath}, or pin @openai/codex@0.153.4 for the legacy transport.`,
   };
-}
-
-/** A driver that fails to start is closed before the error goes on. */
-async function startOrClose(driver: TurnDriver): Promise<void> {
-  try {
-    await driver.start();
-  } catch (error) {
-    await driver.close();
-    throw error;
-  }
 }
 
 /** The promise's value, or undefined as soon as the signal aborts (a run cancelled or timed out while Codex starts). */

@@ -1,3 +1,4 @@
+import { setImmediate as afterTurn } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
@@ -69,11 +70,6 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
   });
 
   app.get('/api/jobs/:id/logs/stream', (req, reply) => followLog(jobs, req, reply));
-}
-
-/** Resolves once the callbacks already queued for this turn's `setImmediate` (commit, outbox) have run. */
-function afterTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): void {
