@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chooseExecutor } from '../src/cli/node-runtime.js';
 import { environmentFrom, resolveNodeConfig } from '../src/config/index.js';
@@ -9,6 +7,7 @@ import type { JobRecord } from '../src/master/store/index.js';
 import * as node from '../src/node/index.js';
 import type { NodeInfo, SequencedJobEvent } from '../src/protocol/index.js';
 import { legacyCodexLauncher, LEGACY_CODEX_VERSION } from '../src/test-support/codex-legacy.js';
+import { captureLog } from '../src/test-support/log-capture.js';
 import { applyPatchCall, assistantMessage, execCommandCall, ResponsesStandIn, writeCodexHome, type CodexHome } from '../src/test-support/responses-stand-in.js';
 import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
@@ -127,15 +126,9 @@ describe('a node on the legacy `codex mcp-server` (Codex 0.153.4, real binary, s
 describe('asking for mcp-server on a Codex without it (0.169)', () => {
   it('says so once and drives app-server instead', async () => {
     vi.stubEnv('CODEX_HOME', home.dir);
-    const lines: Array<{ level: number; msg: string; transport?: string }> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
-        done();
-      },
-    });
+    const { log, lines } = captureLog();
     const config = resolveNodeConfig({ codexArg: ['mcp-server'], workdir }, environmentFrom({}), false);
-    const chosen = await chooseExecutor(node, config, pino({ level: 'info' }, sink));
+    const chosen = await chooseExecutor(node, config, log);
     try {
       expect(chosen).toMatchObject({ transport: 'app-server', codexVersion: '0.169.0' });
       expect(chosen.executor).toBeInstanceOf(node.CodexExecutor);

@@ -163,7 +163,7 @@ describe('csc telegram: the runbook, through the CLI with the real codex', () =>
     expect(f.session()).toMatchObject({ mode: 'single', profile: 'alt', lastJobId: 2, lastRun: { jobId: 2, status: 'succeeded', finishedAt: expect.any(String) as unknown } });
   });
 
-  it('traces every update, run step, reply and error to traces/{yyyy-mm-dd}.jsonl, never the bot token', () => {
+  it('traces every update, run step and reply to traces/{yyyy-mm-dd}.jsonl, never the bot token', () => {
     const files = f.traces();
     expect([...files.keys()].every((name) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name))).toBe(true);
     const lines = [...files.entries()].flatMap(([name, day]) => day.map((line) => ({ name, line })));

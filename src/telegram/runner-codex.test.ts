@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -95,12 +95,20 @@ describe('require_mcp_warmup', () => {
 
   it('false: a Codex that never gets ready does not hold up /start or /status, and a request ends at mcp_client_timeout_seconds', async () => {
     const started = Date.now();
-    await start(confPath(`${NEVER_READY}\nmcp_client_timeout_seconds = 1`, false));
+    const path = confPath(`${NEVER_READY}\nmcp_client_timeout_seconds = 1`, false);
+    await start(path);
     await ask('/start', /\/status/);
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await ask('/status', /codex\\_mcp/)).text).toMatch(/running\\=true, ready\\=false/);
     const answer = await ask('hello', /failed in 1\\\.\d s/, 10_000);
     expect(answer.text).toContain('Codex run timed out after 1 s \\(mcp\\_client\\_timeout\\_seconds\\)');
+    // The trace keeps what went wrong beside the updates and replies.
+    const traces = join(dirname(path), 'traces');
+    const errors = readdirSync(traces)
+      .flatMap((day) => readFileSync(join(traces, day), 'utf8').trim().split('\n'))
+      .map((line) => JSON.parse(line) as { kind: string; message?: string })
+      .filter((line) => line.kind === 'error');
+    expect(errors.map((line) => line.message)).toContain('Codex run timed out after 1 s (mcp_client_timeout_seconds)');
   });
 });
 

@@ -8,8 +8,8 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A real pino logger (level `info`) whose lines are kept, parsed, for a test to look at. */
-export function captureLog(): { log: Logger; lines: LogLine[] } {
+/** A real pino logger whose lines are kept, parsed, for a test to look at. */
+export function captureLog(level = 'info'): { log: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -17,5 +17,5 @@ export function captureLog(): { log: Logger; lines: LogLine[] } {
       done();
     },
   });
-  return { log: pino({ level: 'info' }, sink), lines };
+  return { log: pino({ level }, sink), lines };
 }

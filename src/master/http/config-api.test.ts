@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { captureLog } from '../../test-support/log-capture.js';
 import { removeTempDirs } from '../../test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
 import type { CurrentBridgeSettings } from '../settings/index.js';
@@ -102,12 +101,11 @@ describe('GET|PUT /api/config', () => {
   });
 
   it('keeps the settings across a restart, in a store only its owner can read, and never logs a token', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
-    master = await startTestMaster({}, { log: pino({ level: 'debug' }, sink) });
+    const { log, lines } = captureLog('debug');
+    master = await startTestMaster({}, { log });
     const saved = (await put({ slack: { botToken: SLACK_BOT }, telegram: { botToken: TELEGRAM }, memo: 'kept' })).json;
-    expect(lines.join('')).toContain('bridge settings saved');
-    expect(lines.join('')).not.toMatch(/xoxb-|AAH0/);
+    expect(JSON.stringify(lines)).toContain('bridge settings saved');
+    expect(JSON.stringify(lines)).not.toMatch(/xoxb-|AAH0/);
     await master.close();
     master = await startTestMaster({ dataDir: master.config.dataDir });
     expect(await getConfig()).toEqual(saved);
