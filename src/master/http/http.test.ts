@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
@@ -39,6 +40,25 @@ describe('HTTP API authentication', () => {
     master = await startTestMaster();
     expect((await master.api('/api/health')).status).toBe(200);
     expect((await fetch(`${master.httpUrl}/api/health?token=${master.adminToken.value}`)).status).toBe(200);
+  });
+
+  it('checks every request on a keep-alive connection that has already presented the right token', async () => {
+    master = await startTestMaster();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = (token: string | undefined) =>
+      new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
+        const req = request(`${master.httpUrl}/api/health`, { agent, headers }, (res) => {
+          res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+        });
+        req.on('error', reject).end();
+      });
+    const admin = master.adminToken.value;
+    const answers = [];
+    for (const token of [admin, `${admin.slice(0, -1)}x`, admin, undefined, master.nodeToken.value, admin]) answers.push(await ask(token));
+    agent.destroy();
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 401, 401, 200]);
+    expect(new Set(answers.map((a) => a.socket)).size).toBe(1);
   });
 });
 

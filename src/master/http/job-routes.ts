@@ -1,4 +1,3 @@
-import { setImmediate as afterTurn } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
@@ -35,8 +34,24 @@ const ListQuery = z.object({
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 const LogsQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
 
+/**
+ * A promise that resolves once the immediates already queued this turn (the store's commit, the
+ * outbox's flush) have run. Every request of a turn shares one: creates arrive in bursts.
+ */
+function turnEnds(): () => Promise<void> {
+  let current: Promise<void> | undefined;
+  return () =>
+    (current ??= new Promise((resolve) => {
+      setImmediate(() => {
+        current = undefined;
+        resolve();
+      });
+    }));
+}
+
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
   const CreateJobBody = createJobBody(allowLocalRepos);
+  const afterTurn = turnEnds();
   app.post('/api/jobs', async (req, reply) => {
     const body = parseBody(CreateJobBody, req.body);
     const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo, { allowLocal: allowLocalRepos });
@@ -45,8 +60,11 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
     // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
     // and after the turn's frames: a node that was free gets the job before the requester hears back.
-    // Both asked for now: a commit that fails before the turn ends must fail this request too.
-    await Promise.all([jobs.whenCommitted(), afterTurn()]);
+    // Both asked for now: the turn's end before the commit resolves (asked for later, it would
+    // wait a whole loop iteration), the commit so that one that fails fails this request too.
+    const turnEnd = afterTurn();
+    await jobs.whenCommitted();
+    await turnEnd;
     return reply.status(201).send(job);
   });
 

@@ -6,9 +6,18 @@ export class StoreCommitError extends Error {
   override readonly name = 'StoreCommitError';
 }
 
-interface Waiter {
+/** The promise every caller of `whenCommitted()` gets until the open transaction ends. */
+interface Pending {
+  promise: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+  return { promise, resolve, reject };
 }
 
 /**
@@ -24,7 +33,7 @@ interface Waiter {
 export class TickTransaction {
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
-  private waiters: Waiter[] = [];
+  private pending: Pending | undefined;
   private readonly failureListeners = new Set<(error: StoreCommitError) => void>();
 
   constructor(
@@ -67,10 +76,14 @@ export class TickTransaction {
     return () => this.failureListeners.delete(listener);
   }
 
-  /** Resolves once every write so far is durable (at once when none is pending). */
+  /**
+   * Resolves once every write so far is durable (at once when none is pending). Callers of one
+   * transaction share one promise: a turn that creates hundreds of jobs waits on one.
+   */
   whenCommitted(): Promise<void> {
     if (!this.db.inTransaction) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.pending ??= pending();
+    return this.pending.promise;
   }
 
   private readonly commitLater = (): void => {
@@ -92,12 +105,9 @@ export class TickTransaction {
   }
 
   private settle(error?: Error): void {
-    const waiters = this.waiters;
-    if (waiters.length === 0) return;
-    this.waiters = [];
-    for (const waiter of waiters) {
-      if (error) waiter.reject(error);
-      else waiter.resolve();
-    }
+    const pending = this.pending;
+    this.pending = undefined;
+    if (error) pending?.reject(error);
+    else pending?.resolve();
   }
 }
