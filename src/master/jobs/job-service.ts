@@ -9,6 +9,7 @@ import {
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
 import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
+import { JobQueue } from './job-queue.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
 import { now } from './clock.js';
@@ -33,8 +34,7 @@ export class JobService implements JobChannel {
   private readonly listeners = new Set<(update: JobUpdate) => void>();
   /** Every job not in a final state, as stored. */
   private readonly active = new Map<number, JobRecord>();
-  /** Ids of queued jobs, oldest first. */
-  private queue: number[] = [];
+  private readonly queue = new JobQueue();
 
   constructor(
     private readonly store: JobStore,
@@ -62,7 +62,7 @@ export class JobService implements JobChannel {
     undo(lost, this.pool, this.timers, (id) => this.timeOut(id));
     this.active.clear();
     for (const job of stored) this.active.set(job.id, job);
-    this.queue = stored.filter((job) => job.status === 'queued').map((job) => job.id);
+    this.queue.reset(stored.filter((job) => job.status === 'queued').map((job) => job.id));
     for (const { job } of lost.back) this.notify(job, []);
     this.log.warn({ gone: lost.gone.length, changed: lost.back.length }, 'a commit failed: unfinished jobs reloaded from the store');
     this.dispatch();
@@ -202,25 +202,17 @@ export class JobService implements JobChannel {
   }
 
   private dispatch(): void {
-    if (this.queue.length === 0 || !this.pool.hasFreeSlot()) return;
-    const waiting: number[] = [];
-    let next = 0;
-    // Once every slot is taken the rest of the queue keeps its order untouched: a long queue costs nothing per job.
-    for (; next < this.queue.length && this.pool.hasFreeSlot(); next++) {
-      const id = this.queue[next] as number;
-      const job = this.active.get(id);
-      if (!job) continue;
-      const node = this.pool.pick(job.target);
-      if (node === undefined || !this.assign(job, node)) waiting.push(id);
-    }
-    this.queue = next === 0 ? this.queue : waiting.concat(this.queue.slice(next));
-  }
-
-  /** Puts a job back in the queue at its place by id, so a re-queued job keeps its turn. */
-  private enqueue(id: number): void {
-    const at = this.queue.findIndex((queued) => queued > id);
-    if (at < 0) this.queue.push(id);
-    else this.queue.splice(at, 0, id);
+    if (this.queue.length === 0) return;
+    // Once every slot is taken the rest of the queue is not looked at: a long queue costs nothing per job.
+    this.queue.drain(
+      () => this.pool.hasFreeSlot(),
+      (id) => {
+        const job = this.active.get(id);
+        if (!job) return true;
+        const node = this.pool.pick(job.target);
+        return node !== undefined && this.assign(job, node);
+      },
+    );
   }
 
   /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
@@ -266,7 +258,7 @@ export class JobService implements JobChannel {
     }
     const events = this.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
     const requeued = this.save(this.append(job, events), { status: 'queued', node: null, assignedAt: null, startedAt: null });
-    this.enqueue(job.id);
+    this.queue.insert(job.id);
     this.log.warn({ job: job.id, reason }, 'job re-queued');
     this.notify(requeued, events);
     this.dispatch();
@@ -274,7 +266,7 @@ export class JobService implements JobChannel {
 
   private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], changes: extra = {} }: Ending = {}): JobRecord {
     this.timers.clearAll(job.id);
-    if (job.status === 'queued') this.queue = this.queue.filter((id) => id !== job.id);
+    if (job.status === 'queued') this.queue.remove(job.id);
     this.pool.finish(job.node, job.id);
     const at = now();
     const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));

@@ -1,8 +1,13 @@
 type TimerKind = 'timeout' | 'grace' | 'cancel';
 
+const KINDS: readonly TimerKind[] = ['timeout', 'grace', 'cancel'];
+
+/** One job's timers; every job's record has the same shape (no keys added or deleted). */
+type Timers = Record<TimerKind, NodeJS.Timeout | undefined>;
+
 /** Per-job timers by kind; setting one again replaces it. */
 export class JobTimers {
-  private readonly timers = new Map<number, Partial<Record<TimerKind, NodeJS.Timeout>>>();
+  private readonly timers = new Map<number, Timers>();
 
   set(kind: TimerKind, jobId: number, ms: number, run: () => void): void {
     this.clear(kind, jobId);
@@ -13,7 +18,7 @@ export class JobTimers {
     timer.unref();
     const timers = this.timers.get(jobId);
     if (timers) timers[kind] = timer;
-    else this.timers.set(jobId, { [kind]: timer });
+    else this.timers.set(jobId, { timeout: undefined, grace: undefined, cancel: undefined, [kind]: timer });
   }
 
   has(kind: TimerKind, jobId: number): boolean {
@@ -24,19 +29,23 @@ export class JobTimers {
     const timers = this.timers.get(jobId);
     if (timers?.[kind] === undefined) return;
     clearTimeout(timers[kind]);
-    delete timers[kind];
+    timers[kind] = undefined;
   }
 
   clearAll(jobId: number): void {
     const timers = this.timers.get(jobId);
     if (!timers) return;
-    for (const timer of Object.values(timers)) clearTimeout(timer);
+    clearEach(timers);
     this.timers.delete(jobId);
   }
 
   /** Stops every timer (master shutdown). */
   stop(): void {
-    for (const timers of this.timers.values()) for (const timer of Object.values(timers)) clearTimeout(timer);
+    for (const timers of this.timers.values()) clearEach(timers);
     this.timers.clear();
   }
+}
+
+function clearEach(timers: Timers): void {
+  for (const kind of KINDS) if (timers[kind] !== undefined) clearTimeout(timers[kind]);
 }

@@ -63,7 +63,7 @@ export interface JobFilter {
 /** A record with `changes` applied, as the store now holds it (`null` clears a field). */
 export function withChanges(job: JobRecord, changes: JobChanges): JobRecord {
   const next: Record<string, unknown> = { ...job, ...changes };
-  for (const [key, value] of Object.entries(changes)) if (value === null) delete next[key];
+  for (const key of Object.keys(changes) as Array<keyof JobChanges>) if (changes[key] === null) delete next[key];
   return next as unknown as JobRecord;
 }
 

@@ -90,8 +90,10 @@ export class SqliteJobStore implements JobStore {
 
   /** Multi-row event inserts by row count. */
   private readonly insertStatements: Array<Database.Statement | undefined> = [];
-  /** Statements built from a few shapes (filters, updated columns), prepared once per shape. */
+  /** Queries built from a few filter shapes, prepared once per shape. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** UPDATEs by the columns they set (`updateStatement`). */
+  private readonly updates = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -147,12 +149,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   update(id: number, changes: JobChanges): void {
-    const entries = Object.entries(changes) as Array<[keyof JobChanges, JobChanges[keyof JobChanges]]>;
-    if (entries.length === 0) return;
-    const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
-    const values = entries.map(([, value]) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null)));
+    const keys = Object.keys(changes) as Array<keyof JobChanges>;
+    if (keys.length === 0) return;
+    const values = keys.map((key) => {
+      const value = changes[key];
+      return typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null);
+    });
     this.tx.open();
-    this.prepared(`UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
+    this.updateStatement(keys).run(...values, id);
   }
 
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void {
@@ -188,6 +192,17 @@ export class SqliteJobStore implements JobStore {
       const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
       statement = this.db.prepare(`INSERT OR IGNORE INTO job_events (job_id, seq, at, event) VALUES ${tuples}`);
       this.insertStatements[rows] = statement;
+    }
+    return statement;
+  }
+
+  /** The UPDATE of these columns, prepared once per set of columns (a handful of shapes). */
+  private updateStatement(keys: ReadonlyArray<keyof JobChanges>): Database.Statement {
+    const shape = keys.join();
+    let statement = this.updates.get(shape);
+    if (!statement) {
+      statement = this.db.prepare(`UPDATE jobs SET ${keys.map((key) => `${COLUMNS[key]} = ?`).join(', ')} WHERE id = ?`);
+      this.updates.set(shape, statement);
     }
     return statement;
   }
