@@ -1,5 +1,5 @@
 import type { JobEvent, JobResult, SequencedJobEvent } from '../../protocol/index.js';
-import type { JobChanges, JobRecord } from '../store/index.js';
+import type { JobRecord } from '../store/index.js';
 
 /** How a job can end: as its node reported it, or `lost` when no node could finish it. */
 export type FinalStatus = JobResult['status'] | 'lost';
@@ -9,7 +9,8 @@ export interface Ending {
   error?: string | undefined;
   result?: JobResult;
   fresh?: SequencedJobEvent[];
-  changes?: JobChanges;
+  /** When the job started, if that is news too (its `started` came with its end). */
+  startedAt?: string | undefined;
 }
 
 /** What the master records itself when it ends a job without the node's word. */

@@ -3,12 +3,13 @@ import {
   FINAL_JOB_STATUSES,
   type JobEvent,
   type JobEventsFrame,
+  type JobSpec,
   type JobStatus,
   type SequencedJobEvent,
 } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
-import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
+import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore, type NewJob } from '../store/index.js';
 import { JobQueue } from './job-queue.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
@@ -75,20 +76,19 @@ export class JobService implements JobChannel {
     }
     // A Codex thread lives in one node's CODEX_HOME: a follow-up goes back to that node.
     const node = request.node ?? threadFrom?.node;
-    const job = this.store.create(
-      {
-        prompt: request.prompt,
-        target: { ...(node === undefined ? {} : { node }), tags: request.tags ?? [] },
-        ...(request.repo === undefined ? {} : { repo: request.repo }),
-        ...(request.ref === undefined ? {} : { ref: request.ref }),
-        profile: request.profile ?? {},
-        origin: request.origin,
-        ...(request.continueFrom === undefined ? {} : { continueFrom: request.continueFrom }),
-        maxAttempts: this.options.maxAttempts,
-        timeoutSec: request.timeoutSec ?? this.options.defaultTimeoutSec,
-      },
-      now(),
-    );
+    // Optional fields are set one by one, here and in `assign`: spreading them in took V8's slow path.
+    const newJob: NewJob = {
+      prompt: request.prompt,
+      target: node === undefined ? { tags: request.tags ?? [] } : { node, tags: request.tags ?? [] },
+      profile: request.profile ?? {},
+      origin: request.origin,
+      maxAttempts: this.options.maxAttempts,
+      timeoutSec: request.timeoutSec ?? this.options.defaultTimeoutSec,
+    };
+    if (request.repo !== undefined) newJob.repo = request.repo;
+    if (request.ref !== undefined) newJob.ref = request.ref;
+    if (request.continueFrom !== undefined) newJob.continueFrom = request.continueFrom;
+    const job = this.store.create(newJob, now());
     this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
     this.active.set(job.id, job);
     this.queue.push(job.id);
@@ -190,14 +190,13 @@ export class JobService implements JobChannel {
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
     // A quick job's `started` and `finished` can arrive in one frame: then one write ends it.
-    const startedNow = job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started');
-    const started: JobChanges = startedNow ? { startedAt: now() } : {};
+    const startedAt = job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started') ? now() : undefined;
     const finished = fresh.find((e) => e.event.kind === 'finished')?.event;
     if (finished?.kind === 'finished') {
-      this.finish(job, finished.result.status, { error: finished.result.error, result: finished.result, fresh, changes: started });
+      this.finish(job, finished.result.status, { error: finished.result.error, result: finished.result, fresh, startedAt });
       return;
     }
-    if (startedNow) job = this.save(job, { status: 'running', ...started });
+    if (startedAt !== undefined) job = this.save(job, { status: 'running', startedAt });
     this.notify(job, fresh);
   }
 
@@ -218,16 +217,10 @@ export class JobService implements JobChannel {
   /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
   private assign(job: JobRecord, node: string): boolean {
     const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
-    const spec = {
-      id: job.id,
-      prompt: job.prompt,
-      ...(job.repo === undefined ? {} : { repo: job.repo }),
-      ...(job.ref === undefined ? {} : { ref: job.ref }),
-      profile: job.profile,
-      ...(threadId === undefined ? {} : { threadId }),
-      attempt: job.attempt + 1,
-      nextSeq: job.lastSeq + 1,
-    };
+    const spec: JobSpec = { id: job.id, prompt: job.prompt, profile: job.profile, attempt: job.attempt + 1, nextSeq: job.lastSeq + 1 };
+    if (job.repo !== undefined) spec.repo = job.repo;
+    if (job.ref !== undefined) spec.ref = job.ref;
+    if (threadId !== undefined) spec.threadId = threadId;
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
     // Written in the same turn as the frame, and committed before the frame leaves.
     const assigned = this.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: now() });
@@ -264,13 +257,17 @@ export class JobService implements JobChannel {
     this.dispatch();
   }
 
-  private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], changes: extra = {} }: Ending = {}): JobRecord {
+  private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], startedAt }: Ending = {}): JobRecord {
     this.timers.clearAll(job.id);
     if (job.status === 'queued') this.queue.remove(job.id);
     this.pool.finish(job.node, job.id);
     const at = now();
     const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));
-    const changes: JobChanges = { ...extra, status, finishedAt: at, ...(error === undefined ? {} : { error }), ...(result ? { result } : {}) };
+    // Assigned one by one: object spreads of these varying shapes took V8's slow path.
+    const changes: JobChanges = { status, finishedAt: at };
+    if (startedAt !== undefined) changes.startedAt = startedAt;
+    if (error !== undefined) changes.error = error;
+    if (result) changes.result = result;
     const finished = this.save(closing.length > 0 ? this.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
     this.notify(finished, [...fresh, ...closing]);
