@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { HttpClient } from './http-client.js';
 import type { PipelineTarget } from './jobs-spec.js';
 import { readCpuSec } from './proc.js';
-import { ROOT, awaitOutput, launch, makeDataDir, masterEnv, profilerArgs, removeDataDir, superviseServer } from './processes.js';
+import { ROOT, awaitOutput, launch, makeDataDir, masterEnv, pipelineNodeArgs, removeDataDir, superviseServer } from './processes.js';
 import { SseFollower } from './sse-follower.js';
 import { sleep } from './stats.js';
 
@@ -48,11 +48,11 @@ export async function startCodexPipeline(options: { workdir: string; codexEnv: R
   const dataDir = makeDataDir();
   const masterCli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir, ...LOGGING];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
-  const master = launch([...profilerArgs(), ...masterCli], { cwd: dataDir, env: masterEnv() });
+  const master = launch([...pipelineNodeArgs(), ...masterCli], { cwd: dataDir, env: masterEnv() });
   const masterServer = superviseServer('the master', master, () => removeDataDir(dataDir));
   const match = await awaitOutput(master, MASTER_READY, 'the master');
   const nodeCli = [join(ROOT, 'bin', 'csc.js'), 'node', '--port', String(match[2]), '--data-dir', dataDir, '--name', NODE_NAME, '--slots', '1', '--workdir', options.workdir];
-  const node = launch([...profilerArgs(), ...nodeCli, ...LOGGING], { cwd: dataDir, env: codexSideEnv(options.codexEnv) });
+  const node = launch([...pipelineNodeArgs(), ...nodeCli, ...LOGGING], { cwd: dataDir, env: codexSideEnv(options.codexEnv) });
   const nodeServer = superviseServer('the node', node, () => undefined);
   const target: PipelineTarget = {
     httpUrl: `http://127.0.0.1:${match[1]}`,

@@ -44,7 +44,33 @@ async function verifyStored(http: HttpClient, ids: number[], logs: number): Prom
   }
 }
 
+/**
+ * Posts jobs as fast as they complete, with at most `window` not completed, until the returned
+ * function is called; it resolves with the number posted in all once every one has completed.
+ */
+function saturate(node: BenchExecutor, http: HttpClient, window: number, logs: number): () => Promise<number> {
+  // Whoever calls this has let every earlier job complete.
+  let posted = node.completed;
+  let sending = true;
+  const pump = (): void => {
+    while (sending && posted - node.completed < window) {
+      posted++;
+      createJob(http, { logs }).catch(fail);
+    }
+  };
+  node.onCompleted = pump;
+  pump();
+  return async () => {
+    sending = false;
+    await drained(() => node.completed === posted, `only ${node.completed} of ${posted} jobs completed`);
+    return posted;
+  };
+}
+
 async function runDispatch(spec: DispatchSpec, node: BenchExecutor, http: HttpClient): Promise<DispatchResult> {
+  const burst = saturate(node, http, spec.burstWindow, spec.logs);
+  await sleep(spec.burstMs);
+  const before = await burst();
   const warmup = Math.round((spec.ratePerSec * spec.warmupMs) / 1000);
   const total = warmup + Math.round((spec.ratePerSec * spec.durationMs) / 1000);
   const creates: number[] = [];
@@ -57,24 +83,16 @@ async function runDispatch(spec: DispatchSpec, node: BenchExecutor, http: HttpCl
       if (sentAt >= measuredFrom) creates.push(performance.now() - sentAt);
     }, fail);
   });
-  await drained(() => node.completed === total, `only ${node.completed} of ${total} jobs completed`);
+  await drained(() => node.completed === before + total, `only ${node.completed - before} of ${total} jobs completed`);
   const cpuSec = readCpuSec(spec.pid) - cpuBefore;
   const dispatch = node.starts.filter((s) => s.sentAt >= measuredFrom).map((s) => s.startedAt - s.sentAt);
-  await verifyStored(http, [total], spec.logs);
+  // A fresh pipeline numbers jobs 1, 2, …: the last paced job is the last one.
+  await verifyStored(http, [before + total], spec.logs);
   return { kind: 'dispatch', jobs: dispatch.length, dispatch: summarize(dispatch), create: summarize(creates), pipelineCpuUsPerJob: (cpuSec * 1e6) / dispatch.length };
 }
 
 async function runThroughput(spec: ThroughputSpec, node: BenchExecutor, http: HttpClient): Promise<ThroughputResult> {
-  let posted = 0;
-  let sending = true;
-  const pump = (): void => {
-    while (sending && posted - node.completed < spec.window) {
-      posted++;
-      createJob(http, { logs: spec.logs }).catch(fail);
-    }
-  };
-  node.onCompleted = pump;
-  pump();
+  const stop = saturate(node, http, spec.window, spec.logs);
   await sleep(spec.warmupMs);
   const start = { completed: node.completed, at: performance.now(), cpuSec: readCpuSec(spec.pid), client: process.cpuUsage() };
   await sleep(spec.durationMs);
@@ -82,8 +100,7 @@ async function runThroughput(spec: ThroughputSpec, node: BenchExecutor, http: Ht
   const elapsedMs = performance.now() - start.at;
   const pipelineCpuSec = readCpuSec(spec.pid) - start.cpuSec;
   const client = process.cpuUsage(start.client);
-  sending = false;
-  await drained(() => node.completed === posted, `only ${node.completed} of ${posted} jobs completed`);
+  const posted = await stop();
   // A fresh pipeline numbers jobs 1, 2, …: spot-check the first, the last and some in between.
   const ids = Array.from({ length: SPOT_CHECKS }, (_, i) => 1 + Math.floor((i * (posted - 1)) / (SPOT_CHECKS - 1)));
   await verifyStored(http, ids, spec.logs);

@@ -13,7 +13,7 @@ import {
   launch,
   makeDataDir,
   masterEnv,
-  profilerArgs,
+  pipelineNodeArgs,
   removeDataDir,
   runScript,
   superviseServer,
@@ -39,7 +39,7 @@ async function startMaster(): Promise<RunningPipeline> {
   const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
   const logging = ['--log-level', 'warn', '--log-format', 'json'];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
-  const child = launch([...profilerArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
+  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
   const match = await awaitOutput(child, MASTER_READY, 'the master');
   const secret = (file: string): string => readFileSync(join(dataDir, file), 'utf8').trim();
   const target = {
@@ -55,7 +55,7 @@ async function startMaster(): Promise<RunningPipeline> {
 async function startBare(): Promise<RunningPipeline> {
   const dataDir = makeDataDir();
   const adminToken = randomBytes(16).toString('hex');
-  const child = launch([...profilerArgs(), '--import', 'tsx', join(BENCH_DIR, 'bare-pipeline.ts'), dataDir, adminToken], { cwd: ROOT });
+  const child = launch([...pipelineNodeArgs(), '--import', 'tsx', join(BENCH_DIR, 'bare-pipeline.ts'), dataDir, adminToken], { cwd: ROOT });
   const match = await awaitOutput(child, /"port":(\d+)/, 'the bare pipeline');
   const address = `127.0.0.1:${match[1]}`;
   const target = { httpUrl: `http://${address}`, wsUrl: `ws://${address}`, adminToken, nodeToken: 'unchecked', pid: child.process.pid ?? -1 };

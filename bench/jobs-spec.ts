@@ -20,9 +20,16 @@ interface Common extends PipelineTarget {
   slots: number;
 }
 
-/** Scenario 1: jobs created at a fixed rate; time from sending the POST to the job reaching the node. */
+/**
+ * Scenario 1: jobs created at a fixed rate; time from sending the POST to the job reaching the
+ * node. A burst of jobs as fast as they complete comes first, so that the pipeline's code is as
+ * optimized (JIT) as in a server that has been up for a while; then the paced warm-up.
+ */
 export interface DispatchSpec extends Common {
   kind: 'dispatch';
+  burstMs: number;
+  /** Jobs not completed during the burst, at most. */
+  burstWindow: number;
   ratePerSec: number;
   logs: number;
   warmupMs: number;

@@ -84,11 +84,16 @@ export function masterEnv(): NodeJS.ProcessEnv {
   return { ...env, MASTER_PING_INTERVAL: '15' };
 }
 
-/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each master (and bare pipeline) run there (on its clean exit). */
-export function profilerArgs(): string[] {
+/**
+ * Node flags for each master (and bare pipeline) process. BENCH_CPU_PROF=<dir> writes a V8 CPU
+ * profile of each run there (on its clean exit); BENCH_NODE_FLAGS="<flags>" adds Node or V8 flags,
+ * such as those NODE_OPTIONS refuses (`--max-semi-space-size=32`, `--single-threaded-gc`).
+ */
+export function pipelineNodeArgs(): string[] {
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const dir = process.env.BENCH_CPU_PROF;
   // Resolved here: the master runs in its temporary data dir, which is deleted afterwards.
-  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+  return dir === undefined || dir === '' ? flags : [...flags, '--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
 }
 
 /** A fresh master data dir, removed by `removeDataDir` or, whatever happens, by `killChildren`. */
@@ -108,7 +113,7 @@ async function startMaster(): Promise<RunningHub> {
   const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
   const logging = ['--log-level', 'warn', '--log-format', 'json'];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
-  const child = launch([...profilerArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
+  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
   const match = await awaitOutput(child, /ws:\/\/127\.0\.0\.1:(\d+)/, 'the master');
   const token = readFileSync(join(dataDir, 'master-token'), 'utf8').trim();
   return hubHandle('master', child, Number(match[1]), token, () => removeDataDir(dataDir));
