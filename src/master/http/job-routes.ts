@@ -53,11 +53,12 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
   const CreateJobBody = createJobBody(allowLocalRepos);
   const afterTurn = turnEnds();
   app.post('/api/jobs', async (req, reply) => {
-    const body = parseBody(CreateJobBody, req.body);
-    const repo = body.repo === undefined ? undefined : parseRepoSpec(body.repo, { allowLocal: allowLocalRepos });
-    const { origin, ...request } = body;
-    const normalized = repo && !('error' in repo) ? { repo: repoKey(repo) } : {};
-    const job = jobs.create({ ...request, ...normalized, origin: { kind: origin } });
+    const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, origin } = parseBody(CreateJobBody, req.body);
+    // The body's schema has refused a repo that does not parse. Field by field, not rest and
+    // spread: on Node 20 those cost microseconds here (see `withChanges`).
+    const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal: allowLocalRepos });
+    const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
+    const job = jobs.create({ prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, origin: { kind: origin } });
     // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
     // and after the turn's frames: a node that was free gets the job before the requester hears back.
     // Both asked for now: the turn's end before the commit resolves (asked for later, it would

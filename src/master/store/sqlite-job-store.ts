@@ -122,7 +122,8 @@ export class SqliteJobStore implements JobStore {
       job.timeoutSec,
       at,
     );
-    return { ...job, id: Number(lastInsertRowid), status: 'queued', attempt: 0, createdAt: at, lastSeq: 0 };
+    // Not a spread: see `withChanges`.
+    return Object.assign({ id: Number(lastInsertRowid), status: 'queued' as const, attempt: 0, createdAt: at, lastSeq: 0 }, job);
   }
 
   get(id: number): JobRecord | undefined {
