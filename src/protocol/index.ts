@@ -1,6 +1,5 @@
 export * from './frames.js';
 export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.js';
-export { jobEventJson, knownJobEventJson, sequencedJobEventJson } from './event-json.js';
 export * from './jobs.js';
 export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';

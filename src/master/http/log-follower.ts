@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { FINAL_JOB_STATUSES, sequencedJobEventJson, type SequencedJobEvent } from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../../protocol/index.js';
 import type { JobService, JobUpdate } from '../jobs/index.js';
 import type { JobRecord } from '../store/index.js';
 
@@ -13,7 +13,7 @@ const encoded = new WeakMap<readonly SequencedJobEvent[], string>();
 function sseText(events: readonly SequencedJobEvent[]): string {
   let text = encoded.get(events);
   if (text === undefined) {
-    text = events.map((e) => `id: ${e.seq}\nevent: job_event\ndata: ${sequencedJobEventJson(e)}\n\n`).join('');
+    text = events.map((e) => `id: ${e.seq}\nevent: job_event\ndata: ${JSON.stringify(e)}\n\n`).join('');
     encoded.set(events, text);
   }
   return text;

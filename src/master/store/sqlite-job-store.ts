@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { jobEventJson, knownJobEventJson, type JobResult, type JobStatus, type SequencedJobEvent } from '../../protocol/index.js';
+import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import type { JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
@@ -166,7 +166,7 @@ export class SqliteJobStore implements JobStore {
     for (let start = 0; start < events.length; start += EVENTS_PER_INSERT) {
       const chunk = events.slice(start, start + EVENTS_PER_INSERT);
       const values: Array<number | string> = [];
-      for (const sequenced of chunk) values.push(jobId, sequenced.seq, sequenced.at, jobEventJson(sequenced));
+      for (const { seq, at, event } of chunk) values.push(jobId, seq, at, JSON.stringify(event));
       this.insertEvents(chunk.length).run(...values);
     }
   }
@@ -184,9 +184,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
-    return this.selectEvents
-      .all(jobId, afterSeq, limit)
-      .map((row) => knownJobEventJson({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }, row.event));
+    return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
   }
 
   private insertEvents(rows: number): Database.Statement {
