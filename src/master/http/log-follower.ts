@@ -10,10 +10,14 @@ const PAGE = 1000;
 /** Each update's events encoded once, however many followers they go to. */
 const encoded = new WeakMap<readonly SequencedJobEvent[], string>();
 
+function sseLine(seq: number, json: string): string {
+  return `id: ${seq}\nevent: job_event\ndata: ${json}\n\n`;
+}
+
 function sseText(events: readonly SequencedJobEvent[]): string {
   let text = encoded.get(events);
   if (text === undefined) {
-    text = events.map((e) => `id: ${e.seq}\nevent: job_event\ndata: ${JSON.stringify(e)}\n\n`).join('');
+    text = events.map((e) => sseLine(e.seq, JSON.stringify(e))).join('');
     encoded.set(events, text);
   }
   return text;
@@ -43,8 +47,8 @@ export function followJobLog(jobs: JobService, jobId: number, res: ServerRespons
   };
   const catchUp = (): void => {
     if (!open() || !durable()) return;
-    for (let page = jobs.events(jobId, sent, PAGE); page.length > 0; page = jobs.events(jobId, sent, PAGE)) {
-      res.write(sseText(page));
+    for (let page = jobs.eventsJson(jobId, sent, PAGE); page.length > 0; page = jobs.eventsJson(jobId, sent, PAGE)) {
+      res.write(page.map((e) => sseLine(e.seq, e.json)).join(''));
       sent = page.at(-1)?.seq ?? sent;
       if (!open()) return;
     }

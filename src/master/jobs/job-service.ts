@@ -9,7 +9,7 @@ import {
 } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
-import { withChanges, type JobChanges, type JobFilter, type JobRecord, type JobStore, type NewJob } from '../store/index.js';
+import { withChanges, type EncodedJobEvent, type JobChanges, type JobFilter, type JobRecord, type JobStore, type NewJob } from '../store/index.js';
 import { JobQueue } from './job-queue.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
@@ -110,6 +110,12 @@ export class JobService implements JobChannel {
   events(id: number, afterSeq: number, limit: number): SequencedJobEvent[] {
     this.get(id);
     return this.store.events(id, afterSeq, limit);
+  }
+
+  /** `events` as JSON text, for streams that pass them on. */
+  eventsJson(id: number, afterSeq: number, limit: number): EncodedJobEvent[] {
+    this.get(id);
+    return this.store.eventsJson(id, afterSeq, limit);
   }
 
   /** Makes every change so far durable: before telling anyone about it outside the hub. */

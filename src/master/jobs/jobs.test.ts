@@ -242,6 +242,9 @@ describe('job API', () => {
     expect(text).toContain('event: end\ndata: {"status":"succeeded"}');
     const resumed = await (await fetch(url, { headers: { 'last-event-id': '2' } })).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3]);
+    // Read back from the store (the stored JSON, not re-encoded) the log is byte for byte what was streamed live.
+    expect(await (await fetch(url)).text()).toBe(text);
+    expect(text.endsWith(resumed)).toBe(true);
   });
 
   it('never lets a frame announce a write the store could not commit: the node is dropped, and the lost job is forgotten', async () => {

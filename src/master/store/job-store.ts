@@ -40,6 +40,12 @@ export interface JobRecord extends NewJob {
   lastSeq: number;
 }
 
+/** A stored event as JSON text: `{"seq":…,"at":…,"event":…}`. */
+export interface EncodedJobEvent {
+  seq: number;
+  json: string;
+}
+
 /** Fields a state change may set; `null` clears one. */
 export type JobChanges = Partial<{
   status: JobStatus;
@@ -89,6 +95,8 @@ export interface JobStore {
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void;
   /** Events after `afterSeq`, in order. */
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
+  /** The same events as JSON text (what `JSON.stringify` gives of each), for streams that only pass them on. */
+  eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[];
   /** Makes every write so far durable. */
   commit(): void;
   /** Resolves once every write so far is durable, with the turn's other writes. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
-import type { JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { EncodedJobEvent, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
@@ -87,6 +87,7 @@ export class SqliteJobStore implements JobStore {
   private readonly insertJob: Database.Statement;
   private readonly selectJob: Database.Statement<[number], JobRow>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
+  private readonly selectEventsJson: Database.Statement<[number, number, number], EncodedJobEvent>;
 
   /** Multi-row event inserts by row count. */
   private readonly insertStatements: Array<Database.Statement | undefined> = [];
@@ -104,6 +105,10 @@ export class SqliteJobStore implements JobStore {
       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectJob = db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`);
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    // Built from the stored text, so a follower catching up costs no decoding and re-encoding per event.
+    this.selectEventsJson = db.prepare(`
+      SELECT seq, '{"seq":' || seq || ',"at":' || json_quote(at) || ',"event":' || event || '}' AS json
+      FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
   }
 
   create(job: NewJob, at: string): JobRecord {
@@ -185,6 +190,10 @@ export class SqliteJobStore implements JobStore {
 
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
     return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
+  }
+
+  eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[] {
+    return this.selectEventsJson.all(jobId, afterSeq, limit);
   }
 
   private insertEvents(rows: number): Database.Statement {
