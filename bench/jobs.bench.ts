@@ -5,7 +5,8 @@
  * fresh pipeline process and a fresh client process (bench/jobs-client.ts: the real node worker
  * with a bench executor, the load generator and the followers); pipelines take turns in rotating
  * order. BENCH_QUICK=1 runs one short round (about a minute) instead of medians of three.
- * BENCH_ONLY=<ids> runs only those scenarios.
+ * BENCH_ONLY=<ids> runs only those scenarios. BENCH_CPU_PROF=<dir> with BENCH_CPU_PROF_AFTER_MS=<ms>
+ * profiles each pipeline from that late on (see bench/processes.ts).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LoadResult, LoadSpec } from './spec.js';
 import { sleep } from './stats.js';
 
@@ -86,14 +86,21 @@ export function masterEnv(): NodeJS.ProcessEnv {
 
 /**
  * Node flags for each master (and bare pipeline) process. BENCH_CPU_PROF=<dir> writes a V8 CPU
- * profile of each run there (on its clean exit); BENCH_NODE_FLAGS="<flags>" adds Node or V8 flags,
- * such as those NODE_OPTIONS refuses (`--max-semi-space-size=32`, `--single-threaded-gc`).
+ * profile of each run there (on its clean exit), from the start or, with BENCH_CPU_PROF_AFTER_MS,
+ * from that many ms after it (bench/profile-after.ts); BENCH_NODE_FLAGS="<flags>" adds Node or V8
+ * flags, such as those NODE_OPTIONS refuses (`--max-semi-space-size=32`, `--single-threaded-gc`).
  */
 export function pipelineNodeArgs(): string[] {
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const dir = process.env.BENCH_CPU_PROF;
+  if (dir === undefined || dir === '') return flags;
   // Resolved here: the master runs in its temporary data dir, which is deleted afterwards.
-  return dir === undefined || dir === '' ? flags : [...flags, '--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+  const after = process.env.BENCH_CPU_PROF_AFTER_MS;
+  if (after === undefined || after === '') return [...flags, '--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+  const preload = pathToFileURL(join(BENCH_DIR, 'profile-after.ts'));
+  preload.search = new URLSearchParams({ dir: resolve(dir), after }).toString();
+  // tsx by its resolved address: the master's working directory is its data dir, outside the repository.
+  return [...flags, '--import', import.meta.resolve('tsx'), '--import', preload.href];
 }
 
 /** A fresh master data dir, removed by `removeDataDir` or, whatever happens, by `killChildren`. */
