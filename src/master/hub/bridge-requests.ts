@@ -109,9 +109,9 @@ export class BridgeRequests implements BridgeChannel {
   }
 
   private submit(client: Client, frame: JobSubmitFrame): void {
-    const known = this.submitted.get(frame.requestId);
     // A bridge resends a submit it got no answer to after a reconnect: answer it, do not run it twice.
-    if (known !== undefined) return this.sendUpdate(client, this.jobs.get(known), [], frame.requestId);
+    const known = this.madeFor(frame.requestId);
+    if (known) return this.sendUpdate(client, known, [], frame.requestId);
     const repo = frame.repo === undefined ? undefined : parseRepoSpec(frame.repo, { allowLocal: this.options.allowLocalRepos });
     if (repo && 'error' in repo) throw new CodedError('bad_request', repo.error);
     if (frame.ref !== undefined && !isSafeRef(frame.ref)) throw new CodedError('bad_request', `"${frame.ref}" is not a branch, tag or commit name`);
@@ -122,7 +122,7 @@ export class BridgeRequests implements BridgeChannel {
       ...(repo === undefined ? {} : { repo: repoKey(repo) }),
       ...(frame.ref === undefined ? {} : { ref: frame.ref }),
       ...(frame.continueFrom === undefined ? {} : { continueFrom: frame.continueFrom }),
-      origin: { ...frame.origin, bridge: client.name },
+      origin: { ...frame.origin, bridge: client.name, requestId: frame.requestId },
     });
     this.remember(frame.requestId, job.id);
     this.followers.set(job.id, client.name);
@@ -187,6 +187,23 @@ export class BridgeRequests implements BridgeChannel {
   private sendConfig(client: Client): void {
     const { settings, savedAt } = this.settings.get();
     this.sink.send(client, { type: 'bridge_config', settings: { slack: settings.slack, telegram: settings.telegram }, savedAt });
+  }
+
+  /**
+   * The job made for a request, if it is still that job. A commit that failed (disk full) took
+   * the job back, and SQLite may have given its id to another since: the stored origin says whose.
+   */
+  private madeFor(requestId: string): JobRecord | undefined {
+    const id = this.submitted.get(requestId);
+    if (id === undefined) return undefined;
+    try {
+      const job = this.jobs.get(id);
+      if (job.origin.requestId === requestId) return job;
+    } catch (error) {
+      if (!(error instanceof CodedError && error.code === 'not_found')) throw error;
+    }
+    this.submitted.delete(requestId);
+    return undefined;
   }
 
   private remember(requestId: string, jobId: number): void {

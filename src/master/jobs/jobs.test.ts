@@ -291,4 +291,27 @@ describe('job API', () => {
     expect(stored.status).toBe(201);
     expect((await getJob(stored.json.id)).prompt).toBe('after the disk has room');
   });
+
+  it("runs a bridge's resent submit as a new job when its first one was lost, even though another job got the lost id", async () => {
+    master = await startTestMaster();
+    const submit = { type: 'job_submit', requestId: 'chat-42', prompt: 'from the chat', origin: { kind: 'telegram', chatId: 7 } };
+    const bridge = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    void failNextCommit(master);
+    bridge.sendJson(submit);
+    await bridge.whenClosed();
+    // SQLite hands the rolled-back id out again.
+    const other = await createJob({ prompt: 'from the API' });
+    expect(other.id).toBe(1);
+
+    const again = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    again.sendJson(submit);
+    const update = await again.next((m) => m.json?.type === 'job_update');
+    expect(update.json).toMatchObject({ requestId: 'chat-42', job: { id: 2, prompt: 'from the chat' } });
+    // Sent a third time, it is answered with that job, not run again.
+    again.sendJson(submit);
+    const repeat = await again.next((m) => m.json?.type === 'job_update' && m !== update);
+    expect(repeat.json).toMatchObject({ requestId: 'chat-42', job: { id: 2 } });
+    expect((await (await master.api('/api/jobs')).json()) as { jobs: JobRecord[] }).toMatchObject({ jobs: [{ id: 2 }, { id: 1, prompt: 'from the API' }] });
+    again.close();
+  });
 });
