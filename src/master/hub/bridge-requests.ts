@@ -61,11 +61,15 @@ export class BridgeRequests implements BridgeChannel {
 
   constructor(
     private readonly sink: BridgeSink,
-    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'runningOn' | 'subscribe' | 'queuedCount'>,
+    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount'>,
     private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
     private readonly options: BridgeRequestsOptions,
     private readonly log: Logger,
   ) {
+    // A submit stored just before a restart is recognized when its bridge resends it afterwards.
+    for (const job of jobs.list({ limit: REMEMBERED_REQUESTS }).reverse()) {
+      if (typeof job.origin.requestId === 'string') this.remember(job.origin.requestId, job.id);
+    }
     jobs.subscribe((update) => this.onJobUpdate(update));
     settings.subscribe(() => {
       for (const client of this.bridges.values()) this.sendConfig(client);

@@ -314,4 +314,24 @@ describe('job API', () => {
     expect((await (await master.api('/api/jobs')).json()) as { jobs: JobRecord[] }).toMatchObject({ jobs: [{ id: 2 }, { id: 1, prompt: 'from the API' }] });
     again.close();
   });
+
+  it("answers a bridge's submit resent after a master restart with the job already made, instead of running it twice", async () => {
+    master = await startTestMaster();
+    const { dataDir } = master.config;
+    const port = master.ws.port;
+    const submit = { type: 'job_submit', requestId: 'chat-7', prompt: 'only once', origin: { kind: 'slack', channel: 'C1' } };
+    const bridge = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    bridge.sendJson(submit);
+    const first = await bridge.next((m) => m.json?.type === 'job_update');
+    expect(first.json).toMatchObject({ requestId: 'chat-7', job: { id: 1, prompt: 'only once' } });
+    await master.close();
+    await bridge.whenClosed();
+
+    master = await startTestMaster({ dataDir, port });
+    const again = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    again.sendJson(submit);
+    expect((await again.next((m) => m.json?.type === 'job_update')).json).toMatchObject({ requestId: 'chat-7', job: { id: 1 } });
+    expect(((await (await master.api('/api/jobs')).json()) as { jobs: JobRecord[] }).jobs.map((j) => j.id)).toEqual([1]);
+    again.close();
+  });
 });
