@@ -1,5 +1,5 @@
 import type { Logger } from '../log/index.js';
-import type { Frame, JobEvent, JobSpec, SequencedJobEvent } from '../protocol/index.js';
+import { isoNow, type Frame, type JobEvent, type JobSpec, type SequencedJobEvent } from '../protocol/index.js';
 import type { Executor } from './executor.js';
 import type { JobJournal } from './job-journal.js';
 import type { Workspaces } from './workspaces.js';
@@ -110,7 +110,7 @@ export class JobRunner {
   }
 
   private emit(jobId: number, job: RunningJob, event: JobEvent): void {
-    const sequenced = { seq: job.nextSeq++, at: new Date().toISOString(), event };
+    const sequenced = { seq: job.nextSeq++, at: isoNow(), event };
     job.unacked.push(sequenced);
     if (this.outgoing.size === 0) setImmediate(this.flush);
     const batch = this.outgoing.get(jobId);

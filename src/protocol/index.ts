@@ -1,5 +1,6 @@
 export * from './frames.js';
 export { encodeFrame, isJsonFrame, parseFrame, type ParseResult } from './parse.js';
+export { isoNow } from './iso-time.js';
 export * from './jobs.js';
 export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';

@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import {
   FINAL_JOB_STATUSES,
+  isoNow,
   type JobEvent,
   type JobEventsFrame,
   type JobSpec,
@@ -13,7 +14,6 @@ import { withChanges, type EncodedJobEvent, type JobChanges, type JobFilter, typ
 import { JobQueue } from './job-queue.js';
 import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
-import { now } from './clock.js';
 import { closingEvents, type Ending, type FinalStatus } from './ending.js';
 import { rolledBack, undo } from './rollback.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
@@ -88,7 +88,7 @@ export class JobService implements JobChannel {
     if (request.repo !== undefined) newJob.repo = request.repo;
     if (request.ref !== undefined) newJob.ref = request.ref;
     if (request.continueFrom !== undefined) newJob.continueFrom = request.continueFrom;
-    const job = this.store.create(newJob, now());
+    const job = this.store.create(newJob, isoNow());
     this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
     this.active.set(job.id, job);
     this.queue.push(job.id);
@@ -196,7 +196,7 @@ export class JobService implements JobChannel {
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
     // A quick job's `started` and `finished` can arrive in one frame: then one write ends it.
-    const startedAt = job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started') ? now() : undefined;
+    const startedAt = job.status === 'assigned' && fresh.some((e) => e.event.kind === 'started') ? isoNow() : undefined;
     const finished = fresh.find((e) => e.event.kind === 'finished')?.event;
     if (finished?.kind === 'finished') {
       this.finish(job, finished.result.status, { error: finished.result.error, result: finished.result, fresh, startedAt });
@@ -229,7 +229,7 @@ export class JobService implements JobChannel {
     if (threadId !== undefined) spec.threadId = threadId;
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
     // Written in the same turn as the frame, and committed before the frame leaves.
-    const assigned = this.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: now() });
+    const assigned = this.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: isoNow() });
     this.pool.start(node, job.id);
     this.timers.set('timeout', job.id, job.timeoutSec * 1000, () => this.timeOut(job.id));
     this.log.info({ job: job.id, node, attempt: assigned.attempt }, 'job assigned');
@@ -267,7 +267,7 @@ export class JobService implements JobChannel {
     this.timers.clearAll(job.id);
     if (job.status === 'queued') this.queue.remove(job.id);
     this.pool.finish(job.node, job.id);
-    const at = now();
+    const at = isoNow();
     const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));
     // Assigned one by one: object spreads of these varying shapes took V8's slow path.
     const changes: JobChanges = { status, finishedAt: at };
@@ -283,7 +283,7 @@ export class JobService implements JobChannel {
 
   /** Numbers events the master records itself, after the job's last stored event. */
   private sequence(job: JobRecord, events: JobEvent[]): SequencedJobEvent[] {
-    const at = now();
+    const at = isoNow();
     return events.map((event, i) => ({ seq: job.lastSeq + i + 1, at, event }));
   }
 
