@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
@@ -8,7 +9,6 @@ import { SqliteStore } from './sqlite-store.js';
 
 afterAll(removeTempDirs);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newJob = (prompt: string) => ({ prompt, target: { tags: [] }, profile: {}, origin: { kind: 'api' as const }, maxAttempts: 3, timeoutSec: 60 });
 
 describe('Checkpointer', () => {

@@ -91,10 +91,8 @@ export class SqliteJobStore implements JobStore {
 
   /** Multi-row event inserts by row count. */
   private readonly insertStatements: Array<Database.Statement | undefined> = [];
-  /** Queries built from a few filter shapes, prepared once per shape. */
+  /** Statements built from a few shapes (filters, updated columns), prepared once per shape. */
   private readonly statements = new Map<string, Database.Statement>();
-  /** UPDATEs by the columns they set (`updateStatement`). */
-  private readonly updates = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -146,12 +144,12 @@ export class SqliteJobStore implements JobStore {
     const where = used.map(([clause]) => clause);
     const params = used.map(([, value]) => value as string | number);
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.prepared(sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
+    return (this.prepared(sql, () => sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
   }
 
   withStatus(statuses: readonly JobStatus[]): JobRecord[] {
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
-    return (this.prepared(sql).all(...statuses) as JobRow[]).map(toRecord);
+    return (this.prepared(sql, () => sql).all(...statuses) as JobRow[]).map(toRecord);
   }
 
   update(id: number, changes: JobChanges): void {
@@ -162,7 +160,8 @@ export class SqliteJobStore implements JobStore {
       return typeof value === 'object' && value !== null ? JSON.stringify(value) : (value ?? null);
     });
     this.tx.open();
-    this.updateStatement(keys).run(...values, id);
+    // Keyed by the column names: building the SQL on every update was a measurable part of a job's cost.
+    this.prepared(keys.join(), () => `UPDATE jobs SET ${keys.map((key) => `${COLUMNS[key]} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
   }
 
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void {
@@ -206,22 +205,12 @@ export class SqliteJobStore implements JobStore {
     return statement;
   }
 
-  /** The UPDATE of these columns, prepared once per set of columns (a handful of shapes). */
-  private updateStatement(keys: ReadonlyArray<keyof JobChanges>): Database.Statement {
-    const shape = keys.join();
-    let statement = this.updates.get(shape);
+  /** The statement for `key`, prepared from `sql()` the first time. */
+  private prepared(key: string, sql: () => string): Database.Statement {
+    let statement = this.statements.get(key);
     if (!statement) {
-      statement = this.db.prepare(`UPDATE jobs SET ${keys.map((key) => `${COLUMNS[key]} = ?`).join(', ')} WHERE id = ?`);
-      this.updates.set(shape, statement);
-    }
-    return statement;
-  }
-
-  private prepared(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+      statement = this.db.prepare(sql());
+      this.statements.set(key, statement);
     }
     return statement;
   }

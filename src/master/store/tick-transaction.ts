@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../../log/index.js';
+import { Listeners } from '../listeners.js';
 
 /** A commit failed (disk full, I/O error): the writes since the last commit are gone. */
 export class StoreCommitError extends Error {
@@ -34,12 +35,13 @@ export class TickTransaction {
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
   private pending: Pending | undefined;
-  private readonly failureListeners = new Set<(error: StoreCommitError) => void>();
+  private readonly failureListeners: Listeners<StoreCommitError>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly log: Logger = silentLogger(),
   ) {
+    this.failureListeners = new Listeners((error) => log.error({ err: error }, 'a commit failure listener failed'));
     this.beginStatement = db.prepare('BEGIN');
     this.commitStatement = db.prepare('COMMIT');
   }
@@ -61,7 +63,7 @@ export class TickTransaction {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const error = new StoreCommitError(`the store could not commit: ${(cause as Error).message}`, { cause });
       this.settle(error);
-      this.failed(error);
+      this.failureListeners.emit(error);
       throw error;
     }
     this.settle();
@@ -72,8 +74,7 @@ export class TickTransaction {
    * the lost writes (corked frames) can still be stopped, and state kept beside the store rebuilt.
    */
   onFailure(listener: (error: StoreCommitError) => void): () => void {
-    this.failureListeners.add(listener);
-    return () => this.failureListeners.delete(listener);
+    return this.failureListeners.subscribe(listener);
   }
 
   /**
@@ -93,16 +94,6 @@ export class TickTransaction {
       this.log.error({ err: error }, 'writes were lost');
     }
   };
-
-  private failed(error: StoreCommitError): void {
-    for (const listener of this.failureListeners) {
-      try {
-        listener(error);
-      } catch (listenerError) {
-        this.log.error({ err: listenerError }, 'a commit failure listener failed');
-      }
-    }
-  }
 
   private settle(error?: Error): void {
     const pending = this.pending;
