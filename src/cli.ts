@@ -5,6 +5,7 @@ import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
 import { registerNodeCommand } from './cli/node-command.js';
 import { reportFatal } from './cli/run.js';
+import { registerTokenCommand } from './cli/token-command.js';
 import { VERSION } from './paths.js';
 
 const program = new Command('csc')
@@ -18,6 +19,7 @@ registerNodeCommand(program);
 registerJobCommand(program);
 registerBridgeCommand(program);
 registerTelegramCommand(program);
+registerTokenCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,3 +43,18 @@ export function runCsc(args: string[], env: Record<string, string> = {}, stdin: 
     },
   };
 }
+
+/** `runCsc` for a test file whose processes must not outlive a test: call `killAll` in `afterEach`. */
+export function trackedCsc(): { csc: (args: string[], env?: Record<string, string>) => CscProcess; killAll: () => void } {
+  const running: CscProcess[] = [];
+  return {
+    csc: (args, env) => {
+      const proc = runCsc(args, env);
+      running.push(proc);
+      return proc;
+    },
+    killAll: () => {
+      for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
+    },
+  };
+}

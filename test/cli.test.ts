@@ -3,17 +3,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
 import { waitFor } from '../src/test-support/wait.js';
-import { runCsc, type CscProcess } from './cli-process.js';
+import { trackedCsc } from './cli-process.js';
 
-const running: CscProcess[] = [];
-function csc(args: string[], env?: Record<string, string>): CscProcess {
-  const proc = runCsc(args, env);
-  running.push(proc);
-  return proc;
-}
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
-});
+const { csc, killAll } = trackedCsc();
+afterEach(killAll);
 afterAll(removeTempDirs);
 
 interface NodeRow {

@@ -1,37 +1,59 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { setUnauthorizedHandler } from './api/client';
-import { Login, checkToken, type Message } from './auth/Login';
-import { clearToken, readToken, storeToken } from './auth/token';
+import { Login, type Message } from './auth/Login';
+import { closeSession, openSession, type SessionCheck } from './auth/session';
+import { clearToken, readToken, storeToken, takeTokenFromUrl } from './auth/token';
 import { Dashboard } from './Dashboard';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; message?: Message } | { state: 'signed-in' };
 
-function initialSession(linkToken: string | undefined): Session {
-  if (linkToken !== undefined) return { state: 'checking' };
-  return readToken() === undefined ? { state: 'signed-out' } : { state: 'signed-in' };
+/**
+ * Where a start token leads. A refused one is forgotten. The login link's must be accepted; the one
+ * this tab stored survives a master that does not answer yet (its streams renew the session when it does).
+ */
+function afterCheck(check: SessionCheck, token: string, fromLink: boolean): Session {
+  if (check.ok || (!fromLink && !check.refused)) {
+    storeToken(token);
+    return { state: 'signed-in' };
+  }
+  clearToken();
+  const text = !fromLink
+    ? 'The master no longer accepts the stored token. Sign in again.'
+    : check.refused
+      ? "The login link's token was refused: it may be from an earlier start of the master. Open the link it printed last, or paste the token."
+      : `Could not sign in with the login link. ${check.message}`;
+  return { state: 'signed-out', message: { kind: 'error', text } };
 }
 
 /**
- * Signs in (with the login link's token, the one stored for this tab, or the form), then shows
- * the dashboard. A stored token is trusted until the master refuses it.
+ * Signs in (with the login link's token, the one stored for this tab, or the form), then shows the
+ * dashboard. Each start checks the token with `POST /api/session`, which also sets the cookie the
+ * event streams need, before any stream opens.
  */
 export function App({ linkToken }: { linkToken: string | undefined }) {
   const client = useQueryClient();
-  const [session, setSession] = useState<Session>(() => initialSession(linkToken));
+  // An object, so that opening the same link again checks it again.
+  const [link, setLink] = useState(linkToken === undefined ? undefined : { token: linkToken });
+  const [session, setSession] = useState<Session>(() => ((linkToken ?? readToken()) === undefined ? { state: 'signed-out' } : { state: 'checking' }));
 
   useEffect(() => {
-    if (linkToken === undefined) return;
-    void checkToken(linkToken).then((refusal) => {
-      if (refusal === undefined) {
-        storeToken(linkToken);
-        setSession({ state: 'signed-in' });
-      } else {
-        clearToken();
-        setSession({ state: 'signed-out', message: { kind: 'error', text: `The login link's token was refused. ${refusal}` } });
-      }
-    });
-  }, [linkToken]);
+    const token = link?.token ?? readToken();
+    if (token === undefined) return;
+    void openSession(token).then((check) => setSession(afterCheck(check, token, link !== undefined)));
+  }, [link]);
+
+  useEffect(() => {
+    // The login link opened in a tab already on the dashboard changes only the fragment: no page load.
+    const onHashChange = (): void => {
+      const token = takeTokenFromUrl();
+      if (token === undefined) return;
+      setSession({ state: 'checking' });
+      setLink({ token });
+    };
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, []);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -40,6 +62,14 @@ export function App({ linkToken }: { linkToken: string | undefined }) {
       setSession({ state: 'signed-out', message: { kind: 'error', text: 'The master no longer accepts the stored token. Sign in again.' } });
     });
   }, [client]);
+
+  const signOut = (): void => {
+    const token = readToken();
+    clearToken();
+    client.clear();
+    setSession({ state: 'signed-out', message: { kind: 'ok', text: 'Signed out.' } });
+    if (token !== undefined) void closeSession(token);
+  };
 
   if (session.state === 'checking') {
     return (
@@ -59,13 +89,5 @@ export function App({ linkToken }: { linkToken: string | undefined }) {
       />
     );
   }
-  return (
-    <Dashboard
-      onSignOut={() => {
-        clearToken();
-        client.clear();
-        setSession({ state: 'signed-out', message: { kind: 'ok', text: 'Signed out.' } });
-      }}
-    />
-  );
+  return <Dashboard onSignOut={signOut} />;
 }

@@ -4,6 +4,7 @@ import { LiveEvents } from './live/LiveEvents';
 import { Link, useRoute, type Route } from './route';
 import { Empty } from './ui/states';
 import { JobsView } from './views/jobs/JobsView';
+import { CredentialsView } from './views/credentials/CredentialsView';
 import { OverviewView } from './views/OverviewView';
 import { RemoteNodesView } from './views/RemoteNodesView';
 import { SettingsView } from './views/settings/SettingsView';
@@ -13,6 +14,7 @@ const NAV: { to: string; label: string; view: Route['view'] }[] = [
   { to: '/jobs', label: 'Jobs', view: 'jobs' },
   { to: '/settings', label: 'Bridge settings', view: 'settings' },
   { to: '/remote-nodes', label: 'Remote nodes', view: 'remote-nodes' },
+  { to: '/credentials', label: 'Credentials', view: 'credentials' },
 ];
 
 const TITLES: Record<Route['view'], string> = {
@@ -20,6 +22,7 @@ const TITLES: Record<Route['view'], string> = {
   jobs: 'Jobs',
   settings: 'Bridge settings',
   'remote-nodes': 'Remote nodes',
+  credentials: 'Credentials',
   'not-found': 'Not found',
 };
 
@@ -65,6 +68,8 @@ function View({ route }: { route: Route }) {
       return <SettingsView />;
     case 'remote-nodes':
       return <RemoteNodesView />;
+    case 'credentials':
+      return <CredentialsView />;
     case 'not-found':
       return (
         <Empty>

@@ -7,6 +7,7 @@ export type Route =
   | { view: 'jobs'; jobId?: number }
   | { view: 'settings' }
   | { view: 'remote-nodes' }
+  | { view: 'credentials' }
   | { view: 'not-found' };
 
 export function parseRoute(pathname: string): Route {
@@ -15,6 +16,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/jobs') return { view: 'jobs' };
   if (path === '/settings') return { view: 'settings' };
   if (path === '/remote-nodes') return { view: 'remote-nodes' };
+  if (path === '/credentials') return { view: 'credentials' };
   const job = /^\/jobs\/(\d+)$/.exec(path);
   if (job?.[1] !== undefined) return { view: 'jobs', jobId: Number(job[1]) };
   return { view: 'not-found' };

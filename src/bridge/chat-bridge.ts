@@ -40,7 +40,17 @@ export class ChatBridge {
     const { config, log } = options;
     this.settings = layerSettings(config.platforms, undefined, config.overrides);
     this.link = new MasterLink(
-      { url: config.masterUrl, name: config.name, version: options.version, token: () => config.token ?? readSecretFile(config.tokenFile), reconnectMs: config.reconnectMs, onFrame: (f) => this.onFrame(f), onWelcome: () => this.gateway.welcomed() },
+      {
+        url: config.masterUrl,
+        trust: config.trust,
+        name: config.name,
+        version: options.version,
+        token: () => config.token ?? readSecretFile(config.tokenFile),
+        tokenHint: bridgeTokenHint(config.tokenFile),
+        reconnectMs: config.reconnectMs,
+        onFrame: (f) => this.onFrame(f),
+        onWelcome: () => this.gateway.welcomed(),
+      },
       log,
     );
     this.gateway = new MasterGateway(this.link);
@@ -122,6 +132,14 @@ export class ChatBridge {
     }
     this.announced = true;
   }
+}
+
+/** Where a bridge credential comes from; MASTER_TOKEN, which bridges used to present, is now the node's only. */
+function bridgeTokenHint(tokenFile: string): string {
+  return (
+    'Pass --token or set MASTER_BRIDGE_TOKEN with a bridge credential (csc token create --role bridge, or the master\'s bridge-token file); ' +
+    `on the master's host the bridge reads ${tokenFile}. MASTER_TOKEN is the node credential and does not work for bridges.`
+  );
 }
 
 /** Seed 000's `command` envelope for a chat message. */

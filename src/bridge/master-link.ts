@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
 import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Frame } from '../protocol/index.js';
+import type { MasterTrust } from '../protocol/master-socket.js';
 
 export interface MasterLinkOptions {
-  /** `ws://host:port` of the master. */
+  /** `ws://host:port` or `wss://host:port` of the master. */
   url: string;
+  /** For `wss://`: the CAs (`--ca`) to verify the master's certificate with, instead of the public ones. */
+  trust?: MasterTrust;
   name: string;
   version: string;
   /** Called before every attempt, so a token the master generates later is picked up. */
   token: () => string | undefined;
+  /** Where a bridge credential comes from, for the log when the master refuses or revokes it. */
+  tokenHint?: string;
   /** Wait between attempts (the seed: 5 s). */
   reconnectMs: number;
   /** Frames kept while the master is away; older ones are dropped past this. */
@@ -19,10 +24,15 @@ export interface MasterLinkOptions {
   onWelcome: () => void;
 }
 
+/** Close codes of the master that are about the credential, not the connection. */
+const CLOSE_REVOKED = 4001;
+const CLOSE_FORBIDDEN = 4003;
+
 /**
  * The bridge's connection to the master: says hello as a bridge, retries every `reconnectMs`
  * whatever went wrong (a bridge outlives master restarts and token fixes), and queues frames
- * while the master is away, sending them once it is back.
+ * while the master is away, sending them once it is back. A revoked or forbidden credential is
+ * logged as an error once per reason, not at every attempt.
  */
 export class MasterLink {
   private ws: WebSocket | undefined;
@@ -32,6 +42,8 @@ export class MasterLink {
   private readonly queue: Frame[] = [];
   /** Stable for this process, so a reconnect replaces a stale connection of ours on the master. */
   private readonly instanceId = `bridge-${randomUUID()}`;
+  /** The last credential refusal logged as an error (`code reason`), so a repeat is not. */
+  private lastRefusal: string | undefined;
 
   constructor(
     private readonly options: MasterLinkOptions,
@@ -64,7 +76,7 @@ export class MasterLink {
   }
 
   private connect(): void {
-    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, this.options.token());
+    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, this.options.token(), this.options.trust);
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => {
@@ -75,7 +87,7 @@ export class MasterLink {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'master connection error'));
-    ws.on('close', (code, reason) => this.onClose(refusedWith(), describeClose(code, reason.toString())));
+    ws.on('close', (code, reason) => this.onClose(refusedWith(), code, reason.toString(), describeClose(code, reason.toString())));
   }
 
   private onMessage(data: Buffer): void {
@@ -87,17 +99,27 @@ export class MasterLink {
     }
     if (parsed.frame.type !== 'welcome') return this.options.onFrame(parsed.frame);
     this.welcomed = true;
+    this.lastRefusal = undefined;
     this.log.info({ url: this.options.url, name: parsed.frame.name }, 'connected to the master');
     const waiting = this.queue.splice(0);
     this.options.onWelcome();
     for (const frame of waiting) this.send(frame);
   }
 
-  private onClose(refused: number | undefined, closed: string): void {
+  private onClose(refused: number | undefined, code: number, reason: string, closed: string): void {
     this.welcomed = false;
     if (this.stopped) return;
-    const why = refused === 401 ? 'the master refused the token (set MASTER_TOKEN or --token)' : closed;
-    this.log.warn({ url: this.options.url, retryInMs: this.options.reconnectMs }, `master connection lost or refused (${why}); retrying`);
+    const retry = { url: this.options.url, retryInMs: this.options.reconnectMs };
     this.timer = setTimeout(() => this.connect(), this.options.reconnectMs);
+    const hint = this.options.tokenHint ?? 'Pass --token or set MASTER_BRIDGE_TOKEN.';
+    if (code === CLOSE_REVOKED || code === CLOSE_FORBIDDEN) {
+      const what = code === CLOSE_REVOKED ? `the master revoked this bridge's credential (${reason || 'credential revoked'})` : `the master refused this bridge (${reason || 'forbidden'})`;
+      const key = `${code} ${reason}`;
+      if (key === this.lastRefusal) return this.log.debug(retry, `${what}; retrying`);
+      this.lastRefusal = key;
+      return this.log.error({ ...retry, code }, `${what}. ${hint} Retrying every ${this.options.reconnectMs / 1000} s.`);
+    }
+    const why = refused === 401 ? `the master refused the token. ${hint}` : closed;
+    this.log.warn(retry, `master connection lost or refused (${why}); retrying`);
   }
 }

@@ -1,11 +1,16 @@
 import type { ChatPlatformSettings, PlatformOverrides } from '../config/index.js';
 import type { BridgeSettingsPayload } from '../protocol/index.js';
 
-/** Values the dashboard left empty do not count: they leave the environment's in force. */
-function setOnly<T extends object>(section: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(section).filter(([, value]) => value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)),
-  ) as Partial<T>;
+/** A dashboard section with only the values it sets. */
+type SetValues<T> = { [K in keyof T]?: Exclude<T[K], null> };
+
+/**
+ * What the dashboard sets: an empty text (no default channel, plain parse mode) or an unset token
+ * leaves the environment's value, and so does an allow-list saved as `null`; a saved list, even an
+ * empty one, replaces the environment's, so that an admin can close access from the dashboard.
+ */
+function setOnly<T extends object>(section: T): SetValues<T> {
+  return Object.fromEntries(Object.entries(section).filter(([, value]) => value !== undefined && value !== null && value !== '')) as SetValues<T>;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { NodeWorker } from '../node/index.js';
 import { SLACK_BOT_USER, SlackStandIn } from '../test-support/slack-stand-in.js';
 import { removeTempDirs } from '../test-support/temp-dir.js';
 import { testBridgeConfig } from '../test-support/test-bridge.js';
+import { TestClient } from '../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../test-support/test-master.js';
 import { startTestNode } from '../test-support/test-node.js';
 import { waitFor } from '../test-support/wait.js';
@@ -37,6 +38,13 @@ afterAll(async () => {
 
 function inThread(threadTs: string, text: string) {
   return waitFor(() => slack.posted.find((p) => p.threadTs === threadTs && p.text.includes(text)), `"${text}" in thread ${threadTs}`, 10_000);
+}
+
+/** Saves the dashboard's Slack allow-lists, then gives the bridge a moment to get the `bridge_config` frame. */
+async function saveAllowLists(lists: { allowedChannels: string[] | null; allowedUsers: string[] | null }): Promise<void> {
+  const saved = await master.api('/api/config', { method: 'PUT', body: JSON.stringify({ slack: lists }) });
+  expect(saved.status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 describe('csc bridge on Slack (Socket Mode stand-in, real master and node)', () => {
@@ -77,19 +85,35 @@ describe('csc bridge on Slack (Socket Mode stand-in, real master and node)', () 
     const ts = slack.nextTs();
     slack.sendEvent({ type: 'app_mention', channel: 'C2', user: 'U99', text: `<@${SLACK_BOT_USER}> /nodes`, ts });
     expect((await inThread(ts, 'Unauthorized')).text).toContain('U99');
-    const saved = await master.api('/api/config', { method: 'PUT', body: JSON.stringify({ slack: { allowedUsers: ['U99'] } }) });
-    expect(saved.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await saveAllowLists({ allowedChannels: null, allowedUsers: ['U99'] });
     const again = slack.nextTs();
     slack.sendEvent({ type: 'app_mention', channel: 'C2', user: 'U99', text: `<@${SLACK_BOT_USER}> /nodes`, ts: again });
     await inThread(again, 'echo-node');
   });
 
-  it("delivers a node's response frame to its thread, broadcast, or to the default channel", async () => {
-    const sent = worker.agent.sendFrame({ type: 'response', target: { platform: 'slack', channel: 'C1', thread_ts: '1.5' }, text: 'deployed', broadcast: true });
-    expect(sent).toBe(true);
-    worker.agent.sendFrame({ type: 'response', target: { platform: 'slack' }, text: 'to the default' });
+  it('stops answering a channel its environment allows after a dashboard save of empty lists, and answers again after null', async () => {
+    const ask = async (expected: string) => {
+      const ts = slack.nextTs();
+      slack.sendEvent({ type: 'app_mention', channel: 'C1', user: 'U1', text: `<@${SLACK_BOT_USER}> /nodes`, ts });
+      return inThread(ts, expected);
+    };
+    await saveAllowLists({ allowedChannels: [], allowedUsers: [] });
+    expect((await ask('Unauthorized')).text).toContain('C1');
+    await saveAllowLists({ allowedChannels: null, allowedUsers: null });
+    await ask('echo-node');
+  });
+
+  it('delivers a response frame from a bridge credential to its thread, broadcast, or to the default channel', async () => {
+    // Answering into chats takes a bridge credential: a node's response frames are refused.
+    const answerer = await TestClient.node(master.wsUrl, master.bridgeToken.value, { role: 'bridge', name: 'answerer' });
+    answerer.sendJson({ type: 'response', target: { platform: 'slack', channel: 'C1', thread_ts: '1.5' }, text: 'deployed', broadcast: true });
+    answerer.sendJson({ type: 'response', target: { platform: 'slack' }, text: 'to the default' });
     await waitFor(() => slack.posted.find((p) => p.text === 'deployed' && p.threadTs === '1.5' && p.broadcast), 'the broadcast reply');
     await waitFor(() => slack.posted.find((p) => p.text === 'to the default' && p.channel === 'CDEFAULT'), 'the default channel');
+    expect(worker.agent.sendFrame({ type: 'response', target: { platform: 'slack', channel: 'C1' }, text: 'from a node' })).toBe(true);
+    answerer.sendJson({ type: 'response', target: { platform: 'slack', channel: 'C1' }, text: 'after the node' });
+    await waitFor(() => slack.posted.find((p) => p.text === 'after the node'), 'the later reply');
+    expect(slack.posted.map((p) => p.text)).not.toContain('from a node');
+    answerer.close();
   });
 });

@@ -62,6 +62,13 @@ function reply(chat: number, text: string, timeoutMs = 15_000) {
   return waitFor(() => telegram.sentTo(chat).find((m) => m.text.includes(text)), `a reply with "${text}"`, timeoutMs);
 }
 
+/** Saves the dashboard's Telegram allow-list, then gives the bridge a moment to get the `bridge_config` frame. */
+async function saveAllowedChats(allowedChats: string[] | null): Promise<void> {
+  const saved = await master.api('/api/config', { method: 'PUT', body: JSON.stringify({ telegram: { allowedChats } }) });
+  expect(saved.status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 describe('csc bridge on Telegram (real master, node and codex)', () => {
   it('answers a message with one edited progress message, then the result and the job link', async () => {
     standIn.enqueue({ output: [assistantMessage('The word is PLUM.')] });
@@ -129,6 +136,19 @@ describe('csc bridge on Telegram (real master, node and codex)', () => {
     const parts = telegram.sentTo(CHAT).filter((m) => m.text.includes('Line '));
     expect(parts.length).toBeGreaterThan(1);
     expect(telegram.rejected.filter((r) => r.error_code !== 429)).toEqual([]);
+  });
+
+  it('stops answering a chat its environment allows after a dashboard save of an empty list, and answers again after null', async () => {
+    const group = -100200;
+    const ask = (expected: string) => {
+      const seen = telegram.sentTo(group).length;
+      telegram.say({ chatId: group, text: '/nodes' });
+      return waitFor(() => telegram.sentTo(group).slice(seen).find((m) => m.text.includes(expected)), `a reply with "${expected}"`);
+    };
+    await saveAllowedChats([]);
+    expect((await ask('Unauthorized')).text).toContain('100200');
+    await saveAllowedChats(null);
+    await ask('codex\\-node');
   });
 
   it('survives a master restart: a message sent while it is down is answered once it is back', async () => {

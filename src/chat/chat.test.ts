@@ -33,12 +33,14 @@ describe('chat engine pieces', () => {
     const env = environmentFrom({ TELEGRAM_BOT_TOKEN: '1:env-token', TELEGRAM_ALLOWED_CHATS: '1,2', SLACK_ALLOWED_USERS: 'U1' });
     const config = resolveBridgeConfig({ telegramParseMode: 'HTML' }, env, false);
     const dashboard = {
-      slack: { defaultChannel: '', allowedChannels: [], allowedUsers: ['U2'] },
-      telegram: { botToken: '1:dashboard-token', parseMode: 'MarkdownV2' as const, allowedChats: [] },
+      slack: { defaultChannel: '', allowedChannels: null, allowedUsers: ['U2'] },
+      telegram: { botToken: '1:dashboard-token', parseMode: 'MarkdownV2' as const, allowedChats: null },
     };
     const layered = layerSettings(config.platforms, dashboard, config.overrides);
     expect(layered.telegram).toMatchObject({ botToken: '1:dashboard-token', parseMode: 'HTML', allowedChats: ['1', '2'], apiRoot: 'https://api.telegram.org' });
     expect(layered.slack.allowedUsers).toEqual(['U2']);
+    // A list saved empty is the dashboard's choice too: nobody, whatever the environment allows.
+    expect(layerSettings(config.platforms, { ...dashboard, telegram: { ...dashboard.telegram, allowedChats: [] } }, config.overrides).telegram.allowedChats).toEqual([]);
     expect(config.masterUrl).toBe('ws://127.0.0.1:8765');
   });
 });

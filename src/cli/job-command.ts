@@ -23,7 +23,8 @@ function client(flags: ClientFlags): ApiClient {
 
 function withConnection(command: Command): Command {
   return command
-    .option('--url <url>', 'master HTTP API (default: http://MASTER_HTTP_HOST:MASTER_HTTP_PORT, i.e. http://127.0.0.1:8080)')
+    .option('--url <url>', 'master HTTP API, http:// or https:// (default: http://MASTER_HTTP_HOST:MASTER_HTTP_PORT, i.e. http://127.0.0.1:8080)')
+    .option('--ca <file>', 'PEM CA bundle to verify an https:// master with instead of the public CAs (env MASTER_CA_FILE)')
     .option('--token <token>', "admin token (env MASTER_ADMIN_TOKEN; default: the master's stored one on this host)")
     .option('--data-dir <dir>', "the master's data dir, to read its admin token from (env MASTER_DATA_DIR)");
 }

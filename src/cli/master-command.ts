@@ -12,6 +12,8 @@ export function registerMasterCommand(program: Command): void {
     .option('--http-host <host>', 'address to bind the HTTP port (env MASTER_HTTP_HOST, default: --host)')
     .option('--http-port <port>', 'HTTP port for the API and dashboard (env MASTER_HTTP_PORT, default 8080)')
     .option('--data-dir <dir>', 'store and generated tokens (env MASTER_DATA_DIR, default ~/.codex-super-client)')
+    .option('--tls-cert <file>', 'PEM certificate (chain): serve wss:// and https:// (env MASTER_TLS_CERT; needs --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (env MASTER_TLS_KEY)')
     .option('--local-node', 'also run a node in this process that runs jobs with Codex on this machine (npm start does)')
     .option('--no-local-node', 'do not run the local node')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
@@ -30,7 +32,7 @@ export function registerMasterCommand(program: Command): void {
       const [{ createLogger }, { formatBanner, startMaster }] = await Promise.all([import('../log/index.js'), import('../master/index.js')]);
       const log = createLogger(config.log, 'master');
       const master = await startMaster(config, log);
-      const localNode = flags.localNode === true ? await startLocalNode(master, config.dataDir, env, log) : undefined;
+      const localNode = flags.localNode === true ? await startLocalNode(master, config.dataDir, env, log, config.tls?.cert) : undefined;
       process.stdout.write(`${formatBanner(master, config.dataDir, isTty)}${localNode ? `\n${localNode.summary}\n` : ''}\n`);
       onShutdownSignal(async (signal) => {
         log.info({ signal }, 'shutting down');

@@ -8,9 +8,11 @@ export function registerNodeCommand(program: Command): void {
   program
     .command('node')
     .description('run a worker node that connects to the master (on a terminal: the chat console)')
+    .option('--master <url>', 'the master as ws://host:port or wss://host:port (env MASTER_URL); wins over --host/--port')
+    .option('--ca <file>', 'PEM CA bundle to verify a wss:// master with instead of the public CAs (env MASTER_CA_FILE)')
     .option('--host <host>', 'master host (env MASTER_HOST, default 127.0.0.1)')
     .option('--port <port>', 'master WebSocket port (env MASTER_PORT, default 8765)')
-    .option('--name <name>', 'node name shown on the master (env NODE_NAME, default: host name)')
+    .option('--name <name>', 'node name shown on the master: 1-64 of A-Z a-z 0-9 . _ - (env NODE_NAME, default: host name)')
     .option('--tags <a,b>', 'comma-separated tags used to target jobs (env NODE_TAGS)')
     .option('--token <token>', 'master token (env MASTER_TOKEN; default: read from the master data dir on this host)')
     .option('--data-dir <dir>', "the master's data dir to read its token from (env MASTER_DATA_DIR)")

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SECRET_FILES, childEnvironment, readSecretFile, type NodeConfig } from '../config/index.js';
+import { SECRET_FILES, childEnvironment, readSecretFile, storedSecretValues, type NodeConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type * as CodexModule from '../codex/index.js';
 import type * as NodeModule from '../node/index.js';
@@ -22,6 +22,8 @@ export interface CodexLaunch {
   overrides?: Readonly<Record<string, string>>;
   /** Laid over the inherited environment (tests: a private CODEX_HOME). */
   env?: Readonly<Record<string, string>>;
+  /** Secret values this process holds (its token, tokens read from files): no variable holding one reaches Codex. */
+  hiddenValues: readonly (string | undefined)[];
   /** Who is speaking: `this node`, `the runner`. */
   who: string;
   /** How to drop mcp-server in this program's own settings (a flag, a conf key). */
@@ -36,7 +38,7 @@ async function chooseTransport(codex: typeof CodexModule, launch: CodexLaunch, l
   const { args } = launch;
   if (!args.includes('mcp-server')) return { transport: 'app-server', args };
   const command = launch.command ?? codex.defaultCodexCommand();
-  const version = await codex.readCodexVersion(command, childEnvironment(), codex.launcherArgs(args, 'mcp-server'));
+  const version = await codex.readCodexVersion(command, childEnvironment({ values: launch.hiddenValues }), codex.launcherArgs(args, 'mcp-server'));
   if (codex.hasMcpServer(version)) return { transport: 'mcp-server', args };
   log.warn(`Codex ${version} removed \`codex mcp-server\` in 0.154; ${launch.who} drives \`codex app-server\` instead. ${launch.fixHint}`);
   return { transport: 'app-server', args: args.map((arg) => (arg === 'mcp-server' ? 'app-server' : arg)) };
@@ -47,7 +49,7 @@ export async function createDriver(codex: typeof CodexModule, launch: CodexLaunc
   const { transport, args } = await chooseTransport(codex, launch, log);
   const Driver = transport === 'mcp-server' ? codex.McpCodexDriver : codex.CodexDriver;
   const driver = new Driver({
-    baseEnv: childEnvironment(),
+    baseEnv: childEnvironment({ values: launch.hiddenValues }),
     ...(launch.command === undefined ? {} : { command: launch.command }),
     args,
     ...(launch.overrides === undefined ? {} : { configOverrides: launch.overrides }),
@@ -74,6 +76,14 @@ export async function startDriver(codex: typeof CodexModule, launch: CodexLaunch
   return { driver, transport, codexVersion: await startVersioned(driver) };
 }
 
+/**
+ * The tokens a node holds: its `--token` (or MASTER_TOKEN), and those of the master's data dir it
+ * can read (on the master's host, `npm start`'s local node included). Kept out of Codex and git.
+ */
+export function nodeSecretValues(config: NodeConfig): string[] {
+  return [...(config.token === undefined ? [] : [config.token]), ...storedSecretValues(config.dataDir)];
+}
+
 /** Codex by default; echo only when asked for; none (chat only) when Codex cannot start, saying why. */
 export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig, log: Logger): Promise<ChosenExecutor> {
   if (config.allowEchoExecutor) return { executor: new node.EchoExecutor() };
@@ -83,6 +93,7 @@ export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig
       ...(config.codex.command === undefined ? {} : { command: config.codex.command }),
       args: config.codex.args,
       overrides: config.codex.overrides,
+      hiddenValues: nodeSecretValues(config),
       who: 'this node',
       fixHint: 'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
     };
@@ -105,7 +116,8 @@ export function createWorker(
   const tokenFile = join(config.dataDir, SECRET_FILES.nodeToken);
   return createNodeWorker(
     {
-      url: `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+      url: config.masterUrl,
+      trust: config.trust,
       name: config.name,
       nodeId: loadNodeId(config.dataDir),
       tags: config.tags,
@@ -118,7 +130,7 @@ export function createWorker(
         dir: join(config.dataDir, 'workspaces', config.name),
         defaultWorkdir: config.workdir,
         allowLocalRepos: config.allowLocalRepos,
-        env: childEnvironment(),
+        env: childEnvironment({ values: nodeSecretValues(config) }),
       }),
       token: () => config.token ?? readSecretFile(tokenFile),
       tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,

@@ -1,18 +1,23 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BridgeSettingsPayload, TelegramParseMode } from '../protocol/index.js';
+import type { MasterTrust } from '../protocol/master-socket.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { SECRET_FILES } from './secrets.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, positiveSecondsSchema, resolveSetting, tokenSchema, type Setting } from './settings.js';
+import { resolveMasterTrust, resolveMasterUrl } from './tls-settings.js';
+
+/** A section of the dashboard's settings once layered: every allow-list resolved, none left `null` (inherit). */
+type Resolved<T> = { [K in keyof T]: Exclude<T[K], null> };
 
 /** What each chat platform runs with: the dashboard's settings plus the platform's endpoint. A platform runs when its tokens are set. */
 export interface ChatPlatformSettings {
-  slack: BridgeSettingsPayload['slack'] & {
+  slack: Resolved<BridgeSettingsPayload['slack']> & {
     /** Web API base, ending in `/` (also where Socket Mode is opened). */
     apiUrl: string;
   };
-  telegram: BridgeSettingsPayload['telegram'] & {
+  telegram: Resolved<BridgeSettingsPayload['telegram']> & {
     /** Bot API root without a trailing slash. */
     apiRoot: string;
   };
@@ -26,10 +31,13 @@ export interface PlatformOverrides {
 
 /** Everything `csc bridge` needs, validated. */
 export interface BridgeConfig {
-  /** `ws://host:port` of the master. */
+  /** `ws://host:port` or `wss://host:port` of the master (`--master`, else `--host`/`--port`). */
   masterUrl: string;
-  /** Undefined: read the master's generated token from `tokenFile` (same host). */
+  /** The CAs of `--ca` for a `wss://` master; undefined: the public CAs. */
+  trust?: MasterTrust | undefined;
+  /** The bridge credential; undefined: read the master's generated one from `tokenFile` (same host). */
   token: string | undefined;
+  /** The master's `bridge-token` file in its data dir. */
   tokenFile: string;
   /** The bridge's name on the master; unique among bridges. */
   name: string;
@@ -44,6 +52,8 @@ export interface BridgeConfig {
 }
 
 export interface BridgeFlags {
+  master?: string;
+  ca?: string;
   host?: string;
   port?: string;
   token?: string;
@@ -120,20 +130,23 @@ function split<S extends Record<string, { base: unknown; flag?: unknown }>>(sect
 export function resolveBridgeConfig(flags: BridgeFlags, env: Environment, isTty: boolean): BridgeConfig {
   const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
   const port = resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env);
-  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const bracketed = reachable.includes(':') ? `[${reachable}]` : reachable;
+  const masterUrl = resolveMasterUrl(flags.master, env, host, port);
+  // The dashboard is on the master's host, over https when the WebSocket port is wss.
+  const { protocol, hostname } = new URL(masterUrl);
+  const dashboardBase = `${protocol === 'wss:' ? 'https' : 'http'}://${hostname}`;
   const httpPort = resolveSetting({ env: 'MASTER_HTTP_PORT', schema: portSchema, fallback: () => 8080 }, undefined, env);
   const dataDir = resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env);
   const platforms = platformSettings(flags, env);
   const slack = split(platforms.slack);
   const telegram = split(platforms.telegram);
   return {
-    masterUrl: `ws://${bracketed}:${port}`,
-    token: resolveSetting({ flag: 'token', env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
-    tokenFile: join(dataDir, SECRET_FILES.nodeToken),
+    masterUrl,
+    trust: resolveMasterTrust(flags.ca, env),
+    token: resolveSetting({ flag: 'token', env: 'MASTER_BRIDGE_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
+    tokenFile: join(dataDir, SECRET_FILES.bridgeToken),
     name: resolveSetting({ flag: 'name', env: 'BRIDGE_NAME', schema: nameSchema, fallback: () => 'bridge' }, flags.name, env),
     dashboardUrl: resolveSetting(
-      { flag: 'dashboard-url', env: 'MASTER_DASHBOARD_URL', schema: httpUrlSchema.transform((u) => u.replace(/\/+$/, '')), fallback: () => `http://${bracketed}:${httpPort}` },
+      { flag: 'dashboard-url', env: 'MASTER_DASHBOARD_URL', schema: httpUrlSchema.transform((u) => u.replace(/\/+$/, '')), fallback: () => `${dashboardBase}:${httpPort}` },
       flags.dashboardUrl,
       env,
     ),

@@ -4,20 +4,25 @@ import type { Environment } from './environment.js';
 import { SECRET_FILES, readSecretFile } from './secrets.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, resolveSetting, tokenSchema } from './settings.js';
 import { ConfigError } from './config-error.js';
+import { resolveCaFile } from './tls-settings.js';
 
 /** Where `csc job …` finds the master's HTTP API, and the admin token it presents. */
 export interface ClientConfig {
+  /** `http://` or `https://` base of the API. */
   baseUrl: string;
   adminToken: string;
+  /** `--ca` / MASTER_CA_FILE: the CAs an `https://` master's certificate is verified with, instead of the public ones. */
+  ca?: Buffer | undefined;
 }
 
 export interface ClientFlags {
   url?: string;
+  ca?: string;
   token?: string;
   dataDir?: string;
 }
 
-const urlSchema = z.string().url('must be a URL like http://127.0.0.1:8080').refine((u) => /^https?:\/\//.test(u), 'must be an http or https URL');
+const urlSchema = z.string().url('must be a URL like http://127.0.0.1:8080 or https://master.example:8080').refine((u) => /^https?:\/\//.test(u), 'must be an http or https URL');
 
 /**
  * The API's address: `--url`, else MASTER_HTTP_HOST/MASTER_HOST and MASTER_HTTP_PORT as the master
@@ -37,5 +42,5 @@ export function resolveClientConfig(flags: ClientFlags, env: Environment): Clien
   if (adminToken === undefined) {
     throw new ConfigError('MASTER_ADMIN_TOKEN', `no admin token: pass --token, set MASTER_ADMIN_TOKEN, or run on the master's host (it keeps one in ${tokenFile})`);
   }
-  return { baseUrl, adminToken };
+  return { baseUrl, adminToken, ca: resolveCaFile(flags.ca, env) };
 }

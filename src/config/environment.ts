@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
+import { hiddenNamePatterns, scrubEnvironment, type HiddenSecrets } from './child-environment.js';
 import { ConfigError } from './config-error.js';
 
 /** A settings source: key → raw string value, plus where each came from for error messages. */
@@ -26,11 +27,15 @@ export function loadEnvironment(cwd: string = process.cwd(), env: NodeJS.Process
 }
 
 /**
- * The environment child processes (git, Codex) inherit: the node's own, `CODEX_HOME` and proxies
- * included. Handed out here so that nothing else reads `process.env`.
+ * The environment child processes (git, Codex) inherit: this process's own (`CODEX_HOME`,
+ * `OPENAI_API_KEY`, `PATH`, `HOME`, proxies) without our credentials. The built-in names
+ * (`BUILT_IN_HIDDEN_NAMES`) and those of CSC_HIDDEN_ENV, read from `settings` (default: the
+ * environment over `.env` in the working directory, as the CLI reads its settings), are always
+ * dropped, so no caller can forget them; `hidden.values` adds the tokens this process holds.
+ * Handed out here so that nothing else reads `process.env`.
  */
-export function childEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env };
+export function childEnvironment(hidden: HiddenSecrets = { values: [] }, settings: Environment = loadEnvironment()): NodeJS.ProcessEnv {
+  return scrubEnvironment(process.env, { names: hiddenNamePatterns(settings), values: hidden.values });
 }
 
 /** An environment from plain values, for tests and embedding. */

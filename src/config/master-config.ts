@@ -13,6 +13,7 @@ import {
   tagsSchema,
   tokenSchema,
 } from './settings.js';
+import { resolveMasterTls, type MasterTls } from './tls-settings.js';
 
 /** Everything `csc master` needs, validated. */
 export interface MasterConfig {
@@ -22,8 +23,10 @@ export interface MasterConfig {
   httpHost: string;
   httpPort: number;
   dataDir: string;
-  /** Node/bridge token; generated and stored in `dataDir` when undefined. */
+  /** The shared node credential; generated and stored in `dataDir` when undefined. */
   token: string | undefined;
+  /** The shared bridge credential; generated and stored in `dataDir` when undefined. */
+  bridgeToken: string | undefined;
   /** Dashboard/API token; generated and stored in `dataDir` when undefined. */
   adminToken: string | undefined;
   pingIntervalSec: number;
@@ -43,6 +46,8 @@ export interface MasterConfig {
   };
   /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
   remoteDefaultTags: string[];
+  /** `--tls-cert` / `--tls-key`: both ports serve TLS (wss://, https://); undefined: plain ws/http. */
+  tls?: MasterTls | undefined;
   log: LogSettings;
 }
 
@@ -53,6 +58,8 @@ export interface MasterFlags {
   httpHost?: string;
   httpPort?: string;
   dataDir?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -68,6 +75,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
     httpPort: resolveSetting({ flag: 'http-port', env: 'MASTER_HTTP_PORT', schema: portSchema, fallback: () => 8080 }, flags.httpPort, env),
     dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),
     token: resolveSetting({ env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, undefined, env),
+    bridgeToken: resolveSetting({ env: 'MASTER_BRIDGE_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, undefined, env),
     adminToken: resolveSetting({ env: 'MASTER_ADMIN_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, undefined, env),
     pingIntervalSec: resolveSetting({ env: 'MASTER_PING_INTERVAL', schema: positiveSecondsSchema, fallback: () => 15 }, undefined, env),
     maxMissedPings: 3,
@@ -85,6 +93,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       allowLocalRepos: resolveSetting({ env: 'MASTER_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
     },
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
+    tls: resolveMasterTls(flags, env),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

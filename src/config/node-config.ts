@@ -1,9 +1,10 @@
+import type { MasterTrust } from '../protocol/master-socket.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
+import { defaultNodeName, nodeNameSchema } from './node-name.js';
 import {
   booleanSchema,
   defaultDataDir,
-  defaultNodeName,
   hostSchema,
   pathSchema,
   portSchema,
@@ -13,11 +14,18 @@ import {
 } from './settings.js';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { resolveMasterTrust, resolveMasterUrl } from './tls-settings.js';
 
 /** Everything `csc node` needs, validated. */
 export interface NodeConfig {
+  /** `--host` / `--port`; `masterUrl` is what the node dials. */
   host: string;
   port: number;
+  /** `ws://` or `wss://` address of the master: `--master`, else `ws://host:port`. */
+  masterUrl: string;
+  /** The CAs of `--ca` for a `wss://` master; undefined: the public CAs. */
+  trust: MasterTrust | undefined;
+  /** A safe path segment (see `nodeNameSchema`): it names the node's journal and workspace dirs. */
   name: string;
   tags: string[];
   /** Undefined: read the master's generated token from `dataDir` (same host, default data dir). */
@@ -46,6 +54,8 @@ export interface NodeConfig {
 }
 
 export interface NodeFlags {
+  master?: string;
+  ca?: string;
   host?: string;
   port?: string;
   name?: string;
@@ -74,13 +84,16 @@ function parseOverrides(pairs: string[]): Record<string, string> {
   );
 }
 
-const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
-
+/** The node's settings: flag > environment > `.env` > default. */
 export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boolean): NodeConfig {
+  const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
+  const port = resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env);
   return {
-    host: resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env),
-    port: resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env),
-    name: resolveSetting({ flag: 'name', env: 'NODE_NAME', schema: nameSchema, fallback: defaultNodeName }, flags.name, env),
+    host,
+    port,
+    masterUrl: resolveMasterUrl(flags.master, env, host, port),
+    trust: resolveMasterTrust(flags.ca, env),
+    name: resolveSetting({ flag: 'name', env: 'NODE_NAME', schema: nodeNameSchema, fallback: () => defaultNodeName() }, flags.name, env),
     tags: resolveSetting({ flag: 'tags', env: 'NODE_TAGS', schema: tagsSchema, fallback: () => [] }, flags.tags, env),
     token: resolveSetting({ flag: 'token', env: 'MASTER_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
     dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from './config-error.js';
 
 /** File names of the secrets the master generates in its data dir. */
-export const SECRET_FILES = { nodeToken: 'master-token', adminToken: 'admin-token' } as const;
+export const SECRET_FILES = { nodeToken: 'master-token', bridgeToken: 'bridge-token', adminToken: 'admin-token' } as const;
 
 export interface LoadedSecret {
   value: string;

@@ -1,4 +1,4 @@
-import { homedir, hostname } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
@@ -67,8 +67,4 @@ export const pathSchema = z
 /** `~/.codex-super-client`, where the master keeps its store and generated secrets. */
 export function defaultDataDir(): string {
   return join(homedir(), '.codex-super-client');
-}
-
-export function defaultNodeName(): string {
-  return hostname().slice(0, 64) || 'node';
 }

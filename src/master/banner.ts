@@ -12,20 +12,25 @@ function reachableHost(host: string): string {
  * themselves appear only on an interactive terminal (like Jupyter's login link); elsewhere stdout
  * usually ends up in a log, so the banner points at the 0600 files instead.
  */
-export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'adminToken'>, dataDir: string, isTty: boolean): string {
-  const httpBase = `http://${reachableHost(master.http.host)}:${master.http.port}`;
+export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'adminToken'> & Partial<Pick<Master, 'tls'>>, dataDir: string, isTty: boolean): string {
+  const tls = master.tls === true;
+  const httpBase = `${tls ? 'https' : 'http'}://${reachableHost(master.http.host)}:${master.http.port}`;
+  // The fragment never leaves the browser: the token is not sent to the server nor kept in its logs.
   const login = isTty ? `${httpBase}/#token=${master.adminToken.value}` : `${httpBase}/  (admin token: ${describe(master.adminToken)})`;
   const nodeHost = reachableHost(master.ws.host);
   const dataDirFlag = master.nodeToken.origin === 'configured' || dataDir === defaultDataDir() ? '' : ` --data-dir ${dataDir}`;
+  const wsUrl = `${tls ? 'wss' : 'ws'}://${nodeHost}:${master.ws.port}`;
+  const connect = tls ? `--master ${wsUrl} --ca CA.pem` : `--host ${nodeHost} --port ${master.ws.port}`;
   const lines = [
     '',
     'Codex Super Client master is running.',
     '',
     `  Dashboard:  ${login}`,
-    `  Nodes:      ws://${nodeHost}:${master.ws.port}  (node token: ${describe(master.nodeToken)})`,
+    `  Nodes:      ${wsUrl}  (node token: ${describe(master.nodeToken)})`,
     '',
     'Connect a node on this host (it finds the token by itself when it uses the same data dir):',
-    `  npx csc node --host ${nodeHost} --port ${master.ws.port}${dataDirFlag}`,
+    `  npx csc node ${connect}${dataDirFlag}`,
+    ...(tls ? ["(--ca: the CA that signed the master's certificate, or the certificate itself when self-signed; not needed for a public CA)"] : []),
     'From another machine, pass the token with --token or MASTER_TOKEN.',
     '',
   ];

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SECRET_FILES, ensureDataDir, loadOrCreateSecret, type LoadedSecret, type MasterConfig } from '../config/index.js';
+import { ConfigError, SECRET_FILES, ensureDataDir, loadOrCreateSecret, type LoadedSecret, type MasterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { PACKAGE_ROOT, VERSION } from '../paths.js';
-import { createHttpApp } from './http/index.js';
+import { CredentialService, SessionCookies } from './auth/index.js';
+import { clearTextWarning } from './clear-text.js';
+import { createHttpApp, type RouteEntry } from './http/index.js';
 import { BridgeRequests, Hub } from './hub/index.js';
 import { JobService } from './jobs/index.js';
 import { listen, type ListenAddress } from './listen.js';
@@ -22,7 +24,14 @@ export interface Master {
   remoteNodes: RemoteNodeService;
   ws: ListenAddress;
   http: ListenAddress;
+  /** Every HTTP route and who may call it (Fastify's route table, as the access hook applies it). */
+  httpRoutes: readonly RouteEntry[];
+  /** Whether both ports serve TLS (`wss://`, `https://`), from `--tls-cert` / `--tls-key`. */
+  tls: boolean;
+  /** Per-machine credentials (`csc token`) and the shared ones. */
+  credentials: CredentialService;
   nodeToken: LoadedSecret;
+  bridgeToken: LoadedSecret;
   adminToken: LoadedSecret;
   /** Closes sockets with 1001, stops listening and flushes and closes the store. Idempotent. */
   close(): Promise<void>;
@@ -36,9 +45,9 @@ export interface StartMasterOptions {
 /** Starts the hub, the WebSocket port and the HTTP API on one store. */
 export async function startMaster(config: MasterConfig, log: Logger, options: StartMasterOptions = {}): Promise<Master> {
   ensureDataDir(config.dataDir);
-  const nodeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.nodeToken, config.token);
-  const adminToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.adminToken, config.adminToken);
+  const { nodeToken, bridgeToken, adminToken } = loadSecrets(config);
   const store = new SqliteStore(config.dataDir, log);
+  const credentials = new CredentialService({ admin: adminToken.value, node: nodeToken.value, bridge: bridgeToken.value }, store, log);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
   const jobs = new JobService(
     store.jobs,
@@ -58,7 +67,8 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
   const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
   hub.attachBridges(new BridgeRequests(bridgeSink, jobs, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
   const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
-  const wsServer = new WsServer({ ...config, token: nodeToken.value }, hub, log);
+  credentials.onRevoked((name) => hub.dropCredential(name));
+  const wsServer = new WsServer(config, credentials, hub, log);
   let app: FastifyInstance | undefined;
   try {
     const ws = await wsServer.listen();
@@ -70,17 +80,41 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         version: VERSION,
         startedAt,
         allowLocalRepos: config.jobs.allowLocalRepos,
+        tls: config.tls,
       },
-      { hub, jobs, store, settings, remoteNodes, log },
+      { hub, jobs, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), log },
     );
     await app.ready();
     const http = await listen(app.server, config.httpHost, config.httpPort);
-    log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, dataDir: config.dataDir }, 'master listening');
-    return { hub, jobs, store, settings, remoteNodes, ws, http, nodeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
+    const tls = config.tls !== undefined;
+    log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
+    const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
+    if (clearText !== undefined) log.warn(clearText);
+    return { hub, jobs, store, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
   } catch (error) {
     await shutdown(hub, jobs, wsServer, app, store);
     throw error;
   }
+}
+
+/**
+ * The three shared credentials. Each grants one role, so no two may be the same secret: a bridge
+ * token that is also the node token would give every node the chat platforms' tokens.
+ */
+function loadSecrets(config: MasterConfig): { nodeToken: LoadedSecret; bridgeToken: LoadedSecret; adminToken: LoadedSecret } {
+  const nodeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.nodeToken, config.token);
+  const bridgeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.bridgeToken, config.bridgeToken);
+  const adminToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.adminToken, config.adminToken);
+  const named = [
+    ['MASTER_TOKEN', nodeToken],
+    ['MASTER_BRIDGE_TOKEN', bridgeToken],
+    ['MASTER_ADMIN_TOKEN', adminToken],
+  ] as const;
+  for (const [i, [key, secret]] of named.entries()) {
+    const twin = named.slice(i + 1).find(([, other]) => other.value === secret.value);
+    if (twin) throw new ConfigError(key, `must differ from ${twin[0]}: each credential grants a different role`);
+  }
+  return { nodeToken, bridgeToken, adminToken };
 }
 
 async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store): Promise<void> {

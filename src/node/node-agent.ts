@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
 import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Capabilities, type Frame } from '../protocol/index.js';
+import type { MasterTrust } from '../protocol/master-socket.js';
 import { Backoff } from './backoff.js';
 
 /** Something the master sent that the node's user may want to see. */
@@ -11,7 +12,7 @@ export class NodeAgentError extends Error {
   override readonly name = 'NodeAgentError';
 
   constructor(
-    readonly code: 'unauthorized' | 'name_taken' | 'replaced',
+    readonly code: 'unauthorized' | 'revoked' | 'forbidden' | 'name_taken' | 'replaced',
     message: string,
   ) {
     super(message);
@@ -19,8 +20,10 @@ export class NodeAgentError extends Error {
 }
 
 export interface NodeAgentOptions {
-  /** `ws://host:port` of the master. */
+  /** `ws://host:port` or `wss://host:port` of the master. */
   url: string;
+  /** For `wss://`: the CAs (`--ca`) to verify the master's certificate with, instead of the public ones. */
+  trust?: MasterTrust;
   name: string;
   nodeId: string;
   tags: string[];
@@ -41,6 +44,10 @@ export interface NodeAgentOptions {
 
 const CLOSE_NAME_TAKEN = 4009;
 const CLOSE_REPLACED = 4000;
+/** The master revoked the credential this connection presented (`csc token revoke`). */
+const CLOSE_REVOKED = 4001;
+/** The credential may not do what this client asked (the reason says what). */
+const CLOSE_FORBIDDEN = 4003;
 
 /**
  * A node's connection to the master: identifies itself, answers pings (ws does so by itself),
@@ -92,7 +99,7 @@ export class NodeAgent {
 
   private connect(): void {
     const token = this.options.token();
-    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, token);
+    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, token, this.options.trust);
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => ws.send(encodeFrame(this.hello())));
@@ -100,7 +107,7 @@ export class NodeAgent {
       if (!isBinary) this.onMessage(data as Buffer);
     });
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'connection error'));
-    ws.on('close', (code, reason) => this.onClose(token, refusedWith(), code, describeClose(code, reason.toString())));
+    ws.on('close', (code, reason) => this.onClose(token, refusedWith(), code, reason.toString(), describeClose(code, reason.toString())));
   }
 
   private hello(): Frame {
@@ -128,9 +135,9 @@ export class NodeAgent {
     this.options.onMessage?.({ kind: 'frame', frame });
   }
 
-  private onClose(token: string | undefined, refused: number | undefined, code: number, why: string): void {
+  private onClose(token: string | undefined, refused: number | undefined, code: number, reason: string, why: string): void {
     if (this.stopped) return;
-    const fatal = this.fatalFor(token, refused, code);
+    const fatal = this.fatalFor(token, refused, code, reason);
     if (fatal) {
       this.stopped = true;
       this.log.error({ code: fatal.code }, fatal.message);
@@ -142,10 +149,17 @@ export class NodeAgent {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private fatalFor(token: string | undefined, refused: number | undefined, code: number): NodeAgentError | undefined {
+  private fatalFor(token: string | undefined, refused: number | undefined, code: number, reason: string): NodeAgentError | undefined {
     if (refused === 401) {
       const what = token === undefined ? 'no token was found' : 'the token was refused';
       return new NodeAgentError('unauthorized', `the master refused this node: ${what}. ${this.options.tokenHint}`);
+    }
+    // Retrying with the same credential cannot help: only a person with a new one can.
+    if (code === CLOSE_REVOKED) {
+      return new NodeAgentError('revoked', `the master revoked this node's credential (${reason || 'credential revoked'}). ${this.options.tokenHint}`);
+    }
+    if (code === CLOSE_FORBIDDEN) {
+      return new NodeAgentError('forbidden', `the master refused this node (${reason || 'forbidden'}). ${this.options.tokenHint}`);
     }
     if (code === CLOSE_NAME_TAKEN) {
       return new NodeAgentError('name_taken', `another node named "${this.options.name}" is connected to the master; start this one with --name <other>`);

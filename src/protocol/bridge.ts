@@ -84,19 +84,25 @@ export const StatusFrameSchema = z.object({
 export const TelegramParseModeSchema = z.enum(['', 'MarkdownV2', 'HTML', 'Markdown']);
 export type TelegramParseMode = z.infer<typeof TelegramParseModeSchema>;
 
-/** The chat settings saved in the dashboard, tokens included (MASTER_TOKEN holders are trusted). */
+/**
+ * An allow-list saved in the dashboard: `null` leaves the bridge's own (environment or flag) in
+ * force; a list replaces it, and an empty one admits nobody, so an admin can close access there.
+ */
+const AllowListSchema = z.array(z.string()).nullable();
+
+/** The chat settings saved in the dashboard, tokens included (only bridge credentials receive them). */
 export const BridgeSettingsSchema = z.object({
   slack: z.object({
     botToken: z.string().optional(),
     appToken: z.string().optional(),
     defaultChannel: z.string(),
-    allowedChannels: z.array(z.string()),
-    allowedUsers: z.array(z.string()),
+    allowedChannels: AllowListSchema,
+    allowedUsers: AllowListSchema,
   }),
   telegram: z.object({
     botToken: z.string().optional(),
     parseMode: TelegramParseModeSchema,
-    allowedChats: z.array(z.string()),
+    allowedChats: AllowListSchema,
   }),
 });
 export type BridgeSettingsPayload = z.infer<typeof BridgeSettingsSchema>;

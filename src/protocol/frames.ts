@@ -25,6 +25,8 @@ export const ErrorCodeSchema = z.enum([
   'name_taken',
   'conflict',
   'unauthorized',
+  /** The credential is valid but its role may not do this (a node credential sending bridge frames). */
+  'forbidden',
   'bad_request',
   'not_found',
   'payload_too_large',

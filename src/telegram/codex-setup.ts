@@ -62,6 +62,8 @@ function launchOf(config: OrchestratorConfig, env: Readonly<Record<string, strin
     ...(config.codex.mcp_command === undefined ? {} : { command: config.codex.mcp_command }),
     args: config.codex.mcp_args,
     ...(env === undefined ? {} : { env }),
+    // The bot token is in this process's environment or .env; a copy under any name stays out too.
+    hiddenValues: [config.botToken],
     who: 'the runner',
     fixHint: `Set mcp_args = "app-server" under [codex] in ${config.confPath}, or pin @openai/codex@0.153.4 for the legacy transport.`,
   };

@@ -10,7 +10,7 @@ const NO_PLATFORMS: ChatPlatformSettings = {
 export function testBridgeConfig(master: TestMaster, platforms: { slack?: ChatPlatformSettings['slack']; telegram?: ChatPlatformSettings['telegram'] }): BridgeConfig {
   return {
     masterUrl: master.wsUrl,
-    token: master.nodeToken.value,
+    token: master.bridgeToken.value,
     tokenFile: '/nonexistent',
     name: 'bridge',
     dashboardUrl: 'http://dash.test',

@@ -23,6 +23,7 @@ export async function startTestMaster(
     httpPort: 0,
     dataDir: tempDir(),
     token: undefined,
+    bridgeToken: undefined,
     adminToken: undefined,
     pingIntervalSec: 15,
     maxMissedPings: 3,

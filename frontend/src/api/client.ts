@@ -53,10 +53,13 @@ function errorOf(body: unknown): { code: string; message: string } | undefined {
   return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
 }
 
-/** A same-origin URL for an `EventSource`, which cannot send headers: the token goes in the query. */
+/**
+ * A same-origin URL for an `EventSource`. It carries no token: the browser sends the session cookie
+ * (`POST /api/session`) by itself, and a URL ends up in logs and the history.
+ */
 export function streamUrl(path: string, params: Record<string, string | number> = {}): string {
-  const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])), token: readToken() ?? '' });
-  return `/api${path}?${query.toString()}`;
+  const query = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)])).toString();
+  return `/api${path}${query === '' ? '' : `?${query}`}`;
 }
 
 /** The message to show a person for any failure. */

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api } from './client';
-import type { BridgeConfig, Health, Job, JobPage, NodeInfo, RemoteNodeList } from './types';
+import type { BridgeConfig, Credential, Health, Job, JobPage, NodeInfo, RemoteNodeList } from './types';
 
 /** Query keys, one place: live events write to the same entries the views read. */
 export const keys = {
@@ -8,6 +8,7 @@ export const keys = {
   nodes: ['nodes'] as const,
   config: ['config'] as const,
   remoteNodes: ['remote-nodes'] as const,
+  credentials: ['credentials'] as const,
   jobs: ['jobs'] as const,
   job: (id: number) => ['job', id] as const,
 };
@@ -23,6 +24,9 @@ export const useNodes = () => useQuery({ queryKey: keys.nodes, queryFn: async ()
 export const useConfig = () => useQuery({ queryKey: keys.config, queryFn: () => api<BridgeConfig>('/config') });
 
 export const useRemoteNodes = () => useQuery({ queryKey: keys.remoteNodes, queryFn: () => api<RemoteNodeList>('/remote-nodes') });
+
+export const useCredentials = () =>
+  useQuery({ queryKey: keys.credentials, queryFn: async () => (await api<{ tokens: Credential[] }>('/tokens')).tokens });
 
 export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: () => api<Job>(`/jobs/${id}`) });
 

@@ -25,12 +25,13 @@ export interface ConfigSave {
   memo: string;
 }
 
+/** `GET /api/health`; `nodes` and `lastConfigSave` come only with the admin token (the route is public). */
 export interface Health {
   status: string;
   version: string;
   startedAt: string;
   uptimeSec: number;
-  nodes: number;
+  nodes?: number;
   lastConfigSave?: ConfigSave | null;
 }
 
@@ -137,15 +138,18 @@ export interface SecretState {
   set: boolean;
 }
 
+/** An allow-list saved in the dashboard: `null` follows the bridge's own (environment or flag); a list replaces it, `[]` admitting nobody. */
+export type AllowList = string[] | null;
+
 export interface BridgeConfig {
   slack: {
     botToken: SecretState;
     appToken: SecretState;
     defaultChannel: string;
-    allowedChannels: string[];
-    allowedUsers: string[];
+    allowedChannels: AllowList;
+    allowedUsers: AllowList;
   };
-  telegram: { botToken: SecretState; parseMode: TelegramParseMode; allowedChats: string[] };
+  telegram: { botToken: SecretState; parseMode: TelegramParseMode; allowedChats: AllowList };
   memo: string;
   savedAt: string | null;
 }
@@ -175,4 +179,19 @@ export interface RemoteNode {
 export interface RemoteNodeList {
   remoteNodes: RemoteNode[];
   defaultTags: string[];
+}
+
+export type CredentialRole = 'node' | 'bridge';
+
+/** A per-machine credential as `GET /api/tokens` lists it: never its token, which only its hash is kept of. */
+export interface Credential {
+  name: string;
+  role: CredentialRole;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** `POST /api/tokens`' answer: the only time the token itself is shown. */
+export interface NewCredential extends Credential {
+  token: string;
 }

@@ -1,16 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiRequestError, api, describeError } from '../api/client';
-
-/** Checks a token against the master; resolves with the message to show when it is not accepted. */
-export async function checkToken(token: string): Promise<string | undefined> {
-  try {
-    await api('/health', { token });
-    return undefined;
-  } catch (error) {
-    if (error instanceof ApiRequestError && error.status === 401) return 'The master refused this token. Check it and try again.';
-    return describeError(error);
-  }
-}
+import { openSession } from './session';
 
 export interface Message {
   kind: 'ok' | 'error';
@@ -31,10 +20,10 @@ export function Login({ message, onSignedIn }: { message: Message | undefined; o
       return;
     }
     setBusy(true);
-    const refusal = await checkToken(value);
+    const check = await openSession(value);
     setBusy(false);
-    if (refusal === undefined) onSignedIn(value);
-    else setError(refusal);
+    if (check.ok) onSignedIn(value);
+    else setError(check.message);
   };
 
   return (

@@ -17,13 +17,21 @@ export function clearToken(): void {
 }
 
 /**
- * Takes `?token=` from the address (the master's login link) and removes it at once, so the token
- * never stays in the address bar, the history or a shared screenshot.
+ * Takes the token from the master's login link (`#token=…`; `?token=…` of older links) and removes
+ * it from the address at once, so it never stays in the address bar, the history or a shared
+ * screenshot. The path and any other parameters stay. A fragment never reaches the server, so the
+ * link's token is not in any access log either.
  */
 export function takeTokenFromUrl(): string | undefined {
   const url = new URL(window.location.href);
-  const token = url.searchParams.get('token');
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const token = fragment.get('token') ?? url.searchParams.get('token');
   if (token === null) return undefined;
+  // Rewritten only when it held the token: a plain `#section` fragment stays exactly as it was.
+  if (fragment.has('token')) {
+    fragment.delete('token');
+    url.hash = fragment.toString();
+  }
   url.searchParams.delete('token');
   window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
   return token.trim() || undefined;

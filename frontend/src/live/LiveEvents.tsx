@@ -26,7 +26,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
         onState: (next) => {
           setState(next);
           if (next === 'live') void client.invalidateQueries();
-          // A refused stream may mean the token was revoked: the health check finds out and signs out.
+          // The header then says whether the master itself answers (the stream renews its own session).
           else void client.invalidateQueries({ queryKey: keys.health });
         },
         listeners: {

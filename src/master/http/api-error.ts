@@ -16,6 +16,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   name_taken: 409,
   conflict: 409,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
   internal: 500,
@@ -24,6 +25,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 /** Framework errors carry a status; give them the code that status stands for. */
 export function codeForStatus(status: number): ErrorCode {
   if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
   if (status === 413) return 'payload_too_large';
   if (status >= 400 && status < 500) return 'bad_request';

@@ -1,16 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../../log/index.js';
-import { tokenCheck } from '../auth.js';
+import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
 import { CodedError } from '../coded-error.js';
-import { ApiError, HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
+import { HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
+import { enforceAccess, publicScope, type RouteEntry } from './access.js';
 import { PLACEHOLDER_HTML } from './placeholder.js';
 import { registerRoutes } from './routes.js';
 
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   version: string;
   startedAt: Date;
   allowLocalRepos: boolean;
+  /** Certificate and key: serve `https://` only. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
 
 export interface HttpAppDeps {
@@ -30,12 +33,21 @@ export interface HttpAppDeps {
   store: Store;
   settings: SettingsService;
   remoteNodes: RemoteNodeService;
+  credentials: CredentialService;
+  sessions: SessionCookies;
   log: Logger;
 }
 
-/** The HTTP API and dashboard. Every `/api` route requires the admin token. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route and who may call it, as registered (see `enforceAccess`). */
+    readonly routeTable: readonly RouteEntry[];
+  }
+}
+
+/** The HTTP API and dashboard. Every route requires the admin token unless it is declared public. */
 export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps): Promise<FastifyInstance> {
-  // Request logging is off: URLs may carry `?token=`, and logs must never hold a secret.
+  // Request logging is off: a URL may carry a secret someone put there, and logs must never hold one.
   // Widened on purpose: Fastify's generics otherwise leak pino's Logger type into every route.
   const loggerInstance: FastifyBaseLogger = deps.log;
   const app = Fastify({
@@ -45,16 +57,12 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
     // (with its redaction) cost more than the rest of the routing of a job create.
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimitBytes,
+    // Spread, not `https: tls ?? null`: that would type the app as an https.Server app, and every
+    // route with it, for what is the same request/reply API at run time.
+    ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
   });
 
-  const isAdmin = tokenCheck(options.adminToken);
-  app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
-    if (req.url.startsWith('/api') && !isAdmin(req.raw)) {
-      done(new ApiError('unauthorized', 'missing or wrong admin token: send Authorization: Bearer <MASTER_ADMIN_TOKEN>'));
-      return;
-    }
-    done();
-  });
+  app.decorate('routeTable', enforceAccess(app, options.adminToken, deps.sessions));
   // Nothing is announced before it is stored: the store commits before any response leaves.
   app.addHook('onSend', (_req, _reply, payload, done) => {
     try {
@@ -97,14 +105,44 @@ function sendError(error: FastifyError | CodedError, reply: FastifyReply, log: L
 }
 
 async function registerDashboard(app: FastifyInstance, dashboardDir: string): Promise<void> {
-  const built = existsSync(join(dashboardDir, 'index.html'));
-  if (built) await app.register(fastifyStatic, { root: dashboardDir, wildcard: false });
+  const indexFile = join(dashboardDir, 'index.html');
+  // Read once, like the file routes @fastify/static registers at start: a rebuild needs a restart.
+  const shell = existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : PLACEHOLDER_HTML;
+  if (shell !== PLACEHOLDER_HTML) {
+    await app.register(async (scope) => {
+      publicScope(scope);
+      await scope.register(fastifyStatic, { root: dashboardDir, wildcard: false });
+    });
+  }
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api') || req.method !== 'GET') {
+    if (req.method !== 'GET' || isApiPath(req.url)) {
       return reply.status(404).send(errorBody('not_found', `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`));
     }
     // The dashboard routes on the client, so deep links like /jobs/42 get the app shell.
-    if (built) return reply.sendFile('index.html');
-    return reply.type('text/html; charset=utf-8').send(PLACEHOLDER_HTML);
+    return reply.type('text/html; charset=utf-8').send(shell);
   });
+}
+
+/**
+ * Whether an unrouted URL is, however spelled, under `/api`: those get a JSON 404, never the
+ * dashboard's shell. Decoded as often as it is encoded, `;` parameters, empty and dot segments
+ * dropped, case ignored, and an absolute-form URL reduced to its path.
+ */
+function isApiPath(url: string): boolean {
+  let path = url.split('?')[0] ?? '';
+  for (let i = 0; i < 4 && path.includes('%'); i++) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      break;
+    }
+  }
+  path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\\/g, '/');
+  const segments: string[] = [];
+  for (const raw of path.split('/')) {
+    const segment = raw.split(';')[0] ?? '';
+    if (segment === '..') segments.pop();
+    else if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  return segments[0]?.toLowerCase() === 'api';
 }

@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { captureLog } from '../../test-support/log-capture.js';
-import { removeTempDirs } from '../../test-support/temp-dir.js';
+import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
 import type { CurrentBridgeSettings } from '../settings/index.js';
+import { migrate, readMigrations } from '../store/migrate.js';
 
 let master: TestMaster;
 afterEach(async () => master.close());
@@ -16,8 +18,8 @@ const SLACK_APP = 'xapp-1-A0123456789-1234567890123-abcdef0123456789abcdef';
 const TELEGRAM = '123456789:AAH0abcdefghijklmnopqrstuvwxyz123456';
 
 const DEFAULTS = {
-  slack: { botToken: { set: false }, appToken: { set: false }, defaultChannel: '', allowedChannels: [], allowedUsers: [] },
-  telegram: { botToken: { set: false }, parseMode: '', allowedChats: [] },
+  slack: { botToken: { set: false }, appToken: { set: false }, defaultChannel: '', allowedChannels: null, allowedUsers: null },
+  telegram: { botToken: { set: false }, parseMode: '', allowedChats: null },
   memo: '',
   savedAt: null,
 };
@@ -76,6 +78,35 @@ describe('GET|PUT /api/config', () => {
     expect((await put({})).json).toEqual({ ...json, savedAt: expect.any(String) as unknown });
   });
 
+  it('saves an empty allow-list as "nobody" and null as "the bridge\'s own", keeping each across a restart', async () => {
+    master = await startTestMaster();
+    const told: CurrentBridgeSettings[] = [];
+    master.settings.subscribe((current) => told.push(current));
+    const closed = await put({ slack: { allowedChannels: [], allowedUsers: ['U0123ABCD'] }, telegram: { allowedChats: [] } });
+    expect(closed.json).toMatchObject({ slack: { allowedChannels: [], allowedUsers: ['U0123ABCD'] }, telegram: { allowedChats: [] } });
+    expect(told.at(-1)?.settings).toMatchObject({ slack: { allowedChannels: [], allowedUsers: ['U0123ABCD'] }, telegram: { allowedChats: [] } });
+
+    const inherited = await put({ slack: { allowedUsers: null }, telegram: { allowedChats: null } });
+    expect(inherited.json).toMatchObject({ slack: { allowedChannels: [], allowedUsers: null }, telegram: { allowedChats: null } });
+    expect(told.at(-1)?.settings).toMatchObject({ slack: { allowedChannels: [], allowedUsers: null }, telegram: { allowedChats: null } });
+
+    await master.close();
+    master = await startTestMaster({ dataDir: master.config.dataDir });
+    expect(await getConfig()).toEqual(inherited.json);
+  });
+
+  it('reads allow-lists saved empty by an earlier release as the bridge\'s own, as they meant then', async () => {
+    const dataDir = tempDir();
+    const all = readMigrations();
+    const db = new Database(join(dataDir, 'master.db'));
+    migrate(db, all.slice(0, all.findIndex((m) => m.name === 'allow_lists_inherit')));
+    const old = { slack: { defaultChannel: '', allowedChannels: [], allowedUsers: ['U0123ABCD'] }, telegram: { parseMode: '', allowedChats: [] }, memo: 'before' };
+    db.prepare('INSERT INTO settings (name, value, saved_at) VALUES (?, ?, ?)').run('bridges', JSON.stringify(old), '2026-01-02T03:04:05.000Z');
+    db.close();
+    master = await startTestMaster({ dataDir });
+    expect(await getConfig()).toMatchObject({ slack: { allowedChannels: null, allowedUsers: ['U0123ABCD'] }, telegram: { allowedChats: null }, memo: 'before' });
+  });
+
   it.each([
     [{ slack: { botToken: 'xoxp-1234-user-token' } }, 'slack.botToken', 'xoxb-'],
     [{ slack: { botToken: '' } }, 'slack.botToken', 'null to clear'],
@@ -83,6 +114,7 @@ describe('GET|PUT /api/config', () => {
     [{ telegram: { botToken: 'not a token' } }, 'telegram.botToken', 'BotFather'],
     [{ telegram: { parseMode: 'markdown' } }, 'telegram.parseMode', 'MarkdownV2'],
     [{ telegram: { allowedChats: ['42', 'everyone'] } }, 'telegram.allowedChats.1', 'integer'],
+    [{ telegram: { allowedChats: '42' } }, 'telegram.allowedChats', 'array'],
     [{ slack: { defaultChannel: 'general' } }, 'slack.defaultChannel', 'channel id'],
     [{ slack: { allowedUsers: Array.from({ length: 101 }, (_, i) => `U${1000 + i}`) } }, 'slack.allowedUsers', 'at most 100'],
     [{ slack: { bot_token: SLACK_BOT } }, 'slack', 'bot_token'],

@@ -19,7 +19,7 @@ afterEach(async () => {
 afterAll(removeTempDirs);
 
 async function openEvents(): Promise<SseClient> {
-  const stream = await SseClient.open(`${master.httpUrl}/api/events?token=${master.adminToken.value}`);
+  const stream = await SseClient.open(`${master.httpUrl}/api/events`, { authorization: `Bearer ${master.adminToken.value}` });
   streams.push(stream);
   return stream;
 }
@@ -29,12 +29,18 @@ const nodeEvent = (event: string, name?: string) => (e: SseEvent) =>
 const jobEvents = (stream: SseClient, id: number) => stream.events.filter((e) => e.event === 'job' && (e.data as JobRecord).id === id).map((e) => e.data as JobRecord);
 
 describe('GET /api/events', () => {
-  it('needs the admin token, as a bearer header or ?token=', async () => {
+  it('needs the admin token as a bearer header, or the session cookie; never a token in the URL', async () => {
     master = await startTestMaster();
     expect((await fetch(`${master.httpUrl}/api/events`)).status).toBe(401);
-    expect((await fetch(`${master.httpUrl}/api/events?token=wrong-wrong-wrong-wrong`)).status).toBe(401);
-    const stream = await SseClient.open(`${master.httpUrl}/api/events`, { authorization: `Bearer ${master.adminToken.value}` });
-    streams.push(stream);
+    expect((await fetch(`${master.httpUrl}/api/events?token=${master.adminToken.value}`)).status).toBe(401);
+    streams.push(await SseClient.open(`${master.httpUrl}/api/events`, { authorization: `Bearer ${master.adminToken.value}` }));
+    const session = await master.api('/api/session', { method: 'POST' });
+    const cookie = session.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^csc_session=[^;]+; Path=\/api; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    streams.push(await SseClient.open(`${master.httpUrl}/api/events`, { cookie: cookie.split(';')[0] ?? '' }));
+    // Signing out clears it; an expired or forged cookie opens nothing.
+    expect((await master.api('/api/session', { method: 'DELETE' })).headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await fetch(`${master.httpUrl}/api/events`, { headers: { cookie: 'csc_session=1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
   });
 
   it('reports nodes connecting, identifying themselves and leaving, with the /api/nodes shape', async () => {

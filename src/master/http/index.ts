@@ -1,2 +1,3 @@
 export { ApiError, HTTP_STATUS } from './api-error.js';
 export { createHttpApp, type HttpAppOptions } from './app.js';
+export type { Access, RouteEntry } from './access.js';

@@ -3,36 +3,37 @@ import { z } from 'zod';
 import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
 import type { JobService } from '../jobs/index.js';
 import { followJobLog } from './log-follower.js';
-import { parseBody, parseQuery } from './parse.js';
+import { IdParams, decimalCount, decimalId } from './parse.js';
+import { route } from './route.js';
 
 function createJobBody(allowLocal: boolean) {
-  return z.object({
-  prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000, 'prompt must be at most 100 000 characters'),
-  node: z.string().trim().min(1).max(64).optional(),
-  tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
-  repo: z
-    .string()
-    .optional()
-    .superRefine((repo, ctx) => {
-      const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal });
-      if (parsed && 'error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-    }),
-  ref: z.string().refine(isSafeRef, 'ref must be a branch, tag or commit name').optional(),
-  profile: JobProfileSchema.optional(),
-  continueFrom: z.number().int().positive().optional(),
-  timeoutSec: z.number().int().min(1).max(86_400).optional(),
-  origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
+  return z.strictObject({
+    prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000, 'prompt must be at most 100 000 characters'),
+    node: z.string().trim().min(1).max(64).optional(),
+    tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
+    repo: z
+      .string()
+      .optional()
+      .superRefine((repo, ctx) => {
+        const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal });
+        if (parsed && 'error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+      }),
+    ref: z.string().refine(isSafeRef, 'ref must be a branch, tag or commit name').optional(),
+    profile: z.strictObject(JobProfileSchema.shape).optional(),
+    continueFrom: z.number().int().positive().optional(),
+    timeoutSec: z.number().int().min(1).max(86_400).optional(),
+    origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
   });
 }
 
-const ListQuery = z.object({
+const ListQuery = z.strictObject({
   status: JobStatusSchema.optional(),
   node: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().positive().optional(),
+  limit: decimalCount('limit', 1, 500).default(50),
+  before: decimalId.optional(),
 });
-const IdParams = z.object({ id: z.coerce.number().int().positive() });
-const LogsQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(5000).default(1000) });
+const LogsQuery = z.strictObject({ after: decimalCount('after', 0, Number.MAX_SAFE_INTEGER).default(0), limit: decimalCount('limit', 1, 5000).default(1000) });
+const StreamQuery = z.strictObject({ after: decimalCount('after', 0, Number.MAX_SAFE_INTEGER).default(0) });
 
 /**
  * A promise that resolves once the immediates already queued this turn (the store's commit, the
@@ -50,51 +51,78 @@ function turnEnds(): () => Promise<void> {
 }
 
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
-  const CreateJobBody = createJobBody(allowLocalRepos);
   const afterTurn = turnEnds();
-  app.post('/api/jobs', async (req, reply) => {
-    const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, origin } = parseBody(CreateJobBody, req.body);
-    // The body's schema has refused a repo that does not parse. Field by field, not rest and
-    // spread: on Node 20 those cost microseconds here (see `withChanges`).
-    const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal: allowLocalRepos });
-    const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
-    const job = jobs.create({ prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, origin: { kind: origin } });
-    // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
-    // and after the turn's frames: a node that was free gets the job before the requester hears back.
-    // Both asked for now: the turn's end before the commit resolves (asked for later, it would
-    // wait a whole loop iteration), the commit so that one that fails fails this request too.
-    const turnEnd = afterTurn();
-    await jobs.whenCommitted();
-    await turnEnd;
-    return reply.status(201).send(job);
+  route(app, {
+    method: 'POST',
+    url: '/api/jobs',
+    body: createJobBody(allowLocalRepos),
+    handler: async ({ body }, _req, reply) => {
+      const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, origin } = body;
+      // The body's schema has refused a repo that does not parse. Field by field, not rest and
+      // spread: on Node 20 those cost microseconds here (see `withChanges`).
+      const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal: allowLocalRepos });
+      const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
+      const job = jobs.create({ prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, origin: { kind: origin } });
+      // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
+      // and after the turn's frames: a node that was free gets the job before the requester hears back.
+      // Both asked for now: the turn's end before the commit resolves (asked for later, it would
+      // wait a whole loop iteration), the commit so that one that fails fails this request too.
+      const turnEnd = afterTurn();
+      await jobs.whenCommitted();
+      await turnEnd;
+      return reply.status(201).send(job);
+    },
   });
 
-  app.get('/api/jobs', (req) => {
-    const query = parseQuery(ListQuery, req.query);
-    const list = jobs.list({ ...query, ...(query.before === undefined ? {} : { beforeId: query.before }) });
-    const last = list.at(-1);
-    return { jobs: list, next: list.length === query.limit && last ? last.id : null };
+  route(app, {
+    method: 'GET',
+    url: '/api/jobs',
+    query: ListQuery,
+    handler: ({ query }) => {
+      const list = jobs.list({ ...query, ...(query.before === undefined ? {} : { beforeId: query.before }) });
+      const last = list.at(-1);
+      return { jobs: list, next: list.length === query.limit && last ? last.id : null };
+    },
   });
 
-  app.get('/api/jobs/:id', (req) => jobs.get(parseQuery(IdParams, req.params).id));
+  route(app, { method: 'GET', url: '/api/jobs/:id', params: IdParams, handler: ({ params }) => jobs.get(params.id) });
 
-  app.post('/api/jobs/:id/cancel', (req, reply) => reply.status(202).send(jobs.cancel(parseQuery(IdParams, req.params).id)));
-
-  app.get('/api/jobs/:id/logs', (req) => {
-    const { id } = parseQuery(IdParams, req.params);
-    const { after, limit } = parseQuery(LogsQuery, req.query);
-    const events = jobs.events(id, after, limit);
-    const job = jobs.get(id);
-    return { jobId: id, status: job.status, lastSeq: job.lastSeq, events };
+  route(app, {
+    method: 'POST',
+    url: '/api/jobs/:id/cancel',
+    params: IdParams,
+    handler: ({ params }, _req, reply) => reply.status(202).send(jobs.cancel(params.id)),
   });
 
-  app.get('/api/jobs/:id/logs/stream', (req, reply) => followLog(jobs, req, reply));
+  route(app, {
+    method: 'GET',
+    url: '/api/jobs/:id/logs',
+    params: IdParams,
+    query: LogsQuery,
+    handler: ({ params: { id }, query: { after, limit } }) => {
+      const events = jobs.events(id, after, limit);
+      const job = jobs.get(id);
+      return { jobId: id, status: job.status, lastSeq: job.lastSeq, events };
+    },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: '/api/jobs/:id/logs/stream',
+    access: 'stream',
+    params: IdParams,
+    query: StreamQuery,
+    handler: ({ params: { id }, query: { after } }, req, reply) => followLog(jobs, id, resumePoint(req) ?? after, reply),
+  });
 }
 
-function followLog(jobs: JobService, req: FastifyRequest, reply: FastifyReply): void {
-  const { id } = parseQuery(IdParams, req.params);
-  const resumeFrom = Number(req.headers['last-event-id'] ?? Number.NaN);
-  const after = Number.isInteger(resumeFrom) ? resumeFrom : parseQuery(LogsQuery, req.query).after;
+/** `Last-Event-ID`, which an `EventSource` sends when it reconnects. */
+function resumePoint(req: FastifyRequest): number | undefined {
+  const header = req.headers['last-event-id'];
+  return typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
+}
+
+function followLog(jobs: JobService, id: number, after: number, reply: FastifyReply): void {
   jobs.get(id);
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
-import { parseBody, parseQuery } from './parse.js';
+import { IdParams } from './parse.js';
+import { route } from './route.js';
 
 /** A host name, or an IP address (IPv6 in brackets when a port follows), with an optional port. */
 const HOST_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -29,18 +30,32 @@ const CreateBody = z.strictObject({ name, host, tags: tags.optional(), status: s
 const PatchBody = z
   .strictObject({ name: name.optional(), host: host.optional(), tags: tags.optional(), status: status.optional() })
   .refine((patch) => Object.keys(patch).length > 0, 'give at least one of name, host, tags, status');
-const IdParams = z.object({ id: z.coerce.number().int().positive() });
-
 /** `/api/remote-nodes`: the dashboard's remote node records. */
 export function registerRemoteNodeRoutes(app: FastifyInstance, remoteNodes: RemoteNodeService): void {
-  app.get('/api/remote-nodes', () => remoteNodes.list());
+  route(app, { method: 'GET', url: '/api/remote-nodes', handler: () => remoteNodes.list() });
 
-  app.post('/api/remote-nodes', (req, reply) => reply.status(201).send(remoteNodes.add(parseBody(CreateBody, req.body))));
+  route(app, {
+    method: 'POST',
+    url: '/api/remote-nodes',
+    body: CreateBody,
+    handler: ({ body }, _req, reply) => reply.status(201).send(remoteNodes.add(body)),
+  });
 
-  app.patch('/api/remote-nodes/:id', (req) => remoteNodes.update(parseQuery(IdParams, req.params).id, parseBody(PatchBody, req.body)));
+  route(app, {
+    method: 'PATCH',
+    url: '/api/remote-nodes/:id',
+    params: IdParams,
+    body: PatchBody,
+    handler: ({ params, body }) => remoteNodes.update(params.id, body),
+  });
 
-  app.delete('/api/remote-nodes/:id', (req, reply) => {
-    remoteNodes.remove(parseQuery(IdParams, req.params).id);
-    return reply.status(204).send();
+  route(app, {
+    method: 'DELETE',
+    url: '/api/remote-nodes/:id',
+    params: IdParams,
+    handler: ({ params }, _req, reply) => {
+      remoteNodes.remove(params.id);
+      return reply.status(204).send();
+    },
   });
 }

@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../log/index.js';
+import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
+import { registerCredentialRoutes } from './credential-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
 import { nodeView } from './node-view.js';
-import { parseBody } from './parse.js';
 import { registerRemoteNodeRoutes } from './remote-node-routes.js';
+import { route } from './route.js';
 import { registerSettingsRoutes } from './settings-routes.js';
 
 export interface RouteDeps {
@@ -19,38 +21,53 @@ export interface RouteDeps {
   store: Store;
   settings: SettingsService;
   remoteNodes: RemoteNodeService;
+  credentials: CredentialService;
+  sessions: SessionCookies;
   log: Logger;
   version: string;
   startedAt: Date;
   allowLocalRepos: boolean;
 }
 
-const BroadcastBody = z.object({ text: z.string().min(1, 'text must not be empty').max(64 * 1024, 'text must be at most 64 KiB') });
+const BroadcastBody = z.strictObject({ text: z.string().min(1, 'text must not be empty').max(64 * 1024, 'text must be at most 64 KiB') });
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  app.get('/api/health', () => ({
-    status: 'ok',
-    version: deps.version,
-    startedAt: deps.startedAt.toISOString(),
-    uptimeSec: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
-    nodes: deps.hub.listNodes().length,
-    lastConfigSave: lastConfigSave(deps.settings),
-  }));
+  route(app, {
+    method: 'GET',
+    url: '/api/health',
+    access: 'public',
+    handler: (_input, req) => {
+      const health = {
+        status: 'ok',
+        version: deps.version,
+        startedAt: deps.startedAt.toISOString(),
+        uptimeSec: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
+      };
+      // Anyone may ask whether the master is up; what it serves is for the admin.
+      if (!req.admin) return health;
+      return { ...health, nodes: deps.hub.listNodes().length, lastConfigSave: lastConfigSave(deps.settings) };
+    },
+  });
 
-  app.get('/api/nodes', () => ({ nodes: deps.hub.listNodes().map((node) => nodeView(node, deps.jobs)) }));
+  route(app, { method: 'GET', url: '/api/nodes', handler: () => ({ nodes: deps.hub.listNodes().map((node) => nodeView(node, deps.jobs)) }) });
 
-  app.get('/api/nodes/known', () => ({ nodes: deps.store.listKnownNodes() }));
+  route(app, { method: 'GET', url: '/api/nodes/known', handler: () => ({ nodes: deps.store.listKnownNodes() }) });
 
-  app.post('/api/broadcast', (req, reply) => {
-    const { text } = parseBody(BroadcastBody, req.body);
-    const delivered = deps.hub.broadcast(text);
-    deps.log.info({ delivered, bytes: Buffer.byteLength(text) }, 'broadcast from the API');
-    return reply.status(202).send({ delivered });
+  route(app, {
+    method: 'POST',
+    url: '/api/broadcast',
+    body: BroadcastBody,
+    handler: ({ body: { text } }, _req, reply) => {
+      const delivered = deps.hub.broadcast(text);
+      deps.log.info({ delivered, bytes: Buffer.byteLength(text) }, 'broadcast from the API');
+      return reply.status(202).send({ delivered });
+    },
   });
 
   registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
   registerSettingsRoutes(app, deps.settings);
   registerRemoteNodeRoutes(app, deps.remoteNodes);
+  registerCredentialRoutes(app, deps.credentials, deps.sessions);
   registerEventRoutes(app, deps);
 }
 

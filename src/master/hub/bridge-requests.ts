@@ -47,7 +47,7 @@ const MAX_PROMPT = 500;
 const REMEMBERED_REQUESTS = 1000;
 
 /**
- * Jobs and status for chat bridges over the WebSocket (they hold MASTER_TOKEN, not the admin
+ * Jobs and status for chat bridges over the WebSocket (they hold the bridge credential, not the admin
  * token): submit, cancel, follow, status, and the dashboard's bridge settings. A job's updates go
  * to the bridge (by name) that submitted or follows it, coalesced per job, so a bridge that
  * reconnects and re-follows its jobs misses nothing but intermediate states.

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { PeerPrincipal } from '../auth/index.js';
 import { PROTOCOL_VERSION, type Capabilities, type NodeInfo, type NodeStatus, type Role, type WelcomeFrame } from '../../protocol/index.js';
 
 const DEFAULT_CAPABILITIES: Capabilities = { slots: 0, executors: [], chat: true };
@@ -9,7 +10,8 @@ const DEFAULT_CAPABILITIES: Capabilities = { slots: 0, executors: [], chat: true
  * activity fields on every frame, so they are plain fields rather than immutable snapshots.
  */
 export class Client {
-  role: Role = 'node';
+  /** The credential's role: a connection is what its credential lets it be, from the start. */
+  readonly role: Role;
   name: string;
   nodeId: string | undefined;
   tags: string[] = [];
@@ -32,7 +34,10 @@ export class Client {
     /** The raw TCP socket under `ws`, kept to cork writes. */
     readonly socket: Duplex,
     readonly address: string,
+    /** Who the connection's credential proves it to be. */
+    readonly principal: PeerPrincipal,
   ) {
+    this.role = principal.role;
     this.name = `anonymous-${id.slice(0, 8)}`;
   }
 

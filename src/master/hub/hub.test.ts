@@ -7,8 +7,9 @@ import { waitFor } from '../../test-support/wait.js';
 let master: TestMaster;
 const clients: TestClient[] = [];
 
+/** Connects with the credential of the role the hello names (a node's when there is none). */
 async function connect(hello?: Record<string, unknown>): Promise<TestClient> {
-  const token = master.nodeToken.value;
+  const token = hello?.role === 'bridge' ? master.bridgeToken.value : master.nodeToken.value;
   const client = hello ? await TestClient.node(master.wsUrl, token, hello) : await TestClient.connect(master.wsUrl, token);
   clients.push(client);
   return client;
@@ -171,33 +172,47 @@ describe('bridge envelopes', () => {
   };
   const response = { type: 'response', target: { platform: 'telegram', chat_id: 123, message_id: 42 }, text: '✅ done' };
 
-  it('relays commands from a bridge to the nodes and responses from nodes to the bridges, unchanged', async () => {
+  it('relays commands from a bridge to the nodes and responses to the other bridges, unchanged', async () => {
     master = await startTestMaster();
     const bridge = await connect({ name: 'bridge-1', role: 'bridge' });
+    const answerer = await connect({ name: 'answerer', role: 'bridge' });
     const [n1, n2] = [await connect({ name: 'n1' }), await connect({ name: 'n2' })];
     const commandText = JSON.stringify(command, null, 1);
     bridge.send(commandText);
     expect((await n1.next((m) => m.json?.type === 'command')).text).toBe(commandText);
     expect((await n2.next((m) => m.json?.type === 'command')).text).toBe(commandText);
-    n1.sendJson(response);
+    answerer.sendJson(response);
     expect((await bridge.next((m) => m.json?.type === 'response')).json).toEqual(response);
-    expect(n2.received.filter((m) => m.json?.type === 'response')).toEqual([]);
+    expect([...n1.received, ...n2.received].filter((m) => m.json?.type === 'response')).toEqual([]);
     expect(master.hub.listNodes().map((n) => n.name).sort()).toEqual(['n1', 'n2']);
   });
 
-  it("treats a seed bridge (no hello) as a bridge once it sends a command", async () => {
+  it('lets no node credential speak into chats', async () => {
     master = await startTestMaster();
-    const seedBridge = await connect();
+    const bridge = await connect({ name: 'bridge-1', role: 'bridge' });
+    const [n1, n2] = [await connect({ name: 'n1' }), await connect()];
+    for (const node of [n1, n2]) {
+      node.sendJson(response);
+      expect((await node.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'forbidden', ref: 'response' });
+      node.sendJson(command);
+      expect((await node.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'forbidden', ref: 'command' });
+    }
+    n1.send('a chat line still reaches the other nodes');
+    await n2.next((m) => m.text === 'a chat line still reaches the other nodes');
+    expect(bridge.received.filter((m) => m.json?.type === 'response' || m.json?.type === 'command')).toEqual([]);
+  });
+
+  it('treats a seed bridge (no hello) with the bridge credential as a bridge', async () => {
+    master = await startTestMaster();
+    const seedBridge = await TestClient.connect(master.wsUrl, master.bridgeToken.value);
+    clients.push(seedBridge);
     const node = await connect({ name: 'n1' });
     seedBridge.sendJson(command);
     await node.next((m) => m.json?.type === 'command');
     expect(master.hub.listNodes().map((n) => n.name)).toEqual(['n1']);
-    node.sendJson(response);
-    expect((await seedBridge.next((m) => m.json?.type === 'response')).json).toEqual(response);
-    node.sendJson(command);
-    expect((await node.next()).json).toMatchObject({ type: 'error', code: 'unexpected_frame', ref: 'command' });
     seedBridge.sendJson({ type: 'hello', name: 'sneaky', role: 'node' });
-    expect((await seedBridge.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'unexpected_frame', ref: 'hello' });
+    expect((await seedBridge.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'forbidden', ref: 'hello' });
+    expect(await seedBridge.whenClosed()).toMatchObject({ code: 4003 });
     expect(master.hub.listNodes().map((n) => n.name)).toEqual(['n1']);
   });
 

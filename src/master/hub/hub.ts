@@ -11,6 +11,7 @@ import {
   type HelloFrame,
   type NodeInfo,
 } from '../../protocol/index.js';
+import type { PeerPrincipal } from '../auth/index.js';
 import type { Store } from '../store/index.js';
 import type { BridgeChannel } from './bridge-requests.js';
 import { Client } from './client.js';
@@ -18,6 +19,7 @@ import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { JobChannel } from './job-channel.js';
 import { Outbox } from './outbox.js';
+import { identityRefusal, maySend } from './permissions.js';
 
 export interface HubOptions {
   pingIntervalSec: number;
@@ -28,7 +30,7 @@ export interface HubOptions {
 }
 
 /** Close codes the master uses besides the standard ones. */
-export const CloseCodes = { goingAway: 1001, replaced: 4000, nameTaken: 4009 } as const;
+export const CloseCodes = { goingAway: 1001, replaced: 4000, revoked: 4001, forbidden: 4003, nameTaken: 4009 } as const;
 
 /**
  * The message hub: tracks authenticated connections, relays the seed's plain-text chat between
@@ -83,17 +85,28 @@ export class Hub {
     }
   }
 
-  /** Takes over an upgraded, already authenticated connection. */
-  accept(ws: WebSocket, socket: Duplex, address: string): void {
-    const client = new Client(randomUUID(), ws, socket, address);
+  /** Takes over an upgraded connection, authenticated as `principal`: its role is the credential's. */
+  accept(ws: WebSocket, socket: Duplex, address: string, principal: PeerPrincipal): void {
+    const client = new Client(randomUUID(), ws, socket, address, principal);
     this.clients.set(client.id, client);
-    this.nodes.add(client);
+    (client.role === 'node' ? this.nodes : this.bridges).add(client);
     ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
     ws.on('pong', () => this.markAlive(client));
     ws.on('error', (error) => this.log.warn({ id: client.id, node: client.name, err: error.message }, 'protocol error on connection'));
     ws.on('close', (code, reason) => this.onClose(client, code, reason.toString()));
-    this.log.info({ id: client.id, address }, 'client connected');
-    this.emitNode('connected', client);
+    this.log.info({ id: client.id, address, role: client.role, credential: principal.machine }, 'client connected');
+    if (client.role === 'node') this.emitNode('connected', client);
+  }
+
+  /** Closes every connection of a revoked per-machine credential, at once. */
+  dropCredential(machine: string): void {
+    for (const client of [...this.clients.values()]) {
+      if (client.principal.machine !== machine) continue;
+      this.log.warn({ id: client.id, node: client.name, credential: machine }, 'credential revoked: disconnecting');
+      client.ws.close(CloseCodes.revoked, 'credential revoked');
+      // Forgotten now, not when the peer finishes the close handshake: it holds no credential any more.
+      this.onClose(client, CloseCodes.revoked, 'credential revoked');
+    }
   }
 
   /** Connected nodes (bridges are not nodes). */
@@ -158,6 +171,10 @@ export class Hub {
     }
     const parsed = parseFrame(buffer.toString('utf8'));
     if (!parsed.ok) return this.sendError(client, parsed.code, parsed.message, parsed.ref);
+    if (!maySend(client.principal.role, parsed.frame.type)) {
+      const other = client.principal.role === 'node' ? 'bridge' : 'node';
+      return this.sendError(client, 'forbidden', `${parsed.frame.type} frames need a ${other} credential; this connection holds a ${client.principal.role} credential`, parsed.frame.type);
+    }
     this.dispatch(client, parsed.frame, buffer);
   }
 
@@ -171,7 +188,8 @@ export class Hub {
         return;
       }
       case 'command':
-        return this.onCommand(client, raw);
+        this.outbox.relay(raw, this.nodes, client);
+        return;
       case 'response':
         if (this.outbox.relay(raw, this.bridges, client) === 0) this.log.warn({ from: client.id, node: client.name }, 'response dropped: no bridge connected');
         return;
@@ -197,8 +215,12 @@ export class Hub {
 
   private onHello(client: Client, hello: HelloFrame): void {
     if (client.greeted) return this.sendError(client, 'unexpected_frame', 'hello was already received on this connection', 'hello');
-    if (client.role === 'bridge' && hello.role !== 'bridge') {
-      return this.sendError(client, 'unexpected_frame', 'this connection already sent commands as a bridge; say hello with role "bridge"', 'hello');
+    const refusal = identityRefusal(client.principal, hello);
+    if (refusal !== undefined) {
+      this.log.warn({ id: client.id, role: hello.role, name: hello.name, credential: client.principal.machine }, `refused hello: ${refusal}`);
+      this.sendError(client, 'forbidden', refusal, 'hello');
+      client.ws.close(CloseCodes.forbidden, `forbidden: ${refusal}`.slice(0, 120));
+      return;
     }
     const holder = this.named[hello.role].get(hello.name);
     if (holder && holder !== client) {
@@ -219,10 +241,8 @@ export class Hub {
   }
 
   private identify(client: Client, hello: HelloFrame): void {
-    const wasNode = this.nodes.has(client);
     Object.assign(client, {
       greeted: true,
-      role: hello.role,
       name: hello.name,
       nodeId: hello.nodeId,
       tags: hello.tags,
@@ -230,30 +250,11 @@ export class Hub {
       capabilities: hello.capabilities,
     });
     this.named[client.role].set(client.name, client);
-    if (client.role === 'bridge') {
-      if (wasNode) this.becomeBridge(client);
-    } else {
+    if (client.role === 'node') {
       this.recordSeen(client);
       this.emitNode('updated', client);
     }
     this.log.info({ id: client.id, role: client.role, node: client.name, tags: client.tags, version: client.version }, 'client identified');
-  }
-
-  /** Seed bridges never say hello: the first command marks an anonymous client as a bridge. */
-  private onCommand(client: Client, raw: Buffer): void {
-    if (client.role === 'node' && client.greeted) {
-      return this.sendError(client, 'unexpected_frame', 'command frames come from bridges; this connection is a node', 'command');
-    }
-    if (client.role === 'node') this.becomeBridge(client);
-    this.outbox.relay(raw, this.nodes, client);
-  }
-
-  /** Moves a connection from the node list to the bridges; it is no longer a node to observers. */
-  private becomeBridge(client: Client): void {
-    this.nodes.delete(client);
-    this.emitNode('disconnected', client);
-    client.role = 'bridge';
-    this.bridges.add(client);
   }
 
   private send(client: Client, frame: Frame): void {
@@ -296,3 +297,4 @@ export class Hub {
     if (this.bridges.size > 0) this.outbox.relay(Buffer.from(encodeFrame(frame), 'utf8'), this.bridges);
   }
 }
+

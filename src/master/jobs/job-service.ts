@@ -151,9 +151,13 @@ export class JobService implements JobChannel {
   }
 
   nodeReady(node: ReadyNode): void {
-    this.pool.add(node);
+    const out = this.outOn(node.name);
     const claimed = new Set(node.runningJobs);
-    for (const job of this.outOn(node.name)) {
+    // A node holds only what was handed to it: a claim of any other job (one that has ended, one
+    // of another node's) takes no slot and keeps nothing.
+    const kept = out.filter((job) => claimed.has(job.id));
+    this.pool.add({ ...node, runningJobs: kept.map((job) => job.id) });
+    for (const job of out) {
       if (claimed.has(job.id)) this.timers.clear('grace', job.id);
       else this.requeueOrLose(job, `node ${node.name} came back without it`);
     }

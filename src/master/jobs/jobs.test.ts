@@ -229,10 +229,11 @@ describe('job API', () => {
   it('streams a job log live over server-sent events and resumes from Last-Event-ID', async () => {
     master = await startTestMaster();
     const job = await createJob({ prompt: 'stream me' });
-    const url = `${master.httpUrl}/api/jobs/${job.id}/logs/stream?token=${master.adminToken.value}`;
+    const url = `${master.httpUrl}/api/jobs/${job.id}/logs/stream`;
+    const auth = { authorization: `Bearer ${master.adminToken.value}` };
     // Opens while the job is still queued: the headers must not wait for the first event.
-    const live = await SseClient.open(url);
-    const stream = fetch(url).then((res) => res.text());
+    const live = await SseClient.open(url, auth);
+    const stream = fetch(url, { headers: auth }).then((res) => res.text());
     startNode('streamer', { delayMs: 100 });
     await live.next((e) => e.event === 'end');
     expect(live.events.map((e) => e.event)).toEqual(['job_event', 'job_event', 'job_event', 'end']);
@@ -240,10 +241,10 @@ describe('job API', () => {
     const text = await stream;
     expect([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3]);
     expect(text).toContain('event: end\ndata: {"status":"succeeded"}');
-    const resumed = await (await fetch(url, { headers: { 'last-event-id': '2' } })).text();
+    const resumed = await (await fetch(url, { headers: { ...auth, 'last-event-id': '2' } })).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([3]);
     // Read back from the store (the stored JSON, not re-encoded) the log is byte for byte what was streamed live.
-    expect(await (await fetch(url)).text()).toBe(text);
+    expect(await (await fetch(url, { headers: auth })).text()).toBe(text);
     expect(text.endsWith(resumed)).toBe(true);
   });
 
@@ -295,7 +296,7 @@ describe('job API', () => {
   it("runs a bridge's resent submit as a new job when its first one was lost, even though another job got the lost id", async () => {
     master = await startTestMaster();
     const submit = { type: 'job_submit', requestId: 'chat-42', prompt: 'from the chat', origin: { kind: 'telegram', chatId: 7 } };
-    const bridge = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    const bridge = await TestClient.node(master.wsUrl, master.bridgeToken.value, { name: 'bridge-1', role: 'bridge' });
     void failNextCommit(master);
     bridge.sendJson(submit);
     await bridge.whenClosed();
@@ -303,7 +304,7 @@ describe('job API', () => {
     const other = await createJob({ prompt: 'from the API' });
     expect(other.id).toBe(1);
 
-    const again = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    const again = await TestClient.node(master.wsUrl, master.bridgeToken.value, { name: 'bridge-1', role: 'bridge' });
     again.sendJson(submit);
     const update = await again.next((m) => m.json?.type === 'job_update');
     expect(update.json).toMatchObject({ requestId: 'chat-42', job: { id: 2, prompt: 'from the chat' } });
@@ -320,7 +321,7 @@ describe('job API', () => {
     const { dataDir } = master.config;
     const port = master.ws.port;
     const submit = { type: 'job_submit', requestId: 'chat-7', prompt: 'only once', origin: { kind: 'slack', channel: 'C1' } };
-    const bridge = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    const bridge = await TestClient.node(master.wsUrl, master.bridgeToken.value, { name: 'bridge-1', role: 'bridge' });
     bridge.sendJson(submit);
     const first = await bridge.next((m) => m.json?.type === 'job_update');
     expect(first.json).toMatchObject({ requestId: 'chat-7', job: { id: 1, prompt: 'only once' } });
@@ -328,7 +329,7 @@ describe('job API', () => {
     await bridge.whenClosed();
 
     master = await startTestMaster({ dataDir, port });
-    const again = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'bridge-1', role: 'bridge' });
+    const again = await TestClient.node(master.wsUrl, master.bridgeToken.value, { name: 'bridge-1', role: 'bridge' });
     again.sendJson(submit);
     expect((await again.next((m) => m.json?.type === 'job_update')).json).toMatchObject({ requestId: 'chat-7', job: { id: 1 } });
     expect(((await (await master.api('/api/jobs')).json()) as { jobs: JobRecord[] }).jobs.map((j) => j.id)).toEqual([1]);

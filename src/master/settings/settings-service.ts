@@ -6,10 +6,13 @@ import type { BridgeSettings, SavedBridgeSettings, Store } from '../store/index.
 /** A token in a change: a string sets it, `null` clears it, absent keeps it. */
 type TokenChange = string | null;
 
+/** An allow-list in a change: a list replaces the bridge's own (empty: nobody), `null` inherits it, absent keeps the saved one. */
+type AllowListChange = string[] | null;
+
 /** A change to the bridge settings: fields given replace the saved ones, absent ones stay. */
 export interface BridgeSettingsPatch {
-  slack?: { botToken?: TokenChange; appToken?: TokenChange; defaultChannel?: string; allowedChannels?: string[]; allowedUsers?: string[] };
-  telegram?: { botToken?: TokenChange; parseMode?: TelegramParseMode; allowedChats?: string[] };
+  slack?: { botToken?: TokenChange; appToken?: TokenChange; defaultChannel?: string; allowedChannels?: AllowListChange; allowedUsers?: AllowListChange };
+  telegram?: { botToken?: TokenChange; parseMode?: TelegramParseMode; allowedChats?: AllowListChange };
   memo?: string;
 }
 
@@ -27,10 +30,10 @@ export interface BridgeSettingsView {
   savedAt: string | null;
 }
 
-/** What the bridges run with before anyone saved: no platform enabled. */
+/** What the bridges run with before anyone saved: no platform enabled, every allow-list the bridge's own. */
 const DEFAULT_BRIDGE_SETTINGS: BridgeSettings = {
-  slack: { defaultChannel: '', allowedChannels: [], allowedUsers: [] },
-  telegram: { parseMode: '', allowedChats: [] },
+  slack: { defaultChannel: '', allowedChannels: null, allowedUsers: null },
+  telegram: { parseMode: '', allowedChats: null },
   memo: '',
 };
 
@@ -100,11 +103,14 @@ function applyPatch(current: BridgeSettings, patch: BridgeSettingsPatch): Bridge
   return { slack: merge(current.slack, patch.slack), telegram: merge(current.telegram, patch.telegram), memo: patch.memo ?? current.memo };
 }
 
-/** A section with the fields of `change` applied; `null` removes a field (a cleared token). */
+/** The fields a `null` removes (a cleared token); an allow-list keeps `null`, which means "inherit". */
+const CLEARED_BY_NULL: ReadonlySet<string> = new Set(['botToken', 'appToken']);
+
+/** A section with the fields of `change` applied. */
 function merge<T extends object>(section: T, change: object | undefined): T {
   const next: Record<string, unknown> = { ...(section as Record<string, unknown>) };
   for (const [key, value] of Object.entries(change ?? {})) {
-    if (value === null) delete next[key];
+    if (value === null && CLEARED_BY_NULL.has(key)) delete next[key];
     else if (value !== undefined) next[key] = value;
   }
   return next as T;

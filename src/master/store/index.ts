@@ -4,3 +4,4 @@ export { withChanges, type EncodedJobEvent, type JobChanges, type JobFilter, typ
 export { StoreCommitError } from './tick-transaction.js';
 export type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
 export type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';
+export type { CredentialStore, MachineRole, StoredCredential } from './credential-store.js';

@@ -5,6 +5,7 @@ import { restrictToOwner } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { Checkpointer, type CheckpointReport } from './checkpointer.js';
 import { migrate } from './migrate.js';
+import { SqliteCredentialStore } from './sqlite-credential-store.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore;
   readonly settings: SqliteSettingsStore;
   readonly remoteNodes: SqliteRemoteNodeStore;
+  readonly credentials: SqliteCredentialStore;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
   private readonly checkpointer: Checkpointer;
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(this.db, this.tx);
     this.settings = new SqliteSettingsStore(this.db, this.tx);
     this.remoteNodes = new SqliteRemoteNodeStore(this.db, this.tx);
+    this.credentials = new SqliteCredentialStore(this.db, this.tx);
     this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
   }
 

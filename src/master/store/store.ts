@@ -1,3 +1,4 @@
+import type { CredentialStore } from './credential-store.js';
 import type { JobStore } from './job-store.js';
 import type { RemoteNodeStore } from './remote-node-store.js';
 import type { SettingsStore } from './settings-store.js';
@@ -33,10 +34,12 @@ export interface Store {
   readonly settings: SettingsStore;
   /** The dashboard's remote node records. */
   readonly remoteNodes: RemoteNodeStore;
+  /** Per-machine credentials (`csc token`). */
+  readonly credentials: CredentialStore;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;
-  /** Makes every job, settings and remote node write so far durable (they are grouped per event-loop turn otherwise). */
+  /** Makes every job, settings, remote node and credential write so far durable (they are grouped per event-loop turn otherwise). */
   commit(): void;
   /** Resolves once every job write so far is durable. */
   whenCommitted(): Promise<void>;

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { BridgeConfig, ConfigChanges, TelegramParseMode } from '../../api/types';
-import { parseList } from '../../ui/format';
+import { AllowListField, allowListEdit, allowListValue, type AllowListEdit } from './AllowListField';
 import { KEEP, SecretField, secretChange, type SecretEdit } from './SecretField';
 
 const PARSE_MODES: { value: TelegramParseMode; label: string }[] = [
@@ -12,19 +12,22 @@ const PARSE_MODES: { value: TelegramParseMode; label: string }[] = [
 
 interface Fields {
   defaultChannel: string;
-  allowedChannels: string;
-  allowedUsers: string;
+  allowedChannels: AllowListEdit;
+  allowedUsers: AllowListEdit;
   parseMode: TelegramParseMode;
-  allowedChats: string;
+  allowedChats: AllowListEdit;
   memo: string;
 }
 
+type TextFields = 'defaultChannel' | 'memo';
+type AllowLists = 'allowedChannels' | 'allowedUsers' | 'allowedChats';
+
 const fieldsOf = (config: BridgeConfig): Fields => ({
   defaultChannel: config.slack.defaultChannel,
-  allowedChannels: config.slack.allowedChannels.join(', '),
-  allowedUsers: config.slack.allowedUsers.join(', '),
+  allowedChannels: allowListEdit(config.slack.allowedChannels),
+  allowedUsers: allowListEdit(config.slack.allowedUsers),
   parseMode: config.telegram.parseMode,
-  allowedChats: config.telegram.allowedChats.join(', '),
+  allowedChats: allowListEdit(config.telegram.allowedChats),
   // A memo describes one save: start each one empty.
   memo: '',
 });
@@ -38,14 +41,14 @@ function changesOf(fields: Fields, secrets: Secrets): ConfigChanges {
   return {
     slack: {
       defaultChannel: fields.defaultChannel.trim(),
-      allowedChannels: parseList(fields.allowedChannels),
-      allowedUsers: parseList(fields.allowedUsers),
+      allowedChannels: allowListValue(fields.allowedChannels),
+      allowedUsers: allowListValue(fields.allowedUsers),
       ...('value' in slackBot ? { botToken: slackBot.value } : {}),
       ...('value' in slackApp ? { appToken: slackApp.value } : {}),
     },
     telegram: {
       parseMode: fields.parseMode,
-      allowedChats: parseList(fields.allowedChats),
+      allowedChats: allowListValue(fields.allowedChats),
       ...('value' in telegramBot ? { botToken: telegramBot.value } : {}),
     },
     memo: fields.memo.trim(),
@@ -57,10 +60,11 @@ export function SettingsForm({ config, saving, onSave }: { config: BridgeConfig;
   const [fields, setFields] = useState(() => fieldsOf(config));
   const [secrets, setSecrets] = useState<Secrets>({ slackBot: KEEP, slackApp: KEEP, telegramBot: KEEP });
 
-  const text = (name: keyof Omit<Fields, 'parseMode'>) => ({
+  const text = (name: TextFields) => ({
     value: fields[name],
     onChange: (e: { target: { value: string } }) => setFields({ ...fields, [name]: e.target.value }),
   });
+  const list = (name: AllowLists) => ({ edit: fields[name], onEdit: (edit: AllowListEdit) => setFields({ ...fields, [name]: edit }) });
   const secret = (name: keyof Secrets) => ({ edit: secrets[name], onEdit: (edit: SecretEdit) => setSecrets({ ...secrets, [name]: edit }) });
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -74,8 +78,8 @@ export function SettingsForm({ config, saving, onSave }: { config: BridgeConfig;
         <SecretField label="Bot token" platform="Slack" state={config.slack.botToken} {...secret('slackBot')} />
         <SecretField label="App token" platform="Slack" state={config.slack.appToken} {...secret('slackApp')} />
         <TextField id="slack-channel" label="Default channel" hint="Channel id such as C0123456789" {...text('defaultChannel')} />
-        <TextField id="slack-channels" label="Allowed channels" hint="Comma-separated; empty: any" {...text('allowedChannels')} />
-        <TextField id="slack-users" label="Allowed users" hint="Comma-separated user ids; * for everyone" {...text('allowedUsers')} />
+        <AllowListField label="Allowed channels" entries="channel ids" variable="SLACK_ALLOWED_CHANNELS" emptyMeans="no channel admits its members (the allowed users still get in)" {...list('allowedChannels')} />
+        <AllowListField label="Allowed users" entries="user ids" variable="SLACK_ALLOWED_USERS" emptyMeans="no user is admitted by name (messages in the allowed channels still are)" {...list('allowedUsers')} />
       </fieldset>
       <fieldset>
         <legend>Telegram</legend>
@@ -90,7 +94,7 @@ export function SettingsForm({ config, saving, onSave }: { config: BridgeConfig;
             ))}
           </select>
         </div>
-        <TextField id="telegram-chats" label="Allowed chats" hint="Comma-separated chat ids; * for everyone" {...text('allowedChats')} />
+        <AllowListField label="Allowed chats" entries="chat ids" variable="TELEGRAM_ALLOWED_CHATS" emptyMeans="no chat can use the bot" {...list('allowedChats')} />
       </fieldset>
       <TextField id="settings-memo" label="Memo for this save" hint="Shown in the header, e.g. why you changed it" {...text('memo')} />
       <div className="actions">

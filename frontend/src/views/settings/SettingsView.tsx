@@ -20,7 +20,8 @@ export function SettingsView() {
       <h1 id="settings-title">Bridge settings</h1>
       <p className="lead">
         Slack and Telegram settings for the bridges. Saving applies them at once: running bridges pick them up. Tokens are write-only: the
-        master never sends them back.
+        master never sends them back. Each allow-list follows the bridge's environment until you set one here, which replaces it; an empty
+        one admits nobody. Flags given to <code>csc bridge</code> win over both.
       </p>
       {config.isPending ? (
         <Loading what="settings" />

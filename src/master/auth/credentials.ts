@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../log/index.js';
+import { isoNow } from '../../protocol/index.js';
+import { CodedError } from '../coded-error.js';
+import { Listeners } from '../listeners.js';
+import type { CredentialStore, MachineRole, Store, StoredCredential } from '../store/index.js';
+import { digest, sameDigest } from './tokens.js';
+
+/** What a credential lets its holder be: the API's admin, a node, or a chat bridge. */
+export type CredentialRole = 'admin' | MachineRole;
+
+/** Who a node or bridge credential proves its bearer to be. */
+export interface PeerPrincipal {
+  role: MachineRole;
+  /** The per-machine credential's name (the connection's name is pinned to it); unset for the shared ones. */
+  machine?: string;
+}
+
+/** Who a presented token proves its bearer to be. */
+export type Principal = { role: 'admin' } | PeerPrincipal;
+
+/** The shared credentials: configured, or generated and kept in the data dir. */
+export interface SharedSecrets {
+  admin: string;
+  node: string;
+  bridge: string;
+}
+
+/** A per-machine credential as the API shows it: never its token. */
+export interface CredentialView {
+  name: string;
+  role: MachineRole;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** A credential just made: the only time its token is seen. */
+export interface NewCredential extends CredentialView {
+  token: string;
+}
+
+/**
+ * Every credential the master accepts, and the role each grants. Tokens are compared as SHA-256
+ * digests: the shared ones in constant time, the per-machine ones by looking their digest up
+ * (a digest of a 256-bit random token tells nothing about the token).
+ */
+export class CredentialService {
+  private readonly shared: { role: CredentialRole; digest: Buffer }[];
+  /** Per-machine credentials by the hex digest of their token. */
+  private readonly machines = new Map<string, StoredCredential>();
+  private readonly revoked: Listeners<string>;
+
+  constructor(
+    secrets: SharedSecrets,
+    private readonly store: Pick<Store, 'commit'> & { credentials: CredentialStore },
+    private readonly log: Logger,
+  ) {
+    this.shared = (['admin', 'node', 'bridge'] as const).map((role) => ({ role, digest: digest(secrets[role]) }));
+    for (const credential of store.credentials.list()) this.machines.set(credential.tokenHash, credential);
+    this.revoked = new Listeners((error) => log.error({ err: error }, 'credential revocation listener failed'));
+  }
+
+  /** The principal a token proves, or undefined for a missing or unknown token. */
+  identify(token: string | undefined): Principal | undefined {
+    if (token === undefined) return undefined;
+    const presented = digest(token);
+    for (const { role, digest: expected } of this.shared) if (sameDigest(presented, expected)) return { role };
+    const machine = this.machines.get(presented.toString('hex'));
+    if (!machine) return undefined;
+    machine.lastUsedAt = isoNow();
+    this.store.credentials.markUsed(machine.name, machine.lastUsedAt);
+    return { role: machine.role, machine: machine.name };
+  }
+
+  /** Oldest first. */
+  list(): CredentialView[] {
+    return [...this.machines.values()].map(view).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  }
+
+  /** Makes a per-machine credential; its token is returned this once and stored only as a digest. */
+  create(role: MachineRole, name: string): NewCredential {
+    if (this.find(name)) throw new CodedError('conflict', `a credential named "${name}" already exists; revoke it first or choose another name`);
+    const token = `csc_${role}_${randomBytes(32).toString('base64url')}`;
+    const credential: StoredCredential = { name, role, tokenHash: digest(token).toString('hex'), createdAt: isoNow(), lastUsedAt: undefined };
+    this.store.credentials.add(credential);
+    this.machines.set(credential.tokenHash, credential);
+    this.log.info({ credential: name, role }, 'credential created');
+    return { ...view(credential), token };
+  }
+
+  /** Revokes a per-machine credential; its connections are closed once the removal is durable. */
+  revoke(name: string): void {
+    const credential = this.find(name);
+    if (!credential) throw new CodedError('not_found', `no credential named "${name}"`);
+    this.store.credentials.remove(credential.name);
+    this.store.commit();
+    this.machines.delete(credential.tokenHash);
+    this.log.info({ credential: credential.name, role: credential.role }, 'credential revoked');
+    this.revoked.emit(credential.name);
+  }
+
+  /** Called with the name of each credential revoked, after the revocation is stored. */
+  onRevoked(listener: (name: string) => void): () => void {
+    return this.revoked.subscribe(listener);
+  }
+
+  private find(name: string): StoredCredential | undefined {
+    const wanted = name.toLowerCase();
+    for (const credential of this.machines.values()) if (credential.name.toLowerCase() === wanted) return credential;
+    return undefined;
+  }
+}
+
+function view(credential: StoredCredential): CredentialView {
+  return { name: credential.name, role: credential.role, createdAt: credential.createdAt, lastUsedAt: credential.lastUsedAt ?? null };
+}

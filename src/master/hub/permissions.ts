@@ -1,0 +1,42 @@
+import type { FrameType, HelloFrame, Role } from '../../protocol/index.js';
+import type { PeerPrincipal } from '../auth/index.js';
+
+/**
+ * The JSON frames a client may send the master, and the credential roles that may send each: the
+ * one place a credential's role limits what its connection can do. A node credential can only be
+ * a node: it cannot speak into chats (`command`, `response`) nor ask for jobs as a bridge; a bridge
+ * credential cannot report job events. Frame types not listed are sent by the master only.
+ */
+export const FRAME_SENDERS = {
+  hello: ['node', 'bridge'],
+  chat: ['node', 'bridge'],
+  error: ['node', 'bridge'],
+  command: ['bridge'],
+  response: ['bridge'],
+  job_events: ['node'],
+  job_submit: ['bridge'],
+  job_cancel_request: ['bridge'],
+  status_request: ['bridge'],
+  job_follow: ['bridge'],
+} as const satisfies Partial<Record<FrameType, readonly Role[]>>;
+
+/** A frame type clients may send. */
+export type InboundFrameType = keyof typeof FRAME_SENDERS;
+
+/** Whether a connection holding a `role` credential may send a frame of this type. */
+export function maySend(role: Role, type: FrameType): boolean {
+  const senders: readonly Role[] | undefined = (FRAME_SENDERS as Partial<Record<FrameType, readonly Role[]>>)[type];
+  return senders === undefined || senders.includes(role);
+}
+
+/**
+ * Why a hello claims more than its credential grants, if it does: the role is the credential's,
+ * and a per-machine credential's connection carries that credential's name.
+ */
+export function identityRefusal(principal: PeerPrincipal, hello: HelloFrame): string | undefined {
+  if (hello.role !== principal.role) return `a ${principal.role} credential cannot say hello as a ${hello.role}`;
+  if (principal.machine !== undefined && hello.name !== principal.machine) {
+    return `the credential "${principal.machine}" belongs to the ${principal.role} named "${principal.machine}", not "${hello.name}"`;
+  }
+  return undefined;
+}

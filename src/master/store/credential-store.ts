@@ -1,0 +1,24 @@
+/** The roles a per-machine credential can grant (the admin credential is never per machine). */
+export type MachineRole = 'node' | 'bridge';
+
+/** A per-machine credential as stored: its token only as a SHA-256 digest (hex). */
+export interface StoredCredential {
+  name: string;
+  role: MachineRole;
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | undefined;
+}
+
+/**
+ * Per-machine credentials. Names are unique regardless of case. Writes join the current turn's
+ * transaction: call the store's `commit()` before telling anyone about them.
+ */
+export interface CredentialStore {
+  /** Oldest first. */
+  list(): StoredCredential[];
+  add(credential: Omit<StoredCredential, 'lastUsedAt'>): void;
+  /** False when there was no credential with this name. */
+  remove(name: string): boolean;
+  markUsed(name: string, at: string): void;
+}
