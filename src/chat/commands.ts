@@ -1,6 +1,6 @@
 import { helpText, nodesText, statusText } from './format.js';
 import type { Composer } from './router.js';
-import type { ChatEngine, CodexRequest, LocalCommands } from './engine.js';
+import type { CodexRequest, CommandHost, LocalCommands } from './command-host.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -12,7 +12,7 @@ export function parseRun(args: string): CodexRequest | undefined {
 }
 
 /** The commands every platform has: `/start`, `/help`, `/status`, `/nodes`, `/cancel`, `/new`, `/run`. */
-export function registerCommands(router: Composer, engine: ChatEngine): void {
+export function registerCommands(router: Composer, engine: CommandHost): void {
   router
     .command(['start', 'help'], async (ctx) => {
       const { local } = engine;
@@ -58,7 +58,7 @@ export function registerCommands(router: Composer, engine: ChatEngine): void {
 }
 
 /** `/profile list|<name>` and `/mode single|multi`: the session's settings (the standalone runner's). */
-function registerSessionCommands(router: Composer, engine: ChatEngine, local: LocalCommands): void {
+function registerSessionCommands(router: Composer, engine: CommandHost, local: LocalCommands): void {
   router
     .command('profile', async (ctx) => {
       const wanted = ctx.command?.args ?? '';

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/index.js';
 import { FINAL_JOB_STATUSES, type ChatOrigin } from '../protocol/index.js';
+import type { CodexRequest, CommandHost, LocalCommands } from './command-host.js';
 import { registerCommands } from './commands.js';
 import { finalLine, lastActivity, progressText, resultText } from './format.js';
 import { ProgressMessage } from './progress.js';
@@ -25,15 +26,6 @@ export interface ChatEngineOptions {
   log: Logger;
 }
 
-/** What the standalone runner adds to the shared commands. */
-export interface LocalCommands {
-  profiles: () => string[];
-  /** Plain-text lines of `/status` for a session (mode, profile, recent run, `codex_mcp:`). */
-  statusLines: (session: Session) => Promise<string[]>;
-  /** Plain-text lines of `/start`. */
-  helpLines: string[];
-}
-
 /** A job this engine started, and where its progress and result go. */
 interface Tracked {
   ctx: ChatContext;
@@ -43,19 +35,12 @@ interface Tracked {
   keep: boolean;
 }
 
-/** What a Codex request needs: the prompt and, from `/run`, a node and repository. */
-export interface CodexRequest {
-  prompt: string;
-  node?: string;
-  repo?: string;
-}
-
 /**
  * The chat engine, platform-neutral: access control, commands, per-thread sessions (a thread
  * continues its last job's Codex conversation), one throttled progress message per job, and the
  * result split at the platform's limit. How jobs run is the gateway's business.
  */
-export class ChatEngine {
+export class ChatEngine implements CommandHost {
   private readonly router = new Composer();
   private readonly sessions: SessionStore;
   private readonly tracked = new Map<number, Tracked>();

@@ -1,4 +1,5 @@
-export { ChatEngine, type ChatEngineOptions, type CodexRequest, type LocalCommands } from './engine.js';
+export type { CodexRequest, CommandHost, LocalCommands } from './command-host.js';
+export { ChatEngine, type ChatEngineOptions } from './engine.js';
 export { parseRun } from './commands.js';
 export { slackMarkup, splitMessage, telegramMarkup, type Markup } from './markup.js';
 export { ProgressMessage } from './progress.js';

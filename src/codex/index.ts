@@ -3,6 +3,7 @@ export { declineAll, type ApprovalPolicy, type ApprovalRequest } from './approva
 export { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type CodexSubcommand } from './codex-binary.js';
 export { CodexDriver, type CodexDriverOptions } from './codex-driver.js';
 export { McpCodexDriver, type McpCodexDriverOptions } from './mcp-driver.js';
+export { createDriver, startDriver, startVersioned, type CodexLaunch } from './launch.js';
 export type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 export type { ApprovalMode, SandboxMode, TurnSettings } from './requests.js';
 export {

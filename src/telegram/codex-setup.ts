@@ -1,9 +1,8 @@
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import type { DriverStatus, TurnDriver } from '../codex/index.js';
+import type { CodexLaunch, DriverStatus, TurnDriver } from '../codex/index.js';
 import type { Executor, RunContext } from '../node/index.js';
 import type { JobResult, JobSpec } from '../protocol/index.js';
-import { createDriver, startVersioned, type CodexLaunch } from '../cli/node-runtime.js';
 
 /** The runner's executor, and its Codex process for `/status` (none with the echo executor). */
 export interface RunnerCodex {
@@ -28,12 +27,12 @@ export async function setUpCodex(config: OrchestratorConfig, log: Logger, env?: 
   const node = await import('../node/index.js');
   if (config.codex.allow_echo_executor) return { executor: new node.EchoExecutor(), status: () => undefined, ready: Promise.resolve(), close: () => Promise.resolve() };
   const codex = await import('../codex/index.js');
-  const created = createDriver(codex, launchOf(config, env), log);
+  const created = codex.createDriver(launchOf(config, env), log);
   let driver: TurnDriver | undefined;
   let closed = false;
   const started = created.then(async (made) => {
     driver = made.driver;
-    const codexVersion = await startVersioned(made.driver);
+    const codexVersion = await codex.startVersioned(made.driver);
     log.info({ codexVersion, transport: made.transport, codexPid: made.driver.status().pid }, `Codex ${codexVersion} ready (codex ${made.transport})`);
     return made.driver;
   });

@@ -13,7 +13,7 @@ import {
 } from '../../protocol/index.js';
 import type { PeerPrincipal } from '../auth/index.js';
 import type { Store } from '../store/index.js';
-import type { BridgeChannel } from './bridge-requests.js';
+import type { BridgeChannel } from './bridge-channel.js';
 import { Client } from './client.js';
 import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';

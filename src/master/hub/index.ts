@@ -1,4 +1,5 @@
 export { CloseCodes, Hub, type HubOptions } from './hub.js';
 export type { NodeEvent, NodeListener } from './events.js';
 export type { JobChannel, ReadyNode } from './job-channel.js';
-export { BridgeRequests, summarize, type BridgeChannel, type BridgeRequestsOptions } from './bridge-requests.js';
+export type { BridgeChannel, BridgeRequestFrame } from './bridge-channel.js';
+export type { Client } from './client.js';

@@ -14,22 +14,12 @@ import { CodedError } from '../coded-error.js';
 import type { JobService, JobUpdate } from '../jobs/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { JobRecord } from '../store/index.js';
-import type { Client } from './client.js';
-
-/** The frames a bridge sends to ask the master for something. */
-export type BridgeRequestFrame = Extract<Frame, { type: 'job_submit' | 'job_cancel_request' | 'status_request' | 'job_follow' }>;
+import type { BridgeChannel, BridgeRequestFrame, Client } from '../hub/index.js';
 
 /** What the hub offers the handler: sending to one client, and the connected nodes. */
 export interface BridgeSink {
   send(client: Client, frame: Frame): void;
   nodes(): { name: string; status: 'online' | 'unresponsive'; tags: string[]; capabilities: { slots: number }; version?: string }[];
-}
-
-/** What the hub tells the bridge layer; implemented by `BridgeRequests`. */
-export interface BridgeChannel {
-  bridgeReady(client: Client): void;
-  bridgeGone(client: Client): void;
-  request(client: Client, frame: BridgeRequestFrame): void;
 }
 
 export interface BridgeRequestsOptions {

@@ -1,0 +1,1 @@
+export { BridgeRequests, summarize, type BridgeRequestsOptions, type BridgeSink } from './bridge-requests.js';
