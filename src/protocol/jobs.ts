@@ -92,12 +92,30 @@ export type JobSpec = z.infer<typeof JobSpecSchema>;
 
 /** Master → node: run this job. */
 export const JobAssignFrameSchema = z.object({ type: z.literal('job_assign'), job: JobSpecSchema });
-/** Master → node: stop this job (the node answers with a `finished` event, status cancelled). */
-export const JobCancelFrameSchema = z.object({ type: z.literal('job_cancel'), jobId: z.number().int().positive() });
+/**
+ * Why the master tells a node to stop a job. `cancel`: someone cancelled it (the node answers with a
+ * `finished` event, status cancelled). The others mean this node's copy is no longer the job:
+ * `superseded` (re-queued and given to another attempt), `ended` (it already has a final state),
+ * `not_assigned` (the master never gave it to this node). For those the node stops the run, forgets
+ * its events (the master would refuse them) and logs `message`.
+ */
+export const JobCancelReasonSchema = z.enum(['cancel', 'superseded', 'ended', 'not_assigned']);
+export type JobCancelReason = z.infer<typeof JobCancelReasonSchema>;
+
+/** Master → node: stop this job. Without a reason it is a `cancel`. */
+export const JobCancelFrameSchema = z.object({
+  type: z.literal('job_cancel'),
+  jobId: z.number().int().positive(),
+  reason: JobCancelReasonSchema.optional(),
+  /** For the node's log: what happened to the job, in plain words. */
+  message: z.string().max(1000).optional(),
+});
 /** Node → master: events of one job, in order. Sent again after a reconnect until acknowledged. */
 export const JobEventsFrameSchema = z.object({
   type: z.literal('job_events'),
   jobId: z.number().int().positive(),
+  /** The `JobSpec.attempt` these events belong to; the master refuses events of an attempt that is not current. */
+  attempt: z.number().int().positive().optional(),
   events: z.array(SequencedJobEventSchema).min(1).max(1000),
 });
 /** Master → node: every event up to `seq` is stored; the node may forget them. */

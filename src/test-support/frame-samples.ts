@@ -65,10 +65,12 @@ export const FRAME_SAMPLES: Frame[] = [
     job: { id: 7, prompt: 'add a test', repo: 'acme/app', ref: 'main', profile: { model: 'gpt-5.5', sandbox: 'workspace-write' }, threadId: 't-1', attempt: 1, nextSeq: 1 },
   },
   { type: 'job_cancel', jobId: 7 },
+  { type: 'job_cancel', jobId: 7, reason: 'superseded', message: 'job 7 was re-queued and runs as attempt 2 elsewhere' },
   { type: 'job_ack', jobId: 7, seq: 12 },
   {
     type: 'job_events',
     jobId: 7,
+    attempt: 1,
     events: [
       { seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'codex' } },
       { seq: 2, at: '2026-11-22T00:00:01.000Z', event: { kind: 'command_finished', command: 'npm test', exitCode: 1, output: 'FAIL', durationMs: 900 } },
