@@ -222,28 +222,30 @@ export class Hub {
       client.ws.close(CloseCodes.forbidden, `forbidden: ${refusal}`.slice(0, 120));
       return;
     }
-    const holder = this.named[hello.role].get(hello.name);
+    // A per-machine credential names its connection: it cannot pose as another node or bridge.
+    const name = client.principal.machine ?? hello.name;
+    const holder = this.named[hello.role].get(name);
     if (holder && holder !== client) {
       if (hello.nodeId === undefined || holder.nodeId !== hello.nodeId) {
-        this.sendError(client, 'name_taken', `a ${hello.role} named "${hello.name}" is already connected; choose another name`, 'hello');
+        this.sendError(client, 'name_taken', `a ${hello.role} named "${name}" is already connected; choose another name`, 'hello');
         client.ws.close(CloseCodes.nameTaken, 'name taken');
         return;
       }
-      this.log.info({ node: hello.name, stale: holder.id }, 'node reconnected: replacing its stale connection');
+      this.log.info({ node: name, stale: holder.id }, 'node reconnected: replacing its stale connection');
       holder.ws.close(CloseCodes.replaced, 'replaced by a newer connection of the same node');
       // A stale peer may never finish the close handshake: forget it now, not when ws gives up.
       this.onClose(holder, CloseCodes.replaced, 'replaced by a newer connection of the same node');
     }
-    this.identify(client, hello);
+    this.identify(client, hello, name);
     this.send(client, client.welcome(this.options));
     if (client.role === 'node') this.jobs?.nodeReady({ ...client, runningJobs: hello.runningJobs });
     else this.bridgeRequests?.bridgeReady(client);
   }
 
-  private identify(client: Client, hello: HelloFrame): void {
+  private identify(client: Client, hello: HelloFrame, name: string): void {
     Object.assign(client, {
       greeted: true,
-      name: hello.name,
+      name,
       nodeId: hello.nodeId,
       tags: hello.tags,
       version: hello.version,

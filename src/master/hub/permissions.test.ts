@@ -115,16 +115,18 @@ describe('a bridge credential can only be a bridge', () => {
 });
 
 describe('per-machine credentials', () => {
-  it('are made once, listed without their token, pin the name, and close their connections at once when revoked', async () => {
+  it('are made once, listed without their token, name their connection, and close their connections at once when revoked', async () => {
     master = await startTestMaster();
     const token = await createToken('node', 'laptop');
     expect(token).toMatch(/^csc_node_[A-Za-z0-9_-]{43}$/);
     expect((await master.api('/api/tokens', { method: 'POST', body: '{"role":"bridge","name":"LAPTOP"}' })).status).toBe(409);
-    const other = await TestClient.connect(master.wsUrl, token);
-    clients.push(other);
-    other.sendJson({ type: 'hello', name: 'desktop' });
-    expect((await other.next((m) => m.json?.type === 'error')).json).toMatchObject({ code: 'forbidden', message: expect.stringContaining('"laptop"') as unknown });
-    const laptop = await greeted('node', 'laptop', token);
+    await greeted('node', 'desktop');
+    // Whatever name its hello gives, the connection is the credential's: it cannot pose as "desktop".
+    const laptop = await TestClient.connect(master.wsUrl, token);
+    clients.push(laptop);
+    laptop.sendJson({ type: 'hello', name: 'desktop', capabilities: { slots: 1, executors: ['echo'] } });
+    expect((await laptop.next((m) => m.json?.type === 'welcome')).json).toMatchObject({ name: 'laptop' });
+    expect(master.hub.listNodes().map((n) => n.name).sort()).toEqual(['desktop', 'laptop']);
     const listed = (await (await master.api('/api/tokens')).json()) as { tokens: Array<Record<string, unknown>> };
     expect(listed.tokens).toEqual([{ name: 'laptop', role: 'node', createdAt: expect.any(String) as unknown, lastUsedAt: expect.any(String) as unknown }]);
     expect(JSON.stringify(listed)).not.toContain(token);

@@ -29,14 +29,7 @@ export function maySend(role: Role, type: FrameType): boolean {
   return senders === undefined || senders.includes(role);
 }
 
-/**
- * Why a hello claims more than its credential grants, if it does: the role is the credential's,
- * and a per-machine credential's connection carries that credential's name.
- */
+/** Why a hello claims more than its credential grants, if it does: the role is the credential's. */
 export function identityRefusal(principal: PeerPrincipal, hello: HelloFrame): string | undefined {
-  if (hello.role !== principal.role) return `a ${principal.role} credential cannot say hello as a ${hello.role}`;
-  if (principal.machine !== undefined && hello.name !== principal.machine) {
-    return `the credential "${principal.machine}" belongs to the ${principal.role} named "${principal.machine}", not "${hello.name}"`;
-  }
-  return undefined;
+  return hello.role === principal.role ? undefined : `a ${principal.role} credential cannot say hello as a ${hello.role}`;
 }
