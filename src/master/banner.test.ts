@@ -5,6 +5,7 @@ const master = {
   ws: { host: '0.0.0.0', port: 8765 },
   http: { host: '0.0.0.0', port: 8080 },
   nodeToken: { value: 'node-secret-0123456789', origin: 'generated' as const, path: '/data/master-token' },
+  bridgeToken: { value: 'bridge-secret-0123456789', origin: 'generated' as const, path: '/data/bridge-token' },
   adminToken: { value: 'admin-secret-0123456789', origin: 'file' as const, path: '/data/admin-token' },
 };
 
@@ -14,6 +15,7 @@ describe('formatBanner', () => {
     expect(banner).toContain('Dashboard:  http://127.0.0.1:8080/#token=admin-secret-0123456789');
     expect(banner).toContain('npx csc node --host 127.0.0.1 --port 8765 --data-dir /data');
     expect(banner).not.toContain('node-secret');
+    expect(banner).not.toContain('bridge-secret');
   });
 
   it('points at the token files instead of printing secrets when stdout is not a terminal', () => {
@@ -22,5 +24,6 @@ describe('formatBanner', () => {
     expect(banner).not.toContain('node-secret');
     expect(banner).toContain('admin token: stored in /data/admin-token');
     expect(banner).toContain('node token: generated and stored in /data/master-token');
+    expect(banner).toContain('bridge token: generated and stored in /data/bridge-token');
   });
 });

@@ -12,7 +12,7 @@ function reachableHost(host: string): string {
  * themselves appear only on an interactive terminal (like Jupyter's login link); elsewhere stdout
  * usually ends up in a log, so the banner points at the 0600 files instead.
  */
-export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'adminToken'> & Partial<Pick<Master, 'tls'>>, dataDir: string, isTty: boolean): string {
+export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'bridgeToken' | 'adminToken'> & Partial<Pick<Master, 'tls'>>, dataDir: string, isTty: boolean): string {
   const tls = master.tls === true;
   const httpBase = `${tls ? 'https' : 'http'}://${reachableHost(master.http.host)}:${master.http.port}`;
   // The fragment never leaves the browser: the token is not sent to the server nor kept in its logs.
@@ -27,11 +27,13 @@ export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 
     '',
     `  Dashboard:  ${login}`,
     `  Nodes:      ${wsUrl}  (node token: ${describe(master.nodeToken)})`,
+    `  Bridges:    ${wsUrl}  (bridge token: ${describe(master.bridgeToken)})`,
     '',
     'Connect a node on this host (it finds the token by itself when it uses the same data dir):',
     `  npx csc node ${connect}${dataDirFlag}`,
     ...(tls ? ["(--ca: the CA that signed the master's certificate, or the certificate itself when self-signed; not needed for a public CA)"] : []),
-    'From another machine, pass the token with --token or MASTER_TOKEN.',
+    'From another machine, pass the token with --token or MASTER_TOKEN, or make one for that machine:',
+    '  npx csc token create --role node --name NAME',
     '',
   ];
   return lines.join('\n');

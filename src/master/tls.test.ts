@@ -166,6 +166,7 @@ describe('the banner of a TLS master', () => {
     http: { host: '0.0.0.0', port: 8080 },
     tls: true,
     nodeToken: { value: 'node-secret-0123456789', origin: 'generated' as const, path: '/data/master-token' },
+    bridgeToken: { value: 'bridge-secret-0123456789', origin: 'generated' as const, path: '/data/bridge-token' },
     adminToken: { value: 'admin-secret-0123456789', origin: 'file' as const, path: '/data/admin-token' },
   };
 
@@ -173,6 +174,7 @@ describe('the banner of a TLS master', () => {
     const banner = formatBanner(tlsMaster, '/data', true);
     expect(banner).toContain('Dashboard:  https://127.0.0.1:8080/#token=admin-secret-0123456789');
     expect(banner).toContain('Nodes:      wss://127.0.0.1:8765');
+    expect(banner).toContain('Bridges:    wss://127.0.0.1:8765');
     expect(banner).toContain('npx csc node --master wss://127.0.0.1:8765 --ca CA.pem --data-dir /data');
     expect(formatBanner({ ...tlsMaster, tls: false }, '/data', true)).toContain('Nodes:      ws://127.0.0.1:8765');
   });
