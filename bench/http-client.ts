@@ -92,8 +92,9 @@ export class HttpClient {
     this.port = Number(parsed.port);
   }
 
-  request(method: 'GET' | 'POST', path: string, body?: string): Promise<HttpResponse> {
-    const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\nauthorization: Bearer ${this.token}\r\n`;
+  /** `headers`: more header lines, each ending in CRLF. */
+  request(method: 'GET' | 'POST', path: string, body?: string, headers = ''): Promise<HttpResponse> {
+    const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\nauthorization: Bearer ${this.token}\r\n${headers}`;
     const entity = body === undefined ? '' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
     return this.pick().send(`${head}${entity}\r\n${body ?? ''}`);
   }

@@ -22,8 +22,12 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
+/** With `idempotencyKeys`, every create gets a key of its own (`keyed` pipeline): what a key costs. */
+let keys: { prefix: string; next: number } | undefined;
+
 async function createJob(http: HttpClient, prompt: LogsPrompt | StreamPrompt): Promise<number> {
-  const response = await http.request('POST', '/api/jobs', JSON.stringify({ prompt: JSON.stringify(prompt) }));
+  const key = keys === undefined ? '' : `idempotency-key: ${keys.prefix}${keys.next++}\r\n`;
+  const response = await http.request('POST', '/api/jobs', JSON.stringify({ prompt: JSON.stringify(prompt) }), key);
   const id = /"id":(\d+)/.exec(response.body)?.[1];
   if (response.status !== 201 || id === undefined) throw new Error(`POST /api/jobs answered ${response.status}: ${response.body.slice(0, 300)}`);
   return Number(id);
@@ -169,6 +173,7 @@ async function runIngest(spec: IngestSpec, node: BenchExecutor, http: HttpClient
 }
 
 async function run(spec: JobsSpec): Promise<JobsResult> {
+  if (spec.idempotencyKeys === true) keys = { prefix: `bench-${process.pid}-`, next: 1 };
   const { executor } = await startBenchNode(spec, spec.slots);
   const http = new HttpClient(spec.httpUrl, spec.adminToken, spec.kind === 'throughput' ? spec.connections : 1);
   switch (spec.kind) {

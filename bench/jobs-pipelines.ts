@@ -1,6 +1,10 @@
 /**
  * The pipelines the jobs bench compares, each its own process with a fresh data dir: the real
- * master (`csc master`, as the hub bench starts it) and the bare baseline (bench/bare-pipeline.ts).
+ * master (`csc master`, as the hub bench starts it) as shipped, which syncs every commit
+ * (`MASTER_SQLITE_SYNC=full`); the same with `MASTER_SQLITE_SYNC=normal` (`normal`), so the run
+ * shows what durability costs; the bare baseline (bench/bare-pipeline.ts, synchronous=NORMAL like
+ * `normal`); and with BENCH_IDEMPOTENCY=1 the master again with an `Idempotency-Key` on every
+ * POST (`keyed`), for what idempotent creates cost.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,8 +24,8 @@ import {
   type Child,
 } from './processes.js';
 
-export type PipelineKind = 'master' | 'bare';
-export const PIPELINES: readonly PipelineKind[] = ['master', 'bare'];
+export type PipelineKind = 'master' | 'normal' | 'bare' | 'keyed';
+export const PIPELINES: readonly PipelineKind[] = process.env.BENCH_IDEMPOTENCY === '1' ? ['master', 'normal', 'bare', 'keyed'] : ['master', 'normal', 'bare'];
 
 export interface RunningPipeline {
   kind: PipelineKind;
@@ -34,12 +38,13 @@ export interface RunningPipeline {
 /** The banner's two addresses, printed once both ports listen. */
 const MASTER_READY = /Dashboard:\s+http:\/\/127\.0\.0\.1:(\d+)\/.*\n\s*Nodes:\s+ws:\/\/127\.0\.0\.1:(\d+)/;
 
-async function startMaster(): Promise<RunningPipeline> {
+async function startMaster(kind: 'master' | 'normal' | 'keyed'): Promise<RunningPipeline> {
   const dataDir = makeDataDir();
   const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
   const logging = ['--log-level', 'warn', '--log-format', 'json'];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
-  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env: masterEnv() });
+  const env = Object.assign(masterEnv(), { MASTER_SQLITE_SYNC: kind === 'normal' ? 'normal' : 'full' });
+  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env });
   const match = await awaitOutput(child, MASTER_READY, 'the master');
   const secret = (file: string): string => readFileSync(join(dataDir, file), 'utf8').trim();
   const target = {
@@ -48,8 +53,9 @@ async function startMaster(): Promise<RunningPipeline> {
     adminToken: secret('admin-token'),
     nodeToken: secret('master-token'),
     pid: child.process.pid ?? -1,
+    idempotencyKeys: kind === 'keyed',
   };
-  return supervise('master', child, target, () => removeDataDir(dataDir));
+  return supervise(kind, child, target, () => removeDataDir(dataDir));
 }
 
 async function startBare(): Promise<RunningPipeline> {
@@ -73,5 +79,5 @@ function supervise(kind: PipelineKind, child: Child, target: PipelineTarget, cle
 }
 
 export function startPipeline(kind: PipelineKind): Promise<RunningPipeline> {
-  return kind === 'master' ? startMaster() : startBare();
+  return kind === 'bare' ? startBare() : startMaster(kind);
 }

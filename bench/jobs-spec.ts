@@ -7,12 +7,14 @@ export type JobsSpec = DispatchSpec | ThroughputSpec | IngestSpec;
 export interface PipelineTarget {
   httpUrl: string;
   wsUrl: string;
-  /** Bearer token of the HTTP API (and `?token=` of the log stream). */
+  /** Bearer token of the HTTP API. */
   adminToken: string;
   /** Token the node presents on the WebSocket upgrade. */
   nodeToken: string;
   /** The pipeline's process, whose CPU time is read from /proc. */
   pid: number;
+  /** Send every POST /api/jobs with an `Idempotency-Key` of its own (what idempotent creates cost). */
+  idempotencyKeys?: boolean;
 }
 
 interface Common extends PipelineTarget {

@@ -4,7 +4,9 @@
  * the same run (bench/bare-pipeline.ts: node:http + ws + better-sqlite3). Each measurement gets a
  * fresh pipeline process and a fresh client process (bench/jobs-client.ts: the real node worker
  * with a bench executor, the load generator and the followers); pipelines take turns in rotating
- * order. BENCH_QUICK=1 runs one short round (about a minute) instead of medians of three.
+ * order. BENCH_QUICK=1 runs one short round (about two minutes) instead of medians of three.
+ * The master runs twice, with MASTER_SQLITE_SYNC=full (as shipped) and normal, so every table shows
+ * what durability costs; BENCH_IDEMPOTENCY=1 adds a third run whose creates carry an Idempotency-Key.
  * BENCH_ONLY=<ids> runs only those scenarios. BENCH_CPU_PROF=<dir> with BENCH_CPU_PROF_AFTER_MS=<ms>
  * profiles each pipeline from that late on (see bench/processes.ts).
  */
@@ -141,6 +143,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`Jobs bench (${MODE.name}): Node ${process.version}, ${availableParallelism()} cores, 1-minute load average ${machineLoad()}, all on 127.0.0.1`);
   console.log('Each figure comes from a fresh pipeline process; "bare" is node:http + ws + better-sqlite3 (bench/bare-pipeline.ts).');
+  console.log('"master" is csc master as shipped (MASTER_SQLITE_SYNC=full: every commit synced to disk before anything is');
+  console.log('acknowledged); "normal" the same with MASTER_SQLITE_SYNC=normal (bare, too, runs synchronous=NORMAL), so');
+  console.log(`full/normal is what durability costs and normal/bare what the master's code costs.${PIPELINES.includes('keyed') ? ' "keyed" is master with an Idempotency-Key on every POST.' : ' BENCH_IDEMPOTENCY=1 adds "keyed": master with an Idempotency-Key on every POST.'}`);
   console.log('Both are driven by one client process: the real node worker (createNodeWorker, bench executor), the load');
   console.log('generator and the log followers. "CPU" rows are the pipeline\'s own user+system time (from /proc), which the');
   console.log('client, sharing the same cores, does not dilute.');

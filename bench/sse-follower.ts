@@ -30,8 +30,9 @@ export class SseFollower {
     });
     // Awaited later; this keeps a failure before then from also being an unhandled rejection.
     this.ended.catch(() => undefined);
-    const url = `${target.httpUrl}/api/jobs/${jobId}/logs/stream?token=${encodeURIComponent(target.adminToken)}`;
-    const request = get(url, { agent: false }, (response) => this.attach(response));
+    // The token goes in the header: the master refuses one in the URL (issue 12).
+    const url = `${target.httpUrl}/api/jobs/${jobId}/logs/stream`;
+    const request = get(url, { agent: false, headers: { authorization: `Bearer ${target.adminToken}` } }, (response) => this.attach(response));
     request.on('error', (error) => this.rejectEnd(error));
   }
 

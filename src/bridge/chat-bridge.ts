@@ -2,7 +2,7 @@ import { ChatEngine, type IncomingMessage, type Middleware } from '../chat/index
 import { readSecretFile, type BridgeConfig, type ChatPlatformSettings } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { CommandFrame, Frame, ResponseFrame } from '../protocol/index.js';
-import { MasterGateway } from './master-gateway.js';
+import { MasterGateway, type MasterGatewayOptions } from './master-gateway.js';
 import { MasterLink } from './master-link.js';
 import { slackAccess, telegramAccess, type AdapterDeps, type PlatformAdapter } from './platform.js';
 import { connectionKey, layerSettings, missingTokens } from './settings.js';
@@ -18,6 +18,8 @@ export interface ChatBridgeOptions {
   createAdapter: AdapterFactory;
   /** Least time between two edits of a progress message. */
   progressIntervalMs?: number;
+  /** How long requests wait for the master (tests shorten them). */
+  requestTimeouts?: MasterGatewayOptions;
   log: Logger;
 }
 
@@ -53,7 +55,7 @@ export class ChatBridge {
       },
       log,
     );
-    this.gateway = new MasterGateway(this.link);
+    this.gateway = new MasterGateway(this.link, options.requestTimeouts);
     this.engine = new ChatEngine({
       gateway: this.gateway,
       access: (message) => (message.platform === 'telegram' ? telegramAccess(this.settings.telegram.allowedChats, message) : slackAccess(this.settings.slack, message)),

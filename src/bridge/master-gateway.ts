@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatJobRequest, ChatJobUpdate, GatewayStatus, JobGateway, JobSummary } from '../chat/index.js';
+import { OverdueSubmit, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary } from '../chat/index.js';
 import { FINAL_JOB_STATUSES, type ErrorFrame, type Frame, type JobSubmitFrame } from '../protocol/index.js';
 import type { MasterLink } from './master-link.js';
 
@@ -22,38 +22,77 @@ interface Waiting<T> {
   frame?: JobSubmitFrame;
 }
 
+/** How long the gateway waits for the master's answers. */
+export interface MasterGatewayOptions {
+  /** Until `submit` rejects with `OverdueSubmit` (the answer is still taken later); default 30 s. */
+  submitTimeoutMs?: number;
+  /** Until `status` rejects; default 15 s. */
+  statusTimeoutMs?: number;
+}
+
+const DEFAULT_SUBMIT_TIMEOUT_MS = 30_000;
+const DEFAULT_STATUS_TIMEOUT_MS = 15_000;
+
 /**
  * Jobs through the master's WebSocket: `job_submit`, `job_cancel_request`, `status_request`, and
  * `job_update`s for the jobs this bridge follows. After every reconnect it re-follows its
  * unfinished jobs and resends unanswered submits (the master answers a repeated `requestId` with
- * the job it already made), so a master restart loses no result.
+ * the job it already made), so a master restart loses no result. Nothing waits forever: a submit
+ * or status request unanswered in time rejects with a message for the chat; a submit stays
+ * pending (and is resent) so that a late answer still reaches the chat through `OverdueSubmit`.
  */
 export class MasterGateway implements JobGateway {
   private readonly submits = new Map<string, Waiting<JobSummary>>();
   private readonly statuses = new Map<string, Waiting<GatewayStatus>>();
   private readonly following = new Set<number>();
   private readonly listeners = new Set<(update: ChatJobUpdate) => void>();
+  private readonly submitTimeoutMs: number;
+  private readonly statusTimeoutMs: number;
 
-  constructor(private readonly link: Pick<MasterLink, 'send'>) {}
+  constructor(
+    private readonly link: Pick<MasterLink, 'send' | 'connected'>,
+    options: MasterGatewayOptions = {},
+  ) {
+    this.submitTimeoutMs = options.submitTimeoutMs ?? DEFAULT_SUBMIT_TIMEOUT_MS;
+    this.statusTimeoutMs = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
+  }
 
+  /** Rejects with `OverdueSubmit` when the master has not answered within the submit timeout. */
   submit(request: ChatJobRequest): Promise<JobSummary> {
     const frame: JobSubmitFrame = { type: 'job_submit', requestId: randomUUID(), ...request };
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<JobSummary>((resolve, reject) => {
       this.submits.set(frame.requestId, { resolve, reject, frame });
       this.link.send(frame);
     });
+    return withDeadline(answer, this.submitTimeoutMs, () => new OverdueSubmit(this.overdueText(), answer));
   }
 
+  /**
+   * Fire and forget: the master answers a cancel with the job's updates (its final state arrives
+   * as for any job), so nothing here waits; one sent while the master is away goes out once it is back.
+   */
   cancel(jobId: number): Promise<void> {
     this.link.send({ type: 'job_cancel_request', jobId });
     return Promise.resolve();
   }
 
+  /** Rejects with a `GatewayError` (`timeout`) when the master has not answered within the status timeout. */
   status(): Promise<GatewayStatus> {
     const requestId = randomUUID();
-    return new Promise((resolve, reject) => {
+    const answer = new Promise<GatewayStatus>((resolve, reject) => {
       this.statuses.set(requestId, { resolve, reject });
       this.link.send({ type: 'status_request', requestId });
+    });
+    return withDeadline(answer, this.statusTimeoutMs, () => {
+      // A late answer finds nobody waiting and is dropped.
+      this.statuses.delete(requestId);
+      const seconds = this.statusTimeoutMs / 1000;
+      return new GatewayError(
+        'timeout',
+        this.link.connected
+          ? `the master did not answer within ${seconds} s; try again in a moment.`
+          : `the master is out of reach (no answer within ${seconds} s); the bridge keeps reconnecting, try again in a moment.`,
+      );
     });
   }
 
@@ -97,6 +136,14 @@ export class MasterGateway implements JobGateway {
     }
   }
 
+  /** What the chat is told of a submit not answered in time; the request is still pending. */
+  private overdueText(): string {
+    const seconds = this.submitTimeoutMs / 1000;
+    return this.link.connected
+      ? `The master did not answer within ${seconds} s; the request may still run: /status shows it, and if it does, its progress and result appear here.`
+      : `No answer within ${seconds} s: the master is out of reach. The request goes out once it is back, and its progress and result appear here then.`;
+  }
+
   private fail(frame: ErrorFrame): boolean {
     const id = frame.requestId;
     if (id === undefined) return false;
@@ -106,4 +153,12 @@ export class MasterGateway implements JobGateway {
     waiting?.reject(new GatewayError(frame.code, frame.message));
     return waiting !== undefined;
   }
+}
+
+/** `answer`, or the error `onTimeout` makes once `ms` have passed without it. */
+function withDeadline<T>(answer: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms).unref();
+    answer.finally(() => clearTimeout(timer)).then(resolve, reject);
+  });
 }

@@ -18,6 +18,22 @@ export interface CodexRequest {
   repo?: string;
 }
 
+/** What a thread is doing, for `/status`, `/new` and `/cancel`. */
+export interface ThreadView {
+  runningJobId?: number;
+  /** A request was sent and its answer (the job) has not come yet. */
+  submitting: boolean;
+  /** Requests waiting behind the running job, in order. */
+  waiting: number;
+}
+
+/** What `/cancel` did: the job it stopped, or the unanswered submit it gave up on; the requests it dropped. */
+export interface CancelOutcome {
+  jobId?: number;
+  abandoned: boolean;
+  dropped: number;
+}
+
 /**
  * What the shared commands need of the engine that runs them (`ChatEngine` is the one), so that
  * the commands do not depend on the engine's module, which registers them.
@@ -29,8 +45,12 @@ export interface CommandHost {
   session(ctx: ChatContext): Session;
   /** Changes a session's settings (`/mode`, `/profile`). */
   updateSession(ctx: ChatContext, change: Pick<Session, 'mode' | 'profile'>): void;
-  /** `/new`: the thread's next request starts a fresh Codex conversation. */
+  /** What the thread is doing now. */
+  thread(ctx: ChatContext): ThreadView;
+  /** `/new`: the thread's next request (and those already waiting) start a fresh Codex conversation. */
   reset(ctx: ChatContext): void;
-  /** Starts a job for a request, continuing the thread's conversation. */
+  /** `/cancel`: stops the thread's job, or gives up on its unanswered submit, and drops the waiting requests. */
+  cancel(ctx: ChatContext): Promise<CancelOutcome>;
+  /** Starts a job for a request, continuing the thread's conversation, or queues it behind the thread's job. */
   request(ctx: ChatContext, request: CodexRequest): Promise<void>;
 }

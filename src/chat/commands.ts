@@ -1,6 +1,6 @@
-import { helpText, nodesText, statusText } from './format.js';
+import { helpText, nodesText, statusText, threadText } from './format.js';
 import type { Composer } from './router.js';
-import type { CodexRequest, CommandHost, LocalCommands } from './command-host.js';
+import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands } from './command-host.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -24,27 +24,19 @@ export function registerCommands(router: Composer, engine: CommandHost): void {
         return;
       }
       const status = await engine.gateway.status();
-      const { runningJobId, lastJobId } = engine.session(ctx);
-      const thread =
-        runningJobId !== undefined ? `job #${runningJobId} running` : lastJobId !== undefined ? `last job #${lastJobId}; the next request continues it` : 'no job yet';
-      await ctx.reply(statusText(ctx.output.markup, status, thread));
+      await ctx.reply(statusText(ctx.output.markup, status, threadText(engine.thread(ctx), engine.session(ctx).lastJobId)));
     })
     .command('nodes', async (ctx) => {
       await ctx.reply(nodesText(ctx.output.markup, await engine.gateway.status()));
     })
     .command('cancel', async (ctx) => {
-      const { runningJobId } = engine.session(ctx);
-      const { markup } = ctx.output;
-      if (runningJobId === undefined) {
-        await ctx.reply(markup.escape('Nothing is running in this thread.'));
-        return;
-      }
-      await engine.gateway.cancel(runningJobId);
-      await ctx.reply(markup.escape(`Cancelling job #${runningJobId}…`));
+      await ctx.reply(ctx.output.markup.escape(cancelText(await engine.cancel(ctx))));
     })
     .command('new', async (ctx) => {
       engine.reset(ctx);
-      await ctx.reply(ctx.output.markup.escape('Fresh start: the next request begins a new Codex conversation.'));
+      const { waiting } = engine.thread(ctx);
+      const queued = waiting === 0 ? '' : waiting === 1 ? ' The request waiting in this thread starts it.' : ` The ${waiting} requests waiting in this thread start it.`;
+      await ctx.reply(ctx.output.markup.escape(`Fresh start: the next request begins a new Codex conversation.${queued}`));
     })
     .command('run', async (ctx) => {
       const request = parseRun(ctx.command?.args ?? '');
@@ -55,6 +47,22 @@ export function registerCommands(router: Composer, engine: CommandHost): void {
       await engine.request(ctx, request);
     });
   if (engine.local) registerSessionCommands(router, engine, engine.local);
+}
+
+/** `1 request`, `2 requests`. */
+function requests(count: number): string {
+  return `${count} request${count === 1 ? '' : 's'}`;
+}
+
+/** What `/cancel` says it did (plain text). */
+function cancelText({ jobId, abandoned, dropped }: CancelOutcome): string {
+  const what =
+    jobId !== undefined
+      ? `Cancelling job #${jobId}…`
+      : abandoned
+        ? 'Gave up on the request the master has not answered: if it starts after all, it is cancelled at once.'
+        : 'Nothing is running in this thread.';
+  return dropped === 0 ? what : `${what} Dropped the ${requests(dropped)} waiting behind it: send again what you still want run.`;
 }
 
 /** `/profile list|<name>` and `/mode single|multi`: the session's settings (the standalone runner's). */

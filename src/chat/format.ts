@@ -1,3 +1,4 @@
+import type { ThreadView } from './command-host.js';
 import type { Markup } from './markup.js';
 import type { GatewayStatus, JobSummary, SequencedJobEvent } from './types.js';
 
@@ -69,6 +70,30 @@ export function resultText(markup: Markup, job: JobSummary, link: string | undef
   return lines.join('\n');
 }
 
+/** What a request that waits is queued behind: the thread's job, or its submit not answered yet. */
+function behind(runningJobId: number | undefined, ahead: number): string {
+  const first = runningJobId === undefined ? 'the request before it' : `job #${runningJobId}`;
+  return ahead === 0 ? first : `${first} and ${ahead} other request${ahead === 1 ? '' : 's'}`;
+}
+
+/** The notice of a request queued behind `ahead` others and the thread's job (plain text). */
+export function queuedText(runningJobId: number | undefined, ahead: number): string {
+  return `⏳ Queued behind ${behind(runningJobId, ahead)}; it starts once ${ahead === 0 ? 'that has' : 'they have'} finished.`;
+}
+
+/** The answer to a request that finds its thread's line full (plain text). */
+export function lineFullText(runningJobId: number | undefined, ahead: number): string {
+  return `This thread already has ${ahead} requests waiting behind ${runningJobId === undefined ? 'the one being sent' : `job #${runningJobId}`}; send this one again once they have run, or /cancel them all.`;
+}
+
+/** `/status`: what the thread is doing (plain text). */
+export function threadText(view: ThreadView, lastJobId: number | undefined): string {
+  const waiting = view.waiting === 0 ? '' : `, ${view.waiting} request${view.waiting === 1 ? '' : 's'} waiting behind it`;
+  if (view.runningJobId !== undefined) return `job #${view.runningJobId} running${waiting}`;
+  if (view.submitting) return `a request sent, waiting for the master's answer${waiting}`;
+  return lastJobId !== undefined ? `last job #${lastJobId}; the next request continues it` : 'no job yet';
+}
+
 /** `/nodes`: one line per connected node. */
 export function nodesText(markup: Markup, status: GatewayStatus): string {
   if (status.nodes.length === 0) return markup.escape('No nodes are connected.');
@@ -99,7 +124,7 @@ export function helpText(markup: Markup): string {
     markup.escape('/run @node [owner/repo] prompt — run on a node, in a repository'),
     markup.escape('/status — master, nodes and this thread\'s job'),
     markup.escape('/nodes — connected nodes'),
-    markup.escape('/cancel — stop this thread\'s job'),
+    markup.escape('/cancel — stop this thread\'s job and drop the requests waiting behind it'),
     markup.escape('/new — start a fresh Codex conversation'),
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-export type { CodexRequest, CommandHost, LocalCommands } from './command-host.js';
+export type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, ThreadView } from './command-host.js';
 export { ChatEngine, type ChatEngineOptions } from './engine.js';
 export { parseRun } from './commands.js';
 export { slackMarkup, splitMessage, telegramMarkup, type Markup } from './markup.js';
@@ -6,3 +6,4 @@ export { ProgressMessage } from './progress.js';
 export { Composer, parseCommand, threadKeyOf, type ChatContext, type Middleware, type ParsedCommand } from './router.js';
 export { MemorySessions, type Session, type SessionStore } from './sessions.js';
 export type * from './types.js';
+export { OverdueSubmit } from './types.js';

@@ -61,11 +61,27 @@ export interface ChatJobUpdate {
 export type GatewayStatus = Omit<StatusFrame, 'type' | 'requestId'>;
 
 /**
+ * A submit not answered in time: the request may still run. `answer` settles when the answer
+ * comes after all (the job's first state, or the refusal), so the chat can still show the job.
+ * The message is fit for the chat.
+ */
+export class OverdueSubmit extends Error {
+  override readonly name = 'OverdueSubmit';
+
+  constructor(
+    message: string,
+    readonly answer: Promise<JobSummary>,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * How the engine runs jobs, whatever runs them: the bridge's master connection, or a local
  * executor (the standalone Telegram runner). Rejections carry a message fit for the chat.
  */
 export interface JobGateway {
-  /** Starts a job; resolves with its first state. */
+  /** Starts a job; resolves with its first state, or rejects (`OverdueSubmit` when the answer is late). */
   submit(request: ChatJobRequest): Promise<JobSummary>;
   cancel(jobId: number): Promise<void>;
   status(): Promise<GatewayStatus>;

@@ -17,17 +17,41 @@ export class ApiClientError extends Error {
   }
 }
 
+/** How one request is sent. */
+export interface RequestOptions {
+  /** Sent as `Idempotency-Key`: the master makes one job per key, however often the request arrives. */
+  idempotencyKey?: string;
+  /**
+   * Send the request once more when its connection was reset before the answer came (the master
+   * crashed or restarted mid-request). Only safe for requests that cannot take effect twice: a
+   * create with an `idempotencyKey`.
+   */
+  retryOnReset?: boolean;
+}
+
+export interface ApiClientOptions {
+  /** How long to wait before the one retry of `retryOnReset`, so that a restarting master can come back. */
+  retryDelayMs?: number;
+}
+
+/** Error codes of a connection that broke after the request may have reached the master. */
+const RESET_CODES: ReadonlySet<string | undefined> = new Set(['ECONNRESET', 'EPIPE']);
+
 /**
  * A thin client of the master's HTTP API for the CLI. It speaks through node:http(s) rather than
  * the global fetch, which on Node 20 cannot take a CA (`--ca`) per request; the undici that could
  * is only a transitive dependency of Slack's SDK here, not one of ours.
  */
 export class ApiClient {
-  constructor(private readonly config: ClientConfig) {}
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly options: ApiClientOptions = {},
+  ) {}
 
-  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body));
-    const text = await readBody(res);
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const { res, text } = await this.exchangeRetrying(method, path, payload, headers, options.retryOnReset === true);
     let json: { error?: { code: string; message: string } } | undefined;
     try {
       json = JSON.parse(text) as typeof json;
@@ -60,10 +84,31 @@ export class ApiClient {
     }
   }
 
+  /** `exchange`, and once more after a pause when `retry` and the connection was reset. */
+  private async exchangeRetrying(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, headers: Record<string, string>, retry: boolean): Promise<{ res: IncomingMessage; text: string }> {
+    try {
+      return await this.exchange(method, path, body, headers);
+    } catch (error) {
+      if (!retry || !wasReset(error)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1000));
+    return this.exchange(method, path, body, headers);
+  }
+
+  /** One request and its whole answer; a connection broken while reading it is an `unreachable` too. */
+  private async exchange(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, extra: Record<string, string>): Promise<{ res: IncomingMessage; text: string }> {
+    const res = await this.send(method, path, body, undefined, extra);
+    try {
+      return { res, text: await readBody(res) };
+    } catch (error) {
+      throw new ApiClientError('unreachable', `lost the connection to the master at ${this.config.baseUrl} mid-answer`, { cause: error });
+    }
+  }
+
   /** One request with the admin token; resolves with the response once its head has arrived. */
-  private send(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  private send(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<IncomingMessage> {
     const url = new URL(`${this.config.baseUrl}${path}`);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.config.adminToken}` };
+    const headers: Record<string, string> = Object.assign({ authorization: `Bearer ${this.config.adminToken}` }, extra);
     if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const options = { method, headers, ...(signal === undefined ? {} : { signal }), ...(this.config.ca === undefined ? {} : { ca: this.config.ca }) };
@@ -77,6 +122,12 @@ export class ApiClient {
       req.end(body);
     });
   }
+}
+
+/** Whether a request failed because its connection was reset (it may or may not have reached the master). */
+function wasReset(error: unknown): boolean {
+  const cause = error instanceof ApiClientError ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return RESET_CODES.has(cause?.code);
 }
 
 async function readBody(res: IncomingMessage): Promise<string> {

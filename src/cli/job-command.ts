@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadEnvironment, resolveClientConfig, type ClientFlags } from '../config/index.js';
 import type { JobRecord } from '../master/store/index.js';
@@ -14,6 +15,7 @@ interface RunFlags extends ClientFlags {
   sandbox?: string;
   continueFrom?: string;
   timeout?: string;
+  queueTimeout?: string;
   follow: boolean;
 }
 
@@ -60,11 +62,15 @@ export function registerJobCommand(program: Command): void {
     .option('--sandbox <mode>', 'read-only | workspace-write | danger-full-access')
     .option('--continue-from <id>', 'continue the Codex conversation of this earlier job')
     .option('--timeout <sec>', 'stop the job after this many seconds')
+    .option('--queue-timeout <sec>', 'fail the job if no node has started it after this many seconds')
     .option('--no-follow', 'print the job id and return at once')
     .action(async (prompt: string, flags: RunFlags) => {
       const api = client(flags);
-      const created = await api.request<JobRecord>('POST', '/api/jobs', runBody(prompt, flags));
-      process.stderr.write(`job ${created.id} ${created.status}\n`);
+      // One key per invocation: a retry after a reset connection cannot queue the job twice.
+      const created = await api.request<JobRecord>('POST', '/api/jobs', runBody(prompt, flags), { idempotencyKey: randomUUID(), retryOnReset: true });
+      // The master dispatched before answering: a job still queued says at once why (no node has
+      // its tags, all are busy), rather than leaving the user to wonder at a silent terminal.
+      process.stderr.write(`job ${created.id} ${created.status}${created.waiting === undefined ? '' : ` (${created.waiting})`}\n`);
       if (!flags.follow) return;
       const done = await follow(api, created.id);
       process.exitCode = JOB_EXIT_CODES[done.status];
@@ -127,5 +133,6 @@ function runBody(prompt: string, flags: RunFlags): Record<string, unknown> {
     ...(Object.keys(profile).length > 0 ? { profile } : {}),
     ...(flags.continueFrom ? { continueFrom: Number(flags.continueFrom) } : {}),
     ...(flags.timeout ? { timeoutSec: Number(flags.timeout) } : {}),
+    ...(flags.queueTimeout ? { queueTimeoutSec: Number(flags.queueTimeout) } : {}),
   };
 }

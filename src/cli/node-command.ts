@@ -31,6 +31,7 @@ export function registerNodeCommand(program: Command): void {
       const [{ createLogger }, node] = await Promise.all([import('../log/index.js'), import('../node/index.js')]);
       const { formatMessage, runConsole } = node;
       const log = createLogger(config.log, 'node');
+      node.installProcessGuards(log);
       const chosen = await chooseExecutor(node, config, log);
       const { agent } = createWorker(node, config, log, chosen, (message) => show(message));
       const quit = () => process.kill(process.pid, 'SIGINT');

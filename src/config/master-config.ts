@@ -33,8 +33,10 @@ export interface MasterConfig {
   /** Pings in a row a client may miss before it is disconnected. */
   maxMissedPings: number;
   maxPayloadBytes: number;
-  /** Outgoing bytes a socket may have queued before the master drops it as a stalled consumer. */
+  /** Outgoing bytes a socket may have queued before it must keep draining to stay connected. */
   maxSendBufferBytes: number;
+  /** `MASTER_SEND_STALL`: seconds a socket over `maxSendBufferBytes` may drain nothing before it is dropped (default 10). */
+  sendStallSec?: number;
   jobs: {
     /** Times a job is handed to a node before it is `lost`. */
     maxAttempts: number;
@@ -43,7 +45,14 @@ export interface MasterConfig {
     cancelWaitSec: number;
     /** Accept local repository paths as job repositories (tests and labs only). */
     allowLocalRepos: boolean;
+    /** `MASTER_QUEUE_TIMEOUT`: a job still queued this long fails, saying why it never started; undefined: jobs wait. */
+    queueTimeoutSec?: number | undefined;
   };
+  /**
+   * `MASTER_SQLITE_SYNC`: `full` (the default) makes every commit durable before anything is
+   * acknowledged; `normal` is faster, but the last commits can vanish on power loss.
+   */
+  sqliteSync?: 'normal' | 'full' | undefined;
   /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
   remoteDefaultTags: string[];
   /** `--tls-cert` / `--tls-key`: both ports serve TLS (wss://, https://); undefined: plain ws/http. */
@@ -63,6 +72,10 @@ export interface MasterFlags {
   logLevel?: string;
   logFormat?: string;
 }
+
+/** Seconds, or `off` / `0` for none. */
+const queueTimeoutSchema = z.preprocess((value) => (value === 'off' || value === '0' ? undefined : value), positiveSecondsSchema.optional());
+const sqliteSyncSchema = z.enum(['normal', 'full'], { message: 'must be normal or full' });
 
 const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
 
@@ -85,13 +98,16 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       undefined,
       env,
     ),
+    sendStallSec: resolveSetting({ env: 'MASTER_SEND_STALL', schema: positiveSecondsSchema, fallback: () => 10 }, undefined, env),
     jobs: {
       maxAttempts: resolveSetting({ env: 'MASTER_JOB_ATTEMPTS', schema: attemptsSchema, fallback: () => 3 }, undefined, env),
       defaultTimeoutSec: resolveSetting({ env: 'MASTER_JOB_TIMEOUT', schema: positiveSecondsSchema, fallback: () => 3600 }, undefined, env),
       requeueGraceSec: resolveSetting({ env: 'MASTER_JOB_REQUEUE_GRACE', schema: positiveSecondsSchema, fallback: () => 30 }, undefined, env),
       cancelWaitSec: resolveSetting({ env: 'MASTER_CANCEL_WAIT', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env),
       allowLocalRepos: resolveSetting({ env: 'MASTER_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
+      queueTimeoutSec: resolveSetting({ env: 'MASTER_QUEUE_TIMEOUT', schema: queueTimeoutSchema, fallback: () => undefined }, undefined, env),
     },
+    sqliteSync: resolveSetting({ env: 'MASTER_SQLITE_SYNC', schema: sqliteSyncSchema, fallback: () => 'full' as const }, undefined, env),
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
     tls: resolveMasterTls(flags, env),
     log: resolveLogSettings(flags, env, isTty),

@@ -47,7 +47,7 @@ export interface StartMasterOptions {
 export async function startMaster(config: MasterConfig, log: Logger, options: StartMasterOptions = {}): Promise<Master> {
   ensureDataDir(config.dataDir);
   const { nodeToken, bridgeToken, adminToken } = loadSecrets(config);
-  const store = new SqliteStore(config.dataDir, log);
+  const store = new SqliteStore(config.dataDir, log, { synchronous: config.sqliteSync });
   const credentials = new CredentialService({ admin: adminToken.value, node: nodeToken.value, bridge: bridgeToken.value }, store, log);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
   const jobs = new JobService(
@@ -58,6 +58,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
       defaultTimeoutSec: config.jobs.defaultTimeoutSec,
       requeueGraceMs: config.jobs.requeueGraceSec * 1000,
       cancelWaitMs: config.jobs.cancelWaitSec * 1000,
+      queueTimeoutSec: config.jobs.queueTimeoutSec,
     },
     log,
   );
@@ -119,6 +120,7 @@ function loadSecrets(config: MasterConfig): { nodeToken: LoadedSecret; bridgeTok
 }
 
 async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store): Promise<void> {
+  // Timers first: nodes the hub now drops must not arm re-queue timers that outlive the store.
   jobs.close();
   await hub.close();
   await Promise.allSettled([wsServer.close(), app?.close()]);

@@ -6,6 +6,7 @@ import type { SequencedJobEvent } from '../protocol/index.js';
 import { removeTempDirs, tempDir } from '../test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../test-support/test-master.js';
 import { waitFor } from '../test-support/wait.js';
+import { encodeEvent } from './event-frames.js';
 import { EchoExecutor, type Executor } from './executor.js';
 import { JobJournal } from './job-journal.js';
 import type { NodeWorker } from './worker.js';
@@ -71,7 +72,7 @@ describe('the node job journal', () => {
     const dir = tempDir();
     const journal = new JobJournal(dir);
     journal.start({ id: 5, prompt: 'p', profile: {}, attempt: 1, nextSeq: 1 });
-    journal.append(5, [{ seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'echo' } }]);
+    journal.append(5, [encodeEvent({ seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'echo' } })]);
     appendFileSync(join(dir, '5.jsonl'), '{"event":{"seq":2,"at":"2026-11-');
     expect(journal.load()).toEqual([
       { spec: { id: 5, prompt: 'p', profile: {}, attempt: 1, nextSeq: 1 }, events: [{ seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'echo' } }] },

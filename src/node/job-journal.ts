@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobSpecSchema, SequencedJobEventSchema, type JobSpec, type SequencedJobEvent } from '../protocol/index.js';
+import type { EncodedEvent } from './event-frames.js';
 
 /** A job found on disk at start: what was assigned and every event not yet known to be stored. */
 export interface JournaledJob {
@@ -11,19 +12,22 @@ export interface JournaledJob {
 /**
  * The node's on-disk record of its jobs: one JSON-lines file per job (the spec, then events),
  * appended as events happen and removed once the master has acknowledged the final one. It lets
- * a node that restarts deliver what the master has not stored yet.
+ * a node that restarts deliver what the master has not stored yet. Writes throw what the file
+ * system throws (a full disk: ENOSPC); `JobRunner` decides what a failed write means for the job.
  */
 export class JobJournal {
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
+  /** Begins the job's file afresh: a new attempt's record replaces whatever an older one left. */
   start(spec: JobSpec): void {
-    appendFileSync(this.path(spec.id), `${JSON.stringify({ spec })}\n`, { mode: 0o600 });
+    writeFileSync(this.path(spec.id), `${JSON.stringify({ spec })}\n`, { mode: 0o600 });
   }
 
-  append(jobId: number, events: readonly SequencedJobEvent[]): void {
-    appendFileSync(this.path(jobId), events.map((event) => `${JSON.stringify({ event })}\n`).join(''));
+  append(jobId: number, events: readonly EncodedEvent[]): void {
+    // The same line `JSON.stringify({ event })` would give, from the text the frames carry too.
+    appendFileSync(this.path(jobId), events.map((event) => `{"event":${event.json}}\n`).join(''));
   }
 
   remove(jobId: number): void {

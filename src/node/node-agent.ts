@@ -1,6 +1,15 @@
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
-import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Capabilities, type Frame } from '../protocol/index.js';
+import {
+  closeMasterSocket,
+  encodeFrame,
+  isJsonFrame,
+  openMasterSocket,
+  parseFrame,
+  type Capabilities,
+  type Frame,
+  type WelcomeFrame,
+} from '../protocol/index.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
 import { Backoff } from './backoff.js';
 
@@ -36,8 +45,8 @@ export interface NodeAgentOptions {
   onMessage?: (message: AgentMessage) => void;
   /** Jobs still running here, announced in every hello so a reconnect keeps them. */
   runningJobs?: () => number[];
-  /** Called when the master has welcomed this node (on every reconnect too). */
-  onWelcome?: () => void;
+  /** Called when the master has welcomed this node (on every reconnect too), with its limits. */
+  onWelcome?: (welcome: WelcomeFrame) => void;
   onFatal?: (error: NodeAgentError) => void;
   backoff?: Backoff;
 }
@@ -87,7 +96,13 @@ export class NodeAgent {
   /** Sends a protocol frame. Returns false when not connected (the caller keeps it for later). */
   sendFrame(frame: Frame): boolean {
     if (!this.connected || !this.ws) return false;
-    this.ws.send(encodeFrame(frame));
+    return this.sendEncoded(encodeFrame(frame));
+  }
+
+  /** Sends a frame already encoded (job events are encoded once, then sent and resent). */
+  sendEncoded(text: string): boolean {
+    if (!this.connected || !this.ws) return false;
+    this.ws.send(text);
     return true;
   }
 
@@ -128,7 +143,7 @@ export class NodeAgent {
       this.welcomed = true;
       this.backoff.reset();
       this.log.info({ url: this.options.url, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, 'connected to master');
-      this.options.onWelcome?.();
+      this.options.onWelcome?.(frame);
       return;
     }
     if (frame.type === 'error') this.log.warn({ code: frame.code, message: frame.message }, 'master reported an error');

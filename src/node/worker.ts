@@ -39,7 +39,7 @@ export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeW
         ...(codexVersion === undefined ? {} : { codexVersion }),
       },
       runningJobs: () => runner?.held() ?? [],
-      onWelcome: () => runner?.resend(),
+      onWelcome: (welcome) => runner?.connected(welcome.maxPayloadBytes),
       onMessage: (message) => {
         if (message.kind === 'frame' && runner && routeJobFrame(runner, message.frame)) return;
         onMessage?.(message);
@@ -49,7 +49,7 @@ export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeW
   );
   if (executor) {
     const journal = journalDir === undefined ? undefined : new JobJournal(journalDir);
-    runner = new JobRunner(executor, (frame) => agent.sendFrame(frame), log, workspaces, journal);
+    runner = new JobRunner(executor, (frame) => agent.sendEncoded(frame), log, workspaces, journal);
   }
   return { agent, runner };
 }
@@ -60,7 +60,7 @@ function routeJobFrame(runner: JobRunner, frame: Frame): boolean {
       runner.assign(frame.job);
       return true;
     case 'job_cancel':
-      runner.cancel(frame.jobId);
+      runner.cancel(frame.jobId, { reason: frame.reason, message: frame.message });
       return true;
     case 'job_ack':
       runner.acknowledge(frame.jobId, frame.seq);

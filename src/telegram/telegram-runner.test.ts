@@ -141,6 +141,21 @@ describe('csc telegram (real codex, Telegram stand-in)', () => {
     await ask('/profile default', 'Profile: default');
   });
 
+  it('two messages at once: the second waits behind the first, says so, and continues its conversation', { timeout: 30_000 }, async () => {
+    standIn.enqueue({ output: [assistantMessage('The fruit is FIG.')] }, { output: [assistantMessage('You asked about FIG.')] });
+    const before = telegram.sentTo(USER).length;
+    const requestsBefore = standIn.requests.length;
+    telegram.say({ chatId: USER, text: 'name a fruit' });
+    const second = telegram.say({ chatId: USER, text: 'which fruit was it?' });
+    const notice = await waitFor(() => telegram.sentTo(USER).find((m) => m.replyTo === second), 'the second request\'s notice');
+    expect(notice.history[0]).toContain('Queued behind the request before it');
+    await waitFor(() => telegram.sentTo(USER).slice(before).filter((m) => m.text.includes('succeeded in')).length === 2 || undefined, 'both results', 20_000);
+    // One run after the other, the second continuing the first's Codex thread.
+    expect(standIn.requests.length - requestsBefore).toBe(2);
+    expect(JSON.stringify(standIn.requests.at(-1)?.body)).toContain('The fruit is FIG.');
+    expect(notice.text).toMatch(/succeeded/);
+  });
+
   it('/cancel stops a slow run', { timeout: 30_000 }, async () => {
     standIn.enqueue({ output: [assistantMessage('too late')], delayMs: 30_000 });
     const before = standIn.requests.length;

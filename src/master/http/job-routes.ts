@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
-import type { JobService } from '../jobs/index.js';
+import type { IdempotencyKey, JobService } from '../jobs/index.js';
+import { ApiError } from './api-error.js';
 import { followJobLog } from './log-follower.js';
 import { IdParams, decimalCount, decimalId } from './parse.js';
 import { route } from './route.js';
@@ -22,6 +24,7 @@ function createJobBody(allowLocal: boolean) {
     profile: z.strictObject(JobProfileSchema.shape).optional(),
     continueFrom: z.number().int().positive().optional(),
     timeoutSec: z.number().int().min(1).max(86_400).optional(),
+    queueTimeoutSec: z.number().int().min(1).max(7 * 86_400).optional(),
     origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
   });
 }
@@ -50,19 +53,38 @@ function turnEnds(): () => Promise<void> {
     }));
 }
 
+/** 1–255 printable ASCII characters (a UUID, say). */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * The request's `Idempotency-Key` with a digest of the body it came with (as parsed: the same
+ * request sent again with its fields in another order is the same request); undefined without one.
+ */
+function idempotencyKey(req: FastifyRequest, body: unknown): IdempotencyKey | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError('bad_request', 'Idempotency-Key must be 1-255 printable ASCII characters');
+  }
+  return { key, fingerprint: createHash('sha256').update(JSON.stringify(body)).digest('base64url') };
+}
+
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
   const afterTurn = turnEnds();
   route(app, {
     method: 'POST',
     url: '/api/jobs',
     body: createJobBody(allowLocalRepos),
-    handler: async ({ body }, _req, reply) => {
-      const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, origin } = body;
+    handler: async ({ body }, req, reply) => {
+      const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, origin } = body;
+      const key = idempotencyKey(req, body);
       // The body's schema has refused a repo that does not parse. Field by field, not rest and
       // spread: on Node 20 those cost microseconds here (see `withChanges`).
       const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal: allowLocalRepos });
       const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
-      const job = jobs.create({ prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, origin: { kind: origin } });
+      const request = { prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, origin: { kind: origin } };
+      // With a key, a repeat (a retry after a reset connection) gets the job the key made: 200, not 201.
+      const { job, created } = key === undefined ? { job: jobs.create(request), created: true } : jobs.createOnce(request, key);
       // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
       // and after the turn's frames: a node that was free gets the job before the requester hears back.
       // Both asked for now: the turn's end before the commit resolves (asked for later, it would
@@ -70,7 +92,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
       const turnEnd = afterTurn();
       await jobs.whenCommitted();
       await turnEnd;
-      return reply.status(201).send(job);
+      if (!created) void reply.header('idempotent-replayed', 'true');
+      return reply.status(created ? 201 : 200).send(job);
     },
   });
 
@@ -85,7 +108,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     },
   });
 
-  route(app, { method: 'GET', url: '/api/jobs/:id', params: IdParams, handler: ({ params }) => jobs.get(params.id) });
+  route(app, { method: 'GET', url: '/api/jobs/:id', params: IdParams, handler: ({ params }) => jobs.show(params.id) });
 
   route(app, {
     method: 'POST',

@@ -18,7 +18,7 @@ import { Client } from './client.js';
 import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import type { JobChannel } from './job-channel.js';
-import { Outbox } from './outbox.js';
+import { DEFAULT_SEND_STALL_SEC, Outbox } from './outbox.js';
 import { identityRefusal, maySend } from './permissions.js';
 
 export interface HubOptions {
@@ -26,6 +26,8 @@ export interface HubOptions {
   maxMissedPings: number;
   maxPayloadBytes: number;
   maxSendBufferBytes: number;
+  /** Seconds a socket over `maxSendBufferBytes` may go without draining before it is cut; default 10. */
+  sendStallSec?: number | undefined;
   serverVersion: string;
 }
 
@@ -55,8 +57,9 @@ export class Hub {
     private readonly log: Logger,
   ) {
     this.events = new NodeEvents((error) => log.error({ err: error }, 'node event listener failed'));
-    this.outbox = new Outbox(options.maxSendBufferBytes, (client) => {
-      log.warn({ id: client.id, node: client.name, buffered: client.ws.bufferedAmount }, 'send buffer over limit: disconnecting stalled consumer');
+    const limits = { maxBufferedBytes: options.maxSendBufferBytes, stallMs: (options.sendStallSec ?? DEFAULT_SEND_STALL_SEC) * 1000 };
+    this.outbox = new Outbox(limits, (client, why) => {
+      log.warn({ id: client.id, node: client.name, buffered: client.socket.writableLength }, `disconnecting a stalled consumer: ${why}`);
       client.ws.terminate();
     }, () => this.commitStore());
     // A commit that fails elsewhere (its own setImmediate, an HTTP response) happens before the outbox flushes.
@@ -149,6 +152,7 @@ export class Hub {
   /** Closes every connection with 1001 and waits (briefly) for them to go. */
   async close(timeoutMs = 2000): Promise<void> {
     this.heartbeat.stop();
+    this.outbox.stop();
     const closing = [...this.clients.values()].map(
       (client) =>
         new Promise<void>((resolve) => {

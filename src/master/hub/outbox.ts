@@ -1,25 +1,69 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { Client } from './client.js';
 import { textFrame } from './text-frame.js';
+
+/** When a consumer that reads too slowly is cut off. */
+export interface SendLimits {
+  /** Bytes queued for one socket past which it must keep draining to stay connected. */
+  maxBufferedBytes: number;
+  /** How long a socket over `maxBufferedBytes` may go without draining a byte. */
+  stallMs: number;
+}
+
+/** How long a socket over the limit may drain nothing before it is cut, unless configured. */
+export const DEFAULT_SEND_STALL_SEC = 10;
+
+/** Past this many times `maxBufferedBytes` a socket is cut at once, draining or not: memory stays bounded. */
+const HARD_CAP_FACTOR = 4;
+
+/** How far a socket's writes have got: see `progressOf`. */
+interface Progress {
+  /** Bytes of completed writes. */
+  completed: number;
+  /** Bytes of the write in flight not yet taken by the kernel (0 where unknown). */
+  inFlight: number;
+}
+
+/** A socket over the limit: its progress when last seen draining, and the checks since then. */
+interface Behind extends Progress {
+  idleChecks: number;
+}
+
+/**
+ * Sockets over the limit are checked this often per stall window. Counting checks rather than
+ * reading the clock means a master that was itself stalled (a long GC, a blocked loop, when
+ * libuv writes nothing either) never blames its readers for it.
+ */
+const CHECKS_PER_WINDOW = 4;
 
 /**
  * Delivers text frames to clients. Each frame is encoded once for all its receivers and written
  * straight to their sockets; each receiving socket is corked until the current turn's I/O
  * callbacks have run, so a burst of N frames to one socket costs one write syscall instead of N.
  * Writing beside `ws` is safe because compression is off, so `ws` never holds frames itself.
- * Also enforces the per-socket send buffer limit: a consumer that stops reading is cut off,
- * not buffered for forever. `beforeFlush` runs before the corked frames leave: the store commits
- * there, so no frame announces a write that a crash could still lose. When it fails the frames are
- * dropped with their connections: peers reconnect and resend what was not acknowledged.
+ * Also enforces the send buffer limit: a consumer that is merely behind for a moment keeps its
+ * connection, one that stays over the limit without draining for `stallMs` (or passes
+ * `HARD_CAP_FACTOR` times the limit) is cut off, not buffered for forever. Sockets over the limit
+ * are checked by one timer for all of them, which runs only while there are any.
+ * `beforeFlush` runs before the corked frames leave: the store commits there, so no frame
+ * announces a write that a crash could still lose. When it fails the frames are dropped with
+ * their connections: peers reconnect and resend what was not acknowledged.
  */
 export class Outbox {
   private corked: Client[] = [];
+  private readonly behind = new Map<Client, Behind>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly hardCap: number;
 
   constructor(
-    private readonly maxBufferedBytes: number,
-    private readonly onOverflow: (client: Client) => void,
+    private readonly limits: SendLimits,
+    private readonly onOverflow: (client: Client, why: string) => void,
     private readonly beforeFlush: () => boolean,
-  ) {}
+  ) {
+    this.hardCap = limits.maxBufferedBytes * HARD_CAP_FACTOR;
+  }
 
   /** Sends one text payload to every receiver but `except`. Returns how many it reached. */
   relay(payload: Buffer, receivers: Iterable<Client>, except?: Client): number {
@@ -41,6 +85,13 @@ export class Outbox {
     }
   }
 
+  /** Stops watching slow sockets (the hub is closing). */
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.behind.clear();
+  }
+
   private write(client: Client, frame: Buffer): boolean {
     if (client.ws.readyState !== WebSocket.OPEN) return false;
     const socket = client.socket;
@@ -50,11 +101,44 @@ export class Outbox {
       if (this.corked.push(client) === 1) setImmediate(this.flush);
     }
     socket.write(frame);
-    if (socket.writableLength > this.maxBufferedBytes) {
-      this.onOverflow(client);
+    // The only per-write cost of the limit: one comparison. The rest runs for sockets over it.
+    return socket.writableLength > this.limits.maxBufferedBytes ? this.overLimit(client) : true;
+  }
+
+  /** A socket past the limit: cut it at the hard cap, otherwise watch that it keeps draining. */
+  private overLimit(client: Client): boolean {
+    if (client.socket.writableLength > this.hardCap) {
+      this.cut(client, `over ${mebibytes(this.hardCap)} queued`);
       return false;
     }
+    if (!this.behind.has(client)) {
+      this.behind.set(client, { ...progressOf(client.socket), idleChecks: 0 });
+      this.sweeper ??= setInterval(this.sweep, Math.max(1, this.limits.stallMs / CHECKS_PER_WINDOW)).unref();
+    }
     return true;
+  }
+
+  /** Forgets sockets back under the limit (or gone) and cuts those that drained nothing for `stallMs`. */
+  private readonly sweep = (): void => {
+    for (const [client, seen] of this.behind) {
+      if (client.ws.readyState !== WebSocket.OPEN || client.socket.writableLength <= this.limits.maxBufferedBytes) {
+        this.behind.delete(client);
+        continue;
+      }
+      const current = progressOf(client.socket);
+      // A write in flight only shrinks as the kernel takes it; a new one starts after a completion.
+      if (current.completed > seen.completed || current.inFlight < seen.inFlight) {
+        Object.assign(seen, current, { idleChecks: 0 });
+      } else if (++seen.idleChecks > CHECKS_PER_WINDOW) {
+        this.cut(client, `over ${mebibytes(this.limits.maxBufferedBytes)} queued and nothing drained for ${this.limits.stallMs / 1000} s`);
+      }
+    }
+    if (this.behind.size === 0) this.stop();
+  };
+
+  private cut(client: Client, why: string): void {
+    this.behind.delete(client);
+    this.onOverflow(client, why);
   }
 
   private readonly flush = (): void => {
@@ -67,4 +151,22 @@ export class Outbox {
       else client.ws.terminate();
     }
   };
+}
+
+/**
+ * How far the socket's writes have got. `bytesWritten` counts what is still queued too, so
+ * `bytesWritten - writableLength` is what completed; but Node writes everything queued behind a
+ * pending write as one `writev`, which completes only once the reader took all of it, so on plain
+ * TCP the bytes libuv still holds of that write (`_handle.writeQueueSize`, a Node internal) show
+ * progress within it. TLS keeps that inside the TLS layer: there, only completed writes count.
+ * Only called for sockets over the limit, since `bytesWritten` walks the queue.
+ */
+function progressOf(socket: Duplex): Progress {
+  const { bytesWritten, _handle } = socket as Partial<Pick<Socket, 'bytesWritten'>> & { _handle?: { writeQueueSize?: unknown } };
+  const inFlight = _handle?.writeQueueSize;
+  return { completed: (bytesWritten ?? 0) - socket.writableLength, inFlight: typeof inFlight === 'number' ? inFlight : 0 };
+}
+
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 }

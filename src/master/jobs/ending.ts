@@ -1,5 +1,5 @@
 import type { JobEvent, JobResult, SequencedJobEvent } from '../../protocol/index.js';
-import type { JobRecord } from '../store/index.js';
+import type { JobChanges, JobRecord } from '../store/index.js';
 
 /** How a job can end: as its node reported it, or `lost` when no node could finish it. */
 export type FinalStatus = JobResult['status'] | 'lost';
@@ -19,4 +19,13 @@ export function closingEvents(job: JobRecord, status: FinalStatus, at: string, e
   const since = job.startedAt ?? job.assignedAt ?? job.createdAt;
   const durationMs = Math.max(0, Date.parse(at) - Date.parse(since));
   return [{ kind: 'finished', result: { status, durationMs, filesChanged: [], commands: [], ...(error === undefined ? {} : { error }) } }];
+}
+
+/** What a job's end writes. Assigned one by one: object spreads of these varying shapes took V8's slow path. */
+export function finalChanges(status: FinalStatus, at: string, { error, result, startedAt }: Ending): JobChanges {
+  const changes: JobChanges = { status, finishedAt: at };
+  if (startedAt !== undefined) changes.startedAt = startedAt;
+  if (error !== undefined) changes.error = error;
+  if (result) changes.result = result;
+  return changes;
 }

@@ -1,41 +1,36 @@
 import type { Logger } from '../../log/index.js';
-import {
-  FINAL_JOB_STATUSES,
-  isoNow,
-  type JobEvent,
-  type JobEventsFrame,
-  type JobSpec,
-  type JobStatus,
-  type SequencedJobEvent,
-} from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
-import { withChanges, type EncodedJobEvent, type JobChanges, type JobFilter, type JobRecord, type JobStore, type NewJob } from '../store/index.js';
+import type { EncodedJobEvent, JobFilter, JobRecord, JobStore } from '../store/index.js';
+import { Claims } from './claims.js';
+import { closingEvents, finalChanges, type Ending, type FinalStatus } from './ending.js';
+import { IdempotencyKeys, type IdempotencyKey } from './idempotency.js';
 import { JobQueue } from './job-queue.js';
-import { NodePool } from './node-pool.js';
 import { JobTimers } from './job-timers.js';
-import { closingEvents, type Ending, type FinalStatus } from './ending.js';
+import { JobLedger } from './ledger.js';
+import { newJobFor, nextAttempt } from './new-job.js';
+import { NodePool } from './node-pool.js';
 import { rolledBack, undo } from './rollback.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
-
-const ACTIVE: readonly JobStatus[] = ['assigned', 'running'];
+import { Waiting } from './waiting.js';
 
 /**
  * Jobs on the master: queueing, FIFO dispatch to matching nodes with free slots, event ingest
  * with cumulative acknowledgements, cancel, timeouts, and re-queueing when a node vanishes.
  * Every state change is written before anything is sent, and the store commits before any frame
- * or response leaves (see `TickTransaction`), so a master crash loses nothing.
- *
- * Unfinished jobs are mirrored in memory: the service is the store's only writer, and reading a
- * job back on every event, ack and dispatch was most of the master's cost per job (bench:jobs).
+ * or response leaves (see `TickTransaction`), so a master crash loses nothing. Only the current
+ * attempt of a job, on the job's node, is stored: every other copy is told to stop (`Claims`).
+ * Unfinished jobs are mirrored in memory (`JobLedger`).
  */
 export class JobService implements JobChannel {
   private readonly pool = new NodePool();
   private readonly timers = new JobTimers();
-  private readonly listeners = new Set<(update: JobUpdate) => void>();
-  /** Every job not in a final state, as stored. */
-  private readonly active = new Map<number, JobRecord>();
   private readonly queue = new JobQueue();
+  private readonly jobs: JobLedger;
+  private readonly claims: Claims;
+  private readonly keys: IdempotencyKeys;
+  private readonly waiting = new Waiting(this.pool, this.timers, (id) => this.queueTimedOut(id));
 
   constructor(
     private readonly store: JobStore,
@@ -43,68 +38,85 @@ export class JobService implements JobChannel {
     private readonly options: JobServiceOptions,
     private readonly log: Logger,
   ) {
+    this.jobs = new JobLedger(store, log);
+    this.claims = new Claims(hub, (id) => store.get(id), log);
+    this.keys = new IdempotencyKeys(store);
     store.onCommitFailed(() => this.resync());
   }
 
   /** At start: jobs that were out on nodes wait for those nodes to come back and claim them. */
   recover(): void {
-    for (const job of this.store.withStatus(['queued', ...ACTIVE])) {
-      this.active.set(job.id, job);
-      if (job.status === 'queued') this.queue.push(job.id);
-      else this.armGrace(job);
+    const stored = this.jobs.stored();
+    this.jobs.replace(stored);
+    for (const job of stored) {
+      if (job.status !== 'queued') this.armGrace(job);
+      else {
+        this.queue.push(job.id);
+        // A job that never left the queue has waited since it was made; a re-queued one waits anew.
+        this.waiting.arm(job, job.attempt === 0 ? Date.now() - Date.parse(job.createdAt) : 0);
+      }
     }
     this.dispatch();
   }
 
   /** After a failed commit memory is ahead of the store: take the unfinished jobs back from it. */
   private resync(): void {
-    const stored = this.store.withStatus(['queued', ...ACTIVE]);
-    const lost = rolledBack(this.active, stored);
+    const stored = this.jobs.stored();
+    const lost = rolledBack(this.jobs.active, stored);
     undo(lost, this.pool, this.timers, (id) => this.timeOut(id));
-    this.active.clear();
-    for (const job of stored) this.active.set(job.id, job);
-    this.queue.reset(stored.filter((job) => job.status === 'queued').map((job) => job.id));
-    for (const { job } of lost.back) this.notify(job, []);
+    this.jobs.replace(stored);
+    const queued = stored.filter((job) => job.status === 'queued');
+    this.queue.reset(queued.map((job) => job.id));
+    this.waiting.clear();
+    this.waiting.rearm(queued);
+    this.claims.clear();
+    for (const { job } of lost.back) this.jobs.notify(job, []);
     this.log.warn({ gone: lost.gone.length, changed: lost.back.length }, 'a commit failed: unfinished jobs reloaded from the store');
     this.dispatch();
   }
 
+  /** Queues a job and dispatches it if a node can take it; returns it as `show` does. */
   create(request: JobRequest): JobRecord {
     const threadFrom = request.continueFrom === undefined ? undefined : this.get(request.continueFrom);
     if (threadFrom && !FINAL_JOB_STATUSES.has(threadFrom.status)) {
       throw new CodedError('conflict', `job ${threadFrom.id} is still ${threadFrom.status}; continue from it once it has finished`);
     }
-    // A Codex thread lives in one node's CODEX_HOME: a follow-up goes back to that node.
-    const node = request.node ?? threadFrom?.node;
-    // Optional fields are set one by one, here and in `assign`: spreading them in took V8's slow path.
-    const newJob: NewJob = {
-      prompt: request.prompt,
-      target: node === undefined ? { tags: request.tags ?? [] } : { node, tags: request.tags ?? [] },
-      profile: request.profile ?? {},
-      origin: request.origin,
-      maxAttempts: this.options.maxAttempts,
-      timeoutSec: request.timeoutSec ?? this.options.defaultTimeoutSec,
-    };
-    if (request.repo !== undefined) newJob.repo = request.repo;
-    if (request.ref !== undefined) newJob.ref = request.ref;
-    if (request.continueFrom !== undefined) newJob.continueFrom = request.continueFrom;
-    const job = this.store.create(newJob, isoNow());
+    const job = this.store.create(newJobFor(request, this.options, threadFrom), isoNow());
     this.log.info({ job: job.id, target: job.target, origin: job.origin.kind }, 'job queued');
-    this.active.set(job.id, job);
+    this.jobs.active.set(job.id, job);
     this.queue.push(job.id);
-    this.notify(job, []);
+    this.waiting.arm(job);
+    this.jobs.notify(job, []);
     this.dispatch();
-    return this.get(job.id);
+    return this.show(job.id);
   }
 
+  /**
+   * `create` once per `Idempotency-Key` within 24 h: a repeat gets the job the key made, as it is
+   * now (`created` false); the same key with another request is a `conflict`.
+   */
+  createOnce(request: JobRequest, idempotency: IdempotencyKey): { job: JobRecord; created: boolean } {
+    const now = Date.now();
+    const made = this.keys.find(idempotency, now);
+    if (made !== undefined) return { job: this.show(made), created: false };
+    const job = this.create(request);
+    this.keys.remember(idempotency, job.id, job.createdAt, now);
+    return { job, created: true };
+  }
+
+  /** A job as the service holds it; `not_found` when there is none. */
   get(id: number): JobRecord {
-    const job = this.active.get(id) ?? this.store.get(id);
-    if (!job) throw new CodedError('not_found', `no job ${id}`);
-    return job;
+    return this.jobs.get(id);
   }
 
+  /** A job for readers: a queued one says why it waits (`waiting`), from the nodes connected now. */
+  show(id: number): JobRecord {
+    return this.waiting.view(this.get(id));
+  }
+
+  /** Newest first, each as `show` gives it. */
   list(filter: JobFilter): JobRecord[] {
-    return this.store.list(filter);
+    return this.store.list(filter).map((job) => this.waiting.view(job));
   }
 
   events(id: number, afterSeq: number, limit: number): SequencedJobEvent[] {
@@ -134,8 +146,7 @@ export class JobService implements JobChannel {
   }
 
   subscribe(listener: (update: JobUpdate) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.jobs.subscribe(listener);
   }
 
   /** Cancels a job in any state but a final one: at once when queued, through its node otherwise. */
@@ -143,6 +154,7 @@ export class JobService implements JobChannel {
     const job = this.get(id);
     if (FINAL_JOB_STATUSES.has(job.status)) throw new CodedError('conflict', `job ${id} has already ${job.status === 'lost' ? 'been lost' : job.status}`);
     if (job.status === 'queued' || job.node === undefined) return this.finish(job, 'cancelled', { error: 'cancelled before it started' });
+    // No reason: a plain cancel, which the node confirms with a `finished` event.
     if (!this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id })) return this.finish(job, 'cancelled', { error: 'cancelled while its node was away' });
     this.timers.set('cancel', id, this.options.cancelWaitMs, () => {
       this.finish(this.get(id), 'cancelled', { error: `node ${job.node ?? '?'} did not confirm the cancel within ${this.options.cancelWaitMs / 1000} s` });
@@ -151,12 +163,15 @@ export class JobService implements JobChannel {
   }
 
   nodeReady(node: ReadyNode): void {
-    const out = this.outOn(node.name);
+    const out = this.jobs.outOn(node.name);
     const claimed = new Set(node.runningJobs);
     // A node holds only what was handed to it: a claim of any other job (one that has ended, one
-    // of another node's) takes no slot and keeps nothing.
-    const kept = out.filter((job) => claimed.has(job.id));
-    this.pool.add({ ...node, runningJobs: kept.map((job) => job.id) });
+    // of another node's, a re-queued one) takes no slot, keeps nothing, and is told to stop.
+    const kept = out.filter((job) => claimed.has(job.id)).map((job) => job.id);
+    // Answered before anything here can dispatch: the job_assign of a new attempt of a claimed
+    // job must reach the node after the job_cancel of its old copy, never before.
+    this.claims.refuseClaims(node.name, claimed, new Set(kept), this.jobs.active);
+    this.pool.add({ ...node, runningJobs: kept });
     for (const job of out) {
       if (claimed.has(job.id)) this.timers.clear('grace', job.id);
       else this.requeueOrLose(job, `node ${node.name} came back without it`);
@@ -166,19 +181,20 @@ export class JobService implements JobChannel {
 
   nodeGone(name: string): void {
     this.pool.remove(name);
-    for (const job of this.outOn(name)) this.armGrace(job);
+    for (const job of this.jobs.outOn(name)) this.armGrace(job);
+    // Nothing can be assigned anew, but the queued jobs' waiting reasons may have changed.
+    this.dispatch();
   }
 
   jobEvents(nodeName: string, frame: JobEventsFrame): void {
-    const job = this.active.get(frame.jobId);
-    if (!job || job.node !== nodeName) {
-      // Late events from a node the job was taken away from: acknowledge so it forgets them, and stop it.
-      this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: frame.jobId, seq: frame.events.at(-1)?.seq ?? 0 });
-      if (job) this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: job.id });
+    const job = this.jobs.active.get(frame.jobId);
+    // A frame without `attempt` (a node older than attempts) is judged by its node alone.
+    if (!job || job.node !== nodeName || (frame.attempt !== undefined && frame.attempt !== job.attempt)) {
+      this.claims.refuseEvents(nodeName, frame, job);
       return;
     }
     const fresh = frame.events.filter((e) => e.seq > job.lastSeq);
-    const stored = this.append(job, frame.events);
+    const stored = this.jobs.append(job, frame.events);
     this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: stored.lastSeq });
     this.advance(stored, fresh);
   }
@@ -190,12 +206,7 @@ export class JobService implements JobChannel {
 
   /** Ids of the jobs assigned to or running on a node, oldest first. */
   runningOn(nodeName: string): number[] {
-    return this.outOn(nodeName).map((job) => job.id);
-  }
-
-  /** Jobs assigned to or running on a node (a snapshot: handling one may change the others). */
-  private outOn(nodeName: string): JobRecord[] {
-    return [...this.active.values()].filter((job) => ACTIVE.includes(job.status) && job.node === nodeName);
+    return this.jobs.outOn(nodeName).map((job) => job.id);
   }
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
@@ -206,8 +217,8 @@ export class JobService implements JobChannel {
       this.finish(job, finished.result.status, { error: finished.result.error, result: finished.result, fresh, startedAt });
       return;
     }
-    if (startedAt !== undefined) job = this.save(job, { status: 'running', startedAt });
-    this.notify(job, fresh);
+    if (startedAt !== undefined) job = this.jobs.save(job, { status: 'running', startedAt });
+    this.jobs.notify(job, fresh);
   }
 
   private dispatch(): void {
@@ -216,10 +227,13 @@ export class JobService implements JobChannel {
     this.queue.drain(
       () => this.pool.hasFreeSlot(),
       (id) => {
-        const job = this.active.get(id);
+        const job = this.jobs.active.get(id);
         if (!job) return true;
         const node = this.pool.pick(job.target);
-        return node !== undefined && this.assign(job, node);
+        if (node !== undefined && this.assign(job, node)) return true;
+        const waiting = this.waiting.changed(job);
+        if (waiting) this.jobs.notify(waiting, []);
+        return false;
       },
     );
   }
@@ -227,24 +241,29 @@ export class JobService implements JobChannel {
   /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
   private assign(job: JobRecord, node: string): boolean {
     const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
-    const spec: JobSpec = { id: job.id, prompt: job.prompt, profile: job.profile, attempt: job.attempt + 1, nextSeq: job.lastSeq + 1 };
-    if (job.repo !== undefined) spec.repo = job.repo;
-    if (job.ref !== undefined) spec.ref = job.ref;
-    if (threadId !== undefined) spec.threadId = threadId;
+    const spec = nextAttempt(job, threadId);
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
     // Written in the same turn as the frame, and committed before the frame leaves.
-    const assigned = this.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: isoNow() });
+    const assigned = this.jobs.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: isoNow() });
     this.pool.start(node, job.id);
+    this.waiting.left(job.id);
     this.timers.set('timeout', job.id, job.timeoutSec * 1000, () => this.timeOut(job.id));
     this.log.info({ job: job.id, node, attempt: assigned.attempt }, 'job assigned');
-    this.notify(assigned, []);
+    this.jobs.notify(assigned, []);
     return true;
   }
 
   private timeOut(id: number): void {
     const job = this.get(id);
-    if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id });
-    this.finish(job, 'failed', { error: `timed out after ${job.timeoutSec} s` });
+    const error = `timed out after ${job.timeoutSec} s`;
+    // `ended`, not a cancel: the master records the end now, so the node's own would be refused.
+    if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id, reason: 'ended', message: `job ${id} ${error}` });
+    this.finish(job, 'failed', { error });
+  }
+
+  private queueTimedOut(id: number): void {
+    const job = this.get(id);
+    if (job.status === 'queued') this.finish(job, 'failed', { error: this.waiting.timeoutError(job) });
   }
 
   private armGrace(job: JobRecord): void {
@@ -259,63 +278,31 @@ export class JobService implements JobChannel {
       this.finish(job, 'lost', { error: `${reason}; gave up after ${job.attempt} attempts` });
       return;
     }
-    const events = this.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
-    const requeued = this.save(this.append(job, events), { status: 'queued', node: null, assignedAt: null, startedAt: null });
+    const events = this.jobs.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
+    this.claims.takenBack(job);
+    const requeued = this.jobs.save(this.jobs.append(job, events), { status: 'queued', node: null, assignedAt: null, startedAt: null });
     this.queue.insert(job.id);
+    this.waiting.arm(requeued);
     this.log.warn({ job: job.id, reason }, 'job re-queued');
-    this.notify(requeued, events);
+    this.jobs.notify(requeued, events);
     this.dispatch();
   }
 
   private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], startedAt }: Ending = {}): JobRecord {
     this.timers.clearAll(job.id);
-    if (job.status === 'queued') this.queue.remove(job.id);
+    if (job.status === 'queued') {
+      this.queue.remove(job.id);
+      this.waiting.left(job.id);
+    }
     this.pool.finish(job.node, job.id);
+    this.claims.ended(job.id);
     const at = isoNow();
-    const closing = result ? [] : this.sequence(job, closingEvents(job, status, at, error));
-    // Assigned one by one: object spreads of these varying shapes took V8's slow path.
-    const changes: JobChanges = { status, finishedAt: at };
-    if (startedAt !== undefined) changes.startedAt = startedAt;
-    if (error !== undefined) changes.error = error;
-    if (result) changes.result = result;
-    const finished = this.save(closing.length > 0 ? this.append(job, closing) : job, changes);
+    const closing = result ? [] : this.jobs.sequence(job, closingEvents(job, status, at, error));
+    const changes = finalChanges(status, at, { error, result, startedAt });
+    const finished = this.jobs.save(closing.length > 0 ? this.jobs.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
-    this.notify(finished, [...fresh, ...closing]);
+    this.jobs.notify(finished, [...fresh, ...closing]);
     this.dispatch();
     return finished;
-  }
-
-  /** Numbers events the master records itself, after the job's last stored event. */
-  private sequence(job: JobRecord, events: JobEvent[]): SequencedJobEvent[] {
-    const at = isoNow();
-    return events.map((event, i) => ({ seq: job.lastSeq + i + 1, at, event }));
-  }
-
-  /** Stores events and returns the job with its new `lastSeq`. */
-  private append(job: JobRecord, events: readonly SequencedJobEvent[]): JobRecord {
-    this.store.appendEvents(job.id, events);
-    const lastSeq = events.reduce((highest, e) => Math.max(highest, e.seq), job.lastSeq);
-    const next = lastSeq === job.lastSeq ? job : { ...job, lastSeq };
-    this.active.set(job.id, next);
-    return next;
-  }
-
-  /** Stores a state change and returns the job as it now is; a final job leaves memory. */
-  private save(job: JobRecord, changes: JobChanges): JobRecord {
-    this.store.update(job.id, changes);
-    const next = withChanges(job, changes);
-    if (FINAL_JOB_STATUSES.has(next.status)) this.active.delete(job.id);
-    else this.active.set(job.id, next);
-    return next;
-  }
-
-  private notify(job: JobRecord, events: SequencedJobEvent[]): void {
-    for (const listener of this.listeners) {
-      try {
-        listener({ job, events });
-      } catch (error) {
-        this.log.error({ err: error }, 'job listener failed');
-      }
-    }
   }
 }

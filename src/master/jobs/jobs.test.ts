@@ -186,7 +186,12 @@ describe('job event delivery', () => {
     await node.next((m) => m.json?.type === 'job_assign');
     const stranger = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'stranger' });
     stranger.sendJson({ type: 'job_events', jobId: other.id, events: [event(1, 'finished')] });
-    expect((await stranger.next((m) => m.json?.type === 'job_cancel')).json).toEqual({ type: 'job_cancel', jobId: other.id });
+    expect((await stranger.next((m) => m.json?.type === 'job_cancel')).json).toEqual({
+      type: 'job_cancel',
+      jobId: other.id,
+      reason: 'not_assigned',
+      message: `job ${other.id} was never given to node stranger; attempt 1 runs on node raw`,
+    });
     expect(await logs(other.id)).toEqual([]);
     node.close();
     stranger.close();

@@ -40,6 +40,24 @@ export class NodePool {
     return false;
   }
 
+  /**
+   * Why no node takes a job for `target` right now, in words for the person waiting; undefined when
+   * a matching node has a free slot (the job is about to be assigned). Walks every node, so it runs
+   * only for jobs that dispatch could not place and for reads, never per event.
+   */
+  waitingReason(target: JobTarget): string | undefined {
+    const named = target.node === undefined ? [...this.nodes.values()] : [this.nodes.get(target.node)].filter((n) => n !== undefined);
+    if (target.node !== undefined && named.length === 0) return `no connected node named ${target.node}`;
+    if (named.length === 0 && target.tags.length === 0) return 'no node is connected';
+    const tagged = named.filter((node) => target.tags.every((tag) => node.tags.includes(tag)));
+    const tags = target.tags.join(', ');
+    if (tagged.length === 0) return target.node === undefined ? `no connected node has tags ${tags}` : `node ${target.node} does not have tags ${tags}`;
+    const able = tagged.filter((node) => node.capabilities.slots > 0 && node.capabilities.executors.length > 0);
+    if (able.length === 0) return `${matching(tagged)} cannot run jobs (no executor or 0 slots)`;
+    if (able.some((node) => node.running.size < node.capabilities.slots)) return undefined;
+    return `${matching(able)} ${able.length === 1 ? 'is' : 'are'} busy`;
+  }
+
   start(name: string, jobId: number): void {
     this.nodes.get(name)?.running.add(jobId);
   }
@@ -53,4 +71,9 @@ function matches(node: ReadyNode, target: JobTarget): boolean {
   if (node.capabilities.slots === 0 || node.capabilities.executors.length === 0) return false;
   if (target.node !== undefined && target.node !== node.name) return false;
   return target.tags.every((tag) => node.tags.includes(tag));
+}
+
+/** "the matching node gpu-1" for one, "all 3 matching nodes" for more. */
+function matching(nodes: readonly PoolNode[]): string {
+  return nodes.length === 1 ? `the matching node ${nodes[0]?.name ?? ''}` : `all ${nodes.length} matching nodes`;
 }

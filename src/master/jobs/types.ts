@@ -8,6 +8,8 @@ export interface JobServiceOptions {
   requeueGraceMs: number;
   /** How long a node has to confirm a cancel before the master records it anyway. */
   cancelWaitMs: number;
+  /** Default queue timeout of a job (`MASTER_QUEUE_TIMEOUT`): unset, a queued job waits as long as it takes. */
+  queueTimeoutSec?: number | undefined;
 }
 
 export interface JobRequest {
@@ -19,6 +21,8 @@ export interface JobRequest {
   profile?: JobProfile;
   continueFrom?: number;
   timeoutSec?: number;
+  /** Fail the job if it is still queued after this many seconds (default `JobServiceOptions.queueTimeoutSec`). */
+  queueTimeoutSec?: number;
   origin: JobOrigin;
 }
 

@@ -22,6 +22,8 @@ export interface NewJob {
   continueFrom?: number;
   maxAttempts: number;
   timeoutSec: number;
+  /** Seconds the job may wait in the queue before it fails for never having started; unset: it waits. */
+  queueTimeoutSec?: number;
 }
 
 /** A job as stored. Times are ISO strings. */
@@ -38,6 +40,19 @@ export interface JobRecord extends NewJob {
   error?: string;
   /** Highest event sequence number stored. */
   lastSeq: number;
+  /**
+   * Why a queued job has not started ("no connected node has tags gpu"), as of when it was read:
+   * computed from the connected nodes, never stored (see `JobService.show`).
+   */
+  waiting?: string;
+}
+
+/** The `Idempotency-Key` of a create and what it made. */
+export interface IdempotencyRecord {
+  jobId: number;
+  /** A digest of the request the key came with: the same key with another request is refused. */
+  fingerprint: string;
+  createdAt: string;
 }
 
 /** A stored event as JSON text: `{"seq":…,"at":…,"event":…}`. */
@@ -97,6 +112,12 @@ export interface JobStore {
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
   /** The same events as JSON text (what `JSON.stringify` gives of each), for streams that only pass them on. */
   eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[];
+  /** The job made with this `Idempotency-Key`, if the key is still stored. */
+  idempotencyKey(key: string): IdempotencyRecord | undefined;
+  /** Remembers the job a key made (replacing an expired record of the same key). */
+  saveIdempotencyKey(key: string, record: IdempotencyRecord): void;
+  /** Forgets keys made before `before` (an ISO time). */
+  pruneIdempotencyKeys(before: string): void;
   /** Makes every write so far durable. */
   commit(): void;
   /** Resolves once every write so far is durable, with the turn's other writes. */

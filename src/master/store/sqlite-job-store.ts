@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
-import type { EncodedJobEvent, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
@@ -18,6 +18,7 @@ interface JobRow {
   attempt: number;
   max_attempts: number;
   timeout_sec: number;
+  queue_timeout_sec: number | null;
   created_at: string;
   assigned_at: string | null;
   started_at: string | null;
@@ -58,6 +59,7 @@ function toRecord(row: JobRow): JobRecord {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     timeoutSec: row.timeout_sec,
+    queueTimeoutSec: row.queue_timeout_sec,
     createdAt: row.created_at,
     assignedAt: row.assigned_at,
     startedAt: row.started_at,
@@ -75,6 +77,12 @@ function toRecord(row: JobRow): JobRecord {
  */
 const JOB_COLUMNS = `jobs.*, (SELECT ifnull(max(seq), 0) FROM job_events WHERE job_id = jobs.id) AS last_seq`;
 
+interface IdempotencyStatements {
+  select: Database.Statement<[string], IdempotencyRecord>;
+  upsert: Database.Statement<[string, number, string, string]>;
+  prune: Database.Statement<[string]>;
+}
+
 /** Rows per INSERT: one statement for a frame's events costs a third less than one per event. */
 const EVENTS_PER_INSERT = 32;
 
@@ -88,6 +96,7 @@ export class SqliteJobStore implements JobStore {
   private readonly selectJob: Database.Statement<[number], JobRow>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
   private readonly selectEventsJson: Database.Statement<[number, number, number], EncodedJobEvent>;
+  private readonly idempotency: IdempotencyStatements;
 
   /** Multi-row event inserts by row count. */
   private readonly insertStatements: Array<Database.Statement | undefined> = [];
@@ -99,14 +108,19 @@ export class SqliteJobStore implements JobStore {
     private readonly tx: TickTransaction,
   ) {
     this.insertJob = db.prepare(`
-      INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, created_at)
-      VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, queue_timeout_sec, created_at)
+      VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectJob = db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`);
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     // Built from the stored text, so a follower catching up costs no decoding and re-encoding per event.
     this.selectEventsJson = db.prepare(`
       SELECT seq, '{"seq":' || seq || ',"at":' || json_quote(at) || ',"event":' || event || '}' AS json
       FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.idempotency = {
+      select: db.prepare('SELECT job_id AS jobId, fingerprint, created_at AS createdAt FROM job_idempotency_keys WHERE key = ?'),
+      upsert: db.prepare('INSERT OR REPLACE INTO job_idempotency_keys (key, job_id, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
+      prune: db.prepare('DELETE FROM job_idempotency_keys WHERE created_at < ?'),
+    };
   }
 
   create(job: NewJob, at: string): JobRecord {
@@ -123,6 +137,7 @@ export class SqliteJobStore implements JobStore {
       job.continueFrom ?? null,
       job.maxAttempts,
       job.timeoutSec,
+      job.queueTimeoutSec ?? null,
       at,
     );
     // Not a spread: see `withChanges`.
@@ -173,6 +188,20 @@ export class SqliteJobStore implements JobStore {
       for (const { seq, at, event } of chunk) values.push(jobId, seq, at, JSON.stringify(event));
       this.insertEvents(chunk.length).run(...values);
     }
+  }
+
+  idempotencyKey(key: string): IdempotencyRecord | undefined {
+    return this.idempotency.select.get(key);
+  }
+
+  saveIdempotencyKey(key: string, record: IdempotencyRecord): void {
+    this.tx.open();
+    this.idempotency.upsert.run(key, record.jobId, record.fingerprint, record.createdAt);
+  }
+
+  pruneIdempotencyKeys(before: string): void {
+    this.tx.open();
+    this.idempotency.prune.run(before);
   }
 
   commit(): void {

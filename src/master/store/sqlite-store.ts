@@ -22,6 +22,19 @@ interface NodeRow {
   last_seen: string;
 }
 
+/**
+ * How SQLite syncs commits (`PRAGMA synchronous`). `full`: every commit is on disk (fsync of the WAL)
+ * before it returns, so whatever the master acknowledged survives a power loss. `normal`: the WAL
+ * is synced only at checkpoints; faster, but the last commits can vanish on power loss (never on a
+ * crash of the process) after nodes and clients were told they were stored.
+ */
+export type SqliteSync = 'normal' | 'full';
+
+export interface SqliteStoreOptions {
+  /** Default `full`: an acknowledgement is a promise. */
+  synchronous?: SqliteSync | undefined;
+}
+
 /** Thrown when the store cannot be opened; `cause` has SQLite's reason. */
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
@@ -62,12 +75,12 @@ export class SqliteStore implements Store {
   private pending = new Map<string, NodeSighting>();
   private flushScheduled = false;
 
-  constructor(dataDir: string, log?: Logger) {
+  constructor(dataDir: string, log?: Logger, options: SqliteStoreOptions = {}) {
     this.path = join(dataDir, 'master.db');
     try {
       this.db = openPrivately(this.path);
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.db.pragma('busy_timeout = 5000');
       // The checkpointer's thread does it, so that no commit waits for an fsync.
       this.db.pragma('wal_autocheckpoint = 0');
@@ -87,6 +100,11 @@ export class SqliteStore implements Store {
     this.remoteNodes = new SqliteRemoteNodeStore(this.db, this.tx);
     this.credentials = new SqliteCredentialStore(this.db, this.tx);
     this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
+  }
+
+  /** `PRAGMA synchronous` as the store's connection has it: 1 NORMAL, 2 FULL (for tests and diagnostics). */
+  synchronousLevel(): number {
+    return this.db.pragma('synchronous', { simple: true }) as number;
   }
 
   recordNodeSeen(sighting: NodeSighting): void {

@@ -1,0 +1,35 @@
+import type { JobSpec } from '../../protocol/index.js';
+import type { JobRecord, NewJob } from '../store/index.js';
+import type { JobRequest, JobServiceOptions } from './types.js';
+
+/**
+ * The job to store for a request, with the service's defaults. `threadFrom` is the job it
+ * continues: a Codex thread lives in one node's CODEX_HOME, so a follow-up goes back to that node.
+ */
+export function newJobFor(request: JobRequest, options: JobServiceOptions, threadFrom: JobRecord | undefined): NewJob {
+  const node = request.node ?? threadFrom?.node;
+  // Optional fields are set one by one, here and in `assign`: spreading them in took V8's slow path.
+  const job: NewJob = {
+    prompt: request.prompt,
+    target: node === undefined ? { tags: request.tags ?? [] } : { node, tags: request.tags ?? [] },
+    profile: request.profile ?? {},
+    origin: request.origin,
+    maxAttempts: options.maxAttempts,
+    timeoutSec: request.timeoutSec ?? options.defaultTimeoutSec,
+  };
+  if (request.repo !== undefined) job.repo = request.repo;
+  if (request.ref !== undefined) job.ref = request.ref;
+  if (request.continueFrom !== undefined) job.continueFrom = request.continueFrom;
+  const queueTimeoutSec = request.queueTimeoutSec ?? options.queueTimeoutSec;
+  if (queueTimeoutSec !== undefined) job.queueTimeoutSec = queueTimeoutSec;
+  return job;
+}
+
+/** What a node is sent to run the job's next attempt; `threadId`: the Codex thread it continues. */
+export function nextAttempt(job: JobRecord, threadId: string | undefined): JobSpec {
+  const spec: JobSpec = { id: job.id, prompt: job.prompt, profile: job.profile, attempt: job.attempt + 1, nextSeq: job.lastSeq + 1 };
+  if (job.repo !== undefined) spec.repo = job.repo;
+  if (job.ref !== undefined) spec.ref = job.ref;
+  if (threadId !== undefined) spec.threadId = threadId;
+  return spec;
+}
