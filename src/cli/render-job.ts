@@ -27,6 +27,8 @@ const RENDERERS: Renderers = {
   command_finished: (e) => `${e.exitCode === 0 ? '✓' : '✗'} ${e.command} → exit ${e.exitCode ?? '?'}${e.durationMs === undefined ? '' : ` (${e.durationMs} ms)`}`,
   file_change: (e) => e.changes.map((c) => `± ${c.kind} ${c.path}${c.added === undefined ? '' : ` (+${c.added} -${c.removed ?? 0})`}`).join('\n'),
   token_usage: () => undefined,
+  // The change itself is for `csc job diff`; the result line names its stat.
+  diff: () => undefined,
   log: (e) => `[${e.level}] ${e.message}`,
   approval_request: (e) => `? Codex asked to ${e.action === 'command' ? `run ${e.command ?? 'a command'}` : 'change files'}${e.reason ? ` (${e.reason})` : ''}: ${e.decision}`,
   error: (e) => `! ${e.message}`,

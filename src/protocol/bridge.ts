@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PublishModeSchema } from './change.js';
 import { JobResultSchema, JobStatusSchema, SequencedJobEventSchema } from './jobs.js';
 
 /** Correlates a bridge's request with the master's answer (`job_update`, `status`, `error`). */
@@ -35,6 +36,14 @@ export const StatusRequestFrameSchema = z.object({ type: z.literal('status_reque
  * each one's current state and its updates from then on, so nothing is lost across a reconnect.
  */
 export const JobFollowFrameSchema = z.object({ type: z.literal('job_follow'), jobIds: z.array(JobIdSchema).max(1000) });
+
+/** Bridge → master: publish a finished job's change (`/pr` in its thread); answered by the job's updates, or `error`. */
+export const JobPublishRequestFrameSchema = z.object({
+  type: z.literal('job_publish_request'),
+  requestId: RequestIdSchema,
+  jobId: JobIdSchema,
+  mode: PublishModeSchema,
+});
 
 /** A job as a bridge sees it: no log, and the prompt cut short. */
 export const JobSummarySchema = z.object({
@@ -114,6 +123,7 @@ export type JobSubmitFrame = z.infer<typeof JobSubmitFrameSchema>;
 export type JobCancelRequestFrame = z.infer<typeof JobCancelRequestFrameSchema>;
 export type StatusRequestFrame = z.infer<typeof StatusRequestFrameSchema>;
 export type JobFollowFrame = z.infer<typeof JobFollowFrameSchema>;
+export type JobPublishRequestFrame = z.infer<typeof JobPublishRequestFrameSchema>;
 export type JobUpdateFrame = z.infer<typeof JobUpdateFrameSchema>;
 export type StatusFrame = z.infer<typeof StatusFrameSchema>;
 export type BridgeConfigFrame = z.infer<typeof BridgeConfigFrameSchema>;

@@ -3,11 +3,13 @@ import {
   BridgeConfigFrameSchema,
   JobCancelRequestFrameSchema,
   JobFollowFrameSchema,
+  JobPublishRequestFrameSchema,
   JobSubmitFrameSchema,
   JobUpdateFrameSchema,
   StatusFrameSchema,
   StatusRequestFrameSchema,
 } from './bridge.js';
+import { JobPublishedFrameSchema, JobPublishFrameSchema } from './change.js';
 import { JobAckFrameSchema, JobAssignFrameSchema, JobCancelFrameSchema, JobEventsFrameSchema } from './jobs.js';
 
 /** Version of the wire protocol spoken on the master's WebSocket port. */
@@ -181,10 +183,13 @@ export const FrameSchema = z.discriminatedUnion('type', [
   JobCancelFrameSchema,
   JobEventsFrameSchema,
   JobAckFrameSchema,
+  JobPublishFrameSchema,
+  JobPublishedFrameSchema,
   JobSubmitFrameSchema,
   JobCancelRequestFrameSchema,
   StatusRequestFrameSchema,
   JobFollowFrameSchema,
+  JobPublishRequestFrameSchema,
   JobUpdateFrameSchema,
   StatusFrameSchema,
   BridgeConfigFrameSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeSummarySchema, DiffEventSchema, PublicationSchema, PublishModeSchema } from './change.js';
 
 /** Job lifecycle. `lost`: its node vanished and the attempts ran out. */
 export const JobStatusSchema = z.enum(['queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled', 'lost']);
@@ -12,6 +13,8 @@ export const JobProfileSchema = z.object({
   model: z.string().min(1).max(64).optional(),
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   approvalPolicy: z.enum(['never', 'on-request', 'untrusted']).optional(),
+  /** Publish the job's change when it ends: push its branch, or push and open a pull request. */
+  publish: PublishModeSchema.optional(),
 });
 export type JobProfile = z.infer<typeof JobProfileSchema>;
 
@@ -34,6 +37,10 @@ export const JobResultSchema = z.object({
   error: z.string().optional(),
   /** The Codex thread, so a follow-up job can continue the conversation. */
   threadId: z.string().optional(),
+  /** What the job changed: base and head commit, branch and the diff stat (the diff is in `diff` events). */
+  change: ChangeSummarySchema.optional(),
+  /** Where the change was published (`profile.publish`, or a publish afterwards). */
+  publication: PublicationSchema.optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 
@@ -63,6 +70,7 @@ export const JobEventSchema = z.discriminatedUnion('kind', [
     decision: z.enum(['accept', 'acceptForSession', 'decline', 'cancel']),
   }),
   z.object({ kind: z.literal('error'), message: z.string() }),
+  DiffEventSchema,
   z.object({ kind: z.literal('finished'), result: JobResultSchema }),
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;
@@ -87,6 +95,8 @@ export const JobSpecSchema = z.object({
   attempt: z.number().int().positive(),
   /** Events already stored for this job: a re-assigned job numbers on from here. */
   nextSeq: z.number().int().positive(),
+  /** A follow-up continues its first job's branch (`csc/job-<id>`) instead of starting a new one. */
+  branch: z.string().optional(),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 

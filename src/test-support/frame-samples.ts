@@ -75,8 +75,9 @@ export const FRAME_SAMPLES: Frame[] = [
       { seq: 1, at: '2026-11-22T00:00:00.000Z', event: { kind: 'started', executor: 'codex' } },
       { seq: 2, at: '2026-11-22T00:00:01.000Z', event: { kind: 'command_finished', command: 'npm test', exitCode: 1, output: 'FAIL', durationMs: 900 } },
       { seq: 3, at: '2026-11-22T00:00:02.000Z', event: { kind: 'file_change', changes: [{ path: 'a.ts', kind: 'update', added: 3, removed: 1 }] } },
+      { seq: 4, at: '2026-11-22T00:00:02.500Z', event: { kind: 'diff', part: 1, parts: 1, text: 'diff --git a/a.ts b/a.ts\n' } },
       {
-        seq: 4,
+        seq: 5,
         at: '2026-11-22T00:00:03.000Z',
         event: {
           kind: 'finished',
@@ -89,6 +90,16 @@ export const FRAME_SAMPLES: Frame[] = [
             durationMs: 3000,
             error: 'model error: rate limited',
             threadId: 't-1',
+            change: {
+              baseCommit: 'a'.repeat(40),
+              headCommit: 'b'.repeat(40),
+              branch: 'csc/job-7',
+              files: [{ path: 'a.ts', status: 'modified', added: 3, removed: 1, binary: false }],
+              added: 3,
+              removed: 1,
+              diffBytes: 24,
+              truncated: false,
+            },
           },
         },
       },
@@ -106,6 +117,14 @@ export const FRAME_SAMPLES: Frame[] = [
   { type: 'job_cancel_request', requestId: 'r2', jobId: 7 },
   { type: 'status_request', requestId: 'r3' },
   { type: 'job_follow', jobIds: [7, 8] },
+  { type: 'job_publish_request', requestId: 'r4', jobId: 7, mode: 'pr' },
+  { type: 'job_publish', requestId: 'p1', jobId: 7, mode: 'pr', repo: 'acme/app', branch: 'csc/job-7', base: 'main', title: 'add a test', body: 'Codex added a test.' },
+  {
+    type: 'job_published',
+    requestId: 'p1',
+    jobId: 7,
+    publication: { mode: 'pr', branch: 'csc/job-7', pushedAt: '2026-11-22T00:00:05.000Z', pullRequest: { number: 12, url: 'https://github.com/acme/app/pull/12' } },
+  },
   {
     type: 'job_update',
     requestId: 'r1',

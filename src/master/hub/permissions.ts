@@ -18,6 +18,8 @@ export const FRAME_SENDERS = {
   job_cancel_request: ['bridge'],
   status_request: ['bridge'],
   job_follow: ['bridge'],
+  job_publish_request: ['bridge'],
+  job_published: ['node'],
 } as const satisfies Partial<Record<FrameType, readonly Role[]>>;
 
 /** A frame type clients may send. */
