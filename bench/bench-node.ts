@@ -1,7 +1,9 @@
 /**
  * The node both pipelines are measured with: the real node worker (`createNodeWorker`, as `csc
  * node` runs it) with a bench executor. Each job's prompt is JSON saying what to do:
- *   {"logs":N,"sentAt":T?}  emit N log events and succeed (T, the POST's send time, is recorded);
+ *   {"logs":N,"sentAt":T?,"diffBytes":D?}  emit N log events (then, with D, a D-byte unified diff as
+ *     `diff` events of at most 256 KiB each, as a node sends a job's change) and succeed (T, the
+ *     POST's send time, is recorded);
  *   {"stream":E,"batch":B,"maxMs":M,"unacked":U}  emit up to E log events, B per event-loop turn,
  *     never more than U unacknowledged, for at most M ms; each message is `t<emit time in ms>`.
  * Times are this process's performance.now(): the load generator and followers live here too.
@@ -19,6 +21,8 @@ import { waitUntil } from './stats.js';
 export interface LogsPrompt {
   logs: number;
   sentAt?: number;
+  /** Size of the unified diff the job ends with (none when absent). */
+  diffBytes?: number;
 }
 
 export interface StreamPrompt {
@@ -37,6 +41,8 @@ export interface StreamProgress {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** The node's part size for `diff` events (the contract of issue 14). */
+const DIFF_PART_CHARS = 256 * 1024;
 const SUCCEEDED: JobResult = { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 };
 
 export class BenchExecutor implements Executor {
@@ -81,7 +87,10 @@ export class BenchExecutor implements Executor {
   private runLogs(prompt: LogsPrompt, emit: (event: JobEvent) => void): number {
     if (prompt.sentAt !== undefined) this.starts.push({ sentAt: prompt.sentAt, startedAt: performance.now() });
     for (let i = 0; i < prompt.logs; i++) emit({ kind: 'log', level: 'info', message: `bench log line ${i}` });
-    return prompt.logs;
+    if (prompt.diffBytes === undefined) return prompt.logs;
+    const parts = diffParts(prompt.diffBytes);
+    parts.forEach((text, i) => emit({ kind: 'diff', part: i + 1, parts: parts.length, text }));
+    return prompt.logs + parts.length;
   }
 
   private async runStream(job: JobSpec, prompt: StreamPrompt, emit: (event: JobEvent) => void): Promise<number> {
@@ -105,6 +114,26 @@ export class BenchExecutor implements Executor {
     if (seq <= (this.ackedSeqs.get(jobId) ?? 0)) return Promise.resolve();
     return new Promise((resolve) => (this.waiter = { jobId, seq, resolve }));
   }
+}
+
+const diffs = new Map<number, string[]>();
+
+/** A unified diff of `bytes` ASCII bytes (new files of numbered lines) cut into parts: made once per size. */
+export function diffParts(bytes: number): string[] {
+  let parts = diffs.get(bytes);
+  if (parts) return parts;
+  const chunks: string[] = [];
+  let size = 0;
+  for (let file = 1; size < bytes; file++) {
+    const lines = Array.from({ length: 200 }, (_, i) => `+export const value${i} = 'line ${i} of file ${file}, as Codex might write it';\n`);
+    const text = `diff --git a/src/file-${file}.ts b/src/file-${file}.ts\nnew file mode 100644\n--- /dev/null\n+++ b/src/file-${file}.ts\n@@ -0,0 +1,200 @@\n${lines.join('')}`;
+    chunks.push(text);
+    size += text.length;
+  }
+  const diff = chunks.join('').slice(0, bytes);
+  parts = Array.from({ length: Math.ceil(diff.length / DIFF_PART_CHARS) }, (_, i) => diff.slice(i * DIFF_PART_CHARS, (i + 1) * DIFF_PART_CHARS));
+  diffs.set(bytes, parts);
+  return parts;
 }
 
 /** Connects a bench node to the pipeline and resolves once it is welcomed (and so can take jobs). */

@@ -4,9 +4,9 @@
  * in its prompt, an event's emit time in its message). Its CPU is not charged to the pipeline.
  * Usage: node --import tsx bench/jobs-client.ts '<JobsSpec JSON>' — prints one JobsResult line.
  */
-import { startBenchNode, type BenchExecutor, type LogsPrompt, type StreamPrompt } from './bench-node.js';
+import { diffParts, startBenchNode, type BenchExecutor, type LogsPrompt, type StreamPrompt } from './bench-node.js';
 import { HttpClient } from './http-client.js';
-import type { DispatchResult, DispatchSpec, IngestResult, IngestSpec, JobsResult, JobsSpec, ThroughputResult, ThroughputSpec } from './jobs-spec.js';
+import type { DeliveryResult, DeliverySpec, DispatchResult, DispatchSpec, IngestResult, IngestSpec, JobsResult, JobsSpec, ThroughputResult, ThroughputSpec } from './jobs-spec.js';
 import { readCpuSec } from './proc.js';
 import { SseFollower } from './sse-follower.js';
 import { sleep, waitUntil } from './stats.js';
@@ -172,6 +172,37 @@ async function runIngest(spec: IngestSpec, node: BenchExecutor, http: HttpClient
   };
 }
 
+/** One job, end to end: POST sent → its final event acknowledged; with its CPU time on the pipeline. */
+async function oneJob(spec: DeliverySpec, node: BenchExecutor, http: HttpClient, diff: boolean): Promise<{ ms: number; cpuSec: number }> {
+  const done = new Promise<void>((resolve) => (node.onCompleted = resolve));
+  const [sentAt, cpuBefore] = [performance.now(), readCpuSec(spec.pid)];
+  const id = await createJob(http, diff ? { logs: spec.logs, diffBytes: spec.diffBytes } : { logs: spec.logs });
+  await within(done, `job ${id} did not complete`);
+  const ms = performance.now() - sentAt;
+  return { ms, cpuSec: readCpuSec(spec.pid) - cpuBefore };
+}
+
+async function runDelivery(spec: DeliverySpec, node: BenchExecutor, http: HttpClient): Promise<DeliveryResult> {
+  const plain: number[] = [];
+  const withDiff: number[] = [];
+  const cpu = { plain: 0, diff: 0 };
+  for (let i = 0; i < spec.warmupPairs + spec.pairs; i++) {
+    // Alternating, so that both kinds see the same machine at the same time.
+    const a = await oneJob(spec, node, http, false);
+    const b = await oneJob(spec, node, http, true);
+    if (i < spec.warmupPairs) continue;
+    plain.push(a.ms);
+    withDiff.push(b.ms);
+    [cpu.plain, cpu.diff] = [cpu.plain + a.cpuSec, cpu.diff + b.cpuSec];
+  }
+  // The last job is a diff job: stored with every part, as any other event.
+  const parts = diffParts(spec.diffBytes).length;
+  const last = 2 * (spec.warmupPairs + spec.pairs);
+  const job = JSON.parse((await http.request('GET', `/api/jobs/${last}`)).body) as { status?: string; lastSeq?: number };
+  if (job.status !== 'succeeded' || job.lastSeq !== spec.logs + parts + 2) throw new Error(`job ${last} is stored as ${JSON.stringify(job).slice(0, 300)}; expected ${spec.logs + parts + 2} events`);
+  return { kind: 'delivery', plain: summarize(plain), withDiff: summarize(withDiff), diffCpuUs: ((cpu.diff - cpu.plain) * 1e6) / spec.pairs };
+}
+
 async function run(spec: JobsSpec): Promise<JobsResult> {
   if (spec.idempotencyKeys === true) keys = { prefix: `bench-${process.pid}-`, next: 1 };
   const { executor } = await startBenchNode(spec, spec.slots);
@@ -183,6 +214,8 @@ async function run(spec: JobsSpec): Promise<JobsResult> {
       return runThroughput(spec, executor, http);
     case 'ingest':
       return runIngest(spec, executor, http);
+    case 'delivery':
+      return runDelivery(spec, executor, http);
   }
 }
 

@@ -5,7 +5,7 @@
  * every create costs); targets are checked on the master as shipped (FULL).
  */
 import { PIPELINES, type PipelineKind } from './jobs-pipelines.js';
-import type { DispatchResult, IngestResult, JobsResult, ThroughputResult } from './jobs-spec.js';
+import type { DeliveryResult, DispatchResult, IngestResult, JobsResult, ThroughputResult } from './jobs-spec.js';
 import { formatMs, formatRate, formatUs } from './report.js';
 import { median } from './stats.js';
 
@@ -67,6 +67,8 @@ export function describeRun(result: JobsResult): string {
       const slow = result.slowCaughtUpMs === undefined ? '' : `; slow follower done ${formatMs(result.slowCaughtUpMs)} after`;
       return `${formatRate(result.storedPerSec)} events/s stored, ${formatRate(result.deliveredPerSec)}/s delivered, lag p99 ${formatMs(result.lag.p99)}, ${formatUs(result.pipelineCpuUsPerEvent)} CPU/event${slow}`;
     }
+    case 'delivery':
+      return `no diff p50 ${formatMs(result.plain.p50)}, with the diff p50 ${formatMs(result.withDiff.p50)} (p99 ${formatMs(result.plain.p99)} / ${formatMs(result.withDiff.p99)}); the diff costs ${formatUs(result.diffCpuUs)} CPU`;
   }
 }
 
@@ -114,5 +116,20 @@ export function reportSlowFollower(title: string, results: JobsResults, alone: J
     { label: '… share of the rate without it', figures: share, format: (n) => `${(n * 100).toFixed(0)}%`, target: `≥ ${minShare * 100}%`, pass: shipped(share) >= minShare },
     { label: 'live follower lag p99', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p99), format: formatMs },
     { label: 'slow one: done after ingest', figures: pick<IngestResult>(results, 'ingest', (r) => r.slowCaughtUpMs ?? Number.NaN), format: formatMs },
+  ]);
+}
+
+/** A job with a diff beside the same job without one, measured alternately in the same run. */
+export function reportDelivery(title: string, results: JobsResults, diffLabel: string): void {
+  const plain = pick<DeliveryResult>(results, 'delivery', (r) => r.plain.p50);
+  const withDiff = pick<DeliveryResult>(results, 'delivery', (r) => r.withDiff.p50);
+  const added: Figures = Object.fromEntries(PIPELINES.map((p) => [p, (withDiff[p] ?? Number.NaN) - (plain[p] ?? Number.NaN)]));
+  printTable(title, [
+    { label: 'job, no diff: p50', figures: plain, format: formatMs },
+    { label: `job, ${diffLabel} diff: p50`, figures: withDiff, format: formatMs },
+    { label: '… the diff adds (p50)', figures: added, format: formatMs },
+    { label: 'job, no diff: p99', figures: pick<DeliveryResult>(results, 'delivery', (r) => r.plain.p99), format: formatMs },
+    { label: `job, ${diffLabel} diff: p99`, figures: pick<DeliveryResult>(results, 'delivery', (r) => r.withDiff.p99), format: formatMs },
+    { label: 'pipeline CPU for the diff', figures: pick<DeliveryResult>(results, 'delivery', (r) => r.diffCpuUs), format: formatUs },
   ]);
 }

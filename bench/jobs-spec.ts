@@ -1,7 +1,7 @@
 /** What the jobs bench driver asks one client process (bench node + load generator) to do. */
 import type { Latency } from './spec.js';
 
-export type JobsSpec = DispatchSpec | ThroughputSpec | IngestSpec;
+export type JobsSpec = DispatchSpec | ThroughputSpec | IngestSpec | DeliverySpec;
 
 /** A pipeline under test: the real master or the bare baseline, both on loopback. */
 export interface PipelineTarget {
@@ -65,6 +65,20 @@ export interface IngestSpec extends Common {
   slowPauseMs: number;
 }
 
+/**
+ * Scenario 4: one job at a time, end to end (POST sent → its final event acknowledged, i.e. stored),
+ * alternately without a diff and with a `diffBytes` diff, so both are measured in the same run.
+ */
+export interface DeliverySpec extends Common {
+  kind: 'delivery';
+  /** Jobs of each kind measured. */
+  pairs: number;
+  /** Pairs run first and not measured, so that both paths are warm. */
+  warmupPairs: number;
+  logs: number;
+  diffBytes: number;
+}
+
 export interface DispatchResult {
   kind: 'dispatch';
   jobs: number;
@@ -100,4 +114,14 @@ export interface IngestResult {
   slowCaughtUpMs?: number;
 }
 
-export type JobsResult = DispatchResult | ThroughputResult | IngestResult;
+export interface DeliveryResult {
+  kind: 'delivery';
+  /** POST sent → final event acknowledged, a job without a diff. */
+  plain: Latency;
+  /** The same with a `diffBytes` diff. */
+  withDiff: Latency;
+  /** The pipeline's CPU time per job with a diff, less per job without one. */
+  diffCpuUs: number;
+}
+
+export type JobsResult = DispatchResult | ThroughputResult | IngestResult | DeliveryResult;

@@ -12,7 +12,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { PIPELINES, startPipeline, type PipelineKind } from './jobs-pipelines.js';
-import { describeRun, reportDispatch, reportIngest, reportSlowFollower, reportThroughput, type JobsResults } from './jobs-report.js';
+import { describeRun, reportDelivery, reportDispatch, reportIngest, reportSlowFollower, reportThroughput, type JobsResults } from './jobs-report.js';
 import type { JobsResult, JobsSpec, PipelineTarget } from './jobs-spec.js';
 import { runBench } from './processes.js';
 import { runRounds } from './rounds.js';
@@ -27,8 +27,8 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
  * measured as it runs for hours, not in its first second.
  */
 const MODE = QUICK
-  ? { name: 'quick', repeats: 1, jitMs: 3000, warmupMs: 500, dispatchMs: 3000, throughputMs: 2000, events: 50_000, ingestMaxMs: 3000, slowPauseMs: 1000 }
-  : { name: 'full', repeats: 3, jitMs: 6000, warmupMs: 1000, dispatchMs: 5000, throughputMs: 3000, events: 200_000, ingestMaxMs: 5000, slowPauseMs: 2000 };
+  ? { name: 'quick', repeats: 1, jitMs: 3000, warmupMs: 500, dispatchMs: 3000, throughputMs: 2000, events: 50_000, ingestMaxMs: 3000, slowPauseMs: 1000, pairs: 30, warmupPairs: 30 }
+  : { name: 'full', repeats: 3, jitMs: 6000, warmupMs: 1000, dispatchMs: 5000, throughputMs: 3000, events: 200_000, ingestMaxMs: 5000, slowPauseMs: 2000, pairs: 100, warmupPairs: 50 };
 
 const TARGETS = { dispatchP50Ms: 1.5, dispatchP99Ms: 4, jobsPerSecWithLogs: 5000, jobsPerSecBare: 12_000, eventsPerSec: 100_000, lagP99Ms: 50, slowShare: 0.8 };
 
@@ -47,6 +47,8 @@ const CONNECTIONS = 4;
 const STREAM_BATCH = 500;
 const STREAM_UNACKED = 1000;
 const STREAM_WARMUP_EVENTS = 20_000;
+/** Scenario 4's diff: 1 MiB, four `diff` events of 256 KiB. */
+const DIFF_BYTES = 1024 * 1024;
 
 const runs = MODE.repeats === 1 ? 'one run' : `median of ${MODE.repeats} runs`;
 
@@ -117,6 +119,14 @@ const SCENARIOS: Scenario[] = [
   throughput('2b', 0, TARGETS.jobsPerSecBare),
   ingest('3a', 0),
   ingest('3b', MODE.slowPauseMs),
+  {
+    id: '4',
+    title:
+      `4. A job's change: one job at a time, ${LOGS} log events each, alternately without a diff and with a 1 MiB one (${runs})\n` +
+      `   ${MODE.pairs} of each measured after ${MODE.warmupPairs} of each; end to end = POST sent → final event acknowledged (stored)`,
+    spec: (target) => ({ ...target, kind: 'delivery', slots: SLOTS, pairs: MODE.pairs, warmupPairs: MODE.warmupPairs, logs: LOGS, diffBytes: DIFF_BYTES }),
+    report: (title, results) => reportDelivery(title, results, '1 MiB'),
+  },
 ];
 
 async function measure(scenario: Scenario, kind: PipelineKind): Promise<JobsResult> {

@@ -15,13 +15,15 @@ const CHAT_AND_EXTRA = {
   SLACK_BOT_TOKEN: 'xoxb-slack-bot-credential-5a6d2e',
   SLACK_APP_TOKEN: 'xapp-slack-app-credential-c40b8f',
   SLACK_USER_TOKEN: 'xoxp-slack-user-credential-e19a77',
+  // The node's own GitHub credential: git gets it for a push, Codex never.
+  GITHUB_TOKEN: 'ghp_github-node-credential-7c2e9a',
   // Named in CSC_HIDDEN_ENV: one by its exact name, one through a prefix.
   ACME_DEPLOY_KEY: 'acme-deploy-credential-0d9b3a',
   ACME_VAULT_ROLE_SECRET: 'acme-vault-credential-6f41c2',
 };
 /** Set beside the secrets in every environment under test. */
 const HARMLESS = { CSC_HIDDEN_ENV: 'ACME_DEPLOY_KEY, ACME_VAULT_*', CSC_ENV_MARKER: 'csc-env-marker-visible-4417' };
-const LEAKED_NAMES = /^(MASTER_\w*TOKEN|SLACK_\w*TOKEN|TELEGRAM_BOT_TOKEN|ACME_\w+|\w+_COPY)=/m;
+const LEAKED_NAMES = /^(MASTER_\w*TOKEN|SLACK_\w*TOKEN|TELEGRAM_BOT_TOKEN|GITHUB_TOKEN|ACME_\w+|\w+_COPY)=/m;
 
 let standIn: ResponsesStandIn;
 let home: CodexHome;
@@ -72,7 +74,7 @@ describe('the environment a job sees (real Codex)', () => {
       // A data dir of its own: the node knows its token only from --token.
       ['node', '--port', String(master.ws.port), '--data-dir', tempDir('csc-env-node-'), '--name', 'env-check', '--workdir', tempDir('csc-env-work-'), '--token', nodeToken],
       // A harmless name holding the --token value: dropped for its value.
-      { ...home.env, ...secrets, ...HARMLESS, TOKEN_COPY: nodeToken },
+      { ...home.env, ...secrets, ...HARMLESS, TOKEN_COPY: nodeToken, GITHUB_COPY: CHAT_AND_EXTRA.GITHUB_TOKEN },
     );
     try {
       await waitFor(() => master.hub.listNodes().find((n: NodeInfo) => n.name === 'env-check' && n.capabilities?.codexVersion !== undefined), 'the node with Codex', 15_000);

@@ -24,7 +24,8 @@ export function runCsc(args: string[], env: Record<string, string> = {}, stdin: 
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // `close`, not `exit`: it comes once stdout and stderr have ended, so a test reads all of them.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
     stdout: () => out,

@@ -9,7 +9,7 @@ import { TelegramStandIn } from '../test-support/telegram-stand-in.js';
 import { waitFor } from '../test-support/wait.js';
 import { ChatBridge, platformAdapters } from './index.js';
 
-type Sent = Frame & { requestId?: string; prompt?: string; continueFrom?: number; jobId?: number };
+type Sent = Frame & { requestId?: string; prompt?: string; continueFrom?: number; jobId?: number; mode?: string };
 
 /**
  * A master of the test's own: it welcomes the bridge, records what the bridge sends, and answers
@@ -157,6 +157,43 @@ describe('bridge requests to a master that does not answer', () => {
     const submit = await master.sent('job_submit', (f) => f.prompt === 'quick one');
     master.answer({ type: 'job_update', requestId: submit.requestId, job: job(11, 'queued'), events: [] }, { type: 'job_update', job: done(11, 'Quick answer.'), events: [] });
     await answerTo(chat, asked, 'Quick answer.');
+  });
+});
+
+describe('/pr through a master that does not answer at once', () => {
+  /** A thread whose last job, `id`, has finished. */
+  async function finishedThread(chat: number, id: number): Promise<void> {
+    const asked = telegram.say({ chatId: chat, text: `job ${id}` });
+    const submit = await master.sent('job_submit', (f) => f.prompt === `job ${id}`);
+    master.answer({ type: 'job_update', requestId: submit.requestId, job: job(id, 'queued'), events: [] }, { type: 'job_update', job: done(id, `Job ${id} done.`), events: [] });
+    await answerTo(chat, asked, `Job ${id} done.`);
+  }
+
+  it("waits past the master's node_timeout, and answers with the node's late publication", async () => {
+    const chat = 36;
+    await finishedThread(chat, 13);
+    const asked = telegram.say({ chatId: chat, text: '/pr' });
+    const request = await master.sent('job_publish_request', (f) => f.jobId === 13);
+    expect(request).toMatchObject({ mode: 'pr' });
+    master.answer({ type: 'error', code: 'node_timeout', message: 'node n1 did not answer within 60 s', ref: 'job_publish_request', requestId: request.requestId });
+    const publication = { mode: 'pr' as const, branch: 'csc/job-13', pushedAt: new Date().toISOString(), pullRequest: { number: 3, url: 'https://github.com/acme/app/pull/3' } };
+    const published = done(13, 'Job 13 done.');
+    master.answer({ type: 'job_update', job: { ...published, result: { ...published.result!, publication } }, events: [] });
+    const answer = await answerTo(chat, asked, 'Job #13 published');
+    expect(answer.text).toContain('Pull request #3: https://github.com/acme/app/pull/3');
+    expect(telegram.sentTo(chat).filter((m) => m.text.includes('not published'))).toEqual([]);
+  });
+
+  it('says at once why a job cannot be published, and that a thread without a finished job has nothing to publish', async () => {
+    const chat = 37;
+    const early = telegram.say({ chatId: chat, text: '/pr branch' });
+    await answerTo(chat, early, 'No finished job in this thread yet');
+    await finishedThread(chat, 14);
+    const asked = telegram.say({ chatId: chat, text: '/pr branch' });
+    const request = await master.sent('job_publish_request', (f) => f.jobId === 14);
+    expect(request.mode).toBe('branch');
+    master.answer({ type: 'error', code: 'node_unavailable', message: "node n1, which holds job 14's branch csc/job-14, is not connected", ref: 'job_publish_request', requestId: request.requestId });
+    await answerTo(chat, asked, "❌ Job #14 not published: node n1, which holds job 14's branch csc/job-14, is not connected");
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OverdueSubmit, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary } from '../chat/index.js';
-import { FINAL_JOB_STATUSES, type ErrorFrame, type Frame, type JobSubmitFrame } from '../protocol/index.js';
+import { FINAL_JOB_STATUSES, type ErrorFrame, type Frame, type JobSubmitFrame, type JobUpdateFrame, type Publication, type PublishMode } from '../protocol/index.js';
 import type { MasterLink } from './master-link.js';
 
 /** The master refused a bridge request; the message is fit for the chat. */
@@ -28,15 +28,27 @@ export interface MasterGatewayOptions {
   submitTimeoutMs?: number;
   /** Until `status` rejects; default 15 s. */
   statusTimeoutMs?: number;
+  /** Until `publishJob` rejects (the node pushes and calls GitHub meanwhile); default 5 min. */
+  publishTimeoutMs?: number;
 }
 
 const DEFAULT_SUBMIT_TIMEOUT_MS = 30_000;
 const DEFAULT_STATUS_TIMEOUT_MS = 15_000;
+const DEFAULT_PUBLISH_TIMEOUT_MS = 300_000;
+/** Jobs whose last publication is remembered, so that `publishJob` can tell a new one from it. */
+const REMEMBERED_PUBLICATIONS = 1000;
+
+/** A `job_publish_request` waiting for the job's update that carries its outcome. */
+interface PendingPublish extends Waiting<Publication> {
+  jobId: number;
+  /** The job's publication when the request went out (JSON), so a repeat of it is not taken for the answer. */
+  before: string | undefined;
+}
 
 /**
- * Jobs through the master's WebSocket: `job_submit`, `job_cancel_request`, `status_request`, and
- * `job_update`s for the jobs this bridge follows. After every reconnect it re-follows its
- * unfinished jobs and resends unanswered submits (the master answers a repeated `requestId` with
+ * Jobs through the master's WebSocket: `job_submit`, `job_cancel_request`, `status_request`,
+ * `job_publish_request`, and `job_update`s for the jobs this bridge follows. After every reconnect
+ * it re-follows its unfinished jobs and resends unanswered submits (the master answers a repeated `requestId` with
  * the job it already made), so a master restart loses no result. Nothing waits forever: a submit
  * or status request unanswered in time rejects with a message for the chat; a submit stays
  * pending (and is resent) so that a late answer still reaches the chat through `OverdueSubmit`.
@@ -44,10 +56,13 @@ const DEFAULT_STATUS_TIMEOUT_MS = 15_000;
 export class MasterGateway implements JobGateway {
   private readonly submits = new Map<string, Waiting<JobSummary>>();
   private readonly statuses = new Map<string, Waiting<GatewayStatus>>();
+  private readonly publishes = new Map<string, PendingPublish>();
+  private readonly publications = new Map<number, string>();
   private readonly following = new Set<number>();
   private readonly listeners = new Set<(update: ChatJobUpdate) => void>();
   private readonly submitTimeoutMs: number;
   private readonly statusTimeoutMs: number;
+  private readonly publishTimeoutMs: number;
 
   constructor(
     private readonly link: Pick<MasterLink, 'send' | 'connected'>,
@@ -55,6 +70,7 @@ export class MasterGateway implements JobGateway {
   ) {
     this.submitTimeoutMs = options.submitTimeoutMs ?? DEFAULT_SUBMIT_TIMEOUT_MS;
     this.statusTimeoutMs = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   }
 
   /** Rejects with `OverdueSubmit` when the master has not answered within the submit timeout. */
@@ -96,6 +112,22 @@ export class MasterGateway implements JobGateway {
     });
   }
 
+  /**
+   * `/pr`: the master has the job's node push (and open a pull request). Answered by the job's
+   * update that carries the outcome (a pushed branch, a pull request, or an error), or an `error`.
+   */
+  publishJob(jobId: number, mode: PublishMode): Promise<Publication> {
+    const requestId = randomUUID();
+    const answer = new Promise<Publication>((resolve, reject) => {
+      this.publishes.set(requestId, { resolve, reject, jobId, before: this.publications.get(jobId) });
+      this.link.send({ type: 'job_publish_request', requestId, jobId, mode });
+    });
+    return withDeadline(answer, this.publishTimeoutMs, () => {
+      this.publishes.delete(requestId);
+      return new GatewayError('timeout', `no outcome within ${this.publishTimeoutMs / 1000} s; the job's page in the dashboard shows it once the node answers.`);
+    });
+  }
+
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -111,6 +143,7 @@ export class MasterGateway implements JobGateway {
   receive(frame: Frame): boolean {
     switch (frame.type) {
       case 'job_update': {
+        this.settlePublishes(frame);
         const { requestId, job, events } = frame;
         if (FINAL_JOB_STATUSES.has(job.status)) this.following.delete(job.id);
         else this.following.add(job.id);
@@ -136,6 +169,32 @@ export class MasterGateway implements JobGateway {
     }
   }
 
+  /**
+   * Answers the publish requests of the job an update is about: the update that answers the
+   * request (its id), or, after the master gave up waiting for the node (`node_timeout`), the
+   * later update that brings the node's answer, a publication other than the one the job had.
+   */
+  private settlePublishes({ requestId, job }: JobUpdateFrame): void {
+    const publication = job.result?.publication;
+    const seen = publication === undefined ? undefined : JSON.stringify(publication);
+    if (seen !== undefined) this.remember(job.id, seen);
+    for (const [id, pending] of this.publishes) {
+      if (pending.jobId !== job.id) continue;
+      const answer = id === requestId;
+      if (!answer && (seen === undefined || seen === pending.before)) continue;
+      this.publishes.delete(id);
+      if (publication) pending.resolve(publication);
+      else pending.reject(new GatewayError('internal', 'the master answered without saying where the change went; the job\'s page in the dashboard shows it.'));
+    }
+  }
+
+  /** The job's latest publication, so that a later request can tell the node's answer from it. */
+  private remember(jobId: number, publication: string): void {
+    this.publications.delete(jobId);
+    this.publications.set(jobId, publication);
+    if (this.publications.size > REMEMBERED_PUBLICATIONS) this.publications.delete(this.publications.keys().next().value as number);
+  }
+
   /** What the chat is told of a submit not answered in time; the request is still pending. */
   private overdueText(): string {
     const seconds = this.submitTimeoutMs / 1000;
@@ -147,9 +206,12 @@ export class MasterGateway implements JobGateway {
   private fail(frame: ErrorFrame): boolean {
     const id = frame.requestId;
     if (id === undefined) return false;
-    const waiting = this.submits.get(id) ?? this.statuses.get(id);
+    // The node is slow, not gone: the master still stores its answer, and its update settles the request.
+    if (frame.code === 'node_timeout' && this.publishes.has(id)) return true;
+    const waiting = this.submits.get(id) ?? this.statuses.get(id) ?? this.publishes.get(id);
     this.submits.delete(id);
     this.statuses.delete(id);
+    this.publishes.delete(id);
     waiting?.reject(new GatewayError(frame.code, frame.message));
     return waiting !== undefined;
   }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { layerSettings } from '../bridge/settings.js';
 import { environmentFrom, resolveBridgeConfig } from '../config/index.js';
+import { silentLogger } from '../log/index.js';
+import type { SequencedJobEvent } from '../protocol/index.js';
 import { checkMarkdownV2 } from '../test-support/telegram-stand-in.js';
-import { parseCommand, parseRun, splitMessage, telegramMarkup } from './index.js';
+import { DiffParts } from './diff-parts.js';
+import { ChatEngine, parseCommand, parseRun, splitMessage, telegramMarkup, type ChatOutput, type JobGateway } from './index.js';
+
+const diffEvent = (part: number, parts: number, text: string): SequencedJobEvent => ({ seq: part, at: '', event: { kind: 'diff', part, parts, text } });
 
 describe('chat engine pieces', () => {
   it('escapes MarkdownV2 so Telegram accepts any text', () => {
@@ -42,5 +47,38 @@ describe('chat engine pieces', () => {
     // A list saved empty is the dashboard's choice too: nobody, whatever the environment allows.
     expect(layerSettings(config.platforms, { ...dashboard, telegram: { ...dashboard.telegram, allowedChats: [] } }, config.overrides).telegram.allowedChats).toEqual([]);
     expect(config.masterUrl).toBe('ws://127.0.0.1:8765');
+  });
+
+  it('puts a diff together from its parts in any order, and gives up on a missing part or past its limit', () => {
+    const whole = new DiffParts(100);
+    whole.add([diffEvent(2, 3, 'b'), diffEvent(1, 3, 'a')]);
+    expect(whole.text()).toBeUndefined();
+    whole.add([diffEvent(3, 3, 'c'), diffEvent(1, 3, 'a')]);
+    expect(whole.text()).toBe('abc');
+    const large = new DiffParts(100);
+    large.add([diffEvent(1, 2, 'x'.repeat(60)), diffEvent(2, 2, 'y'.repeat(60))]);
+    expect(large.text()).toBeUndefined();
+  });
+
+  it('answers /pr without a master (the standalone runner) with where it works', async () => {
+    const sent: string[] = [];
+    const gateway: JobGateway = {
+      submit: () => Promise.reject(new Error('no jobs here')),
+      cancel: () => Promise.resolve(),
+      status: () => Promise.reject(new Error('no status here')),
+      onUpdate: () => () => undefined,
+    };
+    const output: ChatOutput = {
+      markup: telegramMarkup(''),
+      limit: 4096,
+      send: (to, text) => {
+        sent.push(text);
+        return Promise.resolve({ chatId: to.chatId, messageId: String(sent.length) });
+      },
+      edit: () => Promise.resolve(),
+    };
+    const engine = new ChatEngine({ gateway, access: () => ({ allowed: true }), log: silentLogger() });
+    await engine.handle({ platform: 'telegram', chatId: '1', messageId: '1', userId: '1', text: '/pr' }, output);
+    expect(sent).toEqual([expect.stringContaining('/pr works only through the bridge (csc bridge)')]);
   });
 });

@@ -1,6 +1,7 @@
 import { helpText, nodesText, statusText, threadText } from './format.js';
 import type { Composer } from './router.js';
 import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands } from './command-host.js';
+import { registerPublish } from './publish-command.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -11,7 +12,7 @@ export function parseRun(args: string): CodexRequest | undefined {
   return { node, prompt: prompt.trim(), ...(repo === undefined ? {} : { repo }) };
 }
 
-/** The commands every platform has: `/start`, `/help`, `/status`, `/nodes`, `/cancel`, `/new`, `/run`. */
+/** The commands every platform has: `/start`, `/help`, `/status`, `/nodes`, `/cancel`, `/new`, `/run`, `/pr`. */
 export function registerCommands(router: Composer, engine: CommandHost): void {
   router
     .command(['start', 'help'], async (ctx) => {
@@ -46,6 +47,7 @@ export function registerCommands(router: Composer, engine: CommandHost): void {
       }
       await engine.request(ctx, request);
     });
+  registerPublish(router, engine);
   if (engine.local) registerSessionCommands(router, engine, engine.local);
 }
 

@@ -2,11 +2,12 @@ import type { Logger } from '../log/index.js';
 import { FINAL_JOB_STATUSES, type ChatOrigin } from '../protocol/index.js';
 import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, ThreadView } from './command-host.js';
 import { registerCommands } from './commands.js';
+import { diffFile, DiffParts } from './diff-parts.js';
 import { EarlyUpdates } from './early-updates.js';
 import { finalLine, lastActivity, lineFullText, progressText, queuedText, resultText } from './format.js';
 import { ProgressMessage } from './progress.js';
 import { Composer, createContext, type ChatContext, type Middleware } from './router.js';
-import { MemorySessions, type Session, type SessionStore } from './sessions.js';
+import { afterRun, MemorySessions, settingsOf, type Session, type SessionStore } from './sessions.js';
 import { MAX_WAITING, ThreadLines, type Submission, type WaitingRequest } from './thread-lines.js';
 import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage } from './types.js';
 
@@ -35,6 +36,8 @@ interface Tracked {
   activity: string | undefined;
   /** False after `/new`: the job's conversation is not continued. */
   keep: boolean;
+  /** The job's diff, sent as a file with its result where the platform takes files. */
+  diff: DiffParts;
 }
 
 const SENDING = '⏳ Sending to Codex…';
@@ -193,7 +196,7 @@ export class ChatEngine implements CommandHost {
     const progress = new ProgressMessage(ctx.output, sent, ctx.output.markup.escape(SENDING), this.options.progressIntervalMs ?? 2000, (error) =>
       this.options.log.warn({ err: error, job: job.id }, 'could not update a progress message'),
     );
-    this.tracked.set(job.id, { ctx, progress, activity: undefined, keep: submission.keep && !submission.abandoned });
+    this.tracked.set(job.id, { ctx, progress, activity: undefined, keep: submission.keep && !submission.abandoned, diff: new DiffParts() });
     if (submission.abandoned) {
       this.options.gateway.cancel(job.id).catch((error: unknown) => this.options.log.warn({ err: error, job: job.id }, 'could not cancel an abandoned job'));
       void ctx.reply(ctx.output.markup.escape(`Job #${job.id} started after all; cancelling it, as /cancel asked.`)).catch(() => undefined);
@@ -235,6 +238,7 @@ export class ChatEngine implements CommandHost {
     const tracked = this.tracked.get(job.id);
     if (!tracked) return this.early.keep(update);
     tracked.activity = lastActivity(events) ?? tracked.activity;
+    tracked.diff.add(events);
     if (!FINAL_JOB_STATUSES.has(job.status)) {
       tracked.progress.update(progressText(tracked.ctx.output.markup, job, tracked.activity));
       return;
@@ -252,26 +256,19 @@ export class ChatEngine implements CommandHost {
     try {
       await progress.finish(finalLine(ctx.output.markup, job));
       await ctx.reply(resultText(ctx.output.markup, job, this.options.jobLink?.(job.id)));
+      await this.sendDiff(ctx, job, tracked.diff);
     } finally {
       if (held) this.startNext(ctx.threadKey);
     }
   }
-}
 
-/** What `/new` keeps: the session's mode and profile. */
-function settingsOf({ mode, profile }: Session): Session {
-  return { ...(mode === undefined ? {} : { mode }), ...(profile === undefined ? {} : { profile }) };
-}
-
-/** The session after its run ended; a run `/new` dropped leaves the conversation as it was. */
-function afterRun(session: Session, job: JobSummary, keep: boolean): Session {
-  const result = job.result;
-  const lastRun = { jobId: job.id, status: job.status, finishedAt: new Date().toISOString(), ...(result?.summary === undefined ? {} : { summary: result.summary }) };
-  if (!keep) {
-    const { lastJobId, threadId } = session;
-    return { ...settingsOf(session), ...(lastJobId === undefined ? {} : { lastJobId }), ...(threadId === undefined ? {} : { threadId }), lastRun };
+  /** The job's diff as a file after its result, where the platform takes files and the diff is small and whole. */
+  private async sendDiff(ctx: ChatContext, job: JobSummary, parts: DiffParts): Promise<void> {
+    const file = diffFile(job, parts);
+    if (!file || !ctx.output.sendFile) return;
+    const { chatId, threadId } = ctx.message;
+    await ctx.output.sendFile({ chatId, ...(threadId === undefined ? {} : { threadId }) }, file).catch((error: unknown) => this.options.log.warn({ err: error, job: job.id }, 'could not send the diff file'));
   }
-  return { ...settingsOf(session), lastJobId: job.id, ...(result?.threadId === undefined ? {} : { threadId: result.threadId }), lastRun };
 }
 
 /** The job's origin: the chat details needed to find its thread again. */

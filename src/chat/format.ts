@@ -1,6 +1,9 @@
 import type { ThreadView } from './command-host.js';
 import type { Markup } from './markup.js';
-import type { GatewayStatus, JobSummary, SequencedJobEvent } from './types.js';
+import type { ChangeSummary } from '../protocol/index.js';
+import type { GatewayStatus, JobSummary, Publication, SequencedJobEvent } from './types.js';
+
+type JobResultFile = NonNullable<JobSummary['result']>['filesChanged'][number];
 
 const STATUS_ICON: Record<JobSummary['status'], string> = {
   queued: '⏳',
@@ -13,6 +16,8 @@ const STATUS_ICON: Record<JobSummary['status'], string> = {
 };
 
 const MAX_ACTIVITY = 200;
+/** Files listed in a result; the dashboard lists them all. */
+const MAX_FILES = 30;
 
 /** What the job did last, for the progress message: a command, or the start of a message. */
 export function lastActivity(events: readonly SequencedJobEvent[]): string | undefined {
@@ -48,7 +53,7 @@ export function finalLine(markup: Markup, job: JobSummary): string {
   return markup.bold(`${STATUS_ICON[job.status]} Job #${job.id} ${job.status}${where}`);
 }
 
-/** The result message: final answer, files changed, duration and the job's dashboard link. */
+/** The result message: final answer, the change (or the files Codex reported), where it was published, and the job's dashboard link. */
 export function resultText(markup: Markup, job: JobSummary, link: string | undefined): string {
   const result = job.result;
   const duration = result ? ` in ${seconds(result.durationMs)}` : '';
@@ -57,17 +62,56 @@ export function resultText(markup: Markup, job: JobSummary, link: string | undef
   if (answer !== undefined && answer.trim() !== '') lines.push('', markup.escape(answer.trim()));
   const error = job.error ?? result?.error;
   if (job.status !== 'succeeded' && error !== undefined) lines.push('', markup.escape(`Error: ${error}`));
-  const files = result?.filesChanged ?? [];
-  if (files.length > 0) {
-    lines.push('', markup.bold(`Files changed (${files.length})`));
-    for (const file of files.slice(0, 30)) {
-      const stat = file.added === undefined ? '' : ` +${file.added} −${file.removed ?? 0}`;
-      lines.push(markup.escape(`• ${file.path} (${file.kind}${stat})`));
-    }
-    if (files.length > 30) lines.push(markup.escape(`… and ${files.length - 30} more`));
-  }
-  if (link !== undefined) lines.push('', markup.link(`Job #${job.id} in the dashboard`, link));
+  const change = result?.change;
+  lines.push(...(change ? changeLines(markup, change) : reportedFiles(markup, result?.filesChanged ?? [])));
+  if (result?.publication) lines.push('', ...publicationLines(markup, result.publication));
+  if (link !== undefined && change && change.files.length > 0) lines.push('', markup.link(`Job #${job.id}'s diff in the dashboard`, `${link}#change`));
+  else if (link !== undefined) lines.push('', markup.link(`Job #${job.id} in the dashboard`, link));
   return lines.join('\n');
+}
+
+/** The change's stat and its files: status, old → new for a rename, and the line counts. */
+function changeLines(markup: Markup, change: ChangeSummary): string[] {
+  if (change.files.length === 0) return ['', markup.escape('No files changed.')];
+  const count = change.files.length;
+  const branch = change.branch === undefined ? '' : ` on ${change.branch}`;
+  const lines = ['', markup.bold(`Change: ${count} file${count === 1 ? '' : 's'}, +${change.added} −${change.removed}`) + markup.escape(branch)];
+  if (change.truncated) lines.push(markup.escape("Truncated: the diff was cut at the node's size limit (the stat is complete)."));
+  for (const file of change.files.slice(0, MAX_FILES)) {
+    const path = file.oldPath !== undefined && file.oldPath !== file.path ? `${file.oldPath} → ${file.path}` : file.path;
+    const stat = file.binary ? 'binary' : `+${file.added} −${file.removed}`;
+    lines.push(markup.escape(`• ${path} (${file.status.replace('_', ' ')}, ${stat})`));
+  }
+  if (change.files.length > MAX_FILES) lines.push(markup.escape(`… and ${change.files.length - MAX_FILES} more`));
+  return lines;
+}
+
+/** The files Codex reported changing, for a job that recorded no change of its own. */
+function reportedFiles(markup: Markup, files: JobResultFile[]): string[] {
+  if (files.length === 0) return [];
+  const lines = ['', markup.bold(`Files changed (${files.length})`)];
+  for (const file of files.slice(0, MAX_FILES)) {
+    const stat = file.added === undefined ? '' : ` +${file.added} −${file.removed ?? 0}`;
+    lines.push(markup.escape(`• ${file.path} (${file.kind}${stat})`));
+  }
+  if (files.length > MAX_FILES) lines.push(markup.escape(`… and ${files.length - MAX_FILES} more`));
+  return lines;
+}
+
+/** Where a job's change went: the pull request, the pushed branch, and why publishing failed. */
+export function publicationLines(markup: Markup, publication: Publication): string[] {
+  const lines: string[] = [];
+  const { pullRequest, pushedAt, branch, error } = publication;
+  if (pullRequest) lines.push(markup.link(`Pull request #${pullRequest.number}`, pullRequest.url));
+  else if (pushedAt !== undefined) lines.push(markup.escape(`Branch ${branch} pushed.`));
+  if (error !== undefined) lines.push(markup.escape(`Publishing failed: ${error}`));
+  return lines;
+}
+
+/** The answer to `/pr` once the node has published (or failed to). */
+export function publishedText(markup: Markup, jobId: number, publication: Publication): string {
+  const head = publication.error === undefined ? `✅ Job #${jobId} published` : `❌ Job #${jobId} not published`;
+  return [markup.bold(head), ...publicationLines(markup, publication)].join('\n');
 }
 
 /** What a request that waits is queued behind: the thread's job, or its submit not answered yet. */
@@ -126,5 +170,6 @@ export function helpText(markup: Markup): string {
     markup.escape('/nodes — connected nodes'),
     markup.escape('/cancel — stop this thread\'s job and drop the requests waiting behind it'),
     markup.escape('/new — start a fresh Codex conversation'),
+    markup.escape('/pr — open a pull request for this thread\'s last job (/pr branch: push its branch only)'),
   ].join('\n');
 }

@@ -1,3 +1,5 @@
+import type { JobSummary } from '../protocol/index.js';
+
 /** What a chat thread remembers: the job its conversation continues from, and the one running. */
 export interface Session {
   /** The last finished job; the next request continues its Codex conversation. */
@@ -30,4 +32,20 @@ export class MemorySessions implements SessionStore {
   set(key: string, session: Session): void {
     this.sessions.set(key, { ...session });
   }
+}
+
+/** What `/new` keeps: the session's mode and profile. */
+export function settingsOf({ mode, profile }: Session): Session {
+  return { ...(mode === undefined ? {} : { mode }), ...(profile === undefined ? {} : { profile }) };
+}
+
+/** The session after its run ended; a run `/new` dropped leaves the conversation as it was. */
+export function afterRun(session: Session, job: JobSummary, keep: boolean): Session {
+  const result = job.result;
+  const lastRun = { jobId: job.id, status: job.status, finishedAt: new Date().toISOString(), ...(result?.summary === undefined ? {} : { summary: result.summary }) };
+  if (!keep) {
+    const { lastJobId, threadId } = session;
+    return { ...settingsOf(session), ...(lastJobId === undefined ? {} : { lastJobId }), ...(threadId === undefined ? {} : { threadId }), lastRun };
+  }
+  return { ...settingsOf(session), lastJobId: job.id, ...(result?.threadId === undefined ? {} : { threadId: result.threadId }), lastRun };
 }

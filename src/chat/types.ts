@@ -1,7 +1,7 @@
-import type { ChatOrigin, JobSummary, NodeSummary, SequencedJobEvent, StatusFrame } from '../protocol/index.js';
+import type { ChatOrigin, JobSummary, NodeSummary, Publication, PublishMode, SequencedJobEvent, StatusFrame } from '../protocol/index.js';
 import type { Markup } from './markup.js';
 
-export type { JobSummary, NodeSummary, SequencedJobEvent };
+export type { JobSummary, NodeSummary, Publication, PublishMode, SequencedJobEvent };
 
 /** A text message a platform delivered to the bot, in platform-neutral terms. */
 export interface IncomingMessage {
@@ -32,6 +32,14 @@ export interface SentMessage {
   messageId: string;
 }
 
+/** A file the bot sends with its answer (a job's `.diff`). */
+export interface ChatFile {
+  name: string;
+  content: Buffer;
+  /** Plain text shown under the file. */
+  caption?: string;
+}
+
 /** One platform's way of answering; texts arrive already formatted in `markup` and within `limit`. */
 export interface ChatOutput {
   readonly markup: Markup;
@@ -41,6 +49,8 @@ export interface ChatOutput {
   edit(message: SentMessage, text: string): Promise<void>;
   /** Shows that the bot is working (Telegram's typing indicator); optional. */
   typing?(to: ReplyTarget): Promise<void>;
+  /** Sends a file as a document; platforms without it answer with text only. */
+  sendFile?(to: ReplyTarget, file: ChatFile): Promise<void>;
 }
 
 /** A chat message asking Codex for something. */
@@ -86,6 +96,11 @@ export interface JobGateway {
   cancel(jobId: number): Promise<void>;
   status(): Promise<GatewayStatus>;
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void;
+  /**
+   * Publishes a finished job's change (`/pr`); resolves with where it went, or why it could not
+   * go. Absent where no master keeps the job's branch (the standalone runner).
+   */
+  publishJob?(jobId: number, mode: PublishMode): Promise<Publication>;
 }
 
 /** Who may talk to the bot: `allowed: false` comes with the ids to add (the hint strangers get). */

@@ -52,15 +52,16 @@ export class ApiClient {
     const headers: Record<string, string> = options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const { res, text } = await this.exchangeRetrying(method, path, payload, headers, options.retryOnReset === true);
-    let json: { error?: { code: string; message: string } } | undefined;
-    try {
-      json = JSON.parse(text) as typeof json;
-    } catch {
-      json = undefined;
-    }
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw new ApiClientError(json?.error?.code ?? 'http_error', json?.error?.message ?? `HTTP ${status}`);
+    const json = parseJson(text) as { error?: { code: string; message: string } } | undefined;
+    refuseErrors(res, json);
     return json as T;
+  }
+
+  /** A GET whose answer is text (a diff), returned as it came; an error answer throws as `request` does. */
+  async text(path: string): Promise<string> {
+    const { res, text } = await this.exchange('GET', path, undefined, {});
+    refuseErrors(res, parseJson(text) as { error?: { code: string; message: string } } | undefined);
+    return text;
   }
 
   /** Yields a job's events from `after` on, live, until the job ends (the stream closes). */
@@ -122,6 +123,20 @@ export class ApiClient {
       req.end(body);
     });
   }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws the master's error (its code and message) for an answer that is not a 2xx. */
+function refuseErrors(res: IncomingMessage, json: { error?: { code: string; message: string } } | undefined): void {
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) throw new ApiClientError(json?.error?.code ?? 'http_error', json?.error?.message ?? `HTTP ${status}`);
 }
 
 /** Whether a request failed because its connection was reset (it may or may not have reached the master). */

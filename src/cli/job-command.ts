@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadEnvironment, resolveClientConfig, type ClientFlags } from '../config/index.js';
 import type { JobRecord } from '../master/store/index.js';
 import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../protocol/index.js';
 import { ApiClient } from './api-client.js';
+import { registerChangeCommands } from './change-command.js';
 import { JOB_EXIT_CODES, renderEvent, renderJobLine } from './render-job.js';
 
 interface RunFlags extends ClientFlags {
@@ -16,6 +17,8 @@ interface RunFlags extends ClientFlags {
   continueFrom?: string;
   timeout?: string;
   queueTimeout?: string;
+  publish?: 'branch' | 'pr';
+  pr?: boolean;
   follow: boolean;
 }
 
@@ -63,6 +66,8 @@ export function registerJobCommand(program: Command): void {
     .option('--continue-from <id>', 'continue the Codex conversation of this earlier job')
     .option('--timeout <sec>', 'stop the job after this many seconds')
     .option('--queue-timeout <sec>', 'fail the job if no node has started it after this many seconds')
+    .addOption(new Option('--publish <mode>', "when it ends, push the job's branch (branch) and open a pull request (pr)").choices(['branch', 'pr']))
+    .option('--pr', 'the same as --publish pr')
     .option('--no-follow', 'print the job id and return at once')
     .action(async (prompt: string, flags: RunFlags) => {
       const api = client(flags);
@@ -75,6 +80,8 @@ export function registerJobCommand(program: Command): void {
       const done = await follow(api, created.id);
       process.exitCode = JOB_EXIT_CODES[done.status];
     });
+
+  registerChangeCommands(job);
 
   withConnection(job.command('ls'))
     .description('list jobs, newest first')
@@ -122,7 +129,8 @@ export function registerJobCommand(program: Command): void {
 }
 
 function runBody(prompt: string, flags: RunFlags): Record<string, unknown> {
-  const profile = { ...(flags.model ? { model: flags.model } : {}), ...(flags.sandbox ? { sandbox: flags.sandbox } : {}) };
+  const publish = flags.publish ?? (flags.pr ? 'pr' : undefined);
+  const profile = { ...(flags.model ? { model: flags.model } : {}), ...(flags.sandbox ? { sandbox: flags.sandbox } : {}), ...(publish ? { publish } : {}) };
   return {
     prompt,
     origin: 'cli',

@@ -24,7 +24,14 @@ export function registerNodeCommand(program: Command): void {
     .option('--allow-echo-executor', 'run jobs by answering with the prompt instead of Codex: demos and smoke tests only (env NODE_ALLOW_ECHO_EXECUTOR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
     .option('--log-format <format>', 'json|pretty (env LOG_FORMAT, default pretty on a terminal, else json)')
-    .addHelpText('after', '\nOn a terminal, typed lines go to the other nodes and received ones are printed.\nWithout one it runs as a quiet daemon and never reads stdin.')
+    .addHelpText(
+      'after',
+      '\nOn a terminal, typed lines go to the other nodes and received ones are printed.\nWithout one it runs as a quiet daemon and never reads stdin.\n' +
+        '\nA job with a repository ends as a commit on csc/job-<id>, its diff sent with its log. Publishing (a job\'s\n' +
+        'publish: branch | pr, or csc job publish) pushes it and opens the pull request with GITHUB_TOKEN from the\n' +
+        "environment (GITHUB_API_URL for GitHub Enterprise); there is no flag for it, since every user sees a process's\n" +
+        'arguments. NODE_GIT_AUTHOR_NAME/EMAIL, NODE_DIFF_MAX_BYTES and NODE_BRANCH_RETENTION_DAYS tune the rest.',
+    )
     .action(async (flags: NodeFlags) => {
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const config = resolveNodeConfig(flags, loadEnvironment(), process.stderr.isTTY === true);

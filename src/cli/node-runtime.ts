@@ -16,11 +16,13 @@ export interface ChosenExecutor {
 }
 
 /**
- * The tokens a node holds: its `--token` (or MASTER_TOKEN), and those of the master's data dir it
- * can read (on the master's host, `npm start`'s local node included). Kept out of Codex and git.
+ * The tokens a node holds: its `--token` (or MASTER_TOKEN), its GITHUB_TOKEN, and those of the
+ * master's data dir it can read (on the master's host, `npm start`'s local node included). Kept out
+ * of Codex and git (which gets GITHUB_TOKEN for a push only, as config in that command's environment).
  */
 export function nodeSecretValues(config: NodeConfig): string[] {
-  return [...(config.token === undefined ? [] : [config.token]), ...storedSecretValues(config.dataDir)];
+  const held = [config.token, config.delivery.github.token].filter((value): value is string => value !== undefined);
+  return [...held, ...storedSecretValues(config.dataDir)];
 }
 
 /** Codex by default; echo only when asked for; none (chat only) when Codex cannot start, saying why. */
@@ -53,6 +55,7 @@ export function createWorker(
   onMessage: (message: AgentMessage) => void,
 ): NodeWorker {
   const tokenFile = join(config.dataDir, SECRET_FILES.nodeToken);
+  const { delivery } = config;
   return createNodeWorker(
     {
       url: config.masterUrl,
@@ -70,7 +73,11 @@ export function createWorker(
         defaultWorkdir: config.workdir,
         allowLocalRepos: config.allowLocalRepos,
         env: childEnvironment({ values: nodeSecretValues(config) }),
+        identity: { name: delivery.authorName, email: delivery.authorEmail },
+        diffMaxBytes: delivery.diffMaxBytes,
       }),
+      github: delivery.github,
+      branchRetentionDays: delivery.branchRetentionDays,
       token: () => config.token ?? readSecretFile(tokenFile),
       tokenHint: `Pass --token or set MASTER_TOKEN (on the master's host the node reads ${tokenFile}).`,
       onMessage,

@@ -1,4 +1,4 @@
-import type { JobEvent, JobStatus, SequencedJobEvent } from '../protocol/index.js';
+import type { JobEvent, JobStatus, Publication, SequencedJobEvent } from '../protocol/index.js';
 import type { JobRecord } from '../master/store/index.js';
 
 /** Exit codes of `csc job run`: the job's outcome, so scripts can branch on it. */
@@ -36,9 +36,17 @@ const RENDERERS: Renderers = {
     const r = e.result;
     const files = r.filesChanged.length > 0 ? `, ${r.filesChanged.length} file(s) changed` : '';
     const tokens = r.tokens ? `, ${r.tokens.total} tokens` : '';
-    return `■ ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s${files}${tokens}${r.error ? `: ${r.error}` : ''}`;
+    const published = r.publication === undefined ? '' : `\n${describePublication(r.publication)}`;
+    return `■ ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s${files}${tokens}${r.error ? `: ${r.error}` : ''}${published}`;
   },
 };
+
+/** Where a job's change went: its pull request, its pushed branch, or why neither. */
+export function describePublication(publication: Publication): string {
+  if (publication.error !== undefined) return `! publishing ${publication.branch} failed: ${publication.error}`;
+  if (publication.pullRequest) return `↗ pull request #${publication.pullRequest.number}: ${publication.pullRequest.url}`;
+  return `↗ pushed branch ${publication.branch}`;
+}
 
 /** A job as one line of `csc job ls`. */
 export function renderJobLine(job: JobRecord): string {

@@ -18,6 +18,7 @@ const CREDENTIALS = {
   SLACK_APP_TOKEN: 'xapp-slack-app',
   SLACK_USER_TOKEN: 'xoxp-slack-user',
   SLACK_SIGNING_SECRET: 'slack-signing-secret',
+  GITHUB_TOKEN: 'ghp_node-github-credential',
 };
 
 // What Codex, git and the job need, and settings that only look like ours.

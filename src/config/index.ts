@@ -1,6 +1,7 @@
 export { ConfigError } from './config-error.js';
 export { childEnvironment, environmentFrom, loadEnvironment, type Environment } from './environment.js';
 export { BUILT_IN_HIDDEN_NAMES, HIDDEN_ENV_SETTING, hiddenNamePatterns, scrubEnvironment, storedSecretValues, type HiddenSecrets } from './child-environment.js';
+export type { DeliverySettings } from './delivery-settings.js';
 export type { LogSettings } from './log-settings.js';
 export { resolveMasterConfig, type MasterConfig, type MasterFlags } from './master-config.js';
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';

@@ -1,5 +1,6 @@
 import type { MasterTrust } from '../protocol/master-socket.js';
 import type { Environment } from './environment.js';
+import { resolveDeliverySettings, type DeliverySettings } from './delivery-settings.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { defaultNodeName, nodeNameSchema } from './node-name.js';
 import {
@@ -50,6 +51,8 @@ export interface NodeConfig {
     /** `-c key=value` overrides passed to Codex. */
     overrides: Record<string, string>;
   };
+  /** Commits, diffs, branches and publishing of jobs' changes. */
+  delivery: DeliverySettings;
   log: LogSettings;
 }
 
@@ -110,6 +113,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boo
       args: flags.codexArg ?? env.get('NODE_CODEX_ARGS')?.value.split(/\s+/).filter(Boolean) ?? ['app-server'],
       overrides: parseOverrides(flags.codexConfig ?? []),
     },
+    delivery: resolveDeliverySettings(env),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

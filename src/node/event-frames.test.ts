@@ -90,6 +90,16 @@ describe('fitEvent', () => {
     expect(fitted.event.result.summary).toMatch(/^generated the client\n\[the node left out the result's 50000 changed files and 0 commands: it was larger than the master's frame limit \(\d+ bytes encoded, 65536 at most\)\]$/);
   });
 
+  it("keeps a huge change's commits and totals, leaving out its list of files", () => {
+    const files = Array.from({ length: 50_000 }, (_, i) => ({ path: `src/generated/file-${i}.ts`, status: 'added' as const, added: 1, removed: 0, binary: false }));
+    const change = { baseCommit: 'b'.repeat(40), headCommit: 'h'.repeat(40), branch: 'csc/job-7', files, added: 50_000, removed: 0, diffBytes: 9_000_000, truncated: true };
+    const fitted = fitEvent({ ...at, event: { kind: 'finished', result: { status: 'succeeded', filesChanged: [], commands: [], durationMs: 1, change } } }, 64 * 1024);
+    if (fitted.event.kind !== 'finished') throw new Error('kind changed');
+    expect(fitted.event.result.change).toEqual({ ...change, files: [] });
+    expect(fitted.event.result.summary).toMatch(/^\[the node left out the result's 0 changed files, the change's list of 50000 files and 0 commands: it was larger than the master's frame limit/);
+    expect(encodedBytes(fitted)).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('turns any other event that cannot fit into a warning of what was left out', () => {
     const changes = Array.from({ length: 50_000 }, (_, i) => ({ path: `f${i}`, kind: 'update' as const }));
     const fitted = fitEvent({ ...at, event: { kind: 'file_change', changes } }, 2000);

@@ -15,9 +15,9 @@ const NEVER_CUT_CHARS = 64;
  *
  * Its long strings are cut to one common length, each ending in a note of how much was left out.
  * An event that still does not fit (its bulk is in lists) is replaced: `finished` keeps its status,
- * timings, tokens, thread and (cut) messages, with its lists of files and commands emptied and said
- * so in its summary; any other kind becomes a `log` warning naming what was left out. Its `seq` and
- * `at` never change, so the log keeps no gap.
+ * timings, tokens, thread, (cut) messages and its change's commits and totals, with its lists of
+ * files and commands emptied and said so in its summary; any other kind becomes a `log` warning
+ * naming what was left out. Its `seq` and `at` never change, so the log keeps no gap.
  */
 export function fitEvent(event: SequencedJobEvent, maxBytes: number): SequencedJobEvent {
   const cut = cutLongStrings(event, maxBytes, MIN_KEPT_CHARS);
@@ -88,7 +88,10 @@ function replacement(event: JobEvent, bytes: number, maxBytes: number): JobEvent
     return { kind: 'log', level: 'warn', message: `the node left out a ${event.kind} event: it was ${why}` };
   }
   const { result } = event;
-  const note = `[the node left out the result's ${result.filesChanged.length} changed files and ${result.commands.length} commands: it was ${why}]`;
+  const { change } = result;
+  // The change keeps its commits and totals: the diff events still carry the diff, and a publish needs only the branch.
+  const changeFiles = change === undefined ? '' : `, the change's list of ${change.files.length} files`;
+  const note = `[the node left out the result's ${result.filesChanged.length} changed files${changeFiles} and ${result.commands.length} commands: it was ${why}]`;
   const summary = result.summary === undefined ? note : `${result.summary}\n${note}`;
-  return { kind: 'finished', result: { ...result, summary, filesChanged: [], commands: [] } };
+  return { kind: 'finished', result: { ...result, summary, filesChanged: [], commands: [], ...(change === undefined ? {} : { change: { ...change, files: [] } }) } };
 }

@@ -7,5 +7,6 @@ export { JobRunner, type CancelNotice } from './job-runner.js';
 export { installProcessGuards, type GuardedProcess } from './process-guards.js';
 export { createNodeWorker, type NodeWorker, type NodeWorkerOptions } from './worker.js';
 export { JobJournal, type JournaledJob } from './job-journal.js';
-export { WorkspaceError, Workspaces, type WorkspacesOptions } from './workspaces.js';
+export { WorkspaceError, Workspaces, type Workspace, type WorkspacesOptions } from './workspaces.js';
 export { CodexExecutor, toJobEvent } from './codex-executor.js';
+export type { GitHubSettings } from './publisher.js';

@@ -3,7 +3,8 @@ import { isoNow, type JobCancelReason, type JobEvent, type JobResult, type JobSp
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeEvent, eventFrames, frameByteBudget, type EncodedEvent } from './event-frames.js';
 import type { Executor } from './executor.js';
 import type { JobJournal } from './job-journal.js';
-import type { Workspaces } from './workspaces.js';
+import type { JobWork } from './job-work.js';
+import type { Workspace } from './workspaces.js';
 
 /** One attempt of a job on this node. */
 interface RunningJob {
@@ -54,7 +55,7 @@ export class JobRunner {
     private readonly executor: Executor,
     private readonly send: (frame: string) => boolean,
     private readonly log: Logger,
-    private readonly workspaces: Workspaces,
+    private readonly work: JobWork,
     private readonly journal?: JobJournal,
   ) {
     if (journal) this.restore(journal);
@@ -134,20 +135,30 @@ export class JobRunner {
     const emit = (event: JobEvent) => this.emit(job, event);
     emit({ kind: 'started', executor: this.executor.name });
     this.writeJournal(job, (journal) => journal.start(spec));
-    void this.run(spec, job.abort.signal, emit).then((result) => {
+    void this.run(spec, job, emit).then((result) => {
       emit({ kind: 'finished', result });
       job.done = true;
       if (!job.discarded) this.log.info({ job: spec.id, status: result.status }, 'job finished');
     });
   }
 
-  private async run(spec: JobSpec, signal: AbortSignal, emit: (event: JobEvent) => void): Promise<JobResult> {
+  /** Prepares the workspace, runs the executor there, then records (and maybe publishes) the change. */
+  private async run(spec: JobSpec, job: RunningJob, emit: (event: JobEvent) => void): Promise<JobResult> {
+    let workspace: Workspace;
     try {
-      const cwd = await this.workspaces.prepare(spec);
-      return await this.executor.run(spec, { cwd, emit, signal });
+      workspace = await this.work.prepare(spec);
     } catch (error) {
       return failedResult(messageOf(error));
     }
+    let result: JobResult;
+    try {
+      result = await this.executor.run(spec, { cwd: workspace.cwd, emit, signal: job.abort.signal });
+    } catch (error) {
+      result = failedResult(messageOf(error));
+    }
+    if (!job.discarded) return this.work.finish(spec, workspace, result, emit);
+    await this.work.discard(workspace);
+    return result;
   }
 
   /** Stops a copy for good: its run is aborted, and its events, kept and journaled, forgotten. */

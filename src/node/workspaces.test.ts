@@ -38,14 +38,14 @@ describe('Workspaces', () => {
   it('checks a job out on its own branch in a fresh worktree, and fetches new commits for the next job', async () => {
     const { bare, source } = bareRepo();
     const workspaces = new Workspaces({ dir: tempDir(), defaultWorkdir: '/nowhere', allowLocalRepos: true, env: childEnvironment() });
-    const first = await workspaces.prepare(spec({ id: 1, repo: bare }));
+    const { cwd: first } = await workspaces.prepare(spec({ id: 1, repo: bare }));
     expect(readFileSync(join(first, 'README.md'), 'utf8')).toBe('first\n');
     expect(git(first, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('csc/job-1');
 
     writeFileSync(join(source, 'README.md'), 'second\n');
     git(source, 'commit', '--quiet', '-am', 'second');
     git(source, 'push', '--quiet', 'origin', 'main');
-    const [second, retry] = await Promise.all([
+    const [{ cwd: second }, { cwd: retry }] = await Promise.all([
       workspaces.prepare(spec({ id: 2, repo: bare, ref: 'main' })),
       workspaces.prepare(spec({ id: 1, repo: bare, attempt: 2 })),
     ]);
@@ -56,7 +56,7 @@ describe('Workspaces', () => {
 
   it('runs a job without a repository in the default working directory', async () => {
     const workdir = tempDir();
-    expect(await new Workspaces({ dir: tempDir(), defaultWorkdir: workdir, env: childEnvironment() }).prepare(spec({}))).toBe(workdir);
+    expect(await new Workspaces({ dir: tempDir(), defaultWorkdir: workdir, env: childEnvironment() }).prepare(spec({}))).toEqual({ cwd: workdir });
   });
 
   it.each([

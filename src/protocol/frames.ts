@@ -32,6 +32,10 @@ export const ErrorCodeSchema = z.enum([
   'bad_request',
   'not_found',
   'payload_too_large',
+  /** The node a request needs (the one holding a job's branch) is not connected. */
+  'node_unavailable',
+  /** The node did not answer in time; its answer is still taken when it comes. */
+  'node_timeout',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

@@ -19,6 +19,24 @@ export interface BotMessage {
   history: string[];
 }
 
+/** A file the bot uploaded with `sendDocument`. */
+export interface BotDocument {
+  chatId: number;
+  messageId: number;
+  fileName: string;
+  size: number;
+  content: Buffer;
+  caption?: string;
+  threadId?: number;
+  replyTo?: number;
+}
+
+/** A multipart/form-data upload: its text fields, and its files by part name. */
+interface Multipart {
+  fields: Record<string, string>;
+  files: Map<string, { fileName: string; content: Buffer }>;
+}
+
 type Answer = { ok: true; result: unknown } | { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
 
 interface Poll {
@@ -27,6 +45,10 @@ interface Poll {
   respond: (answer: Answer) => void;
   timer: NodeJS.Timeout;
 }
+
+/** Telegram's limits on what a bot uploads. */
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_CAPTION = 1024;
 
 const NOT_MODIFIED = 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 const MDV2_RESERVED = '_*[]()~`>#+-=|{}.!';
@@ -63,15 +85,44 @@ export function checkMarkdownV2(text: string): { length: number } | { error: str
 }
 
 /**
+ * Parses a multipart/form-data body as clients send it: grammY writes its headers in lower case
+ * without spaces and leaves file names unquoted, curl and browsers quote them.
+ */
+export function parseMultipart(body: Buffer, contentType: string): Multipart {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const delimiter = Buffer.from(`--${boundary?.[1] ?? boundary?.[2] ?? ''}`);
+  const parsed: Multipart = { fields: {}, files: new Map() };
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    const next = body.indexOf(delimiter, start);
+    // The closing delimiter is followed by `--`; a body cut short has no next one.
+    if (next < 0 || body.subarray(start, start + 2).toString() === '--') break;
+    const part = body.subarray(start + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const content = part.subarray(split + 4);
+    const name = /name="([^"]*)"/i.exec(headers)?.[1];
+    const fileName = /filename=(?:"([^"]*)"|([^;\r\n]*))/i.exec(headers);
+    if (name !== undefined && fileName) parsed.files.set(name, { fileName: fileName[1] ?? fileName[2] ?? '', content: Buffer.from(content) });
+    else if (name !== undefined) parsed.fields[name] = content.toString('utf8');
+    at = next;
+  }
+  return parsed;
+}
+
+/**
  * A Telegram Bot API server on 127.0.0.1: long polling with real waiting and offsets, the send
  * and edit methods with Telegram's errors (401, 409 for a second poller, 429 with `retry_after`,
- * 400 for > 4096 characters, bad MarkdownV2 and edits to identical text), `deleteWebhook` that
+ * 400 for > 4096 characters, bad MarkdownV2 and edits to identical text), `sendDocument` as a
+ * multipart/form-data upload (the file as an `attach://` part or as the `document` part itself), `deleteWebhook` that
  * really drops pending updates when asked, and network failures on demand (hang-ups, refused
  * connections). Records every call.
  */
 export class TelegramStandIn {
   readonly calls: TelegramCall[] = [];
   readonly messages: BotMessage[] = [];
+  readonly documents: BotDocument[] = [];
   /** Error answers it gave, by method. */
   readonly rejected: { method: string; error_code: number; description: string }[] = [];
   private readonly updates: { update_id: number }[] = [];
@@ -135,8 +186,10 @@ export class TelegramStandIn {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
-      const body = Buffer.concat(chunks).toString('utf8');
-      const payload = (body === '' ? {} : JSON.parse(body)) as Record<string, unknown>;
+      const contentType = req.headers['content-type'] ?? '';
+      const body = Buffer.concat(chunks);
+      const upload = contentType.startsWith('multipart/form-data') ? parseMultipart(body, contentType) : undefined;
+      const payload = (upload?.fields ?? (body.length === 0 ? {} : JSON.parse(body.toString('utf8')))) as Record<string, unknown>;
       const send = (answer: Answer) => {
         if (res.writableEnded) return;
         if (!answer.ok) this.rejected.push({ method: match?.[2] ?? '?', error_code: answer.error_code, description: answer.description });
@@ -156,6 +209,7 @@ export class TelegramStandIn {
       const failure = this.failures.findIndex((f) => f.method === method);
       if (failure >= 0) return send(this.failures.splice(failure, 1)[0]?.answer ?? { ok: true, result: true });
       if (method === 'getUpdates') return this.getUpdates(payload, send, res);
+      if (method === 'sendDocument') return send(this.sendDocument(payload, upload));
       send(this.answer(method, payload));
     });
   }
@@ -202,6 +256,31 @@ export class TelegramStandIn {
     };
     this.messages.push(message);
     return { ok: true, result: { message_id: message.messageId, date: Math.floor(Date.now() / 1000), chat: { id: message.chatId, type: 'private' }, text: message.text } };
+  }
+
+  private sendDocument(payload: Record<string, unknown>, upload: Multipart | undefined): Answer {
+    const reference = typeof payload.document === 'string' ? /^attach:\/\/(.+)$/.exec(payload.document)?.[1] : undefined;
+    const file = upload?.files.get(reference ?? 'document');
+    if (!file) return { ok: false, error_code: 400, description: 'Bad Request: there is no document in the request' };
+    if (file.content.length === 0) return { ok: false, error_code: 400, description: 'Bad Request: file must be non-empty' };
+    if (file.content.length > MAX_UPLOAD_BYTES) return { ok: false, error_code: 413, description: 'Request Entity Too Large' };
+    const caption = typeof payload.caption === 'string' ? payload.caption : undefined;
+    if (caption !== undefined && caption.length > MAX_CAPTION) return { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' };
+    // Multipart fields are text: objects arrive as JSON.
+    const reply = typeof payload.reply_parameters === 'string' ? (JSON.parse(payload.reply_parameters) as { message_id?: number }) : undefined;
+    const document: BotDocument = {
+      chatId: Number(payload.chat_id),
+      messageId: this.nextMessageId++,
+      fileName: file.fileName,
+      size: file.content.length,
+      content: file.content,
+      ...(caption === undefined ? {} : { caption }),
+      ...(payload.message_thread_id === undefined ? {} : { threadId: Number(payload.message_thread_id) }),
+      ...(reply?.message_id === undefined ? {} : { replyTo: reply.message_id }),
+    };
+    this.documents.push(document);
+    const sent = { file_id: `doc-${document.messageId}`, file_unique_id: `u${document.messageId}`, file_name: document.fileName, mime_type: 'application/octet-stream', file_size: document.size };
+    return { ok: true, result: { message_id: document.messageId, date: Math.floor(Date.now() / 1000), chat: { id: document.chatId, type: 'private' }, document: sent, ...(caption === undefined ? {} : { caption }) } };
   }
 
   private editMessageText(payload: Record<string, unknown>): Answer {

@@ -21,28 +21,40 @@ export function setUnauthorizedHandler(handler: () => void): void {
 
 /** Calls `/api/...` with the session's admin token; resolves with the JSON body (undefined for 204). */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
-  const token = init.token ?? readToken();
-  const headers: Record<string, string> = { authorization: `Bearer ${token ?? ''}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${init.token ?? readToken() ?? ''}` };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
+  const response = await request(path, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  if (response.status === 204) return undefined as T;
+  const body: unknown = await response.json().catch(() => undefined);
+  // A login attempt passes its own token and handles the refusal itself.
+  if (!response.ok) throw refusal(response.status, body, init.token === undefined);
+  return body as T;
+}
+
+/** Fetches `/api/...` as a file (a download): the API wants the Bearer header, which a plain link cannot send. */
+export async function apiBlob(path: string): Promise<Blob> {
+  const response = await request(path, { headers: { authorization: `Bearer ${readToken() ?? ''}` } });
+  if (!response.ok) throw refusal(response.status, await response.json().catch(() => undefined), true);
+  return response.blob();
+}
+
+async function request(path: string, init: RequestInit): Promise<Response> {
   try {
-    response = await fetch(`/api${path}`, {
-      method: init.method ?? 'GET',
-      headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
+    return await fetch(`/api${path}`, init);
   } catch {
     throw new ApiRequestError(0, 'unreachable', 'The master cannot be reached. Is it running?');
   }
-  if (response.status === 204) return undefined as T;
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const error = errorOf(body);
-    // A login attempt passes its own token and handles the refusal itself.
-    if (response.status === 401 && init.token === undefined) onUnauthorized();
-    throw new ApiRequestError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
-  }
-  return body as T;
+}
+
+/** The error for a refused request; a refused stored token asks the app for a new one. */
+function refusal(status: number, body: unknown, storedToken: boolean): ApiRequestError {
+  const error = errorOf(body);
+  if (status === 401 && storedToken) onUnauthorized();
+  return new ApiRequestError(status, error?.code ?? 'http_error', error?.message ?? `HTTP ${status}`);
 }
 
 function errorOf(body: unknown): { code: string; message: string } | undefined {

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api } from './client';
-import type { BridgeConfig, Credential, Health, Job, JobPage, NodeInfo, RemoteNodeList } from './types';
+import type { BridgeConfig, Credential, Health, Job, JobPage, NodeInfo, ParsedDiff, RemoteNodeList } from './types';
 
 /** Query keys, one place: live events write to the same entries the views read. */
 export const keys = {
@@ -11,6 +11,7 @@ export const keys = {
   credentials: ['credentials'] as const,
   jobs: ['jobs'] as const,
   job: (id: number) => ['job', id] as const,
+  jobDiff: (id: number) => ['job-diff', id] as const,
 };
 
 const JOB_PAGE = 50;
@@ -29,6 +30,10 @@ export const useCredentials = () =>
   useQuery({ queryKey: keys.credentials, queryFn: async () => (await api<{ tokens: Credential[] }>('/tokens')).tokens });
 
 export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: () => api<Job>(`/jobs/${id}`) });
+
+/** A finished job's diff, parsed by the master; asked for only once the job has a change to show. */
+export const useJobDiff = (id: number, enabled: boolean) =>
+  useQuery({ queryKey: keys.jobDiff(id), queryFn: () => api<ParsedDiff>(`/jobs/${id}/diff?format=json`), enabled });
 
 export const useJobs = () =>
   useInfiniteQuery({

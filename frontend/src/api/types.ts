@@ -41,10 +41,14 @@ export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'fai
 export type Sandbox = 'read-only' | 'workspace-write' | 'danger-full-access';
 export type ApprovalPolicy = 'never' | 'on-request' | 'untrusted';
 
+/** How a job's change leaves the node: a pushed branch, or a pushed branch and a pull request. */
+export type PublishMode = 'branch' | 'pr';
+
 export interface JobProfile {
   model?: string;
   sandbox?: Sandbox;
   approvalPolicy?: ApprovalPolicy;
+  publish?: PublishMode;
 }
 
 export interface FileChange {
@@ -60,6 +64,70 @@ export interface TokenUsage {
   total: number;
 }
 
+export type DiffFileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type_changed';
+
+/** One file of a job's change as the node's `git diff --numstat -M` saw it (binary files count no lines). */
+export interface DiffFileStat {
+  path: string;
+  /** The path before a rename or copy. */
+  oldPath?: string;
+  status: DiffFileStatus;
+  added: number;
+  removed: number;
+  binary: boolean;
+}
+
+/** What a job changed: the stat of every file (always complete) and where the change lives. */
+export interface ChangeSummary {
+  baseCommit: string;
+  headCommit?: string;
+  branch?: string;
+  files: DiffFileStat[];
+  added: number;
+  removed: number;
+  /** Size of the whole unified diff, before any cut. */
+  diffBytes: number;
+  /** The stored diff stops short of the whole (past the node's cap); the stat is still complete. */
+  truncated: boolean;
+}
+
+/** Where a job's change was published, or why it could not be. */
+export interface Publication {
+  mode: PublishMode;
+  branch: string;
+  pushedAt?: string;
+  pullRequest?: { number: number; url: string };
+  error?: string;
+}
+
+export interface DiffLine {
+  kind: 'add' | 'del' | 'ctx';
+  text: string;
+  oldLine?: number;
+  newLine?: number;
+  /** The file ends after this line without a newline (git's `\ No newline at end of file`). */
+  noNewline?: true;
+}
+
+export interface DiffHunk {
+  header: string;
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  lines: DiffLine[];
+}
+
+/** A file of `GET /api/jobs/:id/diff?format=json`: its stat and its hunks. */
+export interface DiffFile extends DiffFileStat {
+  hunks: DiffHunk[];
+}
+
+export interface ParsedDiff {
+  files: DiffFile[];
+  truncated: boolean;
+}
+
 export interface JobResult {
   status: 'succeeded' | 'failed' | 'cancelled';
   finalMessage?: string;
@@ -69,6 +137,8 @@ export interface JobResult {
   tokens?: TokenUsage;
   durationMs: number;
   error?: string;
+  change?: ChangeSummary;
+  publication?: Publication;
 }
 
 export interface Job {
@@ -123,6 +193,7 @@ export type JobEvent =
       decision: 'accept' | 'acceptForSession' | 'decline' | 'cancel';
     }
   | { kind: 'error'; message: string }
+  | { kind: 'diff'; part: number; parts: number; text: string }
   | { kind: 'finished'; result: JobResult };
 
 export interface SequencedJobEvent {

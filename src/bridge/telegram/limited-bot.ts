@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot } from 'grammy';
 import type { RateLimiter } from './rate-limiter.js';
 
-const LIMITED_METHODS = new Set(['sendMessage', 'editMessageText']);
+const LIMITED_METHODS = new Set(['sendMessage', 'editMessageText', 'sendDocument']);
 
 /** A grammY bot whose sends and edits are spaced by `limiter` and whose 429s wait out `retry_after`. */
 export function createLimitedBot(token: string, apiRoot: string | undefined, limiter: RateLimiter): Bot {

@@ -1,5 +1,5 @@
-import { GrammyError, type Api } from 'grammy';
-import { splitMessage, telegramMarkup, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
+import { GrammyError, InputFile, type Api } from 'grammy';
+import { splitMessage, telegramMarkup, type ChatFile, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
 import type { TelegramParseMode } from '../../protocol/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 
@@ -41,6 +41,15 @@ export class TelegramOutput implements ChatOutput {
       if (error instanceof GrammyError && error.description.includes('message is not modified')) return;
       throw error;
     }
+  }
+
+  /** Uploads a file as a document (`sendDocument`, multipart/form-data), its caption in plain text. */
+  async sendFile(to: ReplyTarget, file: ChatFile): Promise<void> {
+    await this.api.sendDocument(chatIdOf(to.chatId), new InputFile(file.content, file.name), {
+      ...(file.caption === undefined ? {} : { caption: file.caption }),
+      ...(to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) }),
+      ...(to.replyTo === undefined ? {} : { reply_parameters: { message_id: Number(to.replyTo), allow_sending_without_reply: true } }),
+    });
   }
 
   async typing(to: ReplyTarget): Promise<void> {

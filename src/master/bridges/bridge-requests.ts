@@ -6,6 +6,7 @@ import {
   repoKey,
   type ErrorCode,
   type Frame,
+  type JobPublishRequestFrame,
   type JobSubmitFrame,
   type JobSummary,
   type SequencedJobEvent,
@@ -32,6 +33,14 @@ export interface BridgeRequestsOptions {
 
 /** Streaming deltas would flood a chat bridge; the finished message arrives as `agent_message`. */
 const SKIPPED_EVENTS = new Set(['agent_message_delta']);
+/** Diffs up to this many parts (256 KiB each) go to bridges, which attach small ones to the answer. */
+const MAX_BRIDGE_DIFF_PARTS = 4;
+
+/** What a chat needs of a job's events: no deltas, and a diff only when it is small enough to attach. */
+function forBridges(e: SequencedJobEvent): boolean {
+  if (e.event.kind === 'diff') return e.event.parts <= MAX_BRIDGE_DIFF_PARTS;
+  return !SKIPPED_EVENTS.has(e.event.kind);
+}
 const MAX_EVENTS = 50;
 const MAX_PROMPT = 500;
 const REMEMBERED_REQUESTS = 1000;
@@ -51,7 +60,7 @@ export class BridgeRequests implements BridgeChannel {
 
   constructor(
     private readonly sink: BridgeSink,
-    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount'>,
+    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher'>,
     private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
     private readonly options: BridgeRequestsOptions,
     private readonly log: Logger,
@@ -99,7 +108,24 @@ export class BridgeRequests implements BridgeChannel {
         return this.sink.send(client, { type: 'status', ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }), ...this.status() });
       case 'job_follow':
         return this.follow(client, frame.jobIds);
+      case 'job_publish_request':
+        return this.publish(client, frame);
     }
+  }
+
+  /**
+   * `/pr` in a chat thread: answered by the job's update carrying the publication (with the
+   * request's id), or an `error`. After a timeout the bridge follows the job, so that the
+   * node's late answer, which is still stored, reaches the thread too.
+   */
+  private publish(client: Client, frame: JobPublishRequestFrame): void {
+    this.jobs.publisher.publish(frame.jobId, frame.mode).then(
+      (job) => this.sendUpdate(this.bridges.get(client.name) ?? client, job, [], frame.requestId),
+      (error: unknown) => {
+        if (error instanceof CodedError && (error.code === 'node_timeout' || error.code === 'node_unavailable')) this.followers.set(frame.jobId, client.name);
+        this.fail(this.bridges.get(client.name) ?? client, error, frame);
+      },
+    );
   }
 
   private submit(client: Client, frame: JobSubmitFrame): void {
@@ -156,7 +182,7 @@ export class BridgeRequests implements BridgeChannel {
     if (!this.followers.has(job.id)) return;
     const entry = this.pending.get(job.id) ?? { job, events: [] };
     entry.job = job;
-    entry.events.push(...events.filter((e) => !SKIPPED_EVENTS.has(e.event.kind)));
+    entry.events.push(...events.filter(forBridges));
     this.pending.set(job.id, entry);
     if (FINAL_JOB_STATUSES.has(job.status)) return this.flush();
     this.timer ??= setTimeout(() => this.flush(), this.options.windowMs ?? 250).unref();

@@ -19,6 +19,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
+  node_unavailable: 503,
+  node_timeout: 504,
   internal: 500,
 };
 

@@ -7,6 +7,7 @@ import type { JobService } from '../jobs/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
+import { registerChangeRoutes } from './change-routes.js';
 import { registerCredentialRoutes } from './credential-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
@@ -65,6 +66,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
+  registerChangeRoutes(app, deps.jobs);
   registerSettingsRoutes(app, deps.settings);
   registerRemoteNodeRoutes(app, deps.remoteNodes);
   registerCredentialRoutes(app, deps.credentials, deps.sessions);

@@ -7,6 +7,7 @@ import { startTestMaster, type TestMaster } from '../../test-support/test-master
 const VALID_BODIES: Record<string, object> = {
   'POST /api/broadcast': { text: 'hi' },
   'POST /api/jobs': { prompt: 'x' },
+  'POST /api/jobs/:id/publish': { mode: 'pr' },
   'PUT /api/config': { memo: 'x' },
   'POST /api/remote-nodes': { name: 'r1', host: 'r1.example' },
   'PATCH /api/remote-nodes/:id': { status: 'online' },

@@ -201,15 +201,18 @@ export class Hub {
         this.log.warn({ id: client.id, node: client.name, code: frame.code, message: frame.message }, 'client reported an error');
         return;
       case 'job_events':
+      case 'job_published':
         if (client.role !== 'node' || !client.greeted) {
-          return this.sendError(client, 'unexpected_frame', 'job events come from nodes that said hello', frame.type);
+          return this.sendError(client, 'unexpected_frame', `${frame.type} frames come from nodes that said hello`, frame.type);
         }
-        this.jobs?.jobEvents(client.name, frame);
+        if (frame.type === 'job_events') this.jobs?.jobEvents(client.name, frame);
+        else this.jobs?.jobPublished(client.name, frame);
         return;
       case 'job_submit':
       case 'job_cancel_request':
       case 'status_request':
       case 'job_follow':
+      case 'job_publish_request':
         if (!this.bridgeRequests) return this.sendError(client, 'internal', 'this master does not serve bridge requests', frame.type);
         return this.bridgeRequests.request(client, frame);
       default:

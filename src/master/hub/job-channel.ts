@@ -1,4 +1,4 @@
-import type { Capabilities, JobEventsFrame } from '../../protocol/index.js';
+import type { Capabilities, JobEventsFrame, JobPublishedFrame } from '../../protocol/index.js';
 
 /** A node ready for work, as it introduced itself. */
 export interface ReadyNode {
@@ -17,4 +17,6 @@ export interface JobChannel {
   nodeReady(node: ReadyNode): void;
   nodeGone(name: string): void;
   jobEvents(node: string, frame: JobEventsFrame): void;
+  /** A node's answer to `job_publish`. */
+  jobPublished(node: string, frame: JobPublishedFrame): void;
 }

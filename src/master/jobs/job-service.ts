@@ -1,16 +1,18 @@
 import type { Logger } from '../../log/index.js';
-import { FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type SequencedJobEvent } from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type JobPublishedFrame, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
 import type { EncodedJobEvent, JobFilter, JobRecord, JobStore } from '../store/index.js';
 import { Claims } from './claims.js';
 import { closingEvents, finalChanges, type Ending, type FinalStatus } from './ending.js';
 import { IdempotencyKeys, type IdempotencyKey } from './idempotency.js';
+import { assembleDiff, type JobDiff } from './job-diff.js';
 import { JobQueue } from './job-queue.js';
 import { JobTimers } from './job-timers.js';
 import { JobLedger } from './ledger.js';
 import { newJobFor, nextAttempt } from './new-job.js';
 import { NodePool } from './node-pool.js';
+import { Publisher } from './publisher.js';
 import { rolledBack, undo } from './rollback.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 import { Waiting } from './waiting.js';
@@ -30,6 +32,8 @@ export class JobService implements JobChannel {
   private readonly jobs: JobLedger;
   private readonly claims: Claims;
   private readonly keys: IdempotencyKeys;
+  /** Publishing finished jobs' changes afterwards, through the nodes that hold their branches. */
+  readonly publisher: Publisher;
   private readonly waiting = new Waiting(this.pool, this.timers, (id) => this.queueTimedOut(id));
 
   constructor(
@@ -41,6 +45,7 @@ export class JobService implements JobChannel {
     this.jobs = new JobLedger(store, log);
     this.claims = new Claims(hub, (id) => store.get(id), log);
     this.keys = new IdempotencyKeys(store);
+    this.publisher = new Publisher(this.jobs, hub, log);
     store.onCommitFailed(() => this.resync());
   }
 
@@ -130,6 +135,15 @@ export class JobService implements JobChannel {
     return this.store.eventsJson(id, afterSeq, limit);
   }
 
+  /** The job's unified diff, from its `diff` events (see `assembleDiff`). */
+  diff(id: number): JobDiff {
+    return assembleDiff(this.get(id), this.store.diffParts(id));
+  }
+
+  jobPublished(nodeName: string, frame: JobPublishedFrame): void {
+    this.publisher.answered(nodeName, frame);
+  }
+
   /** Makes every change so far durable: before telling anyone about it outside the hub. */
   commit(): void {
     this.store.commit();
@@ -143,6 +157,7 @@ export class JobService implements JobChannel {
   /** Stops the timers; stored jobs are picked up again by `recover()` on the next start. */
   close(): void {
     this.timers.stop();
+    this.publisher.close();
   }
 
   subscribe(listener: (update: JobUpdate) => void): () => void {
@@ -181,6 +196,7 @@ export class JobService implements JobChannel {
 
   nodeGone(name: string): void {
     this.pool.remove(name);
+    this.publisher.nodeGone(name);
     for (const job of this.jobs.outOn(name)) this.armGrace(job);
     // Nothing can be assigned anew, but the queued jobs' waiting reasons may have changed.
     this.dispatch();
@@ -240,8 +256,7 @@ export class JobService implements JobChannel {
 
   /** Hands a job to a node; false when the node could not be reached (the job stays queued). */
   private assign(job: JobRecord, node: string): boolean {
-    const threadId = job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom)?.result?.threadId;
-    const spec = nextAttempt(job, threadId);
+    const spec = nextAttempt(job, job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom));
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
     // Written in the same turn as the frame, and committed before the frame leaves.
     const assigned = this.jobs.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: isoNow() });

@@ -17,19 +17,31 @@ export function newJobFor(request: JobRequest, options: JobServiceOptions, threa
     maxAttempts: options.maxAttempts,
     timeoutSec: request.timeoutSec ?? options.defaultTimeoutSec,
   };
-  if (request.repo !== undefined) job.repo = request.repo;
-  if (request.ref !== undefined) job.ref = request.ref;
+  // A follow-up that names no repository works in its first job's, from where that one started,
+  // so that it can continue that job's branch (a chat thread's next message names none).
+  const inherits = request.repo === undefined && threadFrom?.repo !== undefined;
+  const repo = inherits ? threadFrom?.repo : request.repo;
+  const ref = request.ref ?? (inherits ? threadFrom?.ref : undefined);
+  if (repo !== undefined) job.repo = repo;
+  if (ref !== undefined) job.ref = ref;
   if (request.continueFrom !== undefined) job.continueFrom = request.continueFrom;
   const queueTimeoutSec = request.queueTimeoutSec ?? options.queueTimeoutSec;
   if (queueTimeoutSec !== undefined) job.queueTimeoutSec = queueTimeoutSec;
   return job;
 }
 
-/** What a node is sent to run the job's next attempt; `threadId`: the Codex thread it continues. */
-export function nextAttempt(job: JobRecord, threadId: string | undefined): JobSpec {
+/**
+ * What a node is sent to run the job's next attempt. `from` is the job it continues: its Codex
+ * thread, and its branch when both work in the same repository (so a published pull request
+ * gets new commits rather than a new pull request).
+ */
+export function nextAttempt(job: JobRecord, from: JobRecord | undefined): JobSpec {
   const spec: JobSpec = { id: job.id, prompt: job.prompt, profile: job.profile, attempt: job.attempt + 1, nextSeq: job.lastSeq + 1 };
   if (job.repo !== undefined) spec.repo = job.repo;
   if (job.ref !== undefined) spec.ref = job.ref;
+  const threadId = from?.result?.threadId;
   if (threadId !== undefined) spec.threadId = threadId;
+  const branch = from?.result?.change?.branch;
+  if (branch !== undefined && job.repo !== undefined && job.repo === from?.repo) spec.branch = branch;
   return spec;
 }

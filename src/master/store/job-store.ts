@@ -61,6 +61,14 @@ export interface EncodedJobEvent {
   json: string;
 }
 
+/** A stored `diff` event: one part of a job's unified diff. */
+export interface DiffPart {
+  seq: number;
+  part: number;
+  parts: number;
+  text: string;
+}
+
 /** Fields a state change may set; `null` clears one. */
 export type JobChanges = Partial<{
   status: JobStatus;
@@ -112,6 +120,8 @@ export interface JobStore {
   events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
   /** The same events as JSON text (what `JSON.stringify` gives of each), for streams that only pass them on. */
   eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[];
+  /** The job's `diff` events, in seq order (every attempt's: the reader picks the last whole run). */
+  diffParts(jobId: number): DiffPart[];
   /** The job made with this `Idempotency-Key`, if the key is still stored. */
   idempotencyKey(key: string): IdempotencyRecord | undefined;
   /** Remembers the job a key made (replacing an expired record of the same key). */

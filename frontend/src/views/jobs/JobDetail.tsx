@@ -2,15 +2,16 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { api, describeError } from '../../api/client';
 import { applyJob, useJob } from '../../api/queries';
-import { FINAL_STATUSES, type Job } from '../../api/types';
+import { FINAL_STATUSES, type Job, type JobProfile, type PublishMode } from '../../api/types';
 import { formatTime } from '../../ui/format';
 import { ErrorState, Feedback, Loading } from '../../ui/states';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { JobChange } from './JobChange';
 import { JobLog } from './JobLog';
 import { JobResult } from './JobResult';
 import { useJobLog } from './useJobLog';
 
-/** One job: what was asked, where it runs, its live log, and its result once it has ended. */
+/** One job: what was asked, where it runs, its live log, and its result and change once it has ended. */
 export function JobDetail({ jobId }: { jobId: number }) {
   const job = useJob(jobId);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -56,7 +57,7 @@ function JobBody({ job }: { job: Job }) {
         <Fact term="Node" value={job.node ?? (job.target.node ? `waiting for ${job.target.node}` : 'any')} />
         {job.target.tags.length > 0 && <Fact term="Tags" value={job.target.tags.join(', ')} />}
         <Fact term="Repository" value={job.repo ? `${job.repo}${job.ref ? ` @ ${job.ref}` : ''}` : 'node working directory'} />
-        <Fact term="Profile" value={[job.profile.model, job.profile.sandbox, job.profile.approvalPolicy].filter(Boolean).join(' · ') || 'node defaults'} />
+        <Fact term="Profile" value={profileText(job.profile)} />
         <Fact term="Created" value={formatTime(job.createdAt)} />
         {job.finishedAt && <Fact term="Finished" value={formatTime(job.finishedAt)} />}
         {job.attempt > 1 && <Fact term="Attempt" value={String(job.attempt)} />}
@@ -65,8 +66,15 @@ function JobBody({ job }: { job: Job }) {
       <h3>Log</h3>
       <JobLog items={log.items} state={state} />
       {job.result && <JobResult result={job.result} />}
+      {job.result?.change && <JobChange job={job} change={job.result.change} />}
     </>
   );
+}
+
+const PUBLISH_LABEL: Record<PublishMode, string> = { branch: 'publish: branch', pr: 'publish: pull request' };
+
+function profileText({ model, sandbox, approvalPolicy, publish }: JobProfile): string {
+  return [model, sandbox, approvalPolicy, publish && PUBLISH_LABEL[publish]].filter(Boolean).join(' · ') || 'node defaults';
 }
 
 function Fact({ term, value }: { term: string; value: string }) {

@@ -2,14 +2,14 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, describeError } from '../../api/client';
 import { applyJob, useNodes } from '../../api/queries';
-import type { ApprovalPolicy, Job, NewJob, Sandbox } from '../../api/types';
+import type { ApprovalPolicy, Job, NewJob, PublishMode, Sandbox } from '../../api/types';
 import { navigate } from '../../route';
 import { Feedback } from '../../ui/states';
 
 const SANDBOXES: Sandbox[] = ['read-only', 'workspace-write', 'danger-full-access'];
 const APPROVALS: ApprovalPolicy[] = ['never', 'on-request', 'untrusted'];
 
-const EMPTY = { prompt: '', node: '', repo: '', ref: '', model: '', sandbox: '', approvalPolicy: '' };
+const EMPTY = { prompt: '', node: '', repo: '', ref: '', model: '', sandbox: '', approvalPolicy: '', publish: '' };
 type Fields = typeof EMPTY;
 
 /** Only what was filled in: the master applies its and the node's defaults to the rest. */
@@ -18,6 +18,8 @@ function requestOf(fields: Fields): NewJob {
     ...(fields.model.trim() ? { model: fields.model.trim() } : {}),
     ...(fields.sandbox ? { sandbox: fields.sandbox as Sandbox } : {}),
     ...(fields.approvalPolicy ? { approvalPolicy: fields.approvalPolicy as ApprovalPolicy } : {}),
+    // Only a job on a repository has a branch to publish.
+    ...(fields.publish && fields.repo.trim() ? { publish: fields.publish as PublishMode } : {}),
   };
   return {
     prompt: fields.prompt.trim(),
@@ -88,6 +90,17 @@ export function JobForm() {
           </div>
           <DefaultableSelect id="job-sandbox" label="Sandbox" options={SANDBOXES} value={fields.sandbox} onChange={set('sandbox')} />
           <DefaultableSelect id="job-approval" label="Approval policy" options={APPROVALS} value={fields.approvalPolicy} onChange={set('approvalPolicy')} />
+          <div className="field">
+            <label htmlFor="job-publish">Publish</label>
+            <select id="job-publish" value={fields.repo.trim() ? fields.publish : ''} onChange={set('publish')} disabled={!fields.repo.trim()} aria-describedby="job-publish-hint">
+              <option value="">None</option>
+              <option value="branch">Push the branch</option>
+              <option value="pr">Open a pull request</option>
+            </select>
+            <span id="job-publish-hint" className="hint">
+              {fields.repo.trim() ? 'With the node’s GitHub credential' : 'Needs a repository'}
+            </span>
+          </div>
         </div>
         <div className="actions">
           <button type="submit" className="primary" disabled={create.isPending}>

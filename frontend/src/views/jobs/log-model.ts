@@ -68,6 +68,9 @@ export function appendEvents(model: LogModel, events: readonly SequencedJobEvent
       case 'token_usage':
         // The result shows the total; per-turn usage would only crowd the log.
         break;
+      case 'diff':
+        // The change view shows the diff, parsed, once the job has ended.
+        break;
       case 'finished':
         items.push({ type: 'note', key: seq, tone: event.result.status === 'succeeded' ? 'info' : 'error', text: `Finished: ${event.result.status}` });
         break;
