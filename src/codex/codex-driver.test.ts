@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { useDriverFixture } from '../test-support/driver-fixture.js';
 import { applyPatchCall, assistantMessage, execCommandCall } from '../test-support/responses-stand-in.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait.js';
-import { AppServerExitedError, CodexDriver, type CodexEvent } from './index.js';
+import { AppServerExitedError, CodexDriver, type CodexEvent, type CodexQuestion, type QuestionDecision } from './index.js';
 
 const fx = useDriverFixture((options) => new CodexDriver(options));
 
@@ -147,7 +147,7 @@ describe('CodexDriver with the real codex binary', () => {
   });
 
   it('answers approval requests with the policy and reports them', async () => {
-    const asked = fx.newDriver({ approvalPolicy: () => 'decline' });
+    const asked = fx.newDriver({ questionHandler: () => Promise.resolve({ decision: 'decline' as const }) });
     fx.standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('gave up')] });
     const cwd = tempDir('csc-codex-ws-');
     const events: CodexEvent[] = [];
@@ -155,5 +155,90 @@ describe('CodexDriver with the real codex binary', () => {
     expect(result.status).toBe('completed');
     expect(ofType(events, 'approval_request')).toMatchObject([{ kind: 'command', decision: 'decline', command: expect.stringContaining('echo hi') as string }]);
     expect(ofType(events, 'command_finished')[0]?.status).toBe('declined');
+  });
+
+  describe('asks the question handler under on-request', () => {
+    /** A command the model wants to run outside the sandbox, which `on-request` makes Codex ask about. */
+    function escalatedCommand(cmd: string) {
+      return { item: { type: 'function_call', id: `fc_${cmd.length}`, call_id: `call_esc_${Date.now()}`, name: 'exec_command', arguments: JSON.stringify({ cmd, sandbox_permissions: 'require_escalated', justification: 'needs to write the marker' }) } };
+    }
+
+    async function askedTurn(decision: QuestionDecision | 'never' | 'throw') {
+      const questions: CodexQuestion[] = [];
+      const asked = fx.newDriver({
+        questionTimeoutMs: 300,
+        questionHandler: (question) => {
+          questions.push(question);
+          if (decision === 'never') return new Promise(() => undefined);
+          if (decision === 'throw') throw new Error('handler bug');
+          return Promise.resolve({ decision });
+        },
+      });
+      fx.standIn.enqueue({ output: [escalatedCommand('echo escalated-output > marker.txt; echo escalated-output')] }, { output: [assistantMessage('finished')] });
+      const cwd = tempDir('csc-codex-ws-');
+      const events: CodexEvent[] = [];
+      const result = await asked.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', onEvent: (e) => events.push(e) });
+      return { result, events, questions, cwd };
+    }
+
+    it('runs the command when the handler accepts', async () => {
+      const { result, events, questions, cwd } = await askedTurn('accept');
+      expect(result.status).toBe('completed');
+      expect(questions).toMatchObject([{ kind: 'command', method: 'item/commandExecution/requestApproval', cwd, command: expect.stringContaining('echo escalated-output') as string, reason: 'needs to write the marker' }]);
+      // 0.169 offers accept, acceptWithExecpolicyAmendment and cancel here (and still honours decline)
+      expect(questions[0]?.decisions).toEqual(expect.arrayContaining(['accept', 'cancel']));
+      expect(ofType(events, 'approval_request')).toMatchObject([{ kind: 'command', decision: 'accept' }]);
+      const finished = ofType(events, 'command_finished');
+      expect(finished).toMatchObject([{ status: 'completed', exitCode: 0 }]);
+      expect(finished[0]?.output).toContain('escalated-output');
+      expect(readFileSync(join(cwd, 'marker.txt'), 'utf8')).toBe('escalated-output\n');
+    });
+
+    it.each(['never', 'throw'] as const)('declines when the handler %s answers', async (behaviour) => {
+      const { result, events, questions, cwd } = await askedTurn(behaviour);
+      expect(result.status).toBe('completed');
+      expect(questions).toHaveLength(1);
+      expect(ofType(events, 'approval_request')).toMatchObject([{ kind: 'command', decision: 'decline' }]);
+      expect(ofType(events, 'command_finished')[0]?.status).toBe('declined');
+      expect(() => readFileSync(join(cwd, 'marker.txt'))).toThrow();
+    });
+
+    it('declines a pending question, aborting its signal, when its turn is interrupted', async () => {
+      let signal: AbortSignal | undefined;
+      const asked = fx.newDriver({ questionHandler: (_question, options) => ((signal = options.signal), new Promise(() => undefined)) });
+      fx.standIn.enqueue({ output: [escalatedCommand('echo escalated-output > marker.txt')] });
+      const cwd = tempDir('csc-codex-ws-');
+      const controller = new AbortController();
+      const running = asked.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', signal: controller.signal });
+      await waitFor(() => signal, 'the question');
+      controller.abort();
+      await expect(running).resolves.toMatchObject({ status: 'interrupted' });
+      await waitFor(() => signal?.aborted || undefined, 'the question to be settled');
+      expect(() => readFileSync(join(cwd, 'marker.txt'))).toThrow();
+    });
+
+    it('asks about a patch outside the workspace with its changes, and applies it when accepted', async () => {
+      const questions: CodexQuestion[] = [];
+      const asked = fx.newDriver({ questionHandler: (question) => (questions.push(question), Promise.resolve({ decision: 'accept' as const })) });
+      // Outside every writable root of workspace-write (the workspace, /tmp): under the test's CODEX_HOME, removed with it.
+      mkdirSync(join(fx.home.dir, 'outside'), { recursive: true });
+      const target = join(fx.home.dir, 'outside', 'patched.txt');
+      fx.standIn.enqueue({ output: [applyPatchCall(`*** Begin Patch\n*** Add File: ${target}\n+one\n+two\n*** End Patch\n`)] }, { output: [assistantMessage('patched')] });
+      const cwd = tempDir('csc-codex-ws-');
+      const result = await asked.runTurn({ cwd, prompt: 'patch outside', sandbox: 'workspace-write', approvalPolicy: 'on-request' });
+      expect(result.status).toBe('completed');
+      expect(questions).toMatchObject([{ kind: 'file_change', method: 'item/fileChange/requestApproval', changes: [{ path: target, kind: 'add', added: 2, removed: 0 }] }]);
+      expect(readFileSync(target, 'utf8')).toBe('one\ntwo\n');
+    });
+
+    it('does not run the command when the handler declines', async () => {
+      const { result, events, questions, cwd } = await askedTurn('decline');
+      expect(result.status).toBe('completed');
+      expect(questions).toMatchObject([{ kind: 'command' }]);
+      expect(ofType(events, 'approval_request')).toMatchObject([{ kind: 'command', decision: 'decline' }]);
+      expect(ofType(events, 'command_finished')[0]?.status).toBe('declined');
+      expect(() => readFileSync(join(cwd, 'marker.txt'))).toThrow();
+      expect(inputText(1)).toMatch(/reject|declin/i);
+    });
   });
 });

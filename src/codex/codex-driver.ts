@@ -1,9 +1,10 @@
 import { silentLogger, type Logger } from '../log/index.js';
 import { VERSION } from '../paths.js';
 import type { AppServerClient } from './app-server-client.js';
-import { APPROVAL_METHODS, decide, declineAll, parseApprovalRequest, type ApprovalPolicy } from './approvals.js';
-import { DriverClosedError, ThreadBusyError, UnsupportedServerRequestError, type AppServerExitedError } from './errors.js';
-import { parseNotification } from './events.js';
+import { DriverClosedError, ThreadBusyError, type AppServerExitedError } from './errors.js';
+import { parseNotification, startedFileChange, type ApprovalDecision, type FileChange } from './events.js';
+import { parseQuestion, replyTo } from './question-methods.js';
+import { ask, declineAll, type CodexQuestion, type QuestionAnswer, type QuestionHandler } from './questions.js';
 import { parseAnswer, threadAnswerSchema, threadSettings, turnAnswerSchema, turnParams } from './requests.js';
 import type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 import { TurnRun, type TurnResult } from './turn-run.js';
@@ -23,14 +24,20 @@ const PROCESS_WARNINGS = new Set(['configWarning', 'deprecationNotice', 'warning
 export class CodexDriver implements TurnDriver {
   private readonly server: WarmServer;
   private readonly log: Logger;
-  private readonly approvalPolicy: ApprovalPolicy;
+  private readonly questionHandler: QuestionHandler;
+  private readonly questionTimeoutMs: number | undefined;
+  /** The changes of file-change items in progress, for the file-change approval that names only the item. */
+  private readonly pendingChanges = new Map<string, FileChange[]>();
+  /** Questions the handler has not answered yet, by thread: aborted (declined) when their turn ends. */
+  private readonly pendingQuestions = new Map<string, Set<AbortController>>();
   private readonly turns = new Map<string, TurnRun>();
   /** Threads the current process has loaded; a new process has loaded none. */
   private readonly loadedThreads = new Set<string>();
 
   constructor(options: CodexDriverOptions) {
     this.log = options.log ?? silentLogger();
-    this.approvalPolicy = options.approvalPolicy ?? declineAll;
+    this.questionHandler = options.questionHandler ?? declineAll;
+    this.questionTimeoutMs = options.questionTimeoutMs;
     this.server = new WarmServer(options, {
       subcommand: 'app-server',
       handshake: (client) => handshake(client),
@@ -69,6 +76,7 @@ export class CodexDriver implements TurnDriver {
     } finally {
       stopListening();
       if (this.turns.get(threadId) === run) this.turns.delete(threadId);
+      this.settleQuestions(threadId);
     }
   }
 
@@ -93,11 +101,14 @@ export class CodexDriver implements TurnDriver {
   async close(): Promise<void> {
     for (const run of this.turns.values()) run.fail(new DriverClosedError());
     this.turns.clear();
+    this.settleQuestions();
     await this.server.close();
   }
 
   private onExit(error: AppServerExitedError): void {
     this.loadedThreads.clear();
+    this.pendingChanges.clear();
+    this.settleQuestions();
     for (const run of this.turns.values()) run.fail(error);
     this.turns.clear();
   }
@@ -138,19 +149,56 @@ export class CodexDriver implements TurnDriver {
     const routed = parseNotification(method, params);
     if (routed.malformed) this.log.warn({ err: routed.malformed, method }, 'a Codex notification did not have the expected shape');
     if (method === 'thread/closed' && routed.threadId !== undefined) this.loadedThreads.delete(routed.threadId);
+    if (method === 'item/started') {
+      const started = startedFileChange(params);
+      if (started) this.pendingChanges.set(started.itemId, started.changes);
+    } else if (routed.event.type === 'file_change') this.pendingChanges.delete(routed.event.itemId);
     const run = routed.threadId === undefined ? undefined : this.turns.get(routed.threadId);
     if (run) run.handle(routed);
     else if (PROCESS_WARNINGS.has(method)) this.log.info({ method, params }, 'codex app-server warning');
     else this.log.trace({ method }, 'Codex notification outside a running turn');
   }
 
+  private async ask(question: CodexQuestion): Promise<QuestionAnswer> {
+    const key = question.threadId ?? '';
+    const settled = new AbortController();
+    const pending = this.pendingQuestions.get(key) ?? new Set<AbortController>();
+    this.pendingQuestions.set(key, pending.add(settled));
+    try {
+      return await ask(this.questionHandler, question, this.log, this.questionTimeoutMs, settled.signal);
+    } finally {
+      pending.delete(settled);
+      if (pending.size === 0 && this.pendingQuestions.get(key) === pending) this.pendingQuestions.delete(key);
+    }
+  }
+
+  /** Declines the unanswered questions of a thread (its turn ended), or of every thread. */
+  private settleQuestions(threadId?: string): void {
+    const sets = threadId === undefined ? [...this.pendingQuestions.values()] : [this.pendingQuestions.get(threadId) ?? new Set<AbortController>()];
+    for (const set of sets) for (const controller of set) controller.abort();
+  }
+
+  /**
+   * Every request Codex sends is a question for the handler; its answer becomes the reply the
+   * method expects. An unknown kind is still asked (and logged), then answered with a JSON-RPC error.
+   */
   private async onServerRequest(method: string, params: unknown): Promise<unknown> {
-    const kind = APPROVAL_METHODS[method];
-    if (kind === undefined) throw new UnsupportedServerRequestError(method);
-    const request = parseApprovalRequest(kind, params);
-    const decision = await decide(this.approvalPolicy, request, this.log);
-    this.turns.get(request.threadId)?.emit({ type: 'approval_request', ...request, decision });
-    return { decision };
+    let question: CodexQuestion = parseQuestion(method, params);
+    if (question.kind === 'file_change' && question.changes.length === 0 && question.itemId !== undefined) {
+      question = { ...question, changes: this.pendingChanges.get(question.itemId) ?? [] };
+    }
+    if (question.kind === 'unknown') this.log.warn({ method }, 'Codex sent a request this client does not know; asking, then refusing it');
+    const answer = await this.ask(question);
+    const reply = replyTo(question, answer);
+    const run = question.threadId === undefined ? undefined : this.turns.get(question.threadId);
+    if (run && (question.kind === 'command' || question.kind === 'file_change')) {
+      const decision: ApprovalDecision = question.decisions.includes(answer.decision) ? answer.decision : 'decline';
+      const { kind, itemId = '', reason } = question;
+      const command = question.kind === 'command' ? question.command : undefined;
+      const cwd = question.kind === 'command' ? question.cwd : undefined;
+      run.emit({ type: 'approval_request', kind, itemId, ...(command !== undefined && { command }), ...(cwd !== undefined && { cwd }), ...(reason !== undefined && { reason }), decision });
+    }
+    return reply;
   }
 }
 

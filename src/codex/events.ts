@@ -116,6 +116,18 @@ const parsers: Record<string, (params: unknown) => CodexEvent | undefined> = {
   },
 };
 
+/**
+ * The changes of a file-change item from its `item/started` (which is no event of its own): the
+ * patch that the item's `item/fileChange/requestApproval`, naming only the item, asks about.
+ */
+export function startedFileChange(params: unknown): { itemId: string; changes: FileChange[] } | undefined {
+  const parsed = itemParams.safeParse(params);
+  if (!parsed.success || parsed.data.item.type !== 'fileChange') return undefined;
+  const item = fileChangeItem.safeParse(parsed.data.item);
+  if (!item.success) return undefined;
+  return { itemId: item.data.id, changes: item.data.changes.map((change) => toFileChange(change.path, change.kind.type, change.kind.move_path, change.diff)) };
+}
+
 function completedItem(item: { type: string }): CodexEvent | undefined {
   switch (item.type) {
     case 'agentMessage': {

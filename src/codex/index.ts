@@ -1,5 +1,22 @@
 export { AppServerClient, type AppServerClientOptions, type SentRequest, type ServerRequestHandler } from './app-server-client.js';
-export { declineAll, type ApprovalPolicy, type ApprovalRequest } from './approvals.js';
+export type { ApprovalRequest } from './approvals.js';
+export {
+  declineAll,
+  DEFAULT_QUESTION_TIMEOUT_MS,
+  type CodexQuestion,
+  type CommandQuestion,
+  type ElicitationQuestion,
+  type FileChangeQuestion,
+  type PermissionsQuestion,
+  type QuestionAnswer,
+  type QuestionDecision,
+  type QuestionHandler,
+  type QuestionKind,
+  type ToolCallQuestion,
+  type UnknownQuestion,
+  type UserInputQuestion,
+} from './questions.js';
+export { QUESTION_METHODS, parseQuestion, replyTo } from './question-methods.js';
 export { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type CodexSubcommand } from './codex-binary.js';
 export { CodexDriver, type CodexDriverOptions } from './codex-driver.js';
 export { McpCodexDriver, type McpCodexDriverOptions } from './mcp-driver.js';

@@ -27,7 +27,7 @@ describe('McpCodexDriver with the real Codex 0.153.4 mcp-server', () => {
     const escalated = { type: 'function_call', id: 'fc_esc', call_id: 'call_esc', name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo hi > escalated.txt', sandbox_permissions: 'require_escalated', justification: 'needs it' }) };
     fx.standIn.enqueue({ output: [{ item: escalated }] }, { output: [assistantMessage('gave up')] });
     const cwd = tempDir('csc-mcp-ws-');
-    const { result, events } = await turn(fx.newDriver({ approvalPolicy: () => 'decline' }), { cwd, approvalPolicy: 'on-request' });
+    const { result, events } = await turn(fx.newDriver({ questionHandler: () => Promise.resolve({ decision: 'decline' as const }) }), { cwd, approvalPolicy: 'on-request' });
     expect(result).toMatchObject({ status: 'completed', finalMessage: 'gave up' });
     expect(events.filter((e) => e.type === 'approval_request')).toMatchObject([{ kind: 'command', decision: 'decline', itemId: 'call_esc', command: expect.stringContaining('echo hi > escalated.txt') as string, cwd }]);
     expect(existsSync(join(cwd, 'escalated.txt'))).toBe(false);

@@ -1,9 +1,10 @@
 import { silentLogger, type Logger } from '../log/index.js';
 import type { AppServerClient } from './app-server-client.js';
-import { decide, declineAll, type ApprovalPolicy } from './approvals.js';
 import { CodexError, DriverClosedError, ThreadBusyError, UnsupportedServerRequestError, type AppServerExitedError } from './errors.js';
+import type { ApprovalDecision } from './events.js';
 import { parseMcpEvent } from './mcp-events.js';
 import { elicitationAnswer, initializeParams, parseElicitation, parseToolResult, toolCallParams, toolConfig } from './mcp-requests.js';
+import { ask, declineAll, type CodexQuestion, type QuestionHandler } from './questions.js';
 import type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 import { TurnRun, type TurnResult } from './turn-run.js';
 import { WarmServer } from './warm-server.js';
@@ -28,14 +29,16 @@ interface McpTurn {
 export class McpCodexDriver implements TurnDriver {
   private readonly server: WarmServer;
   private readonly log: Logger;
-  private readonly approvalPolicy: ApprovalPolicy;
+  private readonly questionHandler: QuestionHandler;
+  private readonly questionTimeoutMs: number | undefined;
   private readonly config: Record<string, unknown>;
   /** Running turns by the id of their `tools/call` request (as a string: events carry it so). */
   private readonly turns = new Map<string, McpTurn>();
 
   constructor(options: McpCodexDriverOptions) {
     this.log = options.log ?? silentLogger();
-    this.approvalPolicy = options.approvalPolicy ?? declineAll;
+    this.questionHandler = options.questionHandler ?? declineAll;
+    this.questionTimeoutMs = options.questionTimeoutMs;
     this.config = toolConfig(options.configOverrides ?? {});
     this.server = new WarmServer(options, {
       subcommand: 'mcp-server',
@@ -137,7 +140,12 @@ export class McpCodexDriver implements TurnDriver {
     if (method === 'ping') return {};
     if (method !== 'elicitation/create') throw new UnsupportedServerRequestError(method);
     const { requestId, request } = parseElicitation(params);
-    const decision = await decide(this.approvalPolicy, request, this.log);
+    const { kind, threadId, turnId, itemId, command, cwd, reason } = request;
+    const common = { method, threadId, turnId, itemId, ...(reason !== undefined && { reason }), decisions: ['accept', 'acceptForSession', 'decline', 'cancel'] as ApprovalDecision[] };
+    const question: CodexQuestion =
+      kind === 'command' ? { kind, ...common, ...(command !== undefined && { command }), ...(cwd !== undefined && { cwd }) } : { kind, ...common, changes: [] };
+    const answer = await ask(this.questionHandler, question, this.log, this.questionTimeoutMs);
+    const decision: ApprovalDecision = question.decisions.includes(answer.decision) ? answer.decision : 'decline';
     this.turns.get(requestId)?.run.emit({ type: 'approval_request', ...request, decision });
     return elicitationAnswer(decision);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VERSION } from '../paths.js';
 import type { ApprovalRequest } from './approvals.js';
 import type { ApprovalDecision } from './events.js';
+import { toReviewDecision } from './question-methods.js';
 import { shellJoin } from './shell-join.js';
 import { parseTomlValue } from './toml-value.js';
 import type { RunTurnOptions } from './turn-driver.js';
@@ -84,14 +85,5 @@ export function parseElicitation(params: unknown): { requestId: string; request:
  * fails to read, and then denies); its `denied` carries the reason the model is told.
  */
 export function elicitationAnswer(decision: ApprovalDecision): { decision: unknown } {
-  switch (decision) {
-    case 'accept':
-      return { decision: 'approved' };
-    case 'acceptForSession':
-      return { decision: 'approved_for_session' };
-    case 'cancel':
-      return { decision: 'abort' };
-    case 'decline':
-      return { decision: { denied: { rejection: "declined by the node's approval policy" } } };
-  }
+  return toReviewDecision(decision, "declined by the node's approval policy");
 }

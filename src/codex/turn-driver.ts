@@ -1,6 +1,6 @@
 import type { Logger } from '../log/index.js';
-import type { ApprovalPolicy } from './approvals.js';
 import type { CodexEvent } from './events.js';
+import type { QuestionHandler } from './questions.js';
 import type { TurnSettings } from './requests.js';
 import type { TurnResult } from './turn-run.js';
 
@@ -16,8 +16,10 @@ export interface TurnDriverOptions {
   baseEnv: NodeJS.ProcessEnv;
   /** Laid over `baseEnv`; `undefined` removes a variable. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Answers Codex's approval requests; default: decline. */
-  approvalPolicy?: ApprovalPolicy;
+  /** Answers every request Codex sends the client (approvals, questions, elicitations); default: decline. */
+  questionHandler?: QuestionHandler;
+  /** How long the handler may take before the question is declined; default 10 minutes. */
+  questionTimeoutMs?: number;
   log?: Logger;
   /** For every JSON-RPC request but a whole MCP tool call, `initialize` included; default 30 s. */
   requestTimeoutMs?: number;
