@@ -174,7 +174,8 @@ describe.skipIf(!browserAvailable())('the change view in a real browser', () => 
     await page.getByRole('button', { name: 'Open pull request' }).click();
     const request = await node.publishRequest();
     expect(request).toMatchObject({ jobId: reviewJob, mode: 'pr', branch: `csc/job-${reviewJob}`, repo: 'acme/app' });
-    expect(await page.getByRole('button', { name: 'Open pull request' }).isDisabled()).toBe(true);
+    // The request can reach the node before the browser has drawn the pending state: wait for it.
+    await expect.poll(() => page.getByRole('button', { name: 'Open pull request' }).isDisabled()).toBe(true);
     node.answer(request, openedPullRequest(request, 12));
     await expect.poll(() => page.getByTestId('pr-link').textContent()).toBe('#12');
     expect(await page.getByTestId('pr-link').getAttribute('href')).toBe('https://github.com/acme/app/pull/12');
