@@ -14,7 +14,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--port <port>', 'master WebSocket port (env MASTER_PORT, default 8765)')
     .option('--name <name>', 'node name shown on the master: 1-64 of A-Z a-z 0-9 . _ - (env NODE_NAME, default: host name)')
     .option('--tags <a,b>', 'comma-separated tags used to target jobs (env NODE_TAGS)')
-    .option('--token <token>', 'master token (env MASTER_TOKEN; default: read from the master data dir on this host)')
+    .option('--token <token>', 'node credential: the master token or one from csc token create --role node (env MASTER_TOKEN; default: read from the master data dir on this host)')
     .option('--data-dir <dir>', "the master's data dir to read its token from (env MASTER_DATA_DIR)")
     .option('--slots <n>', 'jobs this node runs at once (env NODE_SLOTS, default 1)')
     .option('--workdir <dir>', 'where jobs without a repository run (env NODE_WORKDIR, default: the current directory)')
