@@ -14,7 +14,11 @@ export interface DeliveryFigures {
   lostJobs: number;
   /** Jobs in the store that the run did not create. */
   duplicatedJobs: number;
-  /** Jobs run more than once (a later attempt, or a second run on a node). */
+  /**
+   * Jobs run more than once: a second run on a node, a second `started` event, or events of another
+   * attempt. A later attempt alone is not one: an assignment the master committed and died before
+   * sending never reached the node, so the job is assigned again as the next attempt.
+   */
   rerunJobs: number;
   /** Executor events of a job's final attempt missing from its log. */
   lostEvents: number;
@@ -123,8 +127,10 @@ export function auditJob(job: JobRecord, log: readonly SequencedJobEvent[], expe
   if (duplicatedEvents > 0) say(`${duplicatedEvents} executor events stored more than once`);
   if (lostEvents > 0) say(`${lostEvents} of ${expectedEvents} executor events missing`);
   const started = log.filter((e) => e.event.kind === 'started').length;
-  const rerun = job.attempt > 1 || runs.length > 1 || started > 1 || otherAttempts > 0;
+  const rerun = runs.length > 1 || started > 1 || otherAttempts > 0;
   if (rerun) say(`run more than once: attempt ${job.attempt}, ${runs.length} runs on nodes, ${started} started events, ${otherAttempts} events of other attempts`);
+  const ranAttempt = runs[0]?.attempt;
+  if (runs.length === 1 && ranAttempt !== job.attempt) say(`the node ran attempt ${ranAttempt}, but the job records attempt ${job.attempt}`);
   return { problems, lost, rerun, lostEvents, duplicatedEvents };
 }
 
