@@ -1,4 +1,4 @@
-import type { JobEvent, JobStatus, Publication, SequencedJobEvent } from '../protocol/index.js';
+import type { JobEvent, JobQuestion, JobStatus, Publication, SequencedJobEvent } from '../protocol/index.js';
 import type { JobRecord } from '../master/store/index.js';
 
 /** Exit codes of `csc job run`: the job's outcome, so scripts can branch on it. */
@@ -31,6 +31,8 @@ const RENDERERS: Renderers = {
   diff: () => undefined,
   log: (e) => `[${e.level}] ${e.message}`,
   approval_request: (e) => `? Codex asked to ${e.action === 'command' ? `run ${e.command ?? 'a command'}` : 'change files'}${e.reason ? ` (${e.reason})` : ''}: ${e.decision}`,
+  question: (e) => `? ${describeQuestion(e.question)} [question ${e.question.id}: csc job approve|deny]`,
+  answer: (e) => `? ${e.questionId}: ${e.answer.decision}${e.by.name === undefined ? '' : ` by ${e.by.name}`} (${e.by.via})`,
   error: (e) => `! ${e.message}`,
   finished: (e) => {
     const r = e.result;
@@ -52,4 +54,24 @@ export function describePublication(publication: Publication): string {
 export function renderJobLine(job: JobRecord): string {
   const prompt = job.prompt.replace(/\s+/g, ' ');
   return `${String(job.id).padStart(5)}  ${job.status.padEnd(9)}  ${(job.node ?? '-').padEnd(16)}  ${job.createdAt}  ${prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt}`;
+}
+
+/** What Codex asks, in one line. */
+export function describeQuestion(question: JobQuestion): string {
+  switch (question.kind) {
+    case 'command':
+      return `Codex asks to run ${question.command ?? 'a command'}${question.cwd ? ` in ${question.cwd}` : ''}${question.reason ? ` (${question.reason})` : ''}`;
+    case 'file_change':
+      return `Codex asks to change ${question.changes.map((c) => c.path).join(', ') || 'files'}${question.reason ? ` (${question.reason})` : ''}`;
+    case 'permissions':
+      return `Codex asks for permissions ${JSON.stringify(question.permissions)}${question.reason ? ` (${question.reason})` : ''}`;
+    case 'user_input':
+      return `Codex asks: ${question.questions.map((q) => q.question).join(' / ')}`;
+    case 'elicitation':
+      return `${question.serverName} asks: ${question.message}`;
+    case 'tool_call':
+      return `Codex calls tool ${question.tool}`;
+    case 'unknown':
+      return `Codex sent ${question.method}, which this client does not know`;
+  }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PublishModeSchema } from './change.js';
 import { JobResultSchema, JobStatusSchema, SequencedJobEventSchema } from './jobs.js';
+import { QuestionStateSchema } from './questions.js';
 
 /** Correlates a bridge's request with the master's answer (`job_update`, `status`, `error`). */
 const RequestIdSchema = z.string().min(1).max(64);
@@ -59,6 +60,8 @@ export const JobSummarySchema = z.object({
   error: z.string().optional(),
   result: JobResultSchema.optional(),
   lastSeq: z.number().int().min(0),
+  /** Codex's questions of the job's current attempt, pending and decided (absent: none). */
+  questions: z.array(QuestionStateSchema).optional(),
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 

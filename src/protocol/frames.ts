@@ -10,6 +10,7 @@ import {
   StatusRequestFrameSchema,
 } from './bridge.js';
 import { JobPublishedFrameSchema, JobPublishFrameSchema } from './change.js';
+import { JobAnswerFrameSchema, QuestionAnswerFrameSchema, QuestionResultFrameSchema } from './questions.js';
 import { JobAckFrameSchema, JobAssignFrameSchema, JobCancelFrameSchema, JobEventsFrameSchema } from './jobs.js';
 
 /** Version of the wire protocol spoken on the master's WebSocket port. */
@@ -189,6 +190,9 @@ export const FrameSchema = z.discriminatedUnion('type', [
   JobAckFrameSchema,
   JobPublishFrameSchema,
   JobPublishedFrameSchema,
+  JobAnswerFrameSchema,
+  QuestionAnswerFrameSchema,
+  QuestionResultFrameSchema,
   JobSubmitFrameSchema,
   JobCancelRequestFrameSchema,
   StatusRequestFrameSchema,

@@ -6,3 +6,4 @@ export * from './change.js';
 export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';
 export { closeMasterSocket, openMasterSocket, type MasterSocket } from './master-socket.js';
+export * from './questions.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChangeSummarySchema, DiffEventSchema, PublicationSchema, PublishModeSchema } from './change.js';
+import { AnswerEventSchema, QuestionEventSchema } from './questions.js';
 
 /** Job lifecycle. `lost`: its node vanished and the attempts ran out. */
 export const JobStatusSchema = z.enum(['queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled', 'lost']);
@@ -15,6 +16,8 @@ export const JobProfileSchema = z.object({
   approvalPolicy: z.enum(['never', 'on-request', 'untrusted']).optional(),
   /** Publish the job's change when it ends: push its branch, or push and open a pull request. */
   publish: PublishModeSchema.optional(),
+  /** Seconds a question of Codex waits for an answer before it is declined (default 600; the job's own timeout is paused meanwhile). */
+  approvalTimeoutSec: z.number().int().min(1).max(86_400).optional(),
 });
 export type JobProfile = z.infer<typeof JobProfileSchema>;
 
@@ -71,6 +74,8 @@ export const JobEventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('error'), message: z.string() }),
   DiffEventSchema,
+  QuestionEventSchema,
+  AnswerEventSchema,
   z.object({ kind: z.literal('finished'), result: JobResultSchema }),
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;

@@ -19,6 +19,7 @@ export const FRAME_SENDERS = {
   status_request: ['bridge'],
   job_follow: ['bridge'],
   job_publish_request: ['bridge'],
+  question_answer: ['bridge'],
   job_published: ['node'],
 } as const satisfies Partial<Record<FrameType, readonly Role[]>>;
 
