@@ -60,6 +60,7 @@ export class ChatBridge {
       gateway: this.gateway,
       access: (message) => (message.platform === 'telegram' ? telegramAccess(this.settings.telegram.allowedChats, message) : slackAccess(this.settings.slack, message)),
       jobLink: (id) => `${config.dashboardUrl}/jobs/${id}`,
+      textAnswerHint: 'A text answer goes through the dashboard, or csc job answer <job> <text>.',
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
       observers: [this.forwardToMaster],
       log,

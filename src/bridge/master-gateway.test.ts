@@ -67,7 +67,7 @@ function startBridge(masterUrl: string, telegram: TelegramStandIn): ChatBridge {
     log: { level: 'silent', format: 'json' },
   };
   const createAdapter = platformAdapters({ telegram: { perChatIntervalMs: 0, globalIntervalMs: 0, retryBaseMs: 100 } });
-  const bridge = new ChatBridge({ config, version: 'test', createAdapter, progressIntervalMs: 50, requestTimeouts: { submitTimeoutMs: 300, statusTimeoutMs: 300 }, log: silentLogger() });
+  const bridge = new ChatBridge({ config, version: 'test', createAdapter, progressIntervalMs: 50, requestTimeouts: { submitTimeoutMs: 300, statusTimeoutMs: 300, answerTimeoutMs: 300 }, log: silentLogger() });
   bridge.start();
   return bridge;
 }
@@ -194,6 +194,38 @@ describe('/pr through a master that does not answer at once', () => {
     expect(request.mode).toBe('branch');
     master.answer({ type: 'error', code: 'node_unavailable', message: "node n1, which holds job 14's branch csc/job-14, is not connected", ref: 'job_publish_request', requestId: request.requestId });
     await answerTo(chat, asked, "❌ Job #14 not published: node n1, which holds job 14's branch csc/job-14, is not connected");
+  });
+});
+
+describe('answers to questions through a master that answers late, refuses, or answers', () => {
+  it('tells the presser each time, and edits the question once the master has decided', async () => {
+    const chat = 38;
+    const asked = telegram.say({ chatId: chat, text: 'ask me' });
+    const submit = await master.sent('job_submit', (f) => f.prompt === 'ask me');
+    const question = { kind: 'command' as const, id: 'a1q1', method: 'item/commandExecution/requestApproval', command: 'make deploy', decisions: ['accept' as const, 'decline' as const] };
+    const state = { question, attempt: 1, askedAt: new Date().toISOString(), deadline: new Date(Date.now() + 600_000).toISOString(), status: 'pending' as const };
+    master.answer({ type: 'job_update', requestId: submit.requestId, job: job(15, 'running'), events: [] }, { type: 'job_update', job: job(15, 'running', { questions: [state] }), events: [] });
+    const shown = await waitFor(() => telegram.sentTo(chat).find((m) => m.buttons !== undefined), 'the question');
+    expect(shown.replyTo).toBe(asked);
+    const press = (data: string) => telegram.press({ chatId: chat, messageId: shown.messageId, data });
+    const reply = (query: string) => waitFor(() => telegram.callbackAnswers.find((a) => a.queryId === query)?.text, 'the answer to the press');
+
+    const late = press('q|15|a1q1|a');
+    expect(await master.sent('question_answer')).toMatchObject({ jobId: 15, questionId: 'a1q1', answer: { decision: 'accept' }, user: { platform: 'telegram', chatId: '38', userId: '38', userName: 'june' } });
+    expect(await reply(late)).toBe('Could not answer: the master did not answer within 0.3 s; the message shows the decision once it is made.');
+
+    const refused = press('q|15|a1q1|d');
+    const second = await master.sent('question_answer');
+    master.answer({ type: 'error', code: 'bad_request', message: 'no question a1q1 of job 15 offers that', ref: 'question_answer', requestId: second.requestId });
+    expect(await reply(refused)).toBe('Could not answer: no question a1q1 of job 15 offers that');
+
+    const answered = press('q|15|a1q1|d');
+    const third = await master.sent('question_answer');
+    const decided = { ...state, status: 'answered' as const, answer: { decision: 'decline' as const }, by: { via: 'telegram' as const, userId: '38', name: 'june', at: new Date().toISOString() } };
+    master.answer({ type: 'question_result', requestId: third.requestId ?? '', outcome: 'answered', message: 'Denied (job 15, question a1q1).', state: decided });
+    expect(await reply(answered)).toBe('Denied (job 15, question a1q1).');
+    await waitFor(() => shown.text.includes('Denied by june') || undefined, 'the question edited');
+    expect(shown.buttons).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OverdueSubmit, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary } from '../chat/index.js';
+import { OverdueSubmit, type AnswerOutcome, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer } from '../chat/index.js';
 import { FINAL_JOB_STATUSES, type ErrorFrame, type Frame, type JobSubmitFrame, type JobUpdateFrame, type Publication, type PublishMode } from '../protocol/index.js';
 import type { MasterLink } from './master-link.js';
 
@@ -30,11 +30,14 @@ export interface MasterGatewayOptions {
   statusTimeoutMs?: number;
   /** Until `publishJob` rejects (the node pushes and calls GitHub meanwhile); default 5 min. */
   publishTimeoutMs?: number;
+  /** Until `answer` rejects (the answer may still count); default 15 s. */
+  answerTimeoutMs?: number;
 }
 
 const DEFAULT_SUBMIT_TIMEOUT_MS = 30_000;
 const DEFAULT_STATUS_TIMEOUT_MS = 15_000;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 300_000;
+const DEFAULT_ANSWER_TIMEOUT_MS = 15_000;
 /** Jobs whose last publication is remembered, so that `publishJob` can tell a new one from it. */
 const REMEMBERED_PUBLICATIONS = 1000;
 
@@ -47,7 +50,7 @@ interface PendingPublish extends Waiting<Publication> {
 
 /**
  * Jobs through the master's WebSocket: `job_submit`, `job_cancel_request`, `status_request`,
- * `job_publish_request`, and `job_update`s for the jobs this bridge follows. After every reconnect
+ * `job_publish_request`, `question_answer`, and `job_update`s for the jobs this bridge follows. After every reconnect
  * it re-follows its unfinished jobs and resends unanswered submits (the master answers a repeated `requestId` with
  * the job it already made), so a master restart loses no result. Nothing waits forever: a submit
  * or status request unanswered in time rejects with a message for the chat; a submit stays
@@ -57,12 +60,14 @@ export class MasterGateway implements JobGateway {
   private readonly submits = new Map<string, Waiting<JobSummary>>();
   private readonly statuses = new Map<string, Waiting<GatewayStatus>>();
   private readonly publishes = new Map<string, PendingPublish>();
+  private readonly answers = new Map<string, Waiting<AnswerOutcome>>();
   private readonly publications = new Map<number, string>();
   private readonly following = new Set<number>();
   private readonly listeners = new Set<(update: ChatJobUpdate) => void>();
   private readonly submitTimeoutMs: number;
   private readonly statusTimeoutMs: number;
   private readonly publishTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
 
   constructor(
     private readonly link: Pick<MasterLink, 'send' | 'connected'>,
@@ -71,6 +76,7 @@ export class MasterGateway implements JobGateway {
     this.submitTimeoutMs = options.submitTimeoutMs ?? DEFAULT_SUBMIT_TIMEOUT_MS;
     this.statusTimeoutMs = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   }
 
   /** Rejects with `OverdueSubmit` when the master has not answered within the submit timeout. */
@@ -128,6 +134,27 @@ export class MasterGateway implements JobGateway {
     });
   }
 
+  /**
+   * A chat user's answer to a question (`question_answer`), settled by the master's
+   * `question_result`. Rejects with a `GatewayError` when the master refuses the frame or has not
+   * answered in time; a late answer may still have counted, and the job's update shows it.
+   */
+  answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome> {
+    const requestId = randomUUID();
+    const outcome = new Promise<AnswerOutcome>((resolve, reject) => {
+      this.answers.set(requestId, { resolve, reject });
+      this.link.send({ type: 'question_answer', requestId, jobId, questionId, answer, user });
+    });
+    return withDeadline(outcome, this.answerTimeoutMs, () => {
+      this.answers.delete(requestId);
+      const seconds = this.answerTimeoutMs / 1000;
+      return new GatewayError(
+        'timeout',
+        this.link.connected ? `the master did not answer within ${seconds} s; the message shows the decision once it is made.` : `the master is out of reach (no answer within ${seconds} s); the answer goes out once it is back.`,
+      );
+    });
+  }
+
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -160,6 +187,13 @@ export class MasterGateway implements JobGateway {
         const waiting = frame.requestId === undefined ? undefined : this.statuses.get(frame.requestId);
         if (frame.requestId !== undefined) this.statuses.delete(frame.requestId);
         waiting?.resolve({ master: frame.master, nodes: frame.nodes });
+        return true;
+      }
+      case 'question_result': {
+        const waiting = this.answers.get(frame.requestId);
+        this.answers.delete(frame.requestId);
+        const { outcome, message, state } = frame;
+        waiting?.resolve({ outcome, message, ...(state === undefined ? {} : { state }) });
         return true;
       }
       case 'error':
@@ -208,10 +242,11 @@ export class MasterGateway implements JobGateway {
     if (id === undefined) return false;
     // The node is slow, not gone: the master still stores its answer, and its update settles the request.
     if (frame.code === 'node_timeout' && this.publishes.has(id)) return true;
-    const waiting = this.submits.get(id) ?? this.statuses.get(id) ?? this.publishes.get(id);
+    const waiting = this.submits.get(id) ?? this.statuses.get(id) ?? this.publishes.get(id) ?? this.answers.get(id);
     this.submits.delete(id);
     this.statuses.delete(id);
     this.publishes.delete(id);
+    this.answers.delete(id);
     waiting?.reject(new GatewayError(frame.code, frame.message));
     return waiting !== undefined;
   }

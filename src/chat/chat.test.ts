@@ -3,7 +3,7 @@ import { layerSettings } from '../bridge/settings.js';
 import { environmentFrom, resolveBridgeConfig } from '../config/index.js';
 import { silentLogger } from '../log/index.js';
 import type { SequencedJobEvent } from '../protocol/index.js';
-import { checkMarkdownV2 } from '../test-support/telegram-stand-in.js';
+import { checkMarkdownV2 } from '../test-support/telegram-formats.js';
 import { DiffParts } from './diff-parts.js';
 import { ChatEngine, parseCommand, parseRun, splitMessage, telegramMarkup, type ChatOutput, type JobGateway } from './index.js';
 
@@ -67,6 +67,7 @@ describe('chat engine pieces', () => {
       cancel: () => Promise.resolve(),
       status: () => Promise.reject(new Error('no status here')),
       onUpdate: () => () => undefined,
+      answer: () => Promise.reject(new Error('no questions here')),
     };
     const output: ChatOutput = {
       markup: telegramMarkup(''),
@@ -76,6 +77,7 @@ describe('chat engine pieces', () => {
         return Promise.resolve({ chatId: to.chatId, messageId: String(sent.length) });
       },
       edit: () => Promise.resolve(),
+      sendButtons: () => Promise.reject(new Error('no buttons here')),
     };
     const engine = new ChatEngine({ gateway, access: () => ({ allowed: true }), log: silentLogger() });
     await engine.handle({ platform: 'telegram', chatId: '1', messageId: '1', userId: '1', text: '/pr' }, output);

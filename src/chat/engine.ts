@@ -6,10 +6,11 @@ import { diffFile, DiffParts } from './diff-parts.js';
 import { EarlyUpdates } from './early-updates.js';
 import { finalLine, lastActivity, lineFullText, progressText, queuedText, resultText } from './format.js';
 import { ProgressMessage } from './progress.js';
+import { QuestionBoard } from './question-board.js';
 import { Composer, createContext, type ChatContext, type Middleware } from './router.js';
 import { afterRun, MemorySessions, settingsOf, type Session, type SessionStore } from './sessions.js';
 import { MAX_WAITING, ThreadLines, type Submission, type WaitingRequest } from './thread-lines.js';
-import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage } from './types.js';
+import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage } from './types.js';
 
 export interface ChatEngineOptions {
   gateway: JobGateway;
@@ -26,6 +27,8 @@ export interface ChatEngineOptions {
   sessionKey?: (message: IncomingMessage) => string;
   /** Set by the standalone runner: `/profile`, `/mode` and its own `/status` and `/start`. */
   local?: LocalCommands;
+  /** Where a question of Codex that takes text can be answered (buttons only decide); default: nowhere here. */
+  textAnswerHint?: string;
   log: Logger;
 }
 
@@ -55,12 +58,14 @@ export class ChatEngine implements CommandHost {
   private readonly tracked = new Map<number, Tracked>();
   private readonly lines = new ThreadLines();
   private readonly early = new EarlyUpdates();
+  private readonly board: QuestionBoard;
 
   constructor(private readonly options: ChatEngineOptions) {
     this.sessions = options.sessions ?? new MemorySessions();
     this.router.use(this.checkAccess, ...(options.observers ?? []));
     registerCommands(this.router, this);
     this.router.use((ctx) => (ctx.message.text.trim() === '' ? Promise.resolve() : this.request(ctx, { prompt: ctx.message.text.trim() })));
+    this.board = new QuestionBoard({ gateway: options.gateway, access: options.access, textHint: options.textAnswerHint ?? 'Here it can only be denied.', log: options.log });
     options.gateway.onUpdate((update) => this.onUpdate(update));
   }
 
@@ -73,6 +78,11 @@ export class ChatEngine implements CommandHost {
       this.options.log.warn({ err: error, platform: message.platform, chat: message.chatId }, 'chat message failed');
       await ctx.reply(output.markup.escape(`Something went wrong: ${(error as Error).message}`)).catch(() => undefined);
     }
+  }
+
+  /** Handles a button press (an answer to a question of Codex); failures are told to the presser, never thrown. */
+  handleAction(action: IncomingAction, output: ChatOutput): Promise<void> {
+    return this.board.handleAction(action, output);
   }
 
   get gateway(): JobGateway {
@@ -239,6 +249,7 @@ export class ChatEngine implements CommandHost {
     if (!tracked) return this.early.keep(update);
     tracked.activity = lastActivity(events) ?? tracked.activity;
     tracked.diff.add(events);
+    this.board.update(job, tracked.ctx);
     if (!FINAL_JOB_STATUSES.has(job.status)) {
       tracked.progress.update(progressText(tracked.ctx.output.markup, job, tracked.activity));
       return;

@@ -44,7 +44,9 @@ export function progressText(markup: Markup, job: JobSummary, activity: string |
   const where = job.node === undefined ? '' : ` on ${job.node}`;
   const since = job.startedAt === undefined ? '' : ` · ${seconds(now - Date.parse(job.startedAt))}`;
   const head = markup.bold(`${STATUS_ICON[job.status]} Job #${job.id} ${job.status}${where}`) + markup.escape(since);
-  return activity === undefined ? head : `${head}\n${markup.code(clip(activity, MAX_ACTIVITY))}`;
+  const pending = job.questions?.filter((q) => q.status === 'pending').length ?? 0;
+  const waiting = pending === 0 ? '' : `\n${markup.escape(`❓ Waiting for an answer to ${pending === 1 ? 'a question' : `${pending} questions`} of Codex`)}`;
+  return activity === undefined ? head + waiting : `${head}\n${markup.code(clip(activity, MAX_ACTIVITY))}${waiting}`;
 }
 
 /** The one-line state a finished job's progress message ends with. */

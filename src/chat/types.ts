@@ -1,19 +1,34 @@
-import type { ChatOrigin, JobSummary, NodeSummary, Publication, PublishMode, SequencedJobEvent, StatusFrame } from '../protocol/index.js';
+import type {
+  ChatOrigin,
+  JobSummary,
+  NodeSummary,
+  Publication,
+  PublishMode,
+  QuestionAnswer,
+  QuestionResultFrame,
+  QuestionState,
+  SequencedJobEvent,
+  StatusFrame,
+} from '../protocol/index.js';
 import type { Markup } from './markup.js';
 
-export type { JobSummary, NodeSummary, Publication, PublishMode, SequencedJobEvent };
+export type { JobSummary, NodeSummary, Publication, PublishMode, QuestionAnswer, QuestionState, SequencedJobEvent };
 
-/** A text message a platform delivered to the bot, in platform-neutral terms. */
-export interface IncomingMessage {
+/** Who did something where: a chat, its thread, a message, a user. */
+interface ChatEventBase {
   platform: 'slack' | 'telegram';
   /** Telegram chat id / Slack channel. */
   chatId: string;
   /** Telegram forum topic / Slack thread root `ts`; undefined: the chat itself. */
   threadId?: string;
-  /** Telegram `message_id` / Slack `ts`. */
+  /** Telegram `message_id` / Slack `ts` (for a button press: the message the buttons are under). */
   messageId: string;
   userId: string;
   userName?: string;
+}
+
+/** A text message a platform delivered to the bot, in platform-neutral terms. */
+export interface IncomingMessage extends ChatEventBase {
   text: string;
   /** The platform's own payload (Slack event, Telegram update), passed on as the seed's `raw_event` / `raw_update`. */
   raw?: Record<string, unknown>;
@@ -51,7 +66,38 @@ export interface ChatOutput {
   typing?(to: ReplyTarget): Promise<void>;
   /** Sends a file as a document; platforms without it answer with text only. */
   sendFile?(to: ReplyTarget, file: ChatFile): Promise<void>;
+  /**
+   * Sends a message with buttons under it (a question of Codex); `edit` of that message later
+   * replaces its text and removes the buttons.
+   */
+  sendButtons(to: ReplyTarget, text: string, buttons: readonly ChatButton[]): Promise<SentMessage>;
 }
+
+/** A button under a message; `data` comes back in the press (at most 64 bytes: Telegram's limit). */
+export interface ChatButton {
+  label: string;
+  data: string;
+  style?: 'primary' | 'danger';
+}
+
+/** Someone pressed a button, in platform-neutral terms. */
+export interface IncomingAction extends ChatEventBase {
+  /** The pressed button's `data`. */
+  data: string;
+  /** Tells the presser how it went (Telegram: `answerCallbackQuery`; Slack: an ephemeral message); called once. */
+  reply(text: string): Promise<void>;
+}
+
+/** Who answers from a chat. */
+export interface ChatAnswerer {
+  platform: 'slack' | 'telegram';
+  chatId: string;
+  userId: string;
+  userName?: string;
+}
+
+/** How an answer went (the master's `question_result`, or the runner's own decision). */
+export type AnswerOutcome = Omit<QuestionResultFrame, 'type' | 'requestId'>;
 
 /** A chat message asking Codex for something. */
 export interface ChatJobRequest {
@@ -101,6 +147,8 @@ export interface JobGateway {
    * go. Absent where no master keeps the job's branch (the standalone runner).
    */
   publishJob?(jobId: number, mode: PublishMode): Promise<Publication>;
+  /** Answers a question of a job for a chat user; resolves with how it went (first answer wins), rejects only when it could not be asked. */
+  answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome>;
 }
 
 /** Who may talk to the bot: `allowed: false` comes with the ids to add (the hint strangers get). */

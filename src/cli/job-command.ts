@@ -5,7 +5,11 @@ import type { JobRecord } from '../master/store/index.js';
 import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../protocol/index.js';
 import { ApiClient } from './api-client.js';
 import { registerChangeCommands } from './change-command.js';
+import { registerQuestionCommands } from './question-command.js';
+import { wantsColour } from './render-diff.js';
 import { JOB_EXIT_CODES, renderEvent, renderJobLine } from './render-job.js';
+import { answerHint } from './render-question.js';
+import { TerminalQuestions } from './terminal-questions.js';
 
 interface RunFlags extends ClientFlags {
   node?: string;
@@ -34,16 +38,38 @@ function withConnection(command: Command): Command {
     .option('--data-dir <dir>', "the master's data dir, to read its admin token from (env MASTER_DATA_DIR)");
 }
 
+/** Where followed events go: printed, and for `csc job run` its questions asked or hinted at. */
+type EventSink = (event: SequencedJobEvent) => void;
+
 /** Prints events as they come and returns the job's final state. */
-async function follow(api: ApiClient, jobId: number, after = 0): Promise<JobRecord> {
+async function follow(api: ApiClient, jobId: number, after = 0, sink: EventSink = print): Promise<JobRecord> {
   const stop = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write(`\nstopped following; job ${jobId} goes on (csc job cancel ${jobId} stops it)\n`);
     stop.abort();
     process.exit(130);
   });
-  for await (const event of api.follow(jobId, after, stop.signal)) print(event);
+  for await (const event of api.follow(jobId, after, stop.signal)) sink(event);
   return api.request<JobRecord>('GET', `/api/jobs/${jobId}`);
+}
+
+/**
+ * Follows a job `csc job run` queued. On a terminal its questions are asked there; otherwise
+ * nobody can answer here, so each one is printed with the commands that answer it.
+ */
+async function followRun(api: ApiClient, jobId: number): Promise<JobRecord> {
+  if (!(process.stdin.isTTY && process.stdout.isTTY)) {
+    return follow(api, jobId, 0, (event) => {
+      print(event);
+      if (event.event.kind === 'question') process.stdout.write(`  ${answerHint(jobId, event.event.question)}\n`);
+    });
+  }
+  const asker = new TerminalQuestions(api, jobId, { input: process.stdin, output: process.stdout, colour: wantsColour(process.stdout, loadEnvironment()) });
+  try {
+    return await follow(api, jobId, 0, (event) => asker.take(event));
+  } finally {
+    asker.close();
+  }
 }
 
 function print(event: SequencedJobEvent): void {
@@ -55,7 +81,7 @@ export function registerJobCommand(program: Command): void {
   const job = program.command('job').description('create, follow and manage Codex jobs through the master');
 
   withConnection(job.command('run'))
-    .description('queue a job, follow its log, and exit with its outcome (0 succeeded, 1 failed, 3 cancelled, 4 lost)')
+    .description('queue a job, follow its log, and exit with its outcome (0 succeeded, 1 failed, 3 cancelled, 4 lost); on a terminal, asks you what Codex asks')
     .argument('<prompt>', 'what Codex should do')
     .option('--node <name>', 'run on this node')
     .option('--tags <a,b>', 'run on a node with all of these tags')
@@ -77,11 +103,12 @@ export function registerJobCommand(program: Command): void {
       // its tags, all are busy), rather than leaving the user to wonder at a silent terminal.
       process.stderr.write(`job ${created.id} ${created.status}${created.waiting === undefined ? '' : ` (${created.waiting})`}\n`);
       if (!flags.follow) return;
-      const done = await follow(api, created.id);
+      const done = await followRun(api, created.id);
       process.exitCode = JOB_EXIT_CODES[done.status];
     });
 
   registerChangeCommands(job);
+  registerQuestionCommands(job);
 
   withConnection(job.command('ls'))
     .description('list jobs, newest first')

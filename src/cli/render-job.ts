@@ -1,4 +1,4 @@
-import type { JobEvent, JobQuestion, JobStatus, Publication, SequencedJobEvent } from '../protocol/index.js';
+import type { Answerer, JobEvent, JobQuestion, JobStatus, Publication, QuestionAnswer, SequencedJobEvent } from '../protocol/index.js';
 import type { JobRecord } from '../master/store/index.js';
 
 /** Exit codes of `csc job run`: the job's outcome, so scripts can branch on it. */
@@ -31,8 +31,8 @@ const RENDERERS: Renderers = {
   diff: () => undefined,
   log: (e) => `[${e.level}] ${e.message}`,
   approval_request: (e) => `? Codex asked to ${e.action === 'command' ? `run ${e.command ?? 'a command'}` : 'change files'}${e.reason ? ` (${e.reason})` : ''}: ${e.decision}`,
-  question: (e) => `? ${describeQuestion(e.question)} [question ${e.question.id}: csc job approve|deny]`,
-  answer: (e) => `? ${e.questionId}: ${e.answer.decision}${e.by.name === undefined ? '' : ` by ${e.by.name}`} (${e.by.via})`,
+  question: (e) => `? ${describeQuestion(e.question)} (question ${e.question.id})`,
+  answer: (e) => `? ${e.questionId} ${describeAnswer(e.answer, e.by)}`,
   error: (e) => `! ${e.message}`,
   finished: (e) => {
     const r = e.result;
@@ -74,4 +74,28 @@ export function describeQuestion(question: JobQuestion): string {
     case 'unknown':
       return `Codex sent ${question.method}, which this client does not know`;
   }
+}
+
+/** A decision in words: "approved once", "denied and stopped"; an accept that carries text or content is "answered". */
+export function describeDecision(answer: QuestionAnswer): string {
+  switch (answer.decision) {
+    case 'accept':
+      return answer.text !== undefined || answer.answers !== undefined || answer.content !== undefined ? 'answered' : 'approved once';
+    case 'acceptForSession':
+      return 'approved for this job';
+    case 'decline':
+      return 'denied';
+    case 'cancel':
+      return 'denied and stopped';
+  }
+}
+
+/**
+ * What was decided and by whom, e.g. "approved once by admin (cli)". The text of an answer is left
+ * out: a user-input answer can be a secret, and the log is for everyone who may read the job.
+ */
+export function describeAnswer(answer: QuestionAnswer, by: Answerer): string {
+  if (by.via === 'timeout') return `${describeDecision(answer)}: nobody answered in time`;
+  if (by.via === 'node') return `${describeDecision(answer)} by the node`;
+  return `${describeDecision(answer)} by ${by.name ?? by.userId ?? 'someone'} (${by.via})`;
 }

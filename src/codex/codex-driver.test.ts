@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useDriverFixture } from '../test-support/driver-fixture.js';
-import { applyPatchCall, assistantMessage, execCommandCall } from '../test-support/responses-stand-in.js';
+import { applyPatchCall, assistantMessage, execCommandCall, escalatedCommandCall } from '../test-support/responses-stand-in.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait.js';
 import { AppServerExitedError, CodexDriver, type CodexEvent, type CodexQuestion, type QuestionDecision } from './index.js';
@@ -158,11 +158,6 @@ describe('CodexDriver with the real codex binary', () => {
   });
 
   describe('asks the question handler under on-request', () => {
-    /** A command the model wants to run outside the sandbox, which `on-request` makes Codex ask about. */
-    function escalatedCommand(cmd: string) {
-      return { item: { type: 'function_call', id: `fc_${cmd.length}`, call_id: `call_esc_${Date.now()}`, name: 'exec_command', arguments: JSON.stringify({ cmd, sandbox_permissions: 'require_escalated', justification: 'needs to write the marker' }) } };
-    }
-
     async function askedTurn(decision: QuestionDecision | 'never' | 'throw') {
       const questions: CodexQuestion[] = [];
       const asked = fx.newDriver({
@@ -174,7 +169,7 @@ describe('CodexDriver with the real codex binary', () => {
           return Promise.resolve({ decision });
         },
       });
-      fx.standIn.enqueue({ output: [escalatedCommand('echo escalated-output > marker.txt; echo escalated-output')] }, { output: [assistantMessage('finished')] });
+      fx.standIn.enqueue({ output: [escalatedCommandCall('echo escalated-output > marker.txt; echo escalated-output')] }, { output: [assistantMessage('finished')] });
       const cwd = tempDir('csc-codex-ws-');
       const events: CodexEvent[] = [];
       const result = await asked.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', onEvent: (e) => events.push(e) });
@@ -206,7 +201,7 @@ describe('CodexDriver with the real codex binary', () => {
     it('declines a pending question, aborting its signal, when its turn is interrupted', async () => {
       let signal: AbortSignal | undefined;
       const asked = fx.newDriver({ questionHandler: (_question, options) => ((signal = options.signal), new Promise(() => undefined)) });
-      fx.standIn.enqueue({ output: [escalatedCommand('echo escalated-output > marker.txt')] });
+      fx.standIn.enqueue({ output: [escalatedCommandCall('echo escalated-output > marker.txt')] });
       const cwd = tempDir('csc-codex-ws-');
       const controller = new AbortController();
       const running = asked.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', signal: controller.signal });
@@ -229,6 +224,29 @@ describe('CodexDriver with the real codex binary', () => {
       expect(result.status).toBe('completed');
       expect(questions).toMatchObject([{ kind: 'file_change', method: 'item/fileChange/requestApproval', changes: [{ path: target, kind: 'add', added: 2, removed: 0 }] }]);
       expect(readFileSync(target, 'utf8')).toBe('one\ntwo\n');
+    });
+
+    it("lets a turn's own onQuestion answer instead of the driver's handler", async () => {
+      const asked: string[] = [];
+      const driver = fx.newDriver({ questionHandler: () => (asked.push('driver'), Promise.resolve({ decision: 'decline' as const })) });
+      fx.standIn.enqueue({ output: [escalatedCommandCall('echo escalated-output > marker.txt')] }, { output: [assistantMessage('finished')] });
+      const cwd = tempDir('csc-codex-ws-');
+      const onQuestion = (question: CodexQuestion) => (asked.push(`turn ${question.kind}`), Promise.resolve({ decision: 'accept' as const }));
+      const result = await driver.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', onQuestion });
+      expect(result.status).toBe('completed');
+      expect(asked).toEqual(['turn command']);
+      expect(readFileSync(join(cwd, 'marker.txt'), 'utf8')).toBe('escalated-output\n');
+    });
+
+    it("declines when a turn's own questionTimeoutMs passes", async () => {
+      let signal: AbortSignal | undefined;
+      fx.standIn.enqueue({ output: [escalatedCommandCall('echo escalated-output > marker.txt')] }, { output: [assistantMessage('finished')] });
+      const cwd = tempDir('csc-codex-ws-');
+      const onQuestion = (_q: CodexQuestion, options: { signal: AbortSignal }) => ((signal = options.signal), new Promise<never>(() => undefined));
+      const result = await fx.driver.runTurn({ cwd, prompt: 'write the marker', sandbox: 'workspace-write', approvalPolicy: 'on-request', onQuestion, questionTimeoutMs: 200 });
+      expect(result.status).toBe('completed');
+      expect(signal?.aborted).toBe(true);
+      expect(() => readFileSync(join(cwd, 'marker.txt'))).toThrow();
     });
 
     it('does not run the command when the handler declines', async () => {

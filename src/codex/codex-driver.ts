@@ -4,7 +4,7 @@ import type { AppServerClient } from './app-server-client.js';
 import { DriverClosedError, ThreadBusyError, type AppServerExitedError } from './errors.js';
 import { parseNotification, startedFileChange, type ApprovalDecision, type FileChange } from './events.js';
 import { parseQuestion, replyTo } from './question-methods.js';
-import { ask, declineAll, type CodexQuestion, type QuestionAnswer, type QuestionHandler } from './questions.js';
+import { ask, declineAll, turnPolicy, type CodexQuestion, type QuestionAnswer, type QuestionPolicy } from './questions.js';
 import { parseAnswer, threadAnswerSchema, threadSettings, turnAnswerSchema, turnParams } from './requests.js';
 import type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 import { TurnRun, type TurnResult } from './turn-run.js';
@@ -24,8 +24,8 @@ const PROCESS_WARNINGS = new Set(['configWarning', 'deprecationNotice', 'warning
 export class CodexDriver implements TurnDriver {
   private readonly server: WarmServer;
   private readonly log: Logger;
-  private readonly questionHandler: QuestionHandler;
-  private readonly questionTimeoutMs: number | undefined;
+  /** For questions of turns without their own `onQuestion` (and of no running turn). */
+  private readonly questions: QuestionPolicy;
   /** The changes of file-change items in progress, for the file-change approval that names only the item. */
   private readonly pendingChanges = new Map<string, FileChange[]>();
   /** Questions the handler has not answered yet, by thread: aborted (declined) when their turn ends. */
@@ -36,8 +36,7 @@ export class CodexDriver implements TurnDriver {
 
   constructor(options: CodexDriverOptions) {
     this.log = options.log ?? silentLogger();
-    this.questionHandler = options.questionHandler ?? declineAll;
-    this.questionTimeoutMs = options.questionTimeoutMs;
+    this.questions = { handler: options.questionHandler ?? declineAll, timeoutMs: options.questionTimeoutMs };
     this.server = new WarmServer(options, {
       subcommand: 'app-server',
       handshake: (client) => handshake(client),
@@ -62,7 +61,7 @@ export class CodexDriver implements TurnDriver {
     const client = await this.server.ready();
     const { threadId, configured } = await this.openThread(client, options);
     if (this.turns.has(threadId)) throw new ThreadBusyError(threadId);
-    const run = new TurnRun(threadId, options.onEvent, this.log);
+    const run = new TurnRun(threadId, options.onEvent, this.log, turnPolicy(options, this.questions));
     this.turns.set(threadId, run);
     const stopListening = this.interruptOnAbort(run, options.signal);
     try {
@@ -159,13 +158,15 @@ export class CodexDriver implements TurnDriver {
     else this.log.trace({ method }, 'Codex notification outside a running turn');
   }
 
+  /** Asks the handler of the question's turn (the driver's when no turn of its thread runs). */
   private async ask(question: CodexQuestion): Promise<QuestionAnswer> {
     const key = question.threadId ?? '';
+    const { handler, timeoutMs } = this.turns.get(key)?.questions ?? this.questions;
     const settled = new AbortController();
     const pending = this.pendingQuestions.get(key) ?? new Set<AbortController>();
     this.pendingQuestions.set(key, pending.add(settled));
     try {
-      return await ask(this.questionHandler, question, this.log, this.questionTimeoutMs, settled.signal);
+      return await ask(handler, question, this.log, timeoutMs, settled.signal);
     } finally {
       pending.delete(settled);
       if (pending.size === 0 && this.pendingQuestions.get(key) === pending) this.pendingQuestions.delete(key);

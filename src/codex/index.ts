@@ -1,6 +1,7 @@
 export { AppServerClient, type AppServerClientOptions, type SentRequest, type ServerRequestHandler } from './app-server-client.js';
 export type { ApprovalRequest } from './approvals.js';
 export {
+  DECLINE,
   declineAll,
   DEFAULT_QUESTION_TIMEOUT_MS,
   type CodexQuestion,

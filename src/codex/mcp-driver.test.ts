@@ -6,7 +6,7 @@ import { useDriverFixture } from '../test-support/driver-fixture.js';
 import { assistantMessage } from '../test-support/responses-stand-in.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { waitFor } from '../test-support/wait.js';
-import { AppServerExitedError, McpCodexDriver, type CodexEvent, type RunTurnOptions, type TurnResult } from './index.js';
+import { AppServerExitedError, DriverClosedError, McpCodexDriver, type CodexEvent, type CodexQuestion, type RunTurnOptions, type TurnResult } from './index.js';
 
 const fx = useDriverFixture((options) => new McpCodexDriver({ command: legacyCodexCommand(), ...options }));
 
@@ -32,6 +32,32 @@ describe('McpCodexDriver with the real Codex 0.153.4 mcp-server', () => {
     expect(events.filter((e) => e.type === 'approval_request')).toMatchObject([{ kind: 'command', decision: 'decline', itemId: 'call_esc', command: expect.stringContaining('echo hi > escalated.txt') as string, cwd }]);
     expect(existsSync(join(cwd, 'escalated.txt'))).toBe(false);
     expect(JSON.stringify((fx.standIn.requests[1]?.body as { input?: unknown }).input)).toContain("declined by the node's approval policy");
+  });
+
+  it("lets a turn's own onQuestion answer, and tells the model what a denial said", async () => {
+    const escalated = { type: 'function_call', id: 'fc_esc2', call_id: 'call_esc2', name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo hi > escalated.txt', sandbox_permissions: 'require_escalated', justification: 'needs it' }) };
+    fx.standIn.enqueue({ output: [{ item: escalated }] }, { output: [assistantMessage('gave up')] });
+    const cwd = tempDir('csc-mcp-ws-');
+    const questions: CodexQuestion[] = [];
+    const onQuestion = (question: CodexQuestion) => (questions.push(question), Promise.resolve({ decision: 'decline' as const, text: 'not on this machine, ask ops' }));
+    const { result } = await turn(fx.driver, { cwd, approvalPolicy: 'on-request', onQuestion });
+    expect(result).toMatchObject({ status: 'completed', finalMessage: 'gave up' });
+    expect(questions).toMatchObject([{ kind: 'command', method: 'elicitation/create', itemId: 'call_esc2', command: expect.stringContaining('echo hi > escalated.txt') as string }]);
+    expect(existsSync(join(cwd, 'escalated.txt'))).toBe(false);
+    expect(JSON.stringify((fx.standIn.requests[1]?.body as { input?: unknown }).input)).toContain('not on this machine, ask ops');
+  });
+
+  it('declines a pending question, aborting its signal, when its turn fails (the driver closes)', async () => {
+    const escalated = { type: 'function_call', id: 'fc_esc3', call_id: 'call_esc3', name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo hi > escalated.txt', sandbox_permissions: 'require_escalated', justification: 'needs it' }) };
+    fx.standIn.enqueue({ output: [{ item: escalated }] });
+    let signal: AbortSignal | undefined;
+    const onQuestion = (_q: CodexQuestion, options: { signal: AbortSignal }) => ((signal = options.signal), new Promise<never>(() => undefined));
+    const closing = fx.newDriver();
+    const running = turn(closing, { approvalPolicy: 'on-request', onQuestion }).catch((error: unknown) => error);
+    await waitFor(() => signal, 'the question');
+    await closing.close();
+    expect(await running).toBeInstanceOf(DriverClosedError);
+    expect(signal?.aborted).toBe(true);
   });
 
   it('cancels a turn whose signal fired before the turn had started', async () => {

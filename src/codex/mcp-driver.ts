@@ -4,7 +4,7 @@ import { CodexError, DriverClosedError, ThreadBusyError, UnsupportedServerReques
 import type { ApprovalDecision } from './events.js';
 import { parseMcpEvent } from './mcp-events.js';
 import { elicitationAnswer, initializeParams, parseElicitation, parseToolResult, toolCallParams, toolConfig } from './mcp-requests.js';
-import { ask, declineAll, type CodexQuestion, type QuestionHandler } from './questions.js';
+import { ask, declineAll, turnPolicy, type CodexQuestion, type QuestionPolicy } from './questions.js';
 import type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 import { TurnRun, type TurnResult } from './turn-run.js';
 import { WarmServer } from './warm-server.js';
@@ -17,6 +17,8 @@ interface McpTurn {
   run: TurnRun;
   requestId: number;
   cancelWanted: boolean;
+  /** Aborts when the turn ends: its unanswered questions are declined. */
+  settled: AbortController;
 }
 
 /**
@@ -29,16 +31,15 @@ interface McpTurn {
 export class McpCodexDriver implements TurnDriver {
   private readonly server: WarmServer;
   private readonly log: Logger;
-  private readonly questionHandler: QuestionHandler;
-  private readonly questionTimeoutMs: number | undefined;
+  /** For questions of turns without their own `onQuestion`. */
+  private readonly questions: QuestionPolicy;
   private readonly config: Record<string, unknown>;
   /** Running turns by the id of their `tools/call` request (as a string: events carry it so). */
   private readonly turns = new Map<string, McpTurn>();
 
   constructor(options: McpCodexDriverOptions) {
     this.log = options.log ?? silentLogger();
-    this.questionHandler = options.questionHandler ?? declineAll;
-    this.questionTimeoutMs = options.questionTimeoutMs;
+    this.questions = { handler: options.questionHandler ?? declineAll, timeoutMs: options.questionTimeoutMs };
     this.config = toolConfig(options.configOverrides ?? {});
     this.server = new WarmServer(options, {
       subcommand: 'mcp-server',
@@ -58,10 +59,10 @@ export class McpCodexDriver implements TurnDriver {
     const { threadId } = options;
     if (threadId !== undefined && [...this.turns.values()].some((turn) => turn.run.threadId === threadId)) throw new ThreadBusyError(threadId);
     const client = await this.server.ready();
-    const run = new TurnRun(threadId, options.onEvent, this.log);
+    const run = new TurnRun(threadId, options.onEvent, this.log, turnPolicy(options, this.questions));
     // The call lasts as long as the turn: no request timeout (the job's own timeout cancels it).
     const call = client.send('tools/call', toolCallParams(options, this.config), Infinity);
-    const turn: McpTurn = { run, requestId: call.id, cancelWanted: false };
+    const turn: McpTurn = { run, requestId: call.id, cancelWanted: false, settled: new AbortController() };
     this.turns.set(String(call.id), turn);
     void call.result.then(
       (answer) => this.onToolResult(turn, answer),
@@ -72,6 +73,7 @@ export class McpCodexDriver implements TurnDriver {
       return await run.result;
     } finally {
       stopListening();
+      turn.settled.abort();
       this.turns.delete(String(call.id));
       // A cancelled call is never answered.
       client.forget(call.id);
@@ -92,7 +94,10 @@ export class McpCodexDriver implements TurnDriver {
   }
 
   private failAll(error: DriverClosedError | AppServerExitedError): void {
-    for (const turn of this.turns.values()) turn.run.fail(error);
+    for (const turn of this.turns.values()) {
+      turn.run.fail(error);
+      turn.settled.abort();
+    }
     this.turns.clear();
   }
 
@@ -144,10 +149,12 @@ export class McpCodexDriver implements TurnDriver {
     const common = { method, threadId, turnId, itemId, ...(reason !== undefined && { reason }), decisions: ['accept', 'acceptForSession', 'decline', 'cancel'] as ApprovalDecision[] };
     const question: CodexQuestion =
       kind === 'command' ? { kind, ...common, ...(command !== undefined && { command }), ...(cwd !== undefined && { cwd }) } : { kind, ...common, changes: [] };
-    const answer = await ask(this.questionHandler, question, this.log, this.questionTimeoutMs);
+    const turn = this.turns.get(requestId);
+    const { handler, timeoutMs } = turn?.run.questions ?? this.questions;
+    const answer = await ask(handler, question, this.log, timeoutMs, turn?.settled.signal);
     const decision: ApprovalDecision = question.decisions.includes(answer.decision) ? answer.decision : 'decline';
-    this.turns.get(requestId)?.run.emit({ type: 'approval_request', ...request, decision });
-    return elicitationAnswer(decision);
+    turn?.run.emit({ type: 'approval_request', ...request, decision });
+    return elicitationAnswer(decision, answer.text);
   }
 }
 

@@ -82,8 +82,9 @@ export function parseElicitation(params: unknown): { requestId: string; request:
 
 /**
  * The answer 0.153.4 expects: `{decision: ReviewDecision}` rather than MCP's `{action}` (which it
- * fails to read, and then denies); its `denied` carries the reason the model is told.
+ * fails to read, and then denies); its `denied` carries the reason the model is told (`rejection`,
+ * what the person who denied wrote, if anything).
  */
-export function elicitationAnswer(decision: ApprovalDecision): { decision: unknown } {
-  return toReviewDecision(decision, "declined by the node's approval policy");
+export function elicitationAnswer(decision: ApprovalDecision, rejection = "declined by the node's approval policy"): { decision: unknown } {
+  return toReviewDecision(decision, rejection);
 }

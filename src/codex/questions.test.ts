@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../log/index.js';
 import { UnsupportedServerRequestError } from './errors.js';
 import { parseQuestion, QUESTION_METHODS, replyTo } from './question-methods.js';
-import { ask, type CodexQuestion, type QuestionAnswer } from './questions.js';
+import { ask, declineAll, turnPolicy, type CodexQuestion, type QuestionAnswer } from './questions.js';
 
 const ids = { threadId: 't1', turnId: 'u1', itemId: 'i1' };
 const accept: QuestionAnswer = { decision: 'accept' };
@@ -201,5 +201,35 @@ describe('ask', () => {
     settled.abort();
     await expect(answer).resolves.toEqual({ decision: 'decline' });
     expect(signal?.aborted).toBe(true);
+  });
+
+  it('sets no limit with an infinite timeout: only the handler or the settled signal ends it', async () => {
+    vi.useFakeTimers();
+    try {
+      const settled = new AbortController();
+      let answer: QuestionAnswer | undefined;
+      void ask(() => new Promise<QuestionAnswer>(() => undefined), question, silentLogger(), Infinity, settled.signal).then((a) => (answer = a));
+      await vi.advanceTimersByTimeAsync(30 * 24 * 3600_000);
+      expect(answer).toBeUndefined();
+      settled.abort();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answer).toEqual({ decision: 'decline' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('declines an answer outside the protocol (a text longer than it carries)', async () => {
+    await expect(ask(() => Promise.resolve({ decision: 'accept', text: 'x'.repeat(10_001) }), question, silentLogger())).resolves.toEqual({ decision: 'decline' });
+  });
+});
+
+describe('turnPolicy', () => {
+  it("takes the turn's handler and timeout where it has them, each on its own", () => {
+    const driver = { handler: declineAll, timeoutMs: 1000 };
+    const own = () => Promise.resolve(accept);
+    expect(turnPolicy({}, driver)).toStrictEqual(driver);
+    expect(turnPolicy({ onQuestion: own }, driver)).toStrictEqual({ handler: own, timeoutMs: 1000 });
+    expect(turnPolicy({ questionTimeoutMs: Infinity }, driver)).toStrictEqual({ handler: declineAll, timeoutMs: Infinity });
   });
 });

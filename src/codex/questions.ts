@@ -1,98 +1,34 @@
-import { z } from 'zod';
 import type { Logger } from '../log/index.js';
-import type { FileChange } from './events.js';
+import { QuestionAnswerSchema, type JobQuestion, type QuestionAnswer, type QuestionDecision } from '../protocol/index.js';
 
 /**
  * Every request Codex sends the client is a question for someone: `CodexQuestion` is what Codex
- * wants, `QuestionAnswer` what was decided, and `QUESTION_METHODS` (one row per method of the
- * app-server's `ServerRequest` union, 0.169) turns the one into the other and the other into the
- * exact JSON reply the method expects. A method without a row becomes an `unknown` question, still
+ * wants, `QuestionAnswer` what was decided (the protocol's own types, so that a question travels to
+ * the master and its answer back without a translation), and `QUESTION_METHODS` (one row per
+ * method of the app-server's `ServerRequest` union, 0.169) turns the one into the other and the
+ * other into the exact JSON reply the method expects. A method without a row becomes an `unknown` question, still
  * forwarded, answered with a JSON-RPC error (there is no decline shape we could know).
  */
 
-/** What a person can decide; which ones make sense for a question is in its `decisions`. */
-export type QuestionDecision = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
-
-interface QuestionBase {
-  /** The JSON-RPC method Codex sent. */
-  method: string;
-  threadId?: string;
-  turnId?: string;
-  /** The item the question is about (`callId` for the legacy methods). */
-  itemId?: string;
-  reason?: string;
-  /** The decisions Codex offers for this question, in the order to show them. */
-  decisions: QuestionDecision[];
-}
-
-export interface CommandQuestion extends QuestionBase {
-  kind: 'command';
-  command?: string;
-  cwd?: string;
-  /** `command` (run a command), `humanCommand` or `writeStdin` (input to a running terminal). */
-  action?: string;
-  approvalId?: string;
-}
-
-export interface FileChangeQuestion extends QuestionBase {
-  kind: 'file_change';
-  /** The files and their patch; for `item/fileChange/requestApproval` from the item's `item/started`. */
-  changes: FileChange[];
-  /** Codex asks to write under this root for the rest of the session. */
-  grantRoot?: string;
-}
-
-export interface PermissionsQuestion extends QuestionBase {
-  kind: 'permissions';
-  cwd?: string;
-  /** Codex's requested profile (`{network, fileSystem}`), as sent. */
-  permissions: Record<string, unknown>;
-}
-
-export interface UserInputQuestion extends QuestionBase {
-  kind: 'user_input';
-  questions: Array<{ id: string; header: string; question: string; isOther: boolean; isSecret: boolean; options: Array<{ label: string; description: string }> }>;
-}
-
-export interface ElicitationQuestion extends QuestionBase {
-  kind: 'elicitation';
-  serverName: string;
-  mode: string;
-  message: string;
-  /** The form's JSON schema (form modes). */
-  requestedSchema?: unknown;
-  /** The page to open (`url` mode). */
-  url?: string;
-}
-
-export interface ToolCallQuestion extends QuestionBase {
-  kind: 'tool_call';
-  tool: string;
-  namespace?: string;
-  arguments: unknown;
-}
-
-export interface UnknownQuestion extends QuestionBase {
-  kind: 'unknown';
-  params: unknown;
-}
-
-export type CodexQuestion = CommandQuestion | FileChangeQuestion | PermissionsQuestion | UserInputQuestion | ElicitationQuestion | ToolCallQuestion | UnknownQuestion;
+/** A question as Codex asks it: the protocol's `JobQuestion` before the node gives it an id. */
+export type CodexQuestion = WithoutId<JobQuestion>;
+type WithoutId<Q> = Q extends unknown ? Omit<Q, 'id'> : never;
 export type QuestionKind = CodexQuestion['kind'];
-
-export interface QuestionAnswer {
-  decision: QuestionDecision;
-  /** Free text: a user-input answer for every question, a tool's output, a reason. */
-  text?: string;
-  /** User-input answers by question id. */
-  answers?: Record<string, string[]>;
-  /** An accepted elicitation's content (matching its `requestedSchema`). */
-  content?: unknown;
-}
+type OfKind<K extends QuestionKind> = Extract<CodexQuestion, { kind: K }>;
+export type CommandQuestion = OfKind<'command'>;
+/** Its `changes` carry the patch; for `item/fileChange/requestApproval` from the item's `item/started`. */
+export type FileChangeQuestion = OfKind<'file_change'>;
+export type PermissionsQuestion = OfKind<'permissions'>;
+export type UserInputQuestion = OfKind<'user_input'>;
+export type ElicitationQuestion = OfKind<'elicitation'>;
+export type ToolCallQuestion = OfKind<'tool_call'>;
+export type UnknownQuestion = OfKind<'unknown'>;
+export type { QuestionAnswer, QuestionDecision };
 
 /** Answers a question; the driver calls it for every request Codex sends. */
 export type QuestionHandler = (question: CodexQuestion, options: { signal: AbortSignal }) => Promise<QuestionAnswer>;
 
+/** The answer that approves nothing. */
 export const DECLINE: QuestionAnswer = Object.freeze({ decision: 'decline' });
 
 /** The default handler: declines everything. */
@@ -101,9 +37,21 @@ export const declineAll: QuestionHandler = () => Promise.resolve(DECLINE);
 /** Default for how long a handler may take before the question is declined: 10 minutes. */
 export const DEFAULT_QUESTION_TIMEOUT_MS = 10 * 60_000;
 
+/** Who answers a turn's questions, and how long each may take. */
+export interface QuestionPolicy {
+  handler: QuestionHandler;
+  /** Default 10 minutes; `Infinity`: no limit, the handler settles every question itself. */
+  timeoutMs: number | undefined;
+}
+
+/** A turn's own handler and timeout where it has them (`RunTurnOptions`), else the driver's. */
+export function turnPolicy(turn: { onQuestion?: QuestionHandler | undefined; questionTimeoutMs?: number | undefined }, driver: QuestionPolicy): QuestionPolicy {
+  return { handler: turn.onQuestion ?? driver.handler, timeoutMs: turn.questionTimeoutMs ?? driver.timeoutMs };
+}
+
 /**
- * Asks the handler; one that throws, answers something malformed or takes longer than
- * `timeoutMs` declines (the handler's signal aborts then), so a bug never approves anything.
+ * Asks the handler; one that throws, answers something malformed or takes longer than `timeoutMs`
+ * (`Infinity`: no limit) declines (the handler's signal aborts then), so a bug never approves anything.
  * `settled` aborting (the turn ended, the process died) declines at once, aborting the handler's signal too.
  */
 export async function ask(handler: QuestionHandler, question: CodexQuestion, log: Logger, timeoutMs = DEFAULT_QUESTION_TIMEOUT_MS, settled?: AbortSignal): Promise<QuestionAnswer> {
@@ -111,11 +59,13 @@ export async function ask(handler: QuestionHandler, question: CodexQuestion, log
   let timer: NodeJS.Timeout | undefined;
   let onSettled: (() => void) | undefined;
   const timedOut = new Promise<QuestionAnswer>((resolve) => {
-    timer = setTimeout(() => {
+    const timeOut = () => {
       log.warn({ method: question.method, kind: question.kind, timeoutMs }, 'a question to the client timed out; declining');
       controller.abort(new Error('the question timed out'));
       resolve(DECLINE);
-    }, timeoutMs);
+    };
+    // setTimeout would take Infinity for 1 ms.
+    if (Number.isFinite(timeoutMs)) timer = setTimeout(timeOut, timeoutMs);
     onSettled = () => {
       log.info({ method: question.method, kind: question.kind }, 'a question is moot (its turn ended); declining');
       controller.abort(new Error('the question is moot'));
@@ -128,7 +78,7 @@ export async function ask(handler: QuestionHandler, question: CodexQuestion, log
     const answered = Promise.resolve()
       .then(() => handler(question, { signal: controller.signal }))
       .then(
-        (answer) => (answerSchema.safeParse(answer).success ? answer : (log.warn({ method: question.method }, 'the question handler answered an unknown decision; declining'), DECLINE)),
+        (answer) => (QuestionAnswerSchema.safeParse(answer).success ? answer : (log.warn({ method: question.method }, 'the question handler answered something malformed; declining'), DECLINE)),
         (error: unknown) => {
           log.warn({ err: error, method: question.method }, 'the question handler threw; declining');
           return DECLINE;
@@ -140,5 +90,3 @@ export async function ask(handler: QuestionHandler, question: CodexQuestion, log
     if (onSettled) settled?.removeEventListener('abort', onSettled);
   }
 }
-
-const answerSchema = z.object({ decision: z.enum(['accept', 'acceptForSession', 'decline', 'cancel']) }).passthrough();

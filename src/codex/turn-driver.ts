@@ -36,6 +36,14 @@ export interface RunTurnOptions extends TurnSettings {
   onEvent?: (event: CodexEvent) => void;
   /** Aborting interrupts the turn, which then ends `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * Answers this turn's questions instead of the driver's `questionHandler` (a job's node asks its
+   * master, a chat runner its chat). Its signal aborts when the question is moot: the turn ended,
+   * or `questionTimeoutMs` passed, and the question was declined.
+   */
+  onQuestion?: QuestionHandler;
+  /** This turn's limit for a question instead of the driver's; `Infinity`: none (`onQuestion` settles each itself). */
+  questionTimeoutMs?: number;
 }
 
 export interface DriverStatus {

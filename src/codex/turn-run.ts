@@ -1,5 +1,6 @@
 import type { Logger } from '../log/index.js';
 import type { CodexEvent, RoutedEvent, TokenUsage, TurnStatus } from './events.js';
+import type { QuestionPolicy } from './questions.js';
 
 /** How a turn ended. `usage` adds up the model requests of this turn only. */
 export interface TurnResult {
@@ -27,11 +28,12 @@ export class TurnRun {
   private lastError: { message: string; code?: string } | undefined;
   private settled = false;
 
-  /** `threadId` is undefined for a new MCP thread until its `turn_started` names it. */
+  /** `threadId` is undefined for a new MCP thread until its `turn_started` names it. `questions`: who answers this turn's questions. */
   constructor(
     threadId: string | undefined,
     private readonly onEvent: ((event: CodexEvent) => void) | undefined,
     private readonly log: Logger,
+    readonly questions: QuestionPolicy,
   ) {
     this.thread = threadId;
     this.result = new Promise((resolve, reject) => {

@@ -79,6 +79,13 @@ describe('master configuration', () => {
     expect(() => resolveMasterConfig({}, environmentFrom({ REMOTE_DEFAULT_TAGS: 'x'.repeat(65) }), false)).toThrow(/^REMOTE_DEFAULT_TAGS \(environment\): each tag/);
   });
 
+  it('reads the approval timeout from MASTER_APPROVAL_TIMEOUT, 600 s by default', () => {
+    expect(resolveMasterConfig({}, environmentFrom({}), false).jobs.approvalTimeoutSec).toBe(600);
+    expect(resolveMasterConfig({}, environmentFrom({ MASTER_APPROVAL_TIMEOUT: '90' }), false).jobs.approvalTimeoutSec).toBe(90);
+    expect(() => resolveMasterConfig({}, environmentFrom({ MASTER_APPROVAL_TIMEOUT: '0' }), false)).toThrow(/^MASTER_APPROVAL_TIMEOUT \(environment\): must be at least 1/);
+    expect(() => resolveMasterConfig({}, environmentFrom({ MASTER_APPROVAL_TIMEOUT: '1.5' }), false)).toThrow(/^MASTER_APPROVAL_TIMEOUT .*whole seconds/);
+  });
+
   it('expands ~ in the data dir', () => {
     expect(resolveMasterConfig({ dataDir: '~/x' }, environmentFrom({}), false).dataDir).toBe(join(homedir(), 'x'));
   });

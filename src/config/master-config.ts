@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_APPROVAL_TIMEOUT_SEC } from '../protocol/index.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import {
@@ -47,6 +48,8 @@ export interface MasterConfig {
     allowLocalRepos: boolean;
     /** `MASTER_QUEUE_TIMEOUT`: a job still queued this long fails, saying why it never started; undefined: jobs wait. */
     queueTimeoutSec?: number | undefined;
+    /** `MASTER_APPROVAL_TIMEOUT`: seconds a question of Codex waits for an answer before it is declined, unless the job's profile says (default 600). */
+    approvalTimeoutSec?: number | undefined;
   };
   /**
    * `MASTER_SQLITE_SYNC`: `full` (the default) makes every commit durable before anything is
@@ -75,6 +78,8 @@ export interface MasterFlags {
 
 /** Seconds, or `off` / `0` for none. */
 const queueTimeoutSchema = z.preprocess((value) => (value === 'off' || value === '0' ? undefined : value), positiveSecondsSchema.optional());
+/** Whole seconds, as a job's `profile.approvalTimeoutSec` takes them. */
+const approvalTimeoutSchema = z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)');
 const sqliteSyncSchema = z.enum(['normal', 'full'], { message: 'must be normal or full' });
 
 const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
@@ -106,6 +111,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       cancelWaitSec: resolveSetting({ env: 'MASTER_CANCEL_WAIT', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env),
       allowLocalRepos: resolveSetting({ env: 'MASTER_ALLOW_LOCAL_REPOS', schema: booleanSchema, fallback: () => false }, undefined, env),
       queueTimeoutSec: resolveSetting({ env: 'MASTER_QUEUE_TIMEOUT', schema: queueTimeoutSchema, fallback: () => undefined }, undefined, env),
+      approvalTimeoutSec: resolveSetting({ env: 'MASTER_APPROVAL_TIMEOUT', schema: approvalTimeoutSchema, fallback: () => DEFAULT_APPROVAL_TIMEOUT_SEC }, undefined, env),
     },
     sqliteSync: resolveSetting({ env: 'MASTER_SQLITE_SYNC', schema: sqliteSyncSchema, fallback: () => 'full' as const }, undefined, env),
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),

@@ -59,6 +59,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
       requeueGraceMs: config.jobs.requeueGraceSec * 1000,
       cancelWaitMs: config.jobs.cancelWaitSec * 1000,
       queueTimeoutSec: config.jobs.queueTimeoutSec,
+      approvalTimeoutSec: config.jobs.approvalTimeoutSec,
     },
     log,
   );

@@ -94,11 +94,18 @@ describe('Codex jobs end to end (real codex binary, stand-in model)', () => {
     expect(job.result?.status).toBe('cancelled');
   });
 
-  it('shows in the job log what Codex asked approval for and what the node answered', async () => {
+  it('asks the master what Codex wants approved, and the job log shows the question, the answer and what Codex was told', async () => {
     standIn.enqueue({ output: [execCommandCall('echo hi > asked.txt')] }, { output: [assistantMessage('Not allowed.')] });
-    const { job, events } = await run({ prompt: 'write asked.txt', profile: { sandbox: 'workspace-write', approvalPolicy: 'untrusted' } });
-    expect(job.status).toBe('succeeded');
-    const asked = events.map((e) => e.event).filter((e) => e.kind === 'approval_request');
+    const created = (await (await master.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'write asked.txt', profile: { sandbox: 'workspace-write', approvalPolicy: 'untrusted' } }) })).json()) as JobRecord;
+    const logs = async () => ((await (await master.api(`/api/jobs/${created.id}/logs`)).json()) as { events: SequencedJobEvent[] }).events.map((e) => e.event);
+    await waitFor(async () => (await logs()).some((e) => e.kind === 'question'), 'the question');
+    const answered = await master.api(`/api/jobs/${created.id}/questions/a1q1`, { method: 'POST', body: JSON.stringify({ decision: 'decline' }) });
+    expect(answered.status).toBe(200);
+    await waitFor(async () => ((await (await master.api(`/api/jobs/${created.id}`)).json()) as JobRecord).status === 'succeeded', 'the job to end', 20_000);
+    const events = await logs();
+    expect(events.find((e) => e.kind === 'question')).toMatchObject({ question: { id: 'a1q1', kind: 'command', command: expect.stringContaining('echo hi > asked.txt') as string } });
+    expect(events.find((e) => e.kind === 'answer')).toMatchObject({ questionId: 'a1q1', answer: { decision: 'decline' }, by: { via: 'api', name: 'admin' } });
+    const asked = events.filter((e) => e.kind === 'approval_request');
     expect(asked).toMatchObject([{ kind: 'approval_request', action: 'command', decision: 'decline' }]);
     expect(asked[0]?.kind === 'approval_request' && asked[0].command).toContain('echo hi > asked.txt');
     expect(existsSync(join(workdir, 'asked.txt'))).toBe(false);

@@ -71,7 +71,7 @@ export class CodexExecutor implements Executor {
 
   constructor(private readonly driver: TurnDriver) {}
 
-  async run(job: JobSpec, { cwd, emit, signal }: RunContext): Promise<JobResult> {
+  async run(job: JobSpec, { cwd, emit, signal, ask }: RunContext): Promise<JobResult> {
     const started = Date.now();
     const record = new TurnRecord();
     const turn = await this.driver.runTurn({
@@ -81,6 +81,8 @@ export class CodexExecutor implements Executor {
       ...(job.profile.model === undefined ? {} : { model: job.profile.model }),
       ...(job.profile.sandbox === undefined ? {} : { sandbox: job.profile.sandbox }),
       ...(job.profile.approvalPolicy === undefined ? {} : { approvalPolicy: job.profile.approvalPolicy }),
+      // The context settles each question itself (with a longer wait than the driver's default).
+      ...(ask && { onQuestion: (question, options) => ask(question, options.signal), questionTimeoutMs: Infinity }),
       signal,
       onEvent: (event) => {
         record.note(event);

@@ -88,3 +88,15 @@ function shrink(event: EncodedEvent, room: number, onOversized: OnOversized | un
   onOversized?.(event.seq, event.bytes, fitted.bytes);
   return fitted;
 }
+
+/** The index of the first event after `seq` (events are in seq order), or the length when none is. */
+export function firstAfter(events: readonly EncodedEvent[], seq: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((events[middle]?.seq ?? Infinity) > seq) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

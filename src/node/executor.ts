@@ -1,11 +1,19 @@
-import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
+import type { CodexQuestion } from '../codex/index.js';
+import type { JobEvent, JobResult, JobSpec, QuestionAnswer } from '../protocol/index.js';
 
-/** What an executor gets besides the job: where to run, how to report, when to stop. */
+/** What an executor gets besides the job: where to run, how to report, when to stop, whom to ask. */
 export interface RunContext {
   /** The job's workspace (its checkout, or the node's working directory). */
   cwd: string;
   emit: (event: JobEvent) => void;
   signal: AbortSignal;
+  /**
+   * Puts one of Codex's questions to the people behind the job and resolves with their answer.
+   * It settles every question itself: declined when `signal` aborts (the turn is over), the job
+   * stops, or nobody answers for long. Absent (a context that cannot ask): Codex's questions are
+   * declined.
+   */
+  ask?: (question: CodexQuestion, signal: AbortSignal) => Promise<QuestionAnswer>;
 }
 
 /** Runs one job: reports steps through `emit` and resolves with the standard result. */

@@ -39,12 +39,18 @@ export function encodedBytes(value: unknown): number {
  */
 function cutLongStrings(event: SequencedJobEvent, maxBytes: number, floor: number): SequencedJobEvent | undefined {
   if (encodedBytes(event) <= maxBytes) return event;
-  let best: SequencedJobEvent | undefined;
-  let low = floor;
-  let high = longestString(event) - 1;
+  return largestFitting(floor, longestString(event) - 1, maxBytes, (cap) => capStrings(event, cap) as SequencedJobEvent);
+}
+
+/**
+ * `cut(cap)` for the largest cap in `low..high` (found by bisection) whose JSON fits `maxBytes`;
+ * undefined when none does. `cut` must grow with its cap.
+ */
+export function largestFitting<T>(low: number, high: number, maxBytes: number, cut: (cap: number) => T): T | undefined {
+  let best: T | undefined;
   while (low <= high) {
     const cap = Math.floor((low + high) / 2);
-    const candidate = capStrings(event, cap) as SequencedJobEvent;
+    const candidate = cut(cap);
     if (encodedBytes(candidate) <= maxBytes) {
       best = candidate;
       low = cap + 1;
@@ -64,10 +70,15 @@ function longestString(value: unknown): number {
 
 /** A copy of `value` whose strings longer than `cap` characters are cut there, with a note. */
 function capStrings(value: unknown, cap: number): unknown {
-  if (typeof value === 'string') return value.length > cap ? cutString(value, cap) : value;
-  if (Array.isArray(value)) return value.map((item) => capStrings(item, cap));
+  return mapStrings(value, (text) => (text.length > cap ? cutString(text, cap) : text));
+}
+
+/** A copy of a JSON value with `map` applied to every string in it (keys stay as they are). */
+export function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capStrings(item, cap)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)]));
   }
   return value;
 }
@@ -78,7 +89,8 @@ function cutString(text: string, cap: number): string {
   return `${text.slice(0, end)}\n[… ${text.length - end} more characters left out by the node: the event was larger than the master's frame limit]`;
 }
 
-function isHighSurrogate(code: number): boolean {
+/** The first half of a UTF-16 surrogate pair: a cut must not fall right after it. */
+export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 

@@ -1,8 +1,10 @@
+import type { CodexQuestion } from '../codex/index.js';
 import type { Logger } from '../log/index.js';
-import { isoNow, type JobCancelReason, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, encodeEvent, eventFrames, frameByteBudget, type EncodedEvent } from './event-frames.js';
+import { isoNow, type JobAnswerFrame, type JobCancelReason, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeEvent, eventFrames, firstAfter, frameByteBudget, type EncodedEvent } from './event-frames.js';
 import type { Executor } from './executor.js';
 import type { JobJournal } from './job-journal.js';
+import { JobQuestions } from './job-questions.js';
 import type { JobWork } from './job-work.js';
 import type { Workspace } from './workspaces.js';
 
@@ -24,6 +26,8 @@ interface RunningJob {
   discarded: boolean;
   /** A journal write failed: it is not written again, since a file with a hole would be worse than none. */
   journalLost: boolean;
+  /** Codex's questions while it runs (none for a job restored from the journal). */
+  questions?: JobQuestions;
 }
 
 /** What the master's `job_cancel` may say; without a reason it is a plain `cancel`. */
@@ -92,6 +96,12 @@ export class JobRunner {
     if (job) this.drop(job);
   }
 
+  /** The master's `job_answer`: Codex is told, unless no question of that id waits (answered, moot, another attempt's). */
+  answer({ jobId, questionId, answer, by }: JobAnswerFrame): void {
+    if (this.jobs.get(jobId)?.questions?.answer(questionId, answer, by)) return;
+    this.log.debug({ job: jobId, question: questionId }, 'ignored an answer to a question this node does not wait on');
+  }
+
   /** The master has stored the job's events up to `seq`: they are forgotten, and the job once its end is. */
   acknowledge(jobId: number, seq: number): void {
     const job = this.jobs.get(jobId);
@@ -133,9 +143,11 @@ export class JobRunner {
     this.jobs.set(spec.id, job);
     this.log.info({ job: spec.id, attempt: spec.attempt, executor: this.executor.name }, 'job started');
     const emit = (event: JobEvent) => this.emit(job, event);
+    const questions = new JobQuestions({ spec, emit, stopped: job.abort.signal, frameBytes: () => this.frameBytes, log: this.log });
+    job.questions = questions;
     emit({ kind: 'started', executor: this.executor.name });
     this.writeJournal(job, (journal) => journal.start(spec));
-    void this.run(spec, job, emit).then((result) => {
+    void this.run(spec, job, emit, questions).then((result) => {
       emit({ kind: 'finished', result });
       job.done = true;
       if (!job.discarded) this.log.info({ job: spec.id, status: result.status }, 'job finished');
@@ -143,7 +155,7 @@ export class JobRunner {
   }
 
   /** Prepares the workspace, runs the executor there, then records (and maybe publishes) the change. */
-  private async run(spec: JobSpec, job: RunningJob, emit: (event: JobEvent) => void): Promise<JobResult> {
+  private async run(spec: JobSpec, job: RunningJob, emit: (event: JobEvent) => void, questions: JobQuestions): Promise<JobResult> {
     let workspace: Workspace;
     try {
       workspace = await this.work.prepare(spec);
@@ -151,11 +163,13 @@ export class JobRunner {
       return failedResult(messageOf(error));
     }
     let result: JobResult;
+    const ask = (question: CodexQuestion, signal: AbortSignal) => questions.ask(question, signal);
     try {
-      result = await this.executor.run(spec, { cwd: workspace.cwd, emit, signal: job.abort.signal });
+      result = await this.executor.run(spec, { cwd: workspace.cwd, emit, signal: job.abort.signal, ask });
     } catch (error) {
       result = failedResult(messageOf(error));
     }
+    questions.settleAll();
     if (!job.discarded) return this.work.finish(spec, workspace, result, emit);
     await this.work.discard(workspace);
     return result;
@@ -267,18 +281,6 @@ export class JobRunner {
 
 function newJob(spec: JobSpec, nextSeq: number, done: boolean): RunningJob {
   return { id: spec.id, attempt: spec.attempt, nextSeq, unacked: [], sentSeq: 0, unjournaled: [], abort: new AbortController(), done, discarded: false, journalLost: false };
-}
-
-/** The index of the first event after `seq` (events are in seq order), or the length when none is. */
-function firstAfter(events: readonly EncodedEvent[], seq: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((events[middle]?.seq ?? Infinity) > seq) high = middle;
-    else low = middle + 1;
-  }
-  return low;
 }
 
 function failedResult(error: string): JobResult {

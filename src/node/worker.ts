@@ -118,6 +118,9 @@ function routeJobFrame(runner: JobRunner, frame: Frame): boolean {
     case 'job_ack':
       runner.acknowledge(frame.jobId, frame.seq);
       return true;
+    case 'job_answer':
+      runner.answer(frame);
+      return true;
     default:
       return false;
   }

@@ -1,7 +1,9 @@
-import type { ChatJobRequest, ChatJobUpdate, GatewayStatus, JobGateway, JobSummary, SequencedJobEvent, Session } from '../chat/index.js';
+import type { AnswerOutcome, ChatAnswerer, ChatJobRequest, ChatJobUpdate, GatewayStatus, JobGateway, JobSummary, QuestionAnswer, SequencedJobEvent, Session } from '../chat/index.js';
 import type { AgentSettings, RunProfile } from '../config/index.js';
-import type { Executor } from '../node/index.js';
-import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
+import type { Executor, RunContext } from '../node/index.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SEC, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
+import { RunDeadline } from './run-deadline.js';
+import { RunQuestions } from './run-questions.js';
 import type { TraceLog } from './traces.js';
 
 /** What the gateway needs to know of the runner: sessions, profiles, agents and run settings. */
@@ -15,19 +17,23 @@ export interface LocalGatewayOptions {
   approvalPolicy: JobSpec['profile']['approvalPolicy'];
   sandbox: JobSpec['profile']['sandbox'];
   cancelWaitMs: number;
-  /** `[codex] mcp_client_timeout_seconds`: the longest one run may take; default: no limit. */
+  /** `[codex] mcp_client_timeout_seconds`: the longest one run may take, time spent waiting for answers aside; default: no limit. */
   runTimeoutSec?: number;
+  /** `[telegram] allowed_users`: who may answer Codex's questions (from the run's chat). */
+  allowedUsers: readonly string[];
+  /** How long a question waits for an answer before it is declined; default 600. */
+  approvalTimeoutSec?: number;
   trace: TraceLog;
   version: string;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A run in progress: its summary, its events so far, how to stop it, and its end. */
+/** A run in progress: its summary, its events so far, how to stop it, its questions and time limit, and its end. */
 interface Run {
   job: JobSummary;
   seq: number;
   abort: AbortController;
+  questions: RunQuestions;
+  deadline: RunDeadline | undefined;
   done: Promise<void>;
 }
 
@@ -48,7 +54,7 @@ export class LocalGateway implements JobGateway {
     const now = new Date().toISOString();
     const job: JobSummary = { id: this.nextId++, status: 'running', prompt: request.prompt, node: 'local', createdAt: now, startedAt: now, lastSeq: 0 };
     const abort = new AbortController();
-    const run: Run = { job, seq: 0, abort, done: Promise.resolve() };
+    const run: Run = { job, seq: 0, abort, questions: this.questionsOf(job.id, request.origin, (event) => this.emit(run, event)), deadline: undefined, done: Promise.resolve() };
     this.runs.set(job.id, run);
     const session = this.options.sessionOf(request.origin);
     // Started on the next turn: the engine tracks the job once `submit` resolves, and a fast
@@ -71,6 +77,13 @@ export class LocalGateway implements JobGateway {
 
   status(): Promise<GatewayStatus> {
     return Promise.resolve({ master: { version: this.options.version, startedAt: this.startedAt, queued: 0, active: this.runs.size }, nodes: [] });
+  }
+
+  /** A chat user's answer to a question of a run: decided here, first answer wins. */
+  answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome> {
+    const run = this.runs.get(jobId);
+    if (!run) return Promise.resolve({ outcome: 'not_found', message: `Job #${jobId} is not running any more; its questions are closed.` });
+    return Promise.resolve(run.questions.answer(questionId, answer, user));
   }
 
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
@@ -97,6 +110,7 @@ export class LocalGateway implements JobGateway {
       this.options.trace.write('error', { job: run.job.id, message: (error as Error).message });
     }
     result = settle(result);
+    run.questions.end();
     this.runs.delete(run.job.id);
     const { job } = run;
     const final: JobSummary = { ...job, status: result.status, finishedAt: new Date().toISOString(), result, ...(result.error === undefined ? {} : { error: result.error }) };
@@ -104,28 +118,33 @@ export class LocalGateway implements JobGateway {
     this.publish({ job: final, events: [] });
   }
 
-  /** Interrupts the run once `runTimeoutSec` is up; what it returns makes such a run's result say so. */
+  /** Interrupts the run once `runTimeoutSec` is up (paused while a question waits); what it returns makes such a run's result say so. */
   private deadline(run: Run): (result: JobResult) => JobResult {
     const seconds = this.options.runTimeoutSec;
     if (seconds === undefined) return (result) => result;
     const started = Date.now();
-    let expired = false;
-    const timer = setTimeout(
-      () => {
-        expired = true;
-        run.abort.abort();
-      },
-      // Node fires a timer past 2^31-1 ms (~24.8 days) at once; that long is no limit anyway.
-      Math.min(seconds * 1000, MAX_TIMER_MS),
-    );
+    const deadline = new RunDeadline(seconds * 1000, () => run.abort.abort());
+    run.deadline = deadline;
     return (result) => {
-      clearTimeout(timer);
-      if (!expired || result.status === 'succeeded') return result;
+      deadline.stop();
+      if (!deadline.expired || result.status === 'succeeded') return result;
       const error = `Codex run timed out after ${seconds} s (mcp_client_timeout_seconds)`;
       this.options.trace.write('error', { job: run.job.id, message: error });
       // A run stopped before Codex took it reports no duration of its own.
       return { ...result, status: 'failed', error, durationMs: Math.max(result.durationMs, Date.now() - started) };
     };
+  }
+
+  /** A run's questions; asked only where the approval policy has Codex ask (`never`: Codex declines them itself). */
+  private questionsOf(jobId: number, origin: ChatJobRequest['origin'], emit: (event: JobEvent) => void): RunQuestions {
+    return new RunQuestions({
+      jobId,
+      origin,
+      allowedUsers: this.options.allowedUsers,
+      timeoutSec: this.options.approvalTimeoutSec ?? DEFAULT_APPROVAL_TIMEOUT_SEC,
+      emit,
+      waiting: (questions) => (questions ? this.runs.get(jobId)?.deadline?.pause() : this.runs.get(jobId)?.deadline?.resume()),
+    });
   }
 
   /** One Codex turn; its events become job updates and trace lines. */
@@ -138,8 +157,9 @@ export class LocalGateway implements JobGateway {
       attempt: 1,
       nextSeq: run.seq + 1,
     };
-    const emit = (event: JobEvent) => this.emit(run, event);
-    return this.options.executor.run(spec, { cwd: profile?.workingDirectory ?? process.cwd(), emit, signal: run.abort.signal });
+    const context: RunContext = { cwd: profile?.workingDirectory ?? process.cwd(), emit: (event) => this.emit(run, event), signal: run.abort.signal };
+    if (this.options.approvalPolicy !== undefined && this.options.approvalPolicy !== 'never') context.ask = (question, signal) => run.questions.ask(question, signal);
+    return this.options.executor.run(spec, context);
   }
 
   /**
@@ -165,6 +185,7 @@ export class LocalGateway implements JobGateway {
     if (event.kind === 'agent_message_delta') return;
     run.seq += 1;
     run.job.lastSeq = run.seq;
+    if (run.questions.states.length > 0) run.job.questions = run.questions.states;
     const sequenced: SequencedJobEvent = { seq: run.seq, at: new Date().toISOString(), event };
     this.options.trace.write('run_step', { job: run.job.id, event });
     this.publish({ job: { ...run.job }, events: [sequenced] });

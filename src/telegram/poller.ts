@@ -96,7 +96,7 @@ export class Poller {
   }
 
   private async pollOnce(): Promise<void> {
-    const updates = await this.api.getUpdates({ offset: this.offset, timeout: this.settings.poll_timeout, allowed_updates: ['message'] }, this.signal);
+    const updates = await this.api.getUpdates({ offset: this.offset, timeout: this.settings.poll_timeout, allowed_updates: ['message', 'callback_query'] }, this.signal);
     for (const update of updates) {
       this.offset = update.update_id + 1;
       this.onUpdate(update);

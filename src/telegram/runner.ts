@@ -1,7 +1,7 @@
 import type { Update } from 'grammy/types';
 import type { Bot } from 'grammy';
 import { ChatEngine, type ChatOutput, type IncomingMessage, type Session } from '../chat/index.js';
-import { createLimitedBot, RateLimiter, TelegramOutput, toIncoming } from '../bridge/telegram/index.js';
+import { createLimitedBot, RateLimiter, TelegramOutput, toAction, toIncoming } from '../bridge/telegram/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { setUpCodex, type RunnerCodex } from './codex-setup.js';
@@ -64,6 +64,7 @@ export class TelegramRunner {
       sandbox: config.codex.sandbox,
       cancelWaitMs: config.polling.cancel_wait_timeout_sec * 1000,
       runTimeoutSec: config.codex.mcp_client_timeout_seconds,
+      allowedUsers: config.allowedUsers,
       trace: this.trace,
       version: options.version,
     });
@@ -80,6 +81,11 @@ export class TelegramRunner {
     this.bot.on('message:text', (ctx) => {
       // Not awaited: a long run in one chat must not hold up the others.
       this.engine.handle(toIncoming(ctx), this.output).catch((error: unknown) => this.fail(error));
+    });
+    this.bot.on('callback_query:data', (ctx) => {
+      const action = toAction(ctx);
+      const reply = (text: string) => (this.trace.write('reply', { chatId: action.chatId, callbackQuery: ctx.callbackQuery.id, text }), action.reply(text));
+      this.engine.handleAction({ ...action, reply }, this.output).catch((error: unknown) => this.fail(error));
     });
     this.output = this.traced(new TelegramOutput(this.bot.api, 'MarkdownV2'));
     this.poller = new Poller(this.bot, config.polling, (update) => this.onUpdate(update), log, config.apiRoot);
@@ -164,6 +170,10 @@ export class TelegramRunner {
         return output.edit(message, text);
       },
       typing: (to) => output.typing(to),
+      sendButtons: async (to, text, buttons) => {
+        this.trace.write('reply', { chatId: to.chatId, text, buttons: buttons.map((b) => b.label) });
+        return output.sendButtons(to, text, buttons);
+      },
     };
   }
 }

@@ -46,6 +46,14 @@ export function execCommandCall(cmd: string, callId = nextId('call')): StandInOu
   return { item: { type: 'function_call', id: nextId('fc'), call_id: callId, name: 'exec_command', arguments: JSON.stringify({ cmd }) } };
 }
 
+/**
+ * An `exec_command` that asks to leave the sandbox (`sandbox_permissions: require_escalated`): under
+ * `on-request` Codex puts it to the client as a command approval, `justification` as its reason.
+ */
+export function escalatedCommandCall(cmd: string, justification = 'needs to write the marker', callId = nextId('call')): StandInOutput {
+  return { item: { type: 'function_call', id: nextId('fc'), call_id: callId, name: 'exec_command', arguments: JSON.stringify({ cmd, sandbox_permissions: 'require_escalated', justification }) } };
+}
+
 /** A `custom_tool_call` of Codex's `apply_patch` tool; `patch` is a `*** Begin Patch` … `*** End Patch` text. */
 export function applyPatchCall(patch: string, callId = nextId('call')): StandInOutput {
   return { item: { type: 'custom_tool_call', id: nextId('ctc'), call_id: callId, name: 'apply_patch', input: patch } };

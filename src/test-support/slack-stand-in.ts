@@ -10,26 +10,60 @@ export interface SlackCall {
   token: string | undefined;
 }
 
+/** A Block Kit block as stored (Slack gives every block a `block_id`). */
+export interface SlackBlock {
+  type: string;
+  block_id: string;
+  text?: { type: string; text: string };
+  elements?: { type: string; action_id?: string; text?: { type: string; text: string }; value?: string; style?: string }[];
+}
+
 /** A message the bot posted, as it now reads. */
 export interface SlackPosted {
   channel: string;
   ts: string;
+  /** With blocks, only the notification fallback. */
   text: string;
+  blocks: SlackBlock[];
   threadTs?: string;
   broadcast: boolean;
   history: string[];
 }
 
+/** A `chat.postEphemeral`: a message only `user` sees. */
+export interface SlackEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  threadTs?: string;
+}
+
+/** Who presses a button. */
+export interface SlackPresser {
+  id: string;
+  name?: string;
+}
+
 export const SLACK_BOT_USER = 'UBOT';
 
 /**
+ * Block Kit limits Slack checks before it takes a message; a breach fails the whole call with
+ * `invalid_blocks`. Only `section` and button `actions` blocks are known here: others are refused
+ * too, so that a test using one extends the stand-in first.
+ */
+const LIMITS = { blocks: 50, sectionText: 3000, elements: 25, label: 75, value: 2000, actionId: 255 };
+
+/**
  * A Slack Web API and Socket Mode server on 127.0.0.1: `auth.test`, `apps.connections.open` (a
- * `ws://` URL), `hello`, `events_api` envelopes that must be acknowledged by `envelope_id`,
- * `disconnect` with `refresh_requested`, `chat.postMessage` and `chat.update`. Records everything.
+ * `ws://` URL), `hello`, `events_api` and `interactive` (`block_actions`) envelopes that must be
+ * acknowledged by `envelope_id`, `disconnect` with `refresh_requested`, `chat.postMessage` (with
+ * Block Kit blocks), `chat.update` (which keeps the blocks unless it is given others) and
+ * `chat.postEphemeral`. Records everything.
  */
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   readonly posted: SlackPosted[] = [];
+  readonly ephemeral: SlackEphemeral[] = [];
   readonly acked = new Set<string>();
   /** Socket Mode connections opened, in order. */
   readonly sockets: WebSocket[] = [];
@@ -65,6 +99,38 @@ export class SlackStandIn {
     const envelopeId = randomUUID();
     const payload = { type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event, event_id: `Ev${envelopeId.slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000) };
     this.sockets.at(-1)?.send(JSON.stringify({ envelope_id: envelopeId, type: 'events_api', payload, accepts_response_payload: false, retry_attempt: 0, retry_reason: '' }));
+    return envelopeId;
+  }
+
+  /**
+   * `presser` clicks the button labelled `label` under `message`, as it reads now (a button an
+   * update removed cannot be pressed): an `interactive` envelope with Slack's `block_actions`
+   * payload. Returns the envelope id.
+   */
+  press(message: SlackPosted, label: string, presser: SlackPresser): string {
+    const block = message.blocks.find((b) => b.type === 'actions' && b.elements?.some((e) => e.text?.text === label));
+    const button = block?.elements?.find((e) => e.text?.text === label);
+    if (!block || !button) throw new Error(`no button "${label}" under message ${message.ts}; it has: ${JSON.stringify(message.blocks)}`);
+    const envelopeId = randomUUID();
+    const container = { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }) };
+    const threaded = message.threadTs === undefined ? {} : { thread_ts: message.threadTs };
+    const payload = {
+      type: 'block_actions',
+      user: { id: presser.id, username: presser.name ?? presser.id.toLowerCase(), name: presser.name ?? presser.id.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'verification-token',
+      container,
+      trigger_id: `${this.ts}.1.${envelopeId.slice(0, 8)}`,
+      team: { id: 'T1', domain: 'test' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: message.channel.toLowerCase() },
+      message: { bot_id: 'BBOT', type: 'message', text: message.text, user: SLACK_BOT_USER, ts: message.ts, app_id: 'A1', team: 'T1', blocks: message.blocks, ...threaded },
+      state: { values: {} },
+      response_url: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/actions/${envelopeId}`,
+      actions: [{ ...button, block_id: block.block_id, action_ts: `${Date.now() / 1000}` }],
+    };
+    this.sockets.at(-1)?.send(JSON.stringify({ envelope_id: envelopeId, payload, type: 'interactive', accepts_response_payload: false }));
     return envelopeId;
   }
 
@@ -112,21 +178,69 @@ export class SlackStandIn {
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'csc', team_id: 'T1', user_id: SLACK_BOT_USER, bot_id: 'BBOT' };
-      case 'chat.postMessage': {
-        const posted: SlackPosted = { channel: args.channel ?? '', ts: this.nextTs(), text: args.text ?? '', broadcast: String(args.reply_broadcast) === 'true', history: [args.text ?? ''] };
-        if (args.thread_ts !== undefined) posted.threadTs = args.thread_ts;
-        this.posted.push(posted);
-        return { ok: true, channel: posted.channel, ts: posted.ts, message: { text: posted.text, ts: posted.ts } };
-      }
-      case 'chat.update': {
-        const message = this.posted.find((p) => p.channel === args.channel && p.ts === args.ts);
-        if (!message) return { ok: false, error: 'message_not_found' };
-        message.text = args.text ?? '';
-        message.history.push(message.text);
-        return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
-      }
+      case 'chat.postMessage':
+        return this.postMessage(args);
+      case 'chat.update':
+        return this.update(args);
+      case 'chat.postEphemeral':
+        return this.postEphemeral(args);
       default:
         return { ok: false, error: 'unknown_method' };
     }
   }
+
+  private postMessage(args: Record<string, string>): Record<string, unknown> {
+    const blocks = parseBlocks(args.blocks);
+    if (blocks === 'invalid') return { ok: false, error: 'invalid_blocks' };
+    if ((blocks ?? []).length === 0 && !args.text) return { ok: false, error: 'no_text' };
+    const text = args.text ?? '';
+    const posted: SlackPosted = { channel: args.channel ?? '', ts: this.nextTs(), text, blocks: blocks ?? [], broadcast: String(args.reply_broadcast) === 'true', history: [text] };
+    if (args.thread_ts !== undefined) posted.threadTs = args.thread_ts;
+    this.posted.push(posted);
+    return { ok: true, channel: posted.channel, ts: posted.ts, message: { type: 'message', text, ts: posted.ts, blocks: posted.blocks, user: SLACK_BOT_USER, bot_id: 'BBOT' } };
+  }
+
+  /** Slack keeps the message's blocks when `blocks` is left out; an empty array removes them. */
+  private update(args: Record<string, string>): Record<string, unknown> {
+    const message = this.posted.find((p) => p.channel === args.channel && p.ts === args.ts);
+    if (!message) return { ok: false, error: 'message_not_found' };
+    const blocks = parseBlocks(args.blocks);
+    if (blocks === 'invalid') return { ok: false, error: 'invalid_blocks' };
+    if ((blocks ?? message.blocks).length === 0 && !args.text) return { ok: false, error: 'no_text' };
+    message.text = args.text ?? '';
+    if (blocks !== undefined) message.blocks = blocks;
+    message.history.push(message.text);
+    return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: { type: 'message', text: message.text, blocks: message.blocks, user: SLACK_BOT_USER, bot_id: 'BBOT' } };
+  }
+
+  private postEphemeral(args: Record<string, string>): Record<string, unknown> {
+    if (!args.channel) return { ok: false, error: 'channel_not_found' };
+    if (!args.user) return { ok: false, error: 'user_not_in_channel' };
+    if (!args.text && args.blocks === undefined) return { ok: false, error: 'no_text' };
+    const ephemeral: SlackEphemeral = { channel: args.channel, user: args.user, text: args.text ?? '' };
+    if (args.thread_ts !== undefined) ephemeral.threadTs = args.thread_ts;
+    this.ephemeral.push(ephemeral);
+    return { ok: true, message_ts: this.nextTs() };
+  }
+}
+
+/** `blocks` as the Web API client sends it (a JSON string in a form field), checked against Block Kit's limits and given `block_id`s. */
+function parseBlocks(raw: unknown): SlackBlock[] | 'invalid' | undefined {
+  if (raw === undefined) return undefined;
+  const blocks = (typeof raw === 'string' ? JSON.parse(raw) : raw) as (Omit<SlackBlock, 'block_id'> & { block_id?: string })[];
+  if (!Array.isArray(blocks) || blocks.length > LIMITS.blocks || !blocks.every(validBlock)) return 'invalid';
+  return blocks.map((block) => ({ ...block, block_id: block.block_id ?? randomUUID().slice(0, 5) }));
+}
+
+function validBlock(block: Omit<SlackBlock, 'block_id'>): boolean {
+  if (block.type === 'section') return typeof block.text?.text === 'string' && block.text.text.length > 0 && block.text.text.length <= LIMITS.sectionText;
+  if (block.type !== 'actions') return false;
+  const elements = block.elements ?? [];
+  const ids = new Set(elements.map((e) => e.action_id));
+  return (
+    elements.length > 0 &&
+    elements.length <= LIMITS.elements &&
+    ids.size === elements.length &&
+    elements.every((e) => e.type === 'button' && (e.action_id ?? '').length <= LIMITS.actionId && (e.text?.text.length ?? 0) <= LIMITS.label && (e.value ?? '').length <= LIMITS.value && (e.style === undefined || e.style === 'primary' || e.style === 'danger'))
+  );
 }

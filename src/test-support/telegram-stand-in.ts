@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkMarkdownV2, parseMultipart, readDocument, type BotDocument, type Multipart } from './telegram-formats.js';
+import { callbackQueryUpdate, isAllowedUpdate, messageUpdate, readKeyboard, type InlineButton, type UserMessage } from './telegram-updates.js';
+
+export type { BotDocument } from './telegram-formats.js';
 
 /** A call the stand-in received. */
 export interface TelegramCall {
@@ -17,24 +21,15 @@ export interface BotMessage {
   replyTo?: number;
   /** Every text it had, the first one included. */
   history: string[];
+  /** Its inline keyboard now (an edit without one removes it, as Telegram does). */
+  buttons?: InlineButton[][];
 }
 
-/** A file the bot uploaded with `sendDocument`. */
-export interface BotDocument {
-  chatId: number;
-  messageId: number;
-  fileName: string;
-  size: number;
-  content: Buffer;
-  caption?: string;
-  threadId?: number;
-  replyTo?: number;
-}
-
-/** A multipart/form-data upload: its text fields, and its files by part name. */
-interface Multipart {
-  fields: Record<string, string>;
-  files: Map<string, { fileName: string; content: Buffer }>;
+/** How the bot answered a button press (`answerCallbackQuery`). */
+export interface CallbackAnswer {
+  queryId: string;
+  text?: string;
+  showAlert?: boolean;
 }
 
 type Answer = { ok: true; result: unknown } | { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
@@ -46,89 +41,33 @@ interface Poll {
   timer: NodeJS.Timeout;
 }
 
-/** Telegram's limits on what a bot uploads. */
-const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-const MAX_CAPTION = 1024;
-
 const NOT_MODIFIED = 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
-const MDV2_RESERVED = '_*[]()~`>#+-=|{}.!';
-
-/** The length Telegram counts for a MarkdownV2 text, or the error it answers for bad entities. */
-export function checkMarkdownV2(text: string): { length: number } | { error: string } {
-  let length = 0;
-  const open: string[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '\\') {
-      i++;
-      length++;
-      continue;
-    }
-    const inCode = open.at(-1) === '`';
-    if (ch === '`' || (!inCode && '*_~'.includes(ch))) {
-      if (open.at(-1) === ch) open.pop();
-      else open.push(ch);
-      continue;
-    }
-    if (!inCode && ch === '[') {
-      const close = /^\[((?:\\.|[^\]\\])*)\]\(((?:\\.|[^)\\])*)\)/.exec(text.slice(i));
-      if (!close) return { error: "Bad Request: can't parse entities: Character '[' is reserved and must be escaped with the preceding '\\'" };
-      length += (close[1] ?? '').replace(/\\(.)/g, '$1').length;
-      i += close[0].length - 1;
-      continue;
-    }
-    if (!inCode && MDV2_RESERVED.includes(ch)) return { error: `Bad Request: can't parse entities: Character '${ch}' is reserved and must be escaped with the preceding '\\'` };
-    length++;
-  }
-  if (open.length > 0) return { error: `Bad Request: can't parse entities: Can't find end of the entity starting at byte offset ${text.length}` };
-  return { length };
-}
-
-/**
- * Parses a multipart/form-data body as clients send it: grammY writes its headers in lower case
- * without spaces and leaves file names unquoted, curl and browsers quote them.
- */
-export function parseMultipart(body: Buffer, contentType: string): Multipart {
-  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const delimiter = Buffer.from(`--${boundary?.[1] ?? boundary?.[2] ?? ''}`);
-  const parsed: Multipart = { fields: {}, files: new Map() };
-  let at = body.indexOf(delimiter);
-  while (at >= 0) {
-    const start = at + delimiter.length;
-    const next = body.indexOf(delimiter, start);
-    // The closing delimiter is followed by `--`; a body cut short has no next one.
-    if (next < 0 || body.subarray(start, start + 2).toString() === '--') break;
-    const part = body.subarray(start + 2, next - 2);
-    const split = part.indexOf('\r\n\r\n');
-    const headers = part.subarray(0, split).toString('utf8');
-    const content = part.subarray(split + 4);
-    const name = /name="([^"]*)"/i.exec(headers)?.[1];
-    const fileName = /filename=(?:"([^"]*)"|([^;\r\n]*))/i.exec(headers);
-    if (name !== undefined && fileName) parsed.files.set(name, { fileName: fileName[1] ?? fileName[2] ?? '', content: Buffer.from(content) });
-    else if (name !== undefined) parsed.fields[name] = content.toString('utf8');
-    at = next;
-  }
-  return parsed;
-}
 
 /**
  * A Telegram Bot API server on 127.0.0.1: long polling with real waiting and offsets, the send
  * and edit methods with Telegram's errors (401, 409 for a second poller, 429 with `retry_after`,
  * 400 for > 4096 characters, bad MarkdownV2 and edits to identical text), `sendDocument` as a
  * multipart/form-data upload (the file as an `attach://` part or as the `document` part itself), `deleteWebhook` that
- * really drops pending updates when asked, and network failures on demand (hang-ups, refused
- * connections). Records every call.
+ * really drops pending updates when asked, `allowed_updates` as Telegram keeps it, inline
+ * keyboards with button presses (`callback_query` updates, `answerCallbackQuery` once per press),
+ * and network failures on demand (hang-ups, refused connections). Records every call.
  */
 export class TelegramStandIn {
   readonly calls: TelegramCall[] = [];
   readonly messages: BotMessage[] = [];
   readonly documents: BotDocument[] = [];
+  readonly callbackAnswers: CallbackAnswer[] = [];
   /** Error answers it gave, by method. */
   readonly rejected: { method: string; error_code: number; description: string }[] = [];
   private readonly updates: { update_id: number }[] = [];
   private poll: Poll | undefined;
   private nextUpdateId = 1;
   private nextMessageId = 1000;
+  /** Presses not answered yet (Telegram takes one `answerCallbackQuery` per press). */
+  private readonly openQueries = new Set<string>();
+  private nextQueryId = 1;
+  /** The last `allowed_updates` a poller asked for: Telegram keeps it until the next one. */
+  private allowedUpdates: string[] | undefined;
   private readonly failures: { method: string; answer: Answer }[] = [];
   private readonly hangUps: string[] = [];
   private refusedPort = 0;
@@ -148,21 +87,26 @@ export class TelegramStandIn {
   }
 
   /** A user writes to the bot; returns the message id. */
-  say(options: { chatId: number; userId?: number; text: string; threadId?: number; chatType?: 'private' | 'group' | 'supergroup' }): number {
+  say(options: UserMessage): number {
     const messageId = this.nextMessageId++;
-    const chatType = options.chatType ?? (options.chatId > 0 ? 'private' : 'supergroup');
-    const message = {
-      message_id: messageId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: options.chatId, type: chatType, ...(chatType === 'private' ? { first_name: 'June' } : { title: 'Team', is_forum: options.threadId !== undefined }) },
-      from: { id: options.userId ?? options.chatId, is_bot: false, first_name: 'June', username: 'june' },
-      text: options.text,
-      ...(options.threadId === undefined ? {} : { message_thread_id: options.threadId, is_topic_message: true }),
-      ...(options.text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: options.text.split(/\s/)[0]?.length ?? 1 }] } : {}),
-    };
-    this.updates.push({ update_id: this.nextUpdateId++, message } as { update_id: number });
+    this.updates.push(messageUpdate(this.nextUpdateId++, messageId, options) as { update_id: number });
     this.wakePoll();
     return messageId;
+  }
+
+  /**
+   * A user presses the button with `data` under the bot's message (which must show it); the bot
+   * gets a `callback_query` update. Returns the query's id.
+   */
+  press(options: { chatId: number; messageId: number; data: string; userId?: number; username?: string }): string {
+    const message = this.messages.find((m) => m.chatId === options.chatId && m.messageId === options.messageId);
+    if (!message?.buttons?.flat().some((b) => b.callback_data === options.data)) throw new Error(`message ${options.messageId} in ${options.chatId} shows no button ${options.data}`);
+    const queryId = `${Date.now()}${this.nextQueryId++}`;
+    this.openQueries.add(queryId);
+    const user = { id: options.userId ?? options.chatId, username: options.username ?? 'june' };
+    this.updates.push(callbackQueryUpdate(this.nextUpdateId++, queryId, message, user, options.data) as { update_id: number });
+    this.wakePoll();
+    return queryId;
   }
 
   /** The next call of `method` fails with this answer (e.g. a 429). */
@@ -228,6 +172,8 @@ export class TelegramStandIn {
         return this.sendMessage(payload);
       case 'editMessageText':
         return this.editMessageText(payload);
+      case 'answerCallbackQuery':
+        return this.answerCallbackQuery(payload);
       default:
         return { ok: false, error_code: 404, description: 'Not Found: method not found' };
     }
@@ -245,6 +191,8 @@ export class TelegramStandIn {
   private sendMessage(payload: Record<string, unknown>): Answer {
     const bad = this.checkText(payload);
     if (bad) return bad;
+    const keyboard = readKeyboard(payload.reply_markup);
+    if (keyboard && 'error' in keyboard) return { ok: false, error_code: 400, description: keyboard.error };
     const reply = payload.reply_parameters as { message_id?: number } | undefined;
     const message: BotMessage = {
       chatId: Number(payload.chat_id),
@@ -253,34 +201,20 @@ export class TelegramStandIn {
       ...(payload.message_thread_id === undefined ? {} : { threadId: Number(payload.message_thread_id) }),
       ...(reply?.message_id === undefined ? {} : { replyTo: reply.message_id }),
       history: [String(payload.text)],
+      ...(keyboard === undefined ? {} : { buttons: keyboard.rows }),
     };
     this.messages.push(message);
     return { ok: true, result: { message_id: message.messageId, date: Math.floor(Date.now() / 1000), chat: { id: message.chatId, type: 'private' }, text: message.text } };
   }
 
   private sendDocument(payload: Record<string, unknown>, upload: Multipart | undefined): Answer {
-    const reference = typeof payload.document === 'string' ? /^attach:\/\/(.+)$/.exec(payload.document)?.[1] : undefined;
-    const file = upload?.files.get(reference ?? 'document');
-    if (!file) return { ok: false, error_code: 400, description: 'Bad Request: there is no document in the request' };
-    if (file.content.length === 0) return { ok: false, error_code: 400, description: 'Bad Request: file must be non-empty' };
-    if (file.content.length > MAX_UPLOAD_BYTES) return { ok: false, error_code: 413, description: 'Request Entity Too Large' };
-    const caption = typeof payload.caption === 'string' ? payload.caption : undefined;
-    if (caption !== undefined && caption.length > MAX_CAPTION) return { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' };
-    // Multipart fields are text: objects arrive as JSON.
-    const reply = typeof payload.reply_parameters === 'string' ? (JSON.parse(payload.reply_parameters) as { message_id?: number }) : undefined;
-    const document: BotDocument = {
-      chatId: Number(payload.chat_id),
-      messageId: this.nextMessageId++,
-      fileName: file.fileName,
-      size: file.content.length,
-      content: file.content,
-      ...(caption === undefined ? {} : { caption }),
-      ...(payload.message_thread_id === undefined ? {} : { threadId: Number(payload.message_thread_id) }),
-      ...(reply?.message_id === undefined ? {} : { replyTo: reply.message_id }),
-    };
+    const document = readDocument(payload, upload, this.nextMessageId);
+    if ('error_code' in document) return { ok: false, ...document };
+    this.nextMessageId++;
     this.documents.push(document);
-    const sent = { file_id: `doc-${document.messageId}`, file_unique_id: `u${document.messageId}`, file_name: document.fileName, mime_type: 'application/octet-stream', file_size: document.size };
-    return { ok: true, result: { message_id: document.messageId, date: Math.floor(Date.now() / 1000), chat: { id: document.chatId, type: 'private' }, document: sent, ...(caption === undefined ? {} : { caption }) } };
+    const { messageId, chatId, fileName, size, caption } = document;
+    const sent = { file_id: `doc-${messageId}`, file_unique_id: `u${messageId}`, file_name: fileName, mime_type: 'application/octet-stream', file_size: size };
+    return { ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, document: sent, ...(caption === undefined ? {} : { caption }) } };
   }
 
   private editMessageText(payload: Record<string, unknown>): Answer {
@@ -288,10 +222,24 @@ export class TelegramStandIn {
     if (!message) return { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' };
     const bad = this.checkText(payload);
     if (bad) return bad;
-    if (message.text === payload.text) return { ok: false, error_code: 400, description: NOT_MODIFIED };
+    const keyboard = readKeyboard(payload.reply_markup);
+    if (keyboard && 'error' in keyboard) return { ok: false, error_code: 400, description: keyboard.error };
+    if (message.text === payload.text && JSON.stringify(message.buttons) === JSON.stringify(keyboard?.rows)) return { ok: false, error_code: 400, description: NOT_MODIFIED };
     message.text = String(payload.text);
     message.history.push(message.text);
+    if (keyboard) message.buttons = keyboard.rows;
+    else delete message.buttons;
     return { ok: true, result: { message_id: message.messageId, chat: { id: message.chatId, type: 'private' }, text: message.text } };
+  }
+
+  /** One answer per press, within Telegram's 200 characters. */
+  private answerCallbackQuery(payload: Record<string, unknown>): Answer {
+    const queryId = String(payload.callback_query_id);
+    if (!this.openQueries.delete(queryId)) return { ok: false, error_code: 400, description: 'Bad Request: query is too old and response timeout expired or query ID is invalid' };
+    const text = typeof payload.text === 'string' ? payload.text : undefined;
+    if (text !== undefined && text.length > 200) return { ok: false, error_code: 400, description: 'Bad Request: MESSAGE_TOO_LONG' };
+    this.callbackAnswers.push({ queryId, ...(text === undefined ? {} : { text }), ...(payload.show_alert === true ? { showAlert: true } : {}) });
+    return { ok: true, result: true };
   }
 
   private getUpdates(payload: Record<string, unknown>, send: (answer: Answer) => void, res: ServerResponse): void {
@@ -303,6 +251,7 @@ export class TelegramStandIn {
     // A negative offset asks for the last updates and forgets the ones before them, as Telegram does.
     if (offset < 0) offset = this.updates.at(offset)?.update_id ?? this.nextUpdateId;
     const limit = Number(payload.limit ?? 100);
+    if (Array.isArray(payload.allowed_updates)) this.allowedUpdates = payload.allowed_updates as string[];
     // Confirmed updates are gone for good.
     while ((this.updates[0]?.update_id ?? Infinity) < offset) this.updates.shift();
     const timeoutMs = Number(payload.timeout ?? 0) * 1000;
@@ -317,7 +266,8 @@ export class TelegramStandIn {
   private wakePoll(): void {
     const poll = this.poll;
     if (!poll) return;
-    const ready = this.updates.filter((u) => u.update_id >= poll.offset).slice(0, poll.limit);
+    // Updates of a type the poller did not ask for are never delivered (and are gone once passed).
+    const ready = this.updates.filter((u) => u.update_id >= poll.offset && isAllowedUpdate(u, this.allowedUpdates)).slice(0, poll.limit);
     if (ready.length > 0) this.finishPoll(poll, { ok: true, result: ready });
   }
 

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api } from './client';
+import type { QuestionState } from './question-types';
 import type { BridgeConfig, Credential, Health, Job, JobPage, NodeInfo, ParsedDiff, RemoteNodeList } from './types';
 
 /** Query keys, one place: live events write to the same entries the views read. */
@@ -70,4 +71,15 @@ export function applyJob(client: QueryClient, job: Job): void {
     if (!found && first !== undefined && job.id > (first.jobs[0]?.id ?? 0)) first.jobs = [job, ...first.jobs];
     return { ...data, pages };
   });
+}
+
+/**
+ * Puts the state an answer returned into its job, unless the job already holds a decided state
+ * for it: the live stream may have brought a later one (delivered, or someone else's) first.
+ */
+export function applyQuestion(client: QueryClient, jobId: number, state: QuestionState): void {
+  const job = client.getQueryData<Job>(keys.job(jobId));
+  if (job?.questions === undefined) return;
+  const questions = job.questions.map((s) => (s.question.id === state.question.id && s.status === 'pending' ? state : s));
+  applyJob(client, { ...job, questions });
 }

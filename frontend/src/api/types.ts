@@ -4,6 +4,8 @@
  * against the real master and catch drift.
  */
 
+import type { Answerer, JobQuestion, QuestionAnswer, QuestionState } from './question-types';
+
 export type NodeStatus = 'online' | 'unresponsive';
 
 export interface NodeInfo {
@@ -49,6 +51,8 @@ export interface JobProfile {
   sandbox?: Sandbox;
   approvalPolicy?: ApprovalPolicy;
   publish?: PublishMode;
+  /** Seconds a question of Codex's waits for an answer before the master declines it. */
+  approvalTimeoutSec?: number;
 }
 
 export interface FileChange {
@@ -159,6 +163,10 @@ export interface Job {
   result?: JobResult;
   error?: string;
   lastSeq: number;
+  /** Why it waits, as of when it was read: a queued job for a node, a running one for an answer. */
+  waiting?: string;
+  /** Codex's questions, pending and decided (absent: none asked). */
+  questions?: QuestionState[];
 }
 
 export interface NewJob {
@@ -194,6 +202,8 @@ export type JobEvent =
     }
   | { kind: 'error'; message: string }
   | { kind: 'diff'; part: number; parts: number; text: string }
+  | { kind: 'question'; question: JobQuestion }
+  | { kind: 'answer'; questionId: string; answer: QuestionAnswer; by: Answerer }
   | { kind: 'finished'; result: JobResult };
 
 export interface SequencedJobEvent {

@@ -1,10 +1,10 @@
 import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { IncomingMessage } from '../../chat/index.js';
+import type { IncomingAction, IncomingMessage } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
-import { SlackOutput } from './slack-output.js';
+import { ANSWER_ACTION_PREFIX, SlackOutput } from './slack-output.js';
 
 export interface SlackAdapterOptions {
   /** Web API retries on connection errors (the client's default retries for half an hour). */
@@ -26,12 +26,27 @@ interface SlackEvent {
   thread_ts?: string;
 }
 
+/** The fields of a `block_actions` payload the bridge reads: who pressed, and under which message. */
+interface SlackActionBody {
+  user: { id: string; name?: string; username?: string };
+  channel?: { id: string };
+  container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+  message?: { ts?: string; thread_ts?: string };
+}
+
+/** The pressed element of a `block_actions` payload. */
+interface SlackPressed {
+  type: string;
+  value?: string;
+}
+
 const SEEN_LIMIT = 2000;
 
 /**
- * Slack through Bolt in Socket Mode: DMs, @mentions in channels, and replies in threads the bot
- * already answers in. An @mention arrives twice (`message` and `app_mention`): handled once. Its
- * own and other bots' messages are ignored.
+ * Slack through Bolt in Socket Mode: DMs, @mentions in channels, replies in threads the bot
+ * already answers in, and presses of its question buttons (`block_actions` in `interactive`
+ * envelopes). An @mention arrives twice (`message` and `app_mention`): handled once. Its own and
+ * other bots' messages are ignored.
  */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
@@ -96,6 +111,11 @@ export class SlackAdapter implements PlatformAdapter {
     });
     app.message(async ({ message }) => this.onEvent(message as unknown as SlackEvent));
     app.event('app_mention', async ({ event }) => this.onEvent(event as unknown as SlackEvent));
+    app.action(new RegExp(`^${ANSWER_ACTION_PREFIX}`), async ({ ack, body, action }) => {
+      // At once: Slack shows the presser an error when the envelope is not acknowledged within 3 s.
+      await ack();
+      this.onAction(body, action);
+    });
     app.error((error) => {
       this.deps.log.warn({ err: error.message }, 'slack event failed');
       return Promise.resolve();
@@ -118,6 +138,28 @@ export class SlackAdapter implements PlatformAdapter {
     // Not awaited: the envelope is acknowledged at once; the job takes its time.
     this.deps.engine.handle(this.toIncoming(event, thread), output).catch((error: unknown) => this.deps.log.warn({ err: error }, 'slack message failed'));
     return Promise.resolve();
+  }
+
+  /** A press of one of our buttons, handed to the engine; how it went is told the presser alone. */
+  private onAction(body: SlackActionBody, pressed: SlackPressed): void {
+    const output = this.output;
+    const chatId = body.channel?.id ?? body.container?.channel_id;
+    const messageId = body.message?.ts ?? body.container?.message_ts;
+    if (!output || pressed.type !== 'button' || pressed.value === undefined || chatId === undefined || messageId === undefined) return;
+    const threadId = body.message?.thread_ts ?? body.container?.thread_ts;
+    const where = { chatId, ...(threadId === undefined ? {} : { threadId }) };
+    const userName = body.user.name ?? body.user.username;
+    const action: IncomingAction = {
+      platform: 'slack',
+      ...where,
+      messageId,
+      userId: body.user.id,
+      ...(userName === undefined ? {} : { userName }),
+      data: pressed.value,
+      reply: (text) => output.ephemeral(where, body.user.id, text),
+    };
+    // Not awaited, like messages: the answer goes through the master and may take a while.
+    this.deps.engine.handleAction(action, output).catch((error: unknown) => this.deps.log.warn({ err: error }, 'slack button press failed'));
   }
 
   private remember(message: string, thread: string): void {

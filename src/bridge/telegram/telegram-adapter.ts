@@ -1,5 +1,5 @@
 import { GrammyError, type Bot, type Context } from 'grammy';
-import type { IncomingMessage } from '../../chat/index.js';
+import type { IncomingAction, IncomingMessage } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
@@ -56,7 +56,7 @@ export class TelegramAdapter implements PlatformAdapter {
       const bot = this.createBot();
       this.bot = bot;
       try {
-        await bot.start({ allowed_updates: ['message'], onStart: (me) => this.deps.log.info({ bot: me.username }, 'telegram polling started') });
+        await bot.start({ allowed_updates: ['message', 'callback_query'], onStart: (me) => this.deps.log.info({ bot: me.username }, 'telegram polling started') });
         delay = this.options.retryBaseMs ?? 1000;
       } catch (error) {
         if (error instanceof GrammyError && error.error_code === 401) {
@@ -77,6 +77,9 @@ export class TelegramAdapter implements PlatformAdapter {
     bot.on('message:text', (ctx) => {
       // Not awaited: a job waiting for the master must not hold up the other chats' updates.
       this.deps.engine.handle(toIncoming(ctx), this.output(bot)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'telegram message failed'));
+    });
+    bot.on('callback_query:data', (ctx) => {
+      this.deps.engine.handleAction(toAction(ctx), this.output(bot)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'telegram button press failed'));
     });
     bot.catch((error) => this.deps.log.warn({ err: error.error }, 'telegram update failed'));
     return bot;
@@ -101,5 +104,32 @@ export function toIncoming(ctx: Context & { message: NonNullable<Context['messag
     ...(name === undefined ? {} : { userName: name }),
     text: message.text ?? '',
     raw: ctx.update as unknown as Record<string, unknown>,
+  };
+}
+
+/** Telegram's limit on an `answerCallbackQuery` text. */
+const CALLBACK_TEXT_LIMIT = 200;
+
+/**
+ * A grammY button press in the engine's terms; its reply is the `answerCallbackQuery` Telegram
+ * waits for (the presser sees it as a notice), once.
+ */
+export function toAction(ctx: Context & { callbackQuery: { data: string } }): IncomingAction {
+  const query = ctx.callbackQuery;
+  const message = query.message;
+  const name = query.from.username ?? query.from.first_name;
+  const topic = message !== undefined && 'is_topic_message' in message && message.is_topic_message === true ? message.message_thread_id : undefined;
+  return {
+    platform: 'telegram',
+    // A press always comes from a message: an inline-mode one (no chat) is nothing this bot sends.
+    chatId: String(message?.chat.id ?? query.from.id),
+    ...(topic === undefined ? {} : { threadId: String(topic) }),
+    messageId: String(message?.message_id ?? ''),
+    userId: String(query.from.id),
+    ...(name === undefined ? {} : { userName: name }),
+    data: query.data,
+    reply: async (text) => {
+      await ctx.answerCallbackQuery({ text: text.length > CALLBACK_TEXT_LIMIT ? `${text.slice(0, CALLBACK_TEXT_LIMIT - 1)}…` : text });
+    },
   };
 }

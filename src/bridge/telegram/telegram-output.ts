@@ -1,5 +1,5 @@
 import { GrammyError, InputFile, type Api } from 'grammy';
-import { splitMessage, telegramMarkup, type ChatFile, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
+import { splitMessage, telegramMarkup, type ChatButton, type ChatFile, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
 import type { TelegramParseMode } from '../../protocol/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 
@@ -24,15 +24,23 @@ export class TelegramOutput implements ChatOutput {
   }
 
   async send(to: ReplyTarget, text: string): Promise<SentMessage> {
-    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, {
-      ...(this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode }),
-      ...(to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) }),
-      ...(to.replyTo === undefined ? {} : { reply_parameters: { message_id: Number(to.replyTo), allow_sending_without_reply: true } }),
-      link_preview_options: { is_disabled: true },
-    });
+    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, { ...this.placing(to), link_preview_options: { is_disabled: true } });
     return { chatId: to.chatId, messageId: String(sent.message_id) };
   }
 
+  /** A message with an inline keyboard: two buttons a row (long labels one), each pressed as a `callback_query` with its data. */
+  async sendButtons(to: ReplyTarget, text: string, buttons: readonly ChatButton[]): Promise<SentMessage> {
+    const wide = buttons.some((b) => b.label.length > 20);
+    const rows: { text: string; callback_data: string }[][] = [];
+    for (const [index, button] of buttons.entries()) {
+      if (wide || index % 2 === 0) rows.push([]);
+      rows.at(-1)?.push({ text: button.label, callback_data: button.data });
+    }
+    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, { ...this.placing(to), link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: rows } });
+    return { chatId: to.chatId, messageId: String(sent.message_id) };
+  }
+
+  /** Replaces a message's text; Telegram drops its inline keyboard with it (no `reply_markup` given). */
   async edit(message: SentMessage, text: string): Promise<void> {
     try {
       await this.api.editMessageText(chatIdOf(message.chatId), Number(message.messageId), text, this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode });
@@ -54,6 +62,15 @@ export class TelegramOutput implements ChatOutput {
 
   async typing(to: ReplyTarget): Promise<void> {
     await this.api.sendChatAction(chatIdOf(to.chatId), 'typing', to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) });
+  }
+
+  /** Parse mode, forum topic and the message answered. */
+  private placing(to: ReplyTarget) {
+    return {
+      ...(this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode }),
+      ...(to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) }),
+      ...(to.replyTo === undefined ? {} : { reply_parameters: { message_id: Number(to.replyTo), allow_sending_without_reply: true } }),
+    };
   }
 
   /** Sends a node's `response` frame: its text escaped for the parse mode, split at the limit. */

@@ -16,6 +16,7 @@ import type { JobService, JobUpdate } from '../jobs/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { JobRecord } from '../store/index.js';
 import type { BridgeChannel, BridgeRequestFrame, Client } from '../hub/index.js';
+import { answerFromChat, questionsForChat } from './bridge-questions.js';
 
 /** What the hub offers the handler: sending to one client, and the connected nodes. */
 export interface BridgeSink {
@@ -47,9 +48,9 @@ const REMEMBERED_REQUESTS = 1000;
 
 /**
  * Jobs and status for chat bridges over the WebSocket (they hold the bridge credential, not the admin
- * token): submit, cancel, follow, status, and the dashboard's bridge settings. A job's updates go
- * to the bridge (by name) that submitted or follows it, coalesced per job, so a bridge that
- * reconnects and re-follows its jobs misses nothing but intermediate states.
+ * token): submit, cancel, follow, status, answers to Codex's questions, and the dashboard's bridge
+ * settings. A job's updates go to the bridge (by name) that submitted or follows it, coalesced per
+ * job, so a bridge that reconnects and re-follows its jobs misses nothing but intermediate states.
  */
 export class BridgeRequests implements BridgeChannel {
   private readonly bridges = new Map<string, Client>();
@@ -60,7 +61,7 @@ export class BridgeRequests implements BridgeChannel {
 
   constructor(
     private readonly sink: BridgeSink,
-    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher'>,
+    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>,
     private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
     private readonly options: BridgeRequestsOptions,
     private readonly log: Logger,
@@ -78,6 +79,12 @@ export class BridgeRequests implements BridgeChannel {
   bridgeReady(client: Client): void {
     this.bridges.set(client.name, client);
     this.sendConfig(client);
+    // A bridge that restarted has forgotten the jobs it follows: those waiting for an answer are shown again.
+    for (const job of this.jobs.questions.waitingJobs()) {
+      if (job.origin.bridge !== client.name && this.followers.get(job.id) !== client.name) continue;
+      this.followers.set(job.id, client.name);
+      this.sendUpdate(client, job, []);
+    }
   }
 
   bridgeGone(client: Client): void {
@@ -110,6 +117,12 @@ export class BridgeRequests implements BridgeChannel {
         return this.follow(client, frame.jobIds);
       case 'job_publish_request':
         return this.publish(client, frame);
+      case 'question_answer': {
+        const result = answerFromChat(this.jobs, frame);
+        // The chat that answered hears how its job goes on (and its question's state), whichever bridge submitted it.
+        if (result.outcome === 'answered') this.followers.set(frame.jobId, client.name);
+        return this.sink.send(client, result);
+      }
     }
   }
 
@@ -252,6 +265,7 @@ export function summarize(job: JobRecord): JobSummary {
     finishedAt: job.finishedAt,
     error: job.error,
     result: job.result,
+    questions: job.questions && questionsForChat(job.questions),
   };
   const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
   return { id: job.id, status: job.status, prompt: job.prompt.slice(0, MAX_PROMPT), createdAt: job.createdAt, lastSeq: job.lastSeq, ...present };

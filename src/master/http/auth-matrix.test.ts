@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** A concrete path for a route pattern. */
 function concrete(url: string): string {
-  return url.replace(':id', '1').replace(':name', 'matrix-node');
+  return url.replace(':id', '1').replace(':name', 'matrix-node').replace(':qid', 'a1q1');
 }
 
 /** Spellings of one path that a router, a proxy or a decoder may take for the same route. */

@@ -12,6 +12,7 @@ import { registerCredentialRoutes } from './credential-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
 import { nodeView } from './node-view.js';
+import { registerQuestionRoutes } from './question-routes.js';
 import { registerRemoteNodeRoutes } from './remote-node-routes.js';
 import { route } from './route.js';
 import { registerSettingsRoutes } from './settings-routes.js';
@@ -67,6 +68,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
   registerChangeRoutes(app, deps.jobs);
+  registerQuestionRoutes(app, deps.jobs);
   registerSettingsRoutes(app, deps.settings);
   registerRemoteNodeRoutes(app, deps.remoteNodes);
   registerCredentialRoutes(app, deps.credentials, deps.sessions);

@@ -8,6 +8,7 @@ const VALID_BODIES: Record<string, object> = {
   'POST /api/broadcast': { text: 'hi' },
   'POST /api/jobs': { prompt: 'x' },
   'POST /api/jobs/:id/publish': { mode: 'pr' },
+  'POST /api/jobs/:id/questions/:qid': { decision: 'accept' },
   'PUT /api/config': { memo: 'x' },
   'POST /api/remote-nodes': { name: 'r1', host: 'r1.example' },
   'PATCH /api/remote-nodes/:id': { status: 'online' },
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 const admin = () => `Authorization: Bearer ${master.adminToken.value}`;
 const ask = (method: string, path: string, body = '') => rawRequest(master.http.port, `${method} ${path} HTTP/1.1\r\n${admin()}`, body);
-const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'strict');
+const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'strict').replace(':qid', 'a1q1');
 const message = (body: string) => (JSON.parse(body) as { error: { message: string } }).error.message;
 
 describe('strict input on every route (derived from the route table)', () => {

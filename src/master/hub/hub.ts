@@ -213,6 +213,7 @@ export class Hub {
       case 'status_request':
       case 'job_follow':
       case 'job_publish_request':
+      case 'question_answer':
         if (!this.bridgeRequests) return this.sendError(client, 'internal', 'this master does not serve bridge requests', frame.type);
         return this.bridgeRequests.request(client, frame);
       default:

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.js';
-import { FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type JobPublishedFrame, type SequencedJobEvent } from '../../protocol/index.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SEC, FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type JobPublishedFrame, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
 import type { EncodedJobEvent, JobFilter, JobRecord, JobStore } from '../store/index.js';
@@ -13,6 +13,7 @@ import { JobLedger } from './ledger.js';
 import { newJobFor, nextAttempt } from './new-job.js';
 import { NodePool } from './node-pool.js';
 import { Publisher } from './publisher.js';
+import { Questions } from './questions.js';
 import { rolledBack, undo } from './rollback.js';
 import type { JobRequest, JobServiceOptions, JobUpdate } from './types.js';
 import { Waiting } from './waiting.js';
@@ -34,6 +35,8 @@ export class JobService implements JobChannel {
   private readonly keys: IdempotencyKeys;
   /** Publishing finished jobs' changes afterwards, through the nodes that hold their branches. */
   readonly publisher: Publisher;
+  /** Codex's questions of the running jobs and their answers. */
+  readonly questions: Questions;
   private readonly waiting = new Waiting(this.pool, this.timers, (id) => this.queueTimedOut(id));
 
   constructor(
@@ -46,6 +49,7 @@ export class JobService implements JobChannel {
     this.claims = new Claims(hub, (id) => store.get(id), log);
     this.keys = new IdempotencyKeys(store);
     this.publisher = new Publisher(this.jobs, hub, log);
+    this.questions = new Questions(this.jobs, this.timers, hub, options.approvalTimeoutSec ?? DEFAULT_APPROVAL_TIMEOUT_SEC, log);
     store.onCommitFailed(() => this.resync());
   }
 
@@ -61,6 +65,7 @@ export class JobService implements JobChannel {
         this.waiting.arm(job, job.attempt === 0 ? Date.now() - Date.parse(job.createdAt) : 0);
       }
     }
+    this.questions.restore(stored);
     this.dispatch();
   }
 
@@ -74,6 +79,7 @@ export class JobService implements JobChannel {
     this.queue.reset(queued.map((job) => job.id));
     this.waiting.clear();
     this.waiting.rearm(queued);
+    this.questions.restore(stored);
     this.claims.clear();
     for (const { job } of lost.back) this.jobs.notify(job, []);
     this.log.warn({ gone: lost.gone.length, changed: lost.back.length }, 'a commit failed: unfinished jobs reloaded from the store');
@@ -96,17 +102,9 @@ export class JobService implements JobChannel {
     return this.show(job.id);
   }
 
-  /**
-   * `create` once per `Idempotency-Key` within 24 h: a repeat gets the job the key made, as it is
-   * now (`created` false); the same key with another request is a `conflict`.
-   */
+  /** `create` once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`). */
   createOnce(request: JobRequest, idempotency: IdempotencyKey): { job: JobRecord; created: boolean } {
-    const now = Date.now();
-    const made = this.keys.find(idempotency, now);
-    if (made !== undefined) return { job: this.show(made), created: false };
-    const job = this.create(request);
-    this.keys.remember(idempotency, job.id, job.createdAt, now);
-    return { job, created: true };
+    return this.keys.once(idempotency, () => this.create(request), (id) => this.show(id));
   }
 
   /** A job as the service holds it; `not_found` when there is none. */
@@ -191,6 +189,7 @@ export class JobService implements JobChannel {
       if (claimed.has(job.id)) this.timers.clear('grace', job.id);
       else this.requeueOrLose(job, `node ${node.name} came back without it`);
     }
+    this.questions.nodeReady(node.name, out.filter((job) => claimed.has(job.id)));
     this.dispatch();
   }
 
@@ -210,7 +209,7 @@ export class JobService implements JobChannel {
       return;
     }
     const fresh = frame.events.filter((e) => e.seq > job.lastSeq);
-    const stored = this.jobs.append(job, frame.events);
+    const stored = this.questions.ingest(this.jobs.append(job, frame.events), fresh);
     this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: job.id, seq: stored.lastSeq });
     this.advance(stored, fresh);
   }
@@ -295,7 +294,7 @@ export class JobService implements JobChannel {
     }
     const events = this.jobs.sequence(job, [{ kind: 'log', level: 'warn', message: `${reason}; re-queued (attempt ${job.attempt + 1} of ${job.maxAttempts} next)` }]);
     this.claims.takenBack(job);
-    const requeued = this.jobs.save(this.jobs.append(job, events), { status: 'queued', node: null, assignedAt: null, startedAt: null });
+    const requeued = this.jobs.save(this.jobs.append(job, events), this.questions.ended(job, { status: 'queued', node: null, assignedAt: null, startedAt: null }));
     this.queue.insert(job.id);
     this.waiting.arm(requeued);
     this.log.warn({ job: job.id, reason }, 'job re-queued');
@@ -313,7 +312,7 @@ export class JobService implements JobChannel {
     this.claims.ended(job.id);
     const at = isoNow();
     const closing = result ? [] : this.jobs.sequence(job, closingEvents(job, status, at, error));
-    const changes = finalChanges(status, at, { error, result, startedAt });
+    const changes = this.questions.ended(job, finalChanges(status, at, { error, result, startedAt }));
     const finished = this.jobs.save(closing.length > 0 ? this.jobs.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
     this.jobs.notify(finished, [...fresh, ...closing]);

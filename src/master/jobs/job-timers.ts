@@ -1,12 +1,23 @@
-/** `queue`: how long a queued job may wait for a node (its optional queue timeout). */
-type TimerKind = 'timeout' | 'grace' | 'cancel' | 'queue';
+/**
+ * `queue`: how long a queued job may wait for a node (its optional queue timeout). `approval`: the
+ * earliest deadline of the job's pending questions.
+ */
+type TimerKind = 'timeout' | 'grace' | 'cancel' | 'queue' | 'approval';
 
-const KINDS: readonly TimerKind[] = ['timeout', 'grace', 'cancel', 'queue'];
+const KINDS: readonly TimerKind[] = ['timeout', 'grace', 'cancel', 'queue', 'approval'];
+
+/** One armed timer; `handle` undefined: paused with `leftMs` to go. */
+interface Timer {
+  handle: NodeJS.Timeout | undefined;
+  dueAt: number;
+  leftMs: number;
+  run: () => void;
+}
 
 /** One job's timers; every job's record has the same shape (no keys added or deleted). */
-type Timers = Record<TimerKind, NodeJS.Timeout | undefined>;
+type Timers = Record<TimerKind, Timer | undefined>;
 
-/** Per-job timers by kind; setting one again replaces it. */
+/** Per-job timers by kind; setting one again replaces it. A timer can be paused and resumed. */
 export class JobTimers {
   private readonly timers = new Map<number, Timers>();
   private stopped = false;
@@ -15,24 +26,39 @@ export class JobTimers {
   set(kind: TimerKind, jobId: number, ms: number, run: () => void): void {
     this.clear(kind, jobId);
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.clear(kind, jobId);
-      run();
-    }, ms);
-    timer.unref();
+    const timer: Timer = { handle: undefined, dueAt: 0, leftMs: ms, run };
+    this.start(kind, jobId, timer);
     const timers = this.timers.get(jobId);
     if (timers) timers[kind] = timer;
-    else this.timers.set(jobId, { timeout: undefined, grace: undefined, cancel: undefined, queue: undefined, [kind]: timer });
+    else this.timers.set(jobId, { timeout: undefined, grace: undefined, cancel: undefined, queue: undefined, approval: undefined, [kind]: timer });
   }
 
+  /** Whether the timer is armed, or paused. */
   has(kind: TimerKind, jobId: number): boolean {
     return this.timers.get(jobId)?.[kind] !== undefined;
   }
 
+  /** Stops the clock of an armed timer, keeping what is left of it for `resume`. */
+  pause(kind: TimerKind, jobId: number): void {
+    const timer = this.timers.get(jobId)?.[kind];
+    if (timer?.handle === undefined) return;
+    clearTimeout(timer.handle);
+    timer.handle = undefined;
+    timer.leftMs = Math.max(0, timer.dueAt - Date.now());
+  }
+
+  /** Starts a paused timer again with what was left of it; nothing when it is not paused. */
+  resume(kind: TimerKind, jobId: number): void {
+    const timer = this.timers.get(jobId)?.[kind];
+    if (timer === undefined || timer.handle !== undefined || this.stopped) return;
+    this.start(kind, jobId, timer);
+  }
+
   clear(kind: TimerKind, jobId: number): void {
     const timers = this.timers.get(jobId);
-    if (timers?.[kind] === undefined) return;
-    clearTimeout(timers[kind]);
+    const timer = timers?.[kind];
+    if (timers === undefined || timer === undefined) return;
+    clearTimeout(timer.handle);
     timers[kind] = undefined;
   }
 
@@ -49,8 +75,17 @@ export class JobTimers {
     for (const timers of this.timers.values()) clearEach(timers);
     this.timers.clear();
   }
+
+  private start(kind: TimerKind, jobId: number, timer: Timer): void {
+    timer.dueAt = Date.now() + timer.leftMs;
+    timer.handle = setTimeout(() => {
+      this.clear(kind, jobId);
+      timer.run();
+    }, timer.leftMs);
+    timer.handle.unref();
+  }
 }
 
 function clearEach(timers: Timers): void {
-  for (const kind of KINDS) if (timers[kind] !== undefined) clearTimeout(timers[kind]);
+  for (const kind of KINDS) clearTimeout(timers[kind]?.handle);
 }

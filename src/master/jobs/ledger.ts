@@ -2,6 +2,7 @@ import type { Logger } from '../../log/index.js';
 import { FINAL_JOB_STATUSES, isoNow, type JobEvent, type JobStatus, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import { withChanges, type JobChanges, type JobRecord, type JobStore } from '../store/index.js';
+import { withQuestionWaiting } from './question-waiting.js';
 import type { JobUpdate } from './types.js';
 
 /** States of a job that is out on a node. */
@@ -75,11 +76,15 @@ export class JobLedger {
     return () => this.listeners.delete(listener);
   }
 
-  /** Tells every listener; one that throws is logged and does not stop the others. */
+  /**
+   * Tells every listener, the job as readers see it (a running one says when it waits for an
+   * answer); one that throws is logged and does not stop the others.
+   */
   notify(job: JobRecord, events: SequencedJobEvent[]): void {
+    const shown = withQuestionWaiting(job);
     for (const listener of this.listeners) {
       try {
-        listener({ job, events });
+        listener({ job: shown, events });
       } catch (error) {
         this.log.error({ err: error }, 'job listener failed');
       }

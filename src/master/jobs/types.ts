@@ -10,6 +10,8 @@ export interface JobServiceOptions {
   cancelWaitMs: number;
   /** Default queue timeout of a job (`MASTER_QUEUE_TIMEOUT`): unset, a queued job waits as long as it takes. */
   queueTimeoutSec?: number | undefined;
+  /** `MASTER_APPROVAL_TIMEOUT`: seconds a question of Codex waits for an answer unless the job's profile says otherwise (default 600). */
+  approvalTimeoutSec?: number | undefined;
 }
 
 export interface JobRequest {

@@ -1,6 +1,7 @@
 import type { JobRecord } from '../store/index.js';
 import type { JobTimers } from './job-timers.js';
 import type { NodePool } from './node-pool.js';
+import { withQuestionWaiting } from './question-waiting.js';
 
 /**
  * Why queued jobs wait, and their queue timeouts. A reason is computed from the connected nodes
@@ -18,9 +19,9 @@ export class Waiting {
     private readonly onTimeout: (jobId: number) => void,
   ) {}
 
-  /** A queued job as readers see it: with `waiting` when there is a reason. */
+  /** A job as readers see it: with `waiting` when it is queued for a reason, or running and waiting for an answer. */
   view(job: JobRecord): JobRecord {
-    return job.status === 'queued' ? withWaiting(job, this.pool.waitingReason(job.target)) : job;
+    return job.status === 'queued' ? withWaiting(job, this.pool.waitingReason(job.target)) : withQuestionWaiting(job);
   }
 
   /** Dispatch could not place `job`: the job with its reason when that is news, else undefined. */

@@ -1,4 +1,4 @@
-import type { JobProfile, JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobProfile, JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
 
 /** Where a job may run: a named node, nodes with all of some tags, or (neither) any node. */
 export interface JobTarget {
@@ -40,9 +40,12 @@ export interface JobRecord extends NewJob {
   error?: string;
   /** Highest event sequence number stored. */
   lastSeq: number;
+  /** Codex's questions of every attempt, oldest first, and what became of each (absent: none asked). */
+  questions?: QuestionState[];
   /**
-   * Why a queued job has not started ("no connected node has tags gpu"), as of when it was read:
-   * computed from the connected nodes, never stored (see `JobService.show`).
+   * Why a queued job has not started ("no connected node has tags gpu"), or what a running one waits
+   * for ("waiting for an answer to question a1q1 (…)"), as of when it was read: computed from the
+   * connected nodes and the pending questions, never stored (see `JobService.show`).
    */
   waiting?: string;
 }
@@ -79,6 +82,7 @@ export type JobChanges = Partial<{
   finishedAt: string;
   result: JobResult;
   error: string | null;
+  questions: QuestionState[];
 }>;
 
 export interface JobFilter {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { JobResult, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
 import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
@@ -25,6 +25,7 @@ interface JobRow {
   finished_at: string | null;
   result: string | null;
   error: string | null;
+  questions: string | null;
   last_seq: number;
 }
 
@@ -37,6 +38,7 @@ const COLUMNS: Record<keyof JobChanges, string> = {
   finishedAt: 'finished_at',
   result: 'result',
   error: 'error',
+  questions: 'questions',
 };
 
 /** Drops undefined fields, so records compare equal to what was stored and JSON stays small. */
@@ -67,6 +69,7 @@ function toRecord(row: JobRow): JobRecord {
     result: row.result === null ? undefined : (JSON.parse(row.result) as JobResult),
     error: row.error,
     lastSeq: row.last_seq,
+    questions: row.questions === null ? undefined : (JSON.parse(row.questions) as QuestionState[]),
   } as JobRecord);
 }
 

@@ -3,12 +3,14 @@ import { useEffect, useRef } from 'react';
 import { api, describeError } from '../../api/client';
 import { applyJob, useJob } from '../../api/queries';
 import { FINAL_STATUSES, type Job, type JobProfile, type PublishMode } from '../../api/types';
-import { formatTime } from '../../ui/format';
+import { formatSpan, formatTime } from '../../ui/format';
 import { ErrorState, Feedback, Loading } from '../../ui/states';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { JobChange } from './JobChange';
 import { JobLog } from './JobLog';
 import { JobResult } from './JobResult';
+import { pendingOf, waitingText } from './questions/question-model';
+import { JobQuestions } from './questions/JobQuestions';
 import { useJobLog } from './useJobLog';
 
 /** One job: what was asked, where it runs, its live log, and its result and change once it has ended. */
@@ -63,6 +65,13 @@ function JobBody({ job }: { job: Job }) {
         {job.attempt > 1 && <Fact term="Attempt" value={String(job.attempt)} />}
       </dl>
       {job.error && !job.result && <p className="note note-error">{job.error}</p>}
+      {/* A pending question says it better, with its buttons. */}
+      {job.waiting && pendingOf(job.questions).length === 0 && (
+        <p className="note note-warn" data-testid="job-waiting">
+          {waitingText(job.waiting)}
+        </p>
+      )}
+      <JobQuestions job={job} />
       <h3>Log</h3>
       <JobLog items={log.items} state={state} />
       {job.result && <JobResult result={job.result} />}
@@ -73,8 +82,9 @@ function JobBody({ job }: { job: Job }) {
 
 const PUBLISH_LABEL: Record<PublishMode, string> = { branch: 'publish: branch', pr: 'publish: pull request' };
 
-function profileText({ model, sandbox, approvalPolicy, publish }: JobProfile): string {
-  return [model, sandbox, approvalPolicy, publish && PUBLISH_LABEL[publish]].filter(Boolean).join(' · ') || 'node defaults';
+function profileText({ model, sandbox, approvalPolicy, publish, approvalTimeoutSec }: JobProfile): string {
+  const questionsWait = approvalTimeoutSec && `questions wait ${formatSpan(approvalTimeoutSec)}`;
+  return [model, sandbox, approvalPolicy, questionsWait, publish && PUBLISH_LABEL[publish]].filter(Boolean).join(' · ') || 'node defaults';
 }
 
 function Fact({ term, value }: { term: string; value: string }) {

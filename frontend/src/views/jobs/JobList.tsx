@@ -1,8 +1,10 @@
 import { useJobs } from '../../api/queries';
+import type { Job } from '../../api/types';
 import { Link } from '../../route';
 import { formatTime } from '../../ui/format';
 import { Empty, ErrorState, Loading } from '../../ui/states';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { pendingOf, waitingText } from './questions/question-model';
 
 /** Newest first, statuses kept live by the event stream; older pages on request. */
 export function JobList({ selected }: { selected: number | undefined }) {
@@ -23,6 +25,7 @@ export function JobList({ selected }: { selected: number | undefined }) {
               <span className="job-meta">
                 {job.node ?? job.target.node ?? 'any node'} · {formatTime(job.createdAt)}
               </span>
+              <Waiting job={job} />
             </Link>
           </li>
         ))}
@@ -33,5 +36,17 @@ export function JobList({ selected }: { selected: number | undefined }) {
         </button>
       )}
     </>
+  );
+}
+
+/** What the job waits for: an answer to Codex (said first: someone can act on it), or a node. */
+function Waiting({ job }: { job: Job }) {
+  const pending = pendingOf(job.questions).length;
+  const text = pending > 0 ? `Waiting for an answer${pending > 1 ? ` (${pending} questions)` : ''}` : job.waiting && waitingText(job.waiting);
+  if (!text) return null;
+  return (
+    <span className={`job-waiting${pending > 0 ? ' job-waiting-answer' : ''}`} data-testid="job-waiting">
+      {text}
+    </span>
   );
 }

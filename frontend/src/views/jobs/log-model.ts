@@ -1,4 +1,5 @@
 import type { FileChange, SequencedJobEvent } from '../../api/types';
+import { answererText, genericDone, questionSummary } from './questions/question-model';
 
 /** One block of a job's log as the dashboard shows it. */
 export type LogItem =
@@ -62,6 +63,12 @@ export function appendEvents(model: LogModel, events: readonly SequencedJobEvent
         items.push({ type: 'note', key: seq, tone: 'warn', text: `Codex asked to ${what}${why}: ${event.decision}` });
         break;
       }
+      case 'question':
+        items.push({ type: 'note', key: seq, tone: 'warn', text: `Codex asks to ${questionSummary(event.question)} (question ${event.question.id})` });
+        break;
+      case 'answer':
+        items.push({ type: 'note', key: seq, tone: 'info', text: `Question ${event.questionId}: ${genericDone(event.answer.decision)} ${answererText(event.by)}` });
+        break;
       case 'started':
         items.push({ type: 'note', key: seq, tone: 'info', text: `Started (${event.executor})` });
         break;
