@@ -58,8 +58,11 @@ export class JobService implements JobChannel {
     const stored = this.jobs.stored();
     this.jobs.replace(stored);
     for (const job of stored) {
-      if (job.status !== 'queued') this.armGrace(job);
-      else {
+      if (job.status !== 'queued') {
+        this.armGrace(job);
+        // Its own timeout runs on from the assignment (a pause for a question before the restart is not known: it counts).
+        this.timers.set('timeout', job.id, Math.max(0, job.timeoutSec * 1000 - (Date.now() - Date.parse(job.assignedAt ?? job.createdAt))), () => this.timeOut(job.id));
+      } else {
         this.queue.push(job.id);
         // A job that never left the queue has waited since it was made; a re-queued one waits anew.
         this.waiting.arm(job, job.attempt === 0 ? Date.now() - Date.parse(job.createdAt) : 0);

@@ -157,6 +157,27 @@ describe('jobs', () => {
   });
 });
 
+describe('job timeouts across a master restart', () => {
+  it('still ends a running job at its timeout when the master restarted meanwhile, counting from its assignment', async () => {
+    master = await startTestMaster();
+    const { dataDir } = master.config;
+    const port = master.ws.port;
+    const node = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'slow', capabilities: { slots: 1, executors: ['raw'] } });
+    const job = await createJob({ prompt: 'never ends', timeoutSec: 2 });
+    await node.next((m) => m.json?.type === 'job_assign');
+    node.sendJson({ type: 'job_events', jobId: job.id, attempt: 1, events: [{ seq: 1, at: new Date().toISOString(), event: { kind: 'started', executor: 'raw' } }] });
+    await untilStatus(job.id, 'running');
+    await master.close();
+    master = await startTestMaster({ dataDir, port });
+    const began = Date.parse((await getJob(job.id)).assignedAt ?? '');
+    await untilStatus(job.id, 'failed', 5000);
+    const ended = await getJob(job.id);
+    expect(ended.error).toBe('timed out after 2 s');
+    expect(Date.parse(ended.finishedAt ?? '') - began).toBeGreaterThanOrEqual(1900);
+    node.close();
+  });
+});
+
 describe('job event delivery', () => {
   const at = '2026-11-22T00:00:00.000Z';
   const event = (seq: number, kind: 'started' | 'finished') =>
