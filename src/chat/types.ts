@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   ChatOrigin,
   JobSummary,
   NodeSummary,
@@ -8,7 +9,9 @@ import type {
   QuestionResultFrame,
   QuestionState,
   SequencedJobEvent,
+  RunMode,
   StatusFrame,
+  UsageFrame,
 } from '../protocol/index.js';
 import type { Markup } from './markup.js';
 
@@ -27,9 +30,26 @@ interface ChatEventBase {
   userName?: string;
 }
 
+/**
+ * A file that came with a message: a photo (`image`), a document (`file`) or a voice note
+ * (`voice`). `fetch` downloads it, so a file over the limits is refused before it is fetched.
+ */
+export interface IncomingFile {
+  kind: 'image' | 'file' | 'voice';
+  name: string;
+  mime: string;
+  /** As the platform says; 0 when it does not. */
+  bytes: number;
+  fetch(): Promise<Buffer>;
+}
+
 /** A text message a platform delivered to the bot, in platform-neutral terms. */
 export interface IncomingMessage extends ChatEventBase {
+  /** The text, or a file's caption (empty when there is none). */
   text: string;
+  /** The user's language as the platform says it (Telegram's `language_code`, Slack's user locale), e.g. `ko`, `en-US`. */
+  language?: string;
+  files?: IncomingFile[];
   /** The platform's own payload (Slack event, Telegram update), passed on as the seed's `raw_event` / `raw_update`. */
   raw?: Record<string, unknown>;
 }
@@ -105,7 +125,26 @@ export interface ChatJobRequest {
   node?: string;
   repo?: string;
   continueFrom?: number;
+  /** The thread's `/profile`. */
+  profileName?: string;
+  /** The thread's `/mode`. */
+  mode?: RunMode;
+  /** Files uploaded with `JobGateway.upload`. */
+  attachments?: Attachment[];
   origin: ChatOrigin;
+}
+
+/** A file to upload for a request. */
+export interface UploadFile {
+  name: string;
+  mime: string;
+  kind: 'image' | 'file';
+  content: Buffer;
+}
+
+/** Turns a voice note into text (an OpenAI-compatible `/v1/audio/transcriptions`). */
+export interface Transcriber {
+  transcribe(audio: Buffer, name: string, mime: string, language?: string): Promise<string>;
 }
 
 /** A job changed: its state, and the notable events since the last update. */
@@ -149,6 +188,10 @@ export interface JobGateway {
   publishJob?(jobId: number, mode: PublishMode): Promise<Publication>;
   /** Answers a question of a job for a chat user; resolves with how it went (first answer wins), rejects only when it could not be asked. */
   answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome>;
+  /** Stores a file for a request; absent where files cannot travel. Rejects with a message fit for the chat (too large, refused). */
+  upload?(file: UploadFile): Promise<Attachment>;
+  /** `/usage`: the usage report and today's figures for this user and chat; absent where nothing records usage. */
+  usage?(who: ChatAnswerer, days: number): Promise<Omit<UsageFrame, 'type' | 'requestId'>>;
 }
 
 /** Who may talk to the bot: `allowed: false` comes with the ids to add (the hint strangers get). */

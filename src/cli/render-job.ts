@@ -29,6 +29,7 @@ const RENDERERS: Renderers = {
   token_usage: () => undefined,
   // The change itself is for `csc job diff`; the result line names its stat.
   diff: () => undefined,
+  file: (e) => (e.part === 0 ? `📎 ${e.name} (${e.bytes} bytes)` : undefined),
   log: (e) => `[${e.level}] ${e.message}`,
   approval_request: (e) => `? Codex asked to ${e.action === 'command' ? `run ${e.command ?? 'a command'}` : 'change files'}${e.reason ? ` (${e.reason})` : ''}: ${e.decision}`,
   question: (e) => `? ${describeQuestion(e.question)} (question ${e.question.id})`,

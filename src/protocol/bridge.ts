@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PublishModeSchema } from './change.js';
 import { JobResultSchema, JobStatusSchema, SequencedJobEventSchema } from './jobs.js';
+import { AttachmentSchema } from './attachments.js';
+import { NamedProfileSchema, PipelineStepSchema, ProfileNameSchema, RunModeSchema } from './profiles.js';
 import { QuestionStateSchema } from './questions.js';
 
 /** Correlates a bridge's request with the master's answer (`job_update`, `status`, `error`). */
@@ -23,6 +25,12 @@ export const JobSubmitFrameSchema = z.object({
   repo: z.string().min(1).max(500).optional(),
   ref: z.string().min(1).max(200).optional(),
   continueFrom: JobIdSchema.optional(),
+  /** A named profile of the master (`/profile <name>`): it fills what the request leaves unset. */
+  profileName: ProfileNameSchema.optional(),
+  /** `multi`: the agents' pipeline (planner → coder → reviewer) as linked jobs on one branch. */
+  mode: RunModeSchema.optional(),
+  /** Files sent with the request, uploaded first (`attachment_upload`). */
+  attachments: z.array(AttachmentSchema).max(10).optional(),
   origin: ChatOriginSchema,
 });
 
@@ -60,8 +68,12 @@ export const JobSummarySchema = z.object({
   error: z.string().optional(),
   result: JobResultSchema.optional(),
   lastSeq: z.number().int().min(0),
-  /** Codex's questions of the job's current attempt, pending and decided (absent: none). */
+  /** Codex's questions of the job, every attempt's, oldest first, pending and decided (absent: none). */
   questions: z.array(QuestionStateSchema).optional(),
+  /** The named profile the job ran with. */
+  profileName: ProfileNameSchema.optional(),
+  /** Its place in a `/mode multi` pipeline. */
+  pipeline: PipelineStepSchema.optional(),
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
@@ -81,6 +93,8 @@ export const NodeSummarySchema = z.object({
   slots: z.number().int().min(0),
   running: z.array(JobIdSchema),
   version: z.string().optional(),
+  /** The node's Codex: its version (absent: it runs no Codex). */
+  codexVersion: z.string().optional(),
 });
 export type NodeSummary = z.infer<typeof NodeSummarySchema>;
 
@@ -90,6 +104,8 @@ export const StatusFrameSchema = z.object({
   requestId: RequestIdSchema.optional(),
   master: z.object({ version: z.string(), startedAt: z.string(), queued: z.number().int().min(0), active: z.number().int().min(0) }),
   nodes: z.array(NodeSummarySchema),
+  /** The master's named profiles, for `/profile list` (absent from a master without them). */
+  profiles: z.array(NamedProfileSchema).optional(),
 });
 
 /** How Telegram replies are formatted (`parse_mode`); empty: plain text. */

@@ -10,7 +10,9 @@ import {
   StatusRequestFrameSchema,
 } from './bridge.js';
 import { JobPublishedFrameSchema, JobPublishFrameSchema } from './change.js';
+import { AttachmentStoredFrameSchema, AttachmentUploadFrameSchema, JobAttachmentFrameSchema } from './attachments.js';
 import { JobAnswerFrameSchema, QuestionAnswerFrameSchema, QuestionResultFrameSchema } from './questions.js';
+import { UsageFrameSchema, UsageRequestFrameSchema } from './usage.js';
 import { JobAckFrameSchema, JobAssignFrameSchema, JobCancelFrameSchema, JobEventsFrameSchema } from './jobs.js';
 
 /** Version of the wire protocol spoken on the master's WebSocket port. */
@@ -37,6 +39,8 @@ export const ErrorCodeSchema = z.enum([
   'node_unavailable',
   /** The node did not answer in time; its answer is still taken when it comes. */
   'node_timeout',
+  /** A token budget (a user's, a chat's, the master's, per day) is spent; the message gives the figures. */
+  'over_budget',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -193,6 +197,11 @@ export const FrameSchema = z.discriminatedUnion('type', [
   JobAnswerFrameSchema,
   QuestionAnswerFrameSchema,
   QuestionResultFrameSchema,
+  AttachmentUploadFrameSchema,
+  AttachmentStoredFrameSchema,
+  JobAttachmentFrameSchema,
+  UsageRequestFrameSchema,
+  UsageFrameSchema,
   JobSubmitFrameSchema,
   JobCancelRequestFrameSchema,
   StatusRequestFrameSchema,

@@ -7,3 +7,6 @@ export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js
 export * from './bridge.js';
 export { closeMasterSocket, openMasterSocket, type MasterSocket } from './master-socket.js';
 export * from './questions.js';
+export * from './profiles.js';
+export * from './usage.js';
+export * from './attachments.js';

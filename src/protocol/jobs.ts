@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ChangeSummarySchema, DiffEventSchema, PublicationSchema, PublishModeSchema } from './change.js';
+import { AttachmentSchema, FileEventSchema } from './attachments.js';
+import { ReasoningEffortSchema } from './profiles.js';
 import { AnswerEventSchema, QuestionEventSchema } from './questions.js';
 
 /** Job lifecycle. `lost`: its node vanished and the attempts ran out. */
@@ -18,6 +20,8 @@ export const JobProfileSchema = z.object({
   publish: PublishModeSchema.optional(),
   /** Seconds a question of Codex waits for an answer before it is declined (default 600; the job's own timeout is paused meanwhile). */
   approvalTimeoutSec: z.number().int().min(1).max(86_400).optional(),
+  /** How hard the model thinks (Codex's `effort`). */
+  reasoningEffort: ReasoningEffortSchema.optional(),
 });
 export type JobProfile = z.infer<typeof JobProfileSchema>;
 
@@ -35,6 +39,7 @@ export const JobResultSchema = z.object({
   summary: z.string().optional(),
   filesChanged: z.array(FileChangeSchema).default([]),
   commands: z.array(z.object({ command: z.string(), exitCode: z.number().int().nullable() })).default([]),
+  /** The job's own usage: its turn's tokens, not its Codex thread's running total. */
   tokens: z.object({ input: z.number().int(), output: z.number().int(), total: z.number().int() }).optional(),
   durationMs: z.number().int().min(0),
   error: z.string().optional(),
@@ -76,6 +81,7 @@ export const JobEventSchema = z.discriminatedUnion('kind', [
   DiffEventSchema,
   QuestionEventSchema,
   AnswerEventSchema,
+  FileEventSchema,
   z.object({ kind: z.literal('finished'), result: JobResultSchema }),
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;
@@ -102,6 +108,8 @@ export const JobSpecSchema = z.object({
   nextSeq: z.number().int().positive(),
   /** A follow-up continues its first job's branch (`csc/job-<id>`) instead of starting a new one. */
   branch: z.string().optional(),
+  /** Files that came with the request; their parts follow the `job_assign` as `job_attachment` frames. */
+  attachments: z.array(AttachmentSchema).max(10).optional(),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 

@@ -21,6 +21,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   node_unavailable: 503,
   node_timeout: 504,
+  over_budget: 429,
   internal: 500,
 };
 

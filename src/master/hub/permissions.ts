@@ -20,6 +20,8 @@ export const FRAME_SENDERS = {
   job_follow: ['bridge'],
   job_publish_request: ['bridge'],
   question_answer: ['bridge'],
+  attachment_upload: ['bridge'],
+  usage_request: ['bridge'],
   job_published: ['node'],
 } as const satisfies Partial<Record<FrameType, readonly Role[]>>;
 
