@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../paths.js';
 
@@ -192,11 +193,14 @@ export interface CodexHome {
 const API_KEY_VARIABLE = 'CSC_STAND_IN_API_KEY';
 
 /**
- * Writes a `CODEX_HOME` under the repository's ignored `test-artifacts/` (Codex warns about a
- * home under /tmp) with a `config.toml` that routes every model request to `baseUrl`.
+ * Writes a `CODEX_HOME` with a `config.toml` that routes every model request to `baseUrl`. It is
+ * never under /tmp or `$TMPDIR` (Codex warns about such a home, and workspace-write lets a job write
+ * there): tests write beside it to make Codex ask for a file outside every writable root. So it goes
+ * under the repository's ignored `test-artifacts/`, unless the checkout itself is under /tmp (a CI
+ * clone may be), then under /var/tmp or the home directory.
  */
 export function writeCodexHome(baseUrl: string, model = 'gpt-5.5'): CodexHome {
-  const dir = join(PACKAGE_ROOT, 'test-artifacts', `codex-home-${randomBytes(6).toString('hex')}`);
+  const dir = join(homeBase(), `codex-home-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.toml'), standInConfig(baseUrl, model));
   return {
@@ -204,6 +208,18 @@ export function writeCodexHome(baseUrl: string, model = 'gpt-5.5'): CodexHome {
     env: { CODEX_HOME: dir, [API_KEY_VARIABLE]: 'stand-in-key' },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The first place for Codex homes that is outside the temporary directories. */
+function homeBase(): string {
+  const temporary = ['/tmp', tmpdir()].map((dir) => realpathSync(dir) + sep);
+  const candidates = [join(PACKAGE_ROOT, 'test-artifacts'), '/var/tmp/csc-tests', join(homedir(), '.cache', 'csc-tests')];
+  for (const base of candidates) {
+    mkdirSync(base, { recursive: true });
+    const real = realpathSync(base) + sep;
+    if (!temporary.some((dir) => real.startsWith(dir))) return base;
+  }
+  throw new Error(`no place for a CODEX_HOME outside ${temporary.join(' and ')}`);
 }
 
 /** Everything that would reach beyond 127.0.0.1 (updates, analytics, plugins, web search) is off. */
