@@ -5,6 +5,8 @@ import { Login, type Message } from './auth/Login';
 import { closeSession, openSession, type SessionCheck } from './auth/session';
 import { clearToken, readToken, storeToken, takeTokenFromUrl } from './auth/token';
 import { Dashboard } from './Dashboard';
+import { text } from './i18n/active';
+import { useT } from './i18n/I18n';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; message?: Message } | { state: 'signed-in' };
 
@@ -18,12 +20,9 @@ function afterCheck(check: SessionCheck, token: string, fromLink: boolean): Sess
     return { state: 'signed-in' };
   }
   clearToken();
-  const text = !fromLink
-    ? 'The master no longer accepts the stored token. Sign in again.'
-    : check.refused
-      ? "The login link's token was refused: it may be from an earlier start of the master. Open the link it printed last, or paste the token."
-      : `Could not sign in with the login link. ${check.message}`;
-  return { state: 'signed-out', message: { kind: 'error', text } };
+  const t = text().app;
+  const message = !fromLink ? t.storedRefused : check.refused ? t.linkRefused : t.linkFailed(check.message);
+  return { state: 'signed-out', message: { kind: 'error', text: message } };
 }
 
 /**
@@ -33,6 +32,7 @@ function afterCheck(check: SessionCheck, token: string, fromLink: boolean): Sess
  */
 export function App({ linkToken }: { linkToken: string | undefined }) {
   const client = useQueryClient();
+  const t = useT().app;
   // An object, so that opening the same link again checks it again.
   const [link, setLink] = useState(linkToken === undefined ? undefined : { token: linkToken });
   const [session, setSession] = useState<Session>(() => ((linkToken ?? readToken()) === undefined ? { state: 'signed-out' } : { state: 'checking' }));
@@ -59,7 +59,7 @@ export function App({ linkToken }: { linkToken: string | undefined }) {
     setUnauthorizedHandler(() => {
       clearToken();
       client.clear();
-      setSession({ state: 'signed-out', message: { kind: 'error', text: 'The master no longer accepts the stored token. Sign in again.' } });
+      setSession({ state: 'signed-out', message: { kind: 'error', text: text().app.storedRefused } });
     });
   }, [client]);
 
@@ -67,14 +67,14 @@ export function App({ linkToken }: { linkToken: string | undefined }) {
     const token = readToken();
     clearToken();
     client.clear();
-    setSession({ state: 'signed-out', message: { kind: 'ok', text: 'Signed out.' } });
+    setSession({ state: 'signed-out', message: { kind: 'ok', text: t.signedOut } });
     if (token !== undefined) void closeSession(token);
   };
 
   if (session.state === 'checking') {
     return (
       <p className="state" role="status">
-        Signing in…
+        {t.signingIn}
       </p>
     );
   }

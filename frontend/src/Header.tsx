@@ -1,17 +1,21 @@
 import { useConfig, useHealth, useNodes } from './api/queries';
+import { useLanguage } from './i18n/I18n';
+import { LANGUAGES, type Language } from './i18n/language';
 import { useLiveState } from './live/LiveEvents';
 import { formatSpan, formatTime } from './ui/format';
 import { useNow } from './ui/useNow';
 
-const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', offline: 'Offline, reconnecting…' } as const;
+/** Each language by its own name: a reader who cannot read the current one still finds theirs. */
+const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', ko: '한국어' };
 
-/** Master status, node count, the last settings save, and whether updates are arriving. */
+/** Master status, node count, the last settings save, whether updates are arriving, and the language. */
 export function Header({ onSignOut }: { onSignOut: () => void }) {
   const health = useHealth();
   const nodes = useNodes();
   const config = useConfig();
   const live = useLiveState();
   const now = useNow();
+  const t = useLanguage().catalog.header;
 
   const master = health.data;
   const saved = config.data?.savedAt == null ? master?.lastConfigSave : { savedAt: config.data.savedAt, memo: config.data.memo };
@@ -22,17 +26,17 @@ export function Header({ onSignOut }: { onSignOut: () => void }) {
       <div className="brand">Codex Super Client</div>
       <dl className="header-facts">
         <div>
-          <dt>Master</dt>
+          <dt>{t.master}</dt>
           <dd data-testid="master-status">
-            {health.isError ? <span className="text-bad">unreachable</span> : master ? `${master.status} · v${master.version} · up ${uptime ?? ''}` : '…'}
+            {health.isError ? <span className="text-bad">{t.unreachable}</span> : master ? t.masterFacts(master.status, master.version, uptime ?? '') : '…'}
           </dd>
         </div>
         <div>
-          <dt>Nodes</dt>
-          <dd data-testid="node-count">{nodes.data ? `${nodes.data.length} connected` : '…'}</dd>
+          <dt>{t.nodes}</dt>
+          <dd data-testid="node-count">{nodes.data ? t.connected(nodes.data.length) : '…'}</dd>
         </div>
         <div className="header-save">
-          <dt>Settings saved</dt>
+          <dt>{t.saved}</dt>
           <dd data-testid="last-save">
             {saved ? (
               <>
@@ -40,18 +44,35 @@ export function Header({ onSignOut }: { onSignOut: () => void }) {
                 {saved.memo && <span className="memo"> — {saved.memo}</span>}
               </>
             ) : (
-              'never'
+              t.never
             )}
           </dd>
         </div>
       </dl>
       <p className={`live live-${live}`} role="status" data-testid="live-state">
         <span className="dot" aria-hidden="true" />
-        {LIVE_LABEL[live]}
+        {t.live[live]}
       </p>
+      <LanguageSwitch />
       <button type="button" className="sign-out" onClick={onSignOut}>
-        Sign out
+        {t.signOut}
       </button>
     </header>
+  );
+}
+
+function LanguageSwitch() {
+  const { language, catalog, choose } = useLanguage();
+  return (
+    <label className="language">
+      <span className="visually-hidden">{catalog.header.language}</span>
+      <select value={language} onChange={(e) => choose(e.target.value as Language)} data-testid="language">
+        {LANGUAGES.map((code) => (
+          <option key={code} value={code} lang={code}>
+            {LANGUAGE_NAMES[code]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

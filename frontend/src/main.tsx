@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { ApiRequestError } from './api/client';
 import { App } from './App';
 import { takeTokenFromUrl } from './auth/token';
+import { LanguageProvider } from './i18n/I18n';
 import './styles.css';
 
 const client = new QueryClient({
@@ -25,7 +26,9 @@ if (root === null) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={client}>
-      <App linkToken={linkToken} />
+      <LanguageProvider>
+        <App linkToken={linkToken} />
+      </LanguageProvider>
     </QueryClientProvider>
   </StrictMode>,
 );

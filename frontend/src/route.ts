@@ -5,6 +5,8 @@ import { createElement } from 'react';
 export type Route =
   | { view: 'overview' }
   | { view: 'jobs'; jobId?: number }
+  | { view: 'profiles' }
+  | { view: 'usage' }
   | { view: 'settings' }
   | { view: 'remote-nodes' }
   | { view: 'credentials' }
@@ -14,6 +16,8 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { view: 'overview' };
   if (path === '/jobs') return { view: 'jobs' };
+  if (path === '/profiles') return { view: 'profiles' };
+  if (path === '/usage') return { view: 'usage' };
   if (path === '/settings') return { view: 'settings' };
   if (path === '/remote-nodes') return { view: 'remote-nodes' };
   if (path === '/credentials') return { view: 'credentials' };

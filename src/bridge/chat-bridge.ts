@@ -4,6 +4,7 @@ import type { Logger } from '../log/index.js';
 import type { CommandFrame, Frame, ResponseFrame } from '../protocol/index.js';
 import { MasterGateway, type MasterGatewayOptions } from './master-gateway.js';
 import { MasterLink } from './master-link.js';
+import { OpenAiTranscriber } from './openai-transcriber.js';
 import { slackAccess, telegramAccess, type AdapterDeps, type PlatformAdapter } from './platform.js';
 import { connectionKey, layerSettings, missingTokens } from './settings.js';
 
@@ -60,8 +61,10 @@ export class ChatBridge {
       gateway: this.gateway,
       access: (message) => (message.platform === 'telegram' ? telegramAccess(this.settings.telegram.allowedChats, message) : slackAccess(this.settings.slack, message)),
       jobLink: (id) => `${config.dashboardUrl}/jobs/${id}`,
-      textAnswerHint: 'A text answer goes through the dashboard, or csc job answer <job> <text>.',
+      textAnswerHint: (t) => t.questions.textHintDashboard,
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+      language: config.chat?.language ?? 'auto',
+      ...(config.chat?.transcription === undefined ? {} : { transcriber: new OpenAiTranscriber(config.chat.transcription) }),
       observers: [this.forwardToMaster],
       log,
     });

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { OverdueSubmit, type AnswerOutcome, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer } from '../chat/index.js';
-import { FINAL_JOB_STATUSES, type ErrorFrame, type Frame, type JobSubmitFrame, type JobUpdateFrame, type Publication, type PublishMode } from '../protocol/index.js';
+import { OverdueSubmit, type AnswerOutcome, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer, type UploadFile } from '../chat/index.js';
+import { FINAL_JOB_STATUSES, MAX_ATTACHMENT_BYTES, type Attachment, type ErrorFrame, type Frame, type JobSubmitFrame, type JobUpdateFrame, type Publication, type PublishMode, type UsageFrame } from '../protocol/index.js';
+import { PendingRequests, uploadFrames, withDeadline } from './gateway-requests.js';
 import type { MasterLink } from './master-link.js';
+
+/** `/usage`'s answer: the report and today's figures for the asker. */
+export type GatewayUsage = Omit<UsageFrame, 'type' | 'requestId'>;
 
 /** The master refused a bridge request; the message is fit for the chat. */
 export class GatewayError extends Error {
@@ -32,12 +36,18 @@ export interface MasterGatewayOptions {
   publishTimeoutMs?: number;
   /** Until `answer` rejects (the answer may still count); default 15 s. */
   answerTimeoutMs?: number;
+  /** Until `upload` rejects (20 MiB to the master, stored and hashed there); default 2 min. */
+  uploadTimeoutMs?: number;
+  /** Until `usage` rejects; default 15 s. */
+  usageTimeoutMs?: number;
 }
 
 const DEFAULT_SUBMIT_TIMEOUT_MS = 30_000;
 const DEFAULT_STATUS_TIMEOUT_MS = 15_000;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 300_000;
 const DEFAULT_ANSWER_TIMEOUT_MS = 15_000;
+const DEFAULT_UPLOAD_TIMEOUT_MS = 120_000;
+const DEFAULT_USAGE_TIMEOUT_MS = 15_000;
 /** Jobs whose last publication is remembered, so that `publishJob` can tell a new one from it. */
 const REMEMBERED_PUBLICATIONS = 1000;
 
@@ -50,7 +60,7 @@ interface PendingPublish extends Waiting<Publication> {
 
 /**
  * Jobs through the master's WebSocket: `job_submit`, `job_cancel_request`, `status_request`,
- * `job_publish_request`, `question_answer`, and `job_update`s for the jobs this bridge follows. After every reconnect
+ * `job_publish_request`, `question_answer`, `attachment_upload`, `usage_request`, and `job_update`s for the jobs this bridge follows. After every reconnect
  * it re-follows its unfinished jobs and resends unanswered submits (the master answers a repeated `requestId` with
  * the job it already made), so a master restart loses no result. Nothing waits forever: a submit
  * or status request unanswered in time rejects with a message for the chat; a submit stays
@@ -58,9 +68,11 @@ interface PendingPublish extends Waiting<Publication> {
  */
 export class MasterGateway implements JobGateway {
   private readonly submits = new Map<string, Waiting<JobSummary>>();
-  private readonly statuses = new Map<string, Waiting<GatewayStatus>>();
+  private readonly statuses = new PendingRequests<GatewayStatus>();
   private readonly publishes = new Map<string, PendingPublish>();
-  private readonly answers = new Map<string, Waiting<AnswerOutcome>>();
+  private readonly answers = new PendingRequests<AnswerOutcome>();
+  private readonly uploads = new PendingRequests<Attachment>();
+  private readonly usages = new PendingRequests<GatewayUsage>();
   private readonly publications = new Map<number, string>();
   private readonly following = new Set<number>();
   private readonly listeners = new Set<(update: ChatJobUpdate) => void>();
@@ -68,6 +80,8 @@ export class MasterGateway implements JobGateway {
   private readonly statusTimeoutMs: number;
   private readonly publishTimeoutMs: number;
   private readonly answerTimeoutMs: number;
+  private readonly uploadTimeoutMs: number;
+  private readonly usageTimeoutMs: number;
 
   constructor(
     private readonly link: Pick<MasterLink, 'send' | 'connected'>,
@@ -77,6 +91,8 @@ export class MasterGateway implements JobGateway {
     this.statusTimeoutMs = options.statusTimeoutMs ?? DEFAULT_STATUS_TIMEOUT_MS;
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
     this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+    this.usageTimeoutMs = options.usageTimeoutMs ?? DEFAULT_USAGE_TIMEOUT_MS;
   }
 
   /** Rejects with `OverdueSubmit` when the master has not answered within the submit timeout. */
@@ -101,13 +117,8 @@ export class MasterGateway implements JobGateway {
   /** Rejects with a `GatewayError` (`timeout`) when the master has not answered within the status timeout. */
   status(): Promise<GatewayStatus> {
     const requestId = randomUUID();
-    const answer = new Promise<GatewayStatus>((resolve, reject) => {
-      this.statuses.set(requestId, { resolve, reject });
-      this.link.send({ type: 'status_request', requestId });
-    });
-    return withDeadline(answer, this.statusTimeoutMs, () => {
-      // A late answer finds nobody waiting and is dropped.
-      this.statuses.delete(requestId);
+    const send = () => this.link.send({ type: 'status_request', requestId });
+    return this.statuses.open(requestId, send, this.statusTimeoutMs, () => {
       const seconds = this.statusTimeoutMs / 1000;
       return new GatewayError(
         'timeout',
@@ -141,18 +152,37 @@ export class MasterGateway implements JobGateway {
    */
   answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome> {
     const requestId = randomUUID();
-    const outcome = new Promise<AnswerOutcome>((resolve, reject) => {
-      this.answers.set(requestId, { resolve, reject });
-      this.link.send({ type: 'question_answer', requestId, jobId, questionId, answer, user });
-    });
-    return withDeadline(outcome, this.answerTimeoutMs, () => {
-      this.answers.delete(requestId);
+    const send = () => this.link.send({ type: 'question_answer', requestId, jobId, questionId, answer, user });
+    return this.answers.open(requestId, send, this.answerTimeoutMs, () => {
       const seconds = this.answerTimeoutMs / 1000;
       return new GatewayError(
         'timeout',
         this.link.connected ? `the master did not answer within ${seconds} s; the message shows the decision once it is made.` : `the master is out of reach (no answer within ${seconds} s); the answer goes out once it is back.`,
       );
     });
+  }
+
+  /**
+   * Stores a file on the master for a request (`attachment_upload` parts → `attachment_stored`).
+   * Rejects with a `GatewayError`: too large (not sent), refused by the master, or not stored in time.
+   * Not resent after a reconnect: the master drops a half-received upload with its connection.
+   */
+  upload(file: UploadFile): Promise<Attachment> {
+    if (file.content.length > MAX_ATTACHMENT_BYTES) {
+      return Promise.reject(new GatewayError('payload_too_large', `${file.name} is ${megabytes(file.content.length)} MB; files up to ${megabytes(MAX_ATTACHMENT_BYTES)} MB can go with a request.`));
+    }
+    const requestId = randomUUID();
+    const send = () => {
+      for (const frame of uploadFrames(requestId, file)) this.link.send(frame);
+    };
+    return this.uploads.open(requestId, send, this.uploadTimeoutMs, () => new GatewayError('timeout', this.lateText(this.uploadTimeoutMs, `${file.name} was not stored`)));
+  }
+
+  /** `/usage` (`usage_request` → `usage`): the last `days` days, and today's figures for `who`'s user and chat. */
+  usage(who: ChatAnswerer, days: number): Promise<GatewayUsage> {
+    const requestId = randomUUID();
+    const send = () => this.link.send({ type: 'usage_request', requestId, platform: who.platform, chatId: who.chatId, userId: who.userId, days });
+    return this.usages.open(requestId, send, this.usageTimeoutMs, () => new GatewayError('timeout', this.lateText(this.usageTimeoutMs, 'no usage figures came')));
   }
 
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
@@ -184,16 +214,19 @@ export class MasterGateway implements JobGateway {
         return true;
       }
       case 'status': {
-        const waiting = frame.requestId === undefined ? undefined : this.statuses.get(frame.requestId);
-        if (frame.requestId !== undefined) this.statuses.delete(frame.requestId);
-        waiting?.resolve({ master: frame.master, nodes: frame.nodes });
+        const { requestId, master, nodes, profiles } = frame;
+        if (requestId !== undefined) this.statuses.settle(requestId, { master, nodes, ...(profiles === undefined ? {} : { profiles }) });
         return true;
       }
+      case 'attachment_stored':
+        this.uploads.settle(frame.requestId, frame.attachment);
+        return true;
+      case 'usage':
+        this.usages.settle(frame.requestId, { report: frame.report, today: frame.today });
+        return true;
       case 'question_result': {
-        const waiting = this.answers.get(frame.requestId);
-        this.answers.delete(frame.requestId);
         const { outcome, message, state } = frame;
-        waiting?.resolve({ outcome, message, ...(state === undefined ? {} : { state }) });
+        this.answers.settle(frame.requestId, { outcome, message, ...(state === undefined ? {} : { state }) });
         return true;
       }
       case 'error':
@@ -229,6 +262,12 @@ export class MasterGateway implements JobGateway {
     if (this.publications.size > REMEMBERED_PUBLICATIONS) this.publications.delete(this.publications.keys().next().value as number);
   }
 
+  /** A request the master left unanswered: `what` happened, and whether the master is reachable. */
+  private lateText(ms: number, what: string): string {
+    const seconds = ms / 1000;
+    return this.link.connected ? `${what} within ${seconds} s; try again in a moment.` : `${what}: the master is out of reach (no answer within ${seconds} s); try again once it is back.`;
+  }
+
   /** What the chat is told of a submit not answered in time; the request is still pending. */
   private overdueText(): string {
     const seconds = this.submitTimeoutMs / 1000;
@@ -242,20 +281,17 @@ export class MasterGateway implements JobGateway {
     if (id === undefined) return false;
     // The node is slow, not gone: the master still stores its answer, and its update settles the request.
     if (frame.code === 'node_timeout' && this.publishes.has(id)) return true;
-    const waiting = this.submits.get(id) ?? this.statuses.get(id) ?? this.publishes.get(id) ?? this.answers.get(id);
+    const error = new GatewayError(frame.code, frame.message);
+    if ([this.statuses, this.answers, this.uploads, this.usages].some((pending) => pending.fail(id, error))) return true;
+    const waiting = this.submits.get(id) ?? this.publishes.get(id);
     this.submits.delete(id);
-    this.statuses.delete(id);
     this.publishes.delete(id);
-    this.answers.delete(id);
-    waiting?.reject(new GatewayError(frame.code, frame.message));
+    waiting?.reject(error);
     return waiting !== undefined;
   }
 }
 
-/** `answer`, or the error `onTimeout` makes once `ms` have passed without it. */
-function withDeadline<T>(answer: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms).unref();
-    answer.finally(() => clearTimeout(timer)).then(resolve, reject);
-  });
+/** Bytes as megabytes for people, one decimal at most. */
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
 }

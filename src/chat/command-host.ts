@@ -1,21 +1,27 @@
+import type { Attachment } from '../protocol/index.js';
+import type { Catalog } from './i18n/index.js';
 import type { ChatContext } from './router.js';
 import type { Session } from './sessions.js';
 import type { JobGateway } from './types.js';
 
+/** A change of a session's settings: a key set to `undefined` is unset. */
+export type SessionChange = { [K in 'mode' | 'profile']?: Session[K] | undefined };
+
 /** What the standalone runner adds to the shared commands. */
 export interface LocalCommands {
   profiles: () => string[];
-  /** Plain-text lines of `/status` for a session (mode, profile, recent run, `codex_mcp:`). */
-  statusLines: (session: Session) => Promise<string[]>;
-  /** Plain-text lines of `/start`. */
-  helpLines: string[];
+  /** Plain-text lines of `/status` for a session (mode, profile, recent run, `codex_mcp:`), in the asker's language. */
+  statusLines: (session: Session, t: Catalog) => Promise<string[]>;
+  /** Plain-text lines of `/start`, in the asker's language; those starting with `/` are its commands. */
+  helpLines: (t: Catalog) => string[];
 }
 
-/** What a Codex request needs: the prompt and, from `/run`, a node and repository. */
+/** What a Codex request needs: the prompt, from `/run` a node and repository, and the files sent with it. */
 export interface CodexRequest {
   prompt: string;
   node?: string;
   repo?: string;
+  attachments?: Attachment[];
 }
 
 /** What a thread is doing, for `/status`, `/new` and `/cancel`. */
@@ -43,8 +49,8 @@ export interface CommandHost {
   readonly local: LocalCommands | undefined;
   /** The running job and last job of a thread. */
   session(ctx: ChatContext): Session;
-  /** Changes a session's settings (`/mode`, `/profile`). */
-  updateSession(ctx: ChatContext, change: Pick<Session, 'mode' | 'profile'>): void;
+  /** Changes a session's settings (`/mode`, `/profile`); `undefined` unsets one. */
+  updateSession(ctx: ChatContext, change: SessionChange): void;
   /** What the thread is doing now. */
   thread(ctx: ChatContext): ThreadView;
   /** `/new`: the thread's next request (and those already waiting) start a fresh Codex conversation. */

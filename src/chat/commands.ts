@@ -1,7 +1,9 @@
-import { helpText, nodesText, statusText, threadText } from './format.js';
 import type { Composer } from './router.js';
-import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands } from './command-host.js';
+import type { CancelOutcome, CodexRequest, CommandHost } from './command-host.js';
+import type { Catalog } from './i18n/index.js';
 import { registerPublish } from './publish-command.js';
+import { registerSessionCommands } from './session-commands.js';
+import { commandLines, helpText, nodesText, statusText, threadText, usageText } from './status-text.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -12,87 +14,60 @@ export function parseRun(args: string): CodexRequest | undefined {
   return { node, prompt: prompt.trim(), ...(repo === undefined ? {} : { repo }) };
 }
 
-/** The commands every platform has: `/start`, `/help`, `/status`, `/nodes`, `/cancel`, `/new`, `/run`, `/pr`. */
+/**
+ * The commands every platform has: `/start`, `/help`, `/status`, `/nodes`, `/profile`, `/mode`,
+ * `/usage`, `/cancel`, `/new`, `/run`, `/pr`; any other `/command` is answered with the list
+ * (it is not a request for Codex).
+ */
 export function registerCommands(router: Composer, engine: CommandHost): void {
   router
     .command(['start', 'help'], async (ctx) => {
       const { local } = engine;
-      await ctx.reply(local ? ctx.output.markup.escape(local.helpLines.join('\n')) : helpText(ctx.output.markup));
+      await ctx.reply(local ? ctx.output.markup.escape(local.helpLines(ctx.t).join('\n')) : helpText(ctx.t, ctx.output.markup));
     })
     .command('status', async (ctx) => {
+      const session = engine.session(ctx);
       if (engine.local) {
-        await ctx.reply(ctx.output.markup.escape((await engine.local.statusLines(engine.session(ctx))).join('\n')));
+        await ctx.reply(ctx.output.markup.escape((await engine.local.statusLines(session, ctx.t)).join('\n')));
         return;
       }
       const status = await engine.gateway.status();
-      await ctx.reply(statusText(ctx.output.markup, status, threadText(engine.thread(ctx), engine.session(ctx).lastJobId)));
+      await ctx.reply(statusText(ctx.t, ctx.output.markup, status, session, threadText(ctx.t, engine.thread(ctx), session.lastJobId)));
     })
     .command('nodes', async (ctx) => {
-      await ctx.reply(nodesText(ctx.output.markup, await engine.gateway.status()));
+      await ctx.reply(nodesText(ctx.t, ctx.output.markup, await engine.gateway.status()));
+    })
+    .command('usage', async (ctx) => {
+      const { gateway } = engine;
+      const { markup } = ctx.output;
+      if (!gateway.usage) return void (await ctx.reply(markup.escape(ctx.t.usage.notHere)));
+      const { platform, chatId, userId, userName } = ctx.message;
+      const usage = await gateway.usage({ platform, chatId, userId, ...(userName === undefined ? {} : { userName }) }, 7).catch((error: unknown) => error as Error);
+      await ctx.reply(usage instanceof Error ? markup.escape(ctx.t.usage.failed(usage.message)) : usageText(ctx.t, markup, ctx.language, usage));
     })
     .command('cancel', async (ctx) => {
-      await ctx.reply(ctx.output.markup.escape(cancelText(await engine.cancel(ctx))));
+      await ctx.reply(ctx.output.markup.escape(cancelText(ctx.t, await engine.cancel(ctx))));
     })
     .command('new', async (ctx) => {
       engine.reset(ctx);
-      const { waiting } = engine.thread(ctx);
-      const queued = waiting === 0 ? '' : waiting === 1 ? ' The request waiting in this thread starts it.' : ` The ${waiting} requests waiting in this thread start it.`;
-      await ctx.reply(ctx.output.markup.escape(`Fresh start: the next request begins a new Codex conversation.${queued}`));
+      await ctx.reply(ctx.output.markup.escape(ctx.t.commands.fresh(engine.thread(ctx).waiting)));
     })
     .command('run', async (ctx) => {
       const request = parseRun(ctx.command?.args ?? '');
-      if (!request) {
-        await ctx.reply(ctx.output.markup.escape('Usage: /run @node [owner/repo] prompt'));
-        return;
-      }
+      if (!request) return void (await ctx.reply(ctx.output.markup.escape(ctx.t.commands.runUsage)));
       await engine.request(ctx, request);
     });
   registerPublish(router, engine);
-  if (engine.local) registerSessionCommands(router, engine, engine.local);
-}
-
-/** `1 request`, `2 requests`. */
-function requests(count: number): string {
-  return `${count} request${count === 1 ? '' : 's'}`;
+  registerSessionCommands(router, engine);
+  router.use(async (ctx, next) => {
+    if (!ctx.command) return next();
+    const lines = engine.local ? engine.local.helpLines(ctx.t).filter((line) => line.startsWith('/')) : commandLines(ctx.t);
+    await ctx.reply(ctx.output.markup.escape([ctx.t.commands.unknown(ctx.command.name), ...lines].join('\n')));
+  });
 }
 
 /** What `/cancel` says it did (plain text). */
-function cancelText({ jobId, abandoned, dropped }: CancelOutcome): string {
-  const what =
-    jobId !== undefined
-      ? `Cancelling job #${jobId}…`
-      : abandoned
-        ? 'Gave up on the request the master has not answered: if it starts after all, it is cancelled at once.'
-        : 'Nothing is running in this thread.';
-  return dropped === 0 ? what : `${what} Dropped the ${requests(dropped)} waiting behind it: send again what you still want run.`;
-}
-
-/** `/profile list|<name>` and `/mode single|multi`: the session's settings (the standalone runner's). */
-function registerSessionCommands(router: Composer, engine: CommandHost, local: LocalCommands): void {
-  router
-    .command('profile', async (ctx) => {
-      const wanted = ctx.command?.args ?? '';
-      const names = local.profiles();
-      const { markup } = ctx.output;
-      if (wanted === '' || wanted === 'list') {
-        const current = engine.session(ctx).profile;
-        await ctx.reply(markup.escape(['Profiles:', ...names.map((n) => `${n === current ? '•' : '◦'} ${n}`)].join('\n')));
-        return;
-      }
-      if (!names.includes(wanted)) {
-        await ctx.reply(markup.escape(`No profile "${wanted}". Profiles: ${names.join(', ')}`));
-        return;
-      }
-      engine.updateSession(ctx, { profile: wanted });
-      await ctx.reply(markup.escape(`Profile: ${wanted}`));
-    })
-    .command('mode', async (ctx) => {
-      const wanted = ctx.command?.args ?? '';
-      if (wanted !== 'single' && wanted !== 'multi') {
-        await ctx.reply(ctx.output.markup.escape(`Usage: /mode single|multi (now ${engine.session(ctx).mode ?? 'single'})`));
-        return;
-      }
-      engine.updateSession(ctx, { mode: wanted });
-      await ctx.reply(ctx.output.markup.escape(`Mode: ${wanted}`));
-    });
+function cancelText(t: Catalog, { jobId, abandoned, dropped }: CancelOutcome): string {
+  const what = jobId !== undefined ? t.commands.cancelling(jobId) : abandoned ? t.commands.gaveUp : t.commands.nothingRunning;
+  return dropped === 0 ? what : t.commands.droppedWaiting(what, dropped);
 }

@@ -1,3 +1,4 @@
+import type { Catalog } from './i18n/index.js';
 import type { ChatFile, JobSummary, SequencedJobEvent } from './types.js';
 
 /**
@@ -46,15 +47,14 @@ export class DiffParts {
 }
 
 /** The `.diff` file for a finished job's answer, when its change is complete, small, and all here. */
-export function diffFile(job: JobSummary, parts: DiffParts): ChatFile | undefined {
+export function diffFile(t: Catalog, job: JobSummary, parts: DiffParts): ChatFile | undefined {
   const change = job.result?.change;
   if (change === undefined || change.truncated || change.files.length === 0 || change.diffBytes > MAX_ATTACHED_DIFF_BYTES) return undefined;
   const text = parts.text();
   if (text === undefined || text === '') return undefined;
-  const files = change.files.length;
   return {
     name: `job-${job.id}.diff`,
     content: Buffer.from(text, 'utf8'),
-    caption: `Job #${job.id}: ${files} file${files === 1 ? '' : 's'} changed, +${change.added} −${change.removed}`,
+    caption: t.job.diffCaption(job.id, change.files.length, change.added, change.removed),
   };
 }

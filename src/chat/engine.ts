@@ -1,16 +1,20 @@
 import type { Logger } from '../log/index.js';
-import { FINAL_JOB_STATUSES, type ChatOrigin } from '../protocol/index.js';
-import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, ThreadView } from './command-host.js';
+import { FINAL_JOB_STATUSES } from '../protocol/index.js';
+import type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, SessionChange, ThreadView } from './command-host.js';
 import { registerCommands } from './commands.js';
-import { diffFile, DiffParts } from './diff-parts.js';
 import { EarlyUpdates } from './early-updates.js';
-import { finalLine, lastActivity, lineFullText, progressText, queuedText, resultText } from './format.js';
+import { queuedText } from './format.js';
+import { catalogOf, languageOf, type Catalog, type LanguageSetting } from './i18n/index.js';
+import { prepareRequest } from './incoming-files.js';
 import { ProgressMessage } from './progress.js';
 import { QuestionBoard } from './question-board.js';
-import { Composer, createContext, type ChatContext, type Middleware } from './router.js';
+import { Composer, createContext, originOf, type ChatContext, type Middleware } from './router.js';
+import { SendQueue } from './send-queue.js';
 import { afterRun, MemorySessions, settingsOf, type Session, type SessionStore } from './sessions.js';
+import { lineFullText } from './status-text.js';
 import { MAX_WAITING, ThreadLines, type Submission, type WaitingRequest } from './thread-lines.js';
-import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage } from './types.js';
+import { Requests, type TrackedRequest } from './tracked-request.js';
+import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage, type Transcriber } from './types.js';
 
 export interface ChatEngineOptions {
   gateway: JobGateway;
@@ -28,55 +32,58 @@ export interface ChatEngineOptions {
   /** Set by the standalone runner: `/profile`, `/mode` and its own `/status` and `/start`. */
   local?: LocalCommands;
   /** Where a question of Codex that takes text can be answered (buttons only decide); default: nowhere here. */
-  textAnswerHint?: string;
+  textAnswerHint?: string | ((t: Catalog) => string);
+  /** `CHAT_LANGUAGE`: each user's own language (`auto`, the default: Korean for `ko…`, else English), or always one. */
+  language?: LanguageSetting;
+  /** Turns voice notes into requests; without one, a voice note is answered with how to enable it. */
+  transcriber?: Transcriber;
   log: Logger;
 }
 
-/** A job this engine started, and where its progress and result go. */
-interface Tracked {
-  ctx: ChatContext;
-  progress: ProgressMessage;
-  activity: string | undefined;
-  /** False after `/new`: the job's conversation is not continued. */
-  keep: boolean;
-  /** The job's diff, sent as a file with its result where the platform takes files. */
-  diff: DiffParts;
-}
-
-const SENDING = '⏳ Sending to Codex…';
-
 /**
  * The chat engine, platform-neutral: access control, commands, per-thread sessions (a thread
- * continues its last job's Codex conversation), one throttled progress message per job, and the
- * result split at the platform's limit. A thread runs one job at a time: a request that arrives
- * while one runs (or is being submitted) waits behind it, up to `MAX_WAITING`, and starts once it
- * has finished, continuing its conversation. How jobs run is the gateway's business.
+ * continues its last job's Codex conversation), one throttled progress message per request (a
+ * pipeline's steps share it), and the result split at the platform's limit, in the user's
+ * language. A thread runs one request at a time: one that arrives while another runs (or is being
+ * submitted) waits behind it, up to `MAX_WAITING`, and starts once it has finished, continuing its
+ * conversation. How jobs run is the gateway's business.
  */
 export class ChatEngine implements CommandHost {
   private readonly router = new Composer();
   private readonly sessions: SessionStore;
-  private readonly tracked = new Map<number, Tracked>();
+  private readonly tracked = new Requests();
   private readonly lines = new ThreadLines();
   private readonly early = new EarlyUpdates();
+  private readonly sends = new SendQueue();
   private readonly board: QuestionBoard;
 
   constructor(private readonly options: ChatEngineOptions) {
     this.sessions = options.sessions ?? new MemorySessions();
     this.router.use(this.checkAccess, ...(options.observers ?? []));
     registerCommands(this.router, this);
-    this.router.use((ctx) => (ctx.message.text.trim() === '' ? Promise.resolve() : this.request(ctx, { prompt: ctx.message.text.trim() })));
-    this.board = new QuestionBoard({ gateway: options.gateway, access: options.access, textHint: options.textAnswerHint ?? 'Here it can only be denied.', log: options.log });
+    this.router.use((ctx) => this.fromMessage(ctx));
+    const hint = options.textAnswerHint;
+    this.board = new QuestionBoard({
+      gateway: options.gateway,
+      access: options.access,
+      textHint: typeof hint === 'function' ? hint : hint === undefined ? (t) => t.questions.textHintHere : () => hint,
+      catalogFor: (language) => this.catalogFor(language),
+      log: options.log,
+    });
     options.gateway.onUpdate((update) => this.onUpdate(update));
   }
 
   /** Handles one incoming message; failures are answered in the chat and logged, never thrown. */
   async handle(message: IncomingMessage, output: ChatOutput): Promise<void> {
-    const ctx = createContext(message, output, this.options.sessionKey?.(message));
+    const language = languageOf(message.language, this.options.language);
+    const t = catalogOf(language);
+    const threadKey = this.options.sessionKey?.(message);
+    const ctx = createContext(message, output, { ...(threadKey === undefined ? {} : { threadKey }), language, t, sends: this.sends });
     try {
       await this.router.run(ctx);
     } catch (error) {
       this.options.log.warn({ err: error, platform: message.platform, chat: message.chatId }, 'chat message failed');
-      await ctx.reply(output.markup.escape(`Something went wrong: ${(error as Error).message}`)).catch(() => undefined);
+      await ctx.reply(output.markup.escape(t.engine.wentWrong((error as Error).message))).catch(() => undefined);
     }
   }
 
@@ -93,14 +100,21 @@ export class ChatEngine implements CommandHost {
     return this.options.local;
   }
 
+  /** The texts for a user whose platform says `language`, as the engine's setting has it. */
+  catalogFor(language: string | undefined): Catalog {
+    return catalogOf(languageOf(language, this.options.language));
+  }
+
   /** The running job and last job of a thread. */
   session(ctx: ChatContext): Session {
     return this.sessions.get(ctx.threadKey);
   }
 
-  /** Changes a session's settings (`/mode`, `/profile`). */
-  updateSession(ctx: ChatContext, change: Pick<Session, 'mode' | 'profile'>): void {
-    this.sessions.set(ctx.threadKey, { ...this.sessions.get(ctx.threadKey), ...change });
+  /** Changes a session's settings (`/mode`, `/profile`); `undefined` unsets one. */
+  updateSession(ctx: ChatContext, change: SessionChange): void {
+    const session: Session = { ...this.sessions.get(ctx.threadKey), ...change };
+    for (const key of ['mode', 'profile'] as const) if (session[key] === undefined) delete session[key];
+    this.sessions.set(ctx.threadKey, session);
   }
 
   thread(ctx: ChatContext): ThreadView {
@@ -144,13 +158,22 @@ export class ChatEngine implements CommandHost {
     if (runningJobId === undefined && this.lines.submitting(ctx.threadKey) === undefined) return this.run(ctx, request, undefined);
     const ahead = this.lines.waiting(ctx.threadKey);
     if (ahead >= MAX_WAITING) {
-      await ctx.reply(ctx.output.markup.escape(lineFullText(runningJobId, ahead)));
+      await ctx.reply(ctx.output.markup.escape(lineFullText(ctx.t, runningJobId, ahead)));
       return;
     }
     // Queued before anything is awaited, so that messages of one turn keep their order.
-    const notice = ctx.reply(ctx.output.markup.escape(queuedText(runningJobId, ahead))).catch(() => undefined);
+    const notice = ctx.reply(ctx.output.markup.escape(queuedText(ctx.t, runningJobId, ahead))).catch(() => undefined);
     this.lines.enqueue(ctx.threadKey, { ctx, request, notice });
     await notice;
+  }
+
+  /** A message that is not a command: a request, once its files are uploaded and its voice note transcribed. */
+  private async fromMessage(ctx: ChatContext): Promise<void> {
+    const text = ctx.message.text.trim();
+    // Without files nothing is awaited first, so that messages of one turn keep their order.
+    if (!ctx.message.files?.length) return text === '' ? undefined : this.request(ctx, { prompt: text });
+    const prepared = await prepareRequest(ctx, { gateway: this.options.gateway, transcriber: this.options.transcriber });
+    if (prepared) await this.request(ctx, { prompt: prepared.prompt, ...(prepared.attachments.length === 0 ? {} : { attachments: prepared.attachments }) });
   }
 
   /** Submits a request in its thread (which it holds until the job has finished) and tracks its job. */
@@ -179,15 +202,21 @@ export class ChatEngine implements CommandHost {
   private async sendingMessage(ctx: ChatContext, notice: Promise<SentMessage | undefined> | undefined): Promise<SentMessage | undefined> {
     void ctx.output.typing?.(ctx.message)?.catch(() => undefined);
     const shown = await notice;
-    if (!shown) return ctx.reply(ctx.output.markup.escape(SENDING));
-    await this.edit(ctx, shown, SENDING);
+    if (!shown) return ctx.reply(ctx.output.markup.escape(ctx.t.engine.sending));
+    await this.edit(ctx, shown, ctx.t.engine.sending);
     return shown;
   }
 
-  /** The job made for the request; undefined (and said so in `sent`) when it could not start. */
+  /** The job made for the request (with the thread's profile and mode); undefined (and said so in `sent`) when it could not start. */
   private async submitted(ctx: ChatContext, request: CodexRequest, sent: SentMessage): Promise<JobSummary | undefined> {
-    const { lastJobId } = this.sessions.get(ctx.threadKey);
-    const submit = this.options.gateway.submit({ ...request, ...(lastJobId === undefined ? {} : { continueFrom: lastJobId }), origin: originOf(ctx) });
+    const { lastJobId, profile, mode } = this.sessions.get(ctx.threadKey);
+    const submit = this.options.gateway.submit({
+      ...request,
+      ...(lastJobId === undefined ? {} : { continueFrom: lastJobId }),
+      ...(profile === undefined ? {} : { profileName: profile }),
+      ...(mode === undefined ? {} : { mode }),
+      origin: originOf(ctx),
+    });
     try {
       return await submit.catch(async (error: unknown) => {
         if (!(error instanceof OverdueSubmit)) throw error;
@@ -196,20 +225,20 @@ export class ChatEngine implements CommandHost {
         return error.answer;
       });
     } catch (error) {
-      await this.edit(ctx, sent, `❌ Could not start the job: ${(error as Error).message}`);
+      await this.edit(ctx, sent, ctx.t.engine.couldNotStart((error as Error).message));
       return undefined;
     }
   }
 
   /** Tracks a job whose submit was answered; one `/cancel` gave up on is stopped at once and holds no thread. */
   private started(ctx: ChatContext, sent: SentMessage, job: JobSummary, submission: Submission): void {
-    const progress = new ProgressMessage(ctx.output, sent, ctx.output.markup.escape(SENDING), this.options.progressIntervalMs ?? 2000, (error) =>
+    const progress = new ProgressMessage(ctx.output, sent, ctx.output.markup.escape(ctx.t.engine.sending), this.options.progressIntervalMs ?? 2000, (error) =>
       this.options.log.warn({ err: error, job: job.id }, 'could not update a progress message'),
     );
-    this.tracked.set(job.id, { ctx, progress, activity: undefined, keep: submission.keep && !submission.abandoned, diff: new DiffParts() });
+    this.tracked.add(ctx, progress, job.id, submission.keep && !submission.abandoned);
     if (submission.abandoned) {
       this.options.gateway.cancel(job.id).catch((error: unknown) => this.options.log.warn({ err: error, job: job.id }, 'could not cancel an abandoned job'));
-      void ctx.reply(ctx.output.markup.escape(`Job #${job.id} started after all; cancelling it, as /cancel asked.`)).catch(() => undefined);
+      void ctx.reply(ctx.output.markup.escape(ctx.t.engine.startedAfterAll(job.id))).catch(() => undefined);
     } else {
       this.lines.release(ctx.threadKey, submission);
       this.sessions.set(ctx.threadKey, { ...this.sessions.get(ctx.threadKey), runningJobId: job.id });
@@ -228,7 +257,7 @@ export class ChatEngine implements CommandHost {
   /** Tells a waiting request's notice that `/cancel` dropped it. */
   private async dropped({ ctx, notice }: WaitingRequest): Promise<void> {
     const shown = await notice;
-    if (shown) await this.edit(ctx, shown, '🛑 Not run: /cancel dropped this request.');
+    if (shown) await this.edit(ctx, shown, ctx.t.engine.dropped);
   }
 
   /** Edits a message to plain `text`; a failed edit is logged, never thrown. */
@@ -240,57 +269,37 @@ export class ChatEngine implements CommandHost {
     const decision = this.options.access(ctx.message);
     if (decision.allowed) return next();
     this.options.log.info({ platform: ctx.message.platform, chat: ctx.message.chatId, user: ctx.message.userId }, 'refused a stranger');
-    await ctx.reply(ctx.output.markup.escape(`Unauthorized. ${decision.hint}`));
+    await ctx.reply(ctx.output.markup.escape(ctx.t.engine.unauthorized(decision.hint)));
   };
 
   private onUpdate(update: ChatJobUpdate): void {
-    const { job, events } = update;
-    const tracked = this.tracked.get(job.id);
+    const { job } = update;
+    const tracked = this.tracked.of(job, (request, from) => this.stepped(request, from, job.id));
     if (!tracked) return this.early.keep(update);
-    tracked.activity = lastActivity(events) ?? tracked.activity;
-    tracked.diff.add(events);
+    tracked.absorb(update);
     this.board.update(job, tracked.ctx);
-    if (!FINAL_JOB_STATUSES.has(job.status)) {
-      tracked.progress.update(progressText(tracked.ctx.output.markup, job, tracked.activity));
-      return;
-    }
-    this.tracked.delete(job.id);
+    if (!FINAL_JOB_STATUSES.has(job.status)) return tracked.showProgress(job);
+    if (this.tracked.ended(job, tracked)) return tracked.stepDone(job);
     this.finish(tracked, job).catch((error: unknown) => this.options.log.warn({ err: error, job: job.id }, 'could not send a job result'));
   }
 
-  /** Shows the result; a job that held its thread then lets the next waiting request start, continuing it. */
-  private async finish(tracked: Tracked, job: JobSummary): Promise<void> {
+  /** A pipeline's next step has begun: its job becomes the thread's running job, so `/cancel` stops it. */
+  private stepped(request: TrackedRequest, from: number, to: number): void {
+    const session = this.sessions.get(request.ctx.threadKey);
+    if (session.runningJobId === from) this.sessions.set(request.ctx.threadKey, { ...session, runningJobId: to });
+  }
+
+  /** Shows the result and its files; a job that held its thread then lets the next waiting request start, continuing it. */
+  private async finish(tracked: TrackedRequest, job: JobSummary): Promise<void> {
     const { ctx, progress } = tracked;
     const session = this.sessions.get(ctx.threadKey);
     const held = session.runningJobId === job.id;
     if (held) this.sessions.set(ctx.threadKey, afterRun(session, job, tracked.keep));
     try {
-      await progress.finish(finalLine(ctx.output.markup, job));
-      await ctx.reply(resultText(ctx.output.markup, job, this.options.jobLink?.(job.id)));
-      await this.sendDiff(ctx, job, tracked.diff);
+      await progress.finish(tracked.finalLine(job));
+      await ctx.reply(tracked.resultText(job, this.options.jobLink?.(job.id)), (to) => tracked.sendFiles(to, job, this.options.log));
     } finally {
       if (held) this.startNext(ctx.threadKey);
     }
   }
-
-  /** The job's diff as a file after its result, where the platform takes files and the diff is small and whole. */
-  private async sendDiff(ctx: ChatContext, job: JobSummary, parts: DiffParts): Promise<void> {
-    const file = diffFile(job, parts);
-    if (!file || !ctx.output.sendFile) return;
-    const { chatId, threadId } = ctx.message;
-    await ctx.output.sendFile({ chatId, ...(threadId === undefined ? {} : { threadId }) }, file).catch((error: unknown) => this.options.log.warn({ err: error, job: job.id }, 'could not send the diff file'));
-  }
-}
-
-/** The job's origin: the chat details needed to find its thread again. */
-function originOf(ctx: ChatContext): ChatOrigin {
-  const { platform, chatId, threadId, messageId, userId, userName } = ctx.message;
-  return {
-    kind: platform,
-    chatId,
-    messageId,
-    userId,
-    ...(threadId === undefined ? {} : { threadId }),
-    ...(userName === undefined ? {} : { userName }),
-  };
 }

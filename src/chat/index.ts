@@ -1,5 +1,8 @@
-export type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, ThreadView } from './command-host.js';
+export type { CancelOutcome, CodexRequest, CommandHost, LocalCommands, SessionChange, ThreadView } from './command-host.js';
 export { ChatEngine, type ChatEngineOptions } from './engine.js';
+export { catalogOf, languageOf, type Catalog, type Language, type LanguageSetting } from './i18n/index.js';
+export { botCommands } from './status-text.js';
+export { clipText, graphemeCut } from './text-cut.js';
 export { parseRun } from './commands.js';
 export { slackMarkup, splitMessage, telegramMarkup, type Markup } from './markup.js';
 export { ProgressMessage } from './progress.js';

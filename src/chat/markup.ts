@@ -1,3 +1,5 @@
+import { codePointCut, graphemeCut } from './text-cut.js';
+
 /**
  * How one platform marks text up. Everything the engine shows goes through one of these, so a
  * user's text can never break a message's entities (Telegram refuses the whole message then).
@@ -81,14 +83,27 @@ export const slackMarkup: Markup = {
   safeCut: cutBeforeHtmlToken,
 };
 
+/** The largest index ≤ `at` that splits neither the markup nor a character; never 0, so a split always advances. */
+export function cutPoint(text: string, at: number, markup: Markup): number {
+  let cut = at;
+  // Each step only moves the cut back, so this ends; both rules hold where it stops.
+  for (;;) {
+    const next = graphemeCut(text, markup.safeCut(text, cut));
+    if (next === cut) break;
+    cut = next;
+  }
+  return cut > 0 ? cut : Math.max(1, codePointCut(text, at));
+}
+
 /** The markup for a Telegram `parse_mode` setting (empty: plain text). */
 export function telegramMarkup(parseMode: '' | 'MarkdownV2' | 'HTML' | 'Markdown'): Markup {
   return { '': plain, MarkdownV2: markdownV2, HTML: html, Markdown: markdown }[parseMode];
 }
 
 /**
- * Splits formatted text into messages of at most `limit` characters: at a line break if one is in
- * the second half, else at a space, else anywhere, never inside an escape or entity.
+ * Splits formatted text into messages of at most `limit` characters (UTF-16 units): at a line
+ * break if one is in the second half, else at a space, else anywhere, never inside an escape, an
+ * entity or a character (a grapheme cluster: an emoji, a Hangul syllable).
  */
 export function splitMessage(text: string, limit: number, markup: Markup): string[] {
   const parts: string[] = [];
@@ -97,7 +112,7 @@ export function splitMessage(text: string, limit: number, markup: Markup): strin
     let cut = rest.lastIndexOf('\n', limit);
     if (cut < limit / 2) cut = rest.lastIndexOf(' ', limit);
     if (cut < limit / 2) cut = limit;
-    cut = markup.safeCut(rest, cut);
+    cut = cutPoint(rest, cut, markup);
     parts.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).replace(/^\s+/, '');
   }

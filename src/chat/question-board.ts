@@ -1,22 +1,28 @@
 import type { Logger } from '../log/index.js';
 import { FINAL_JOB_STATUSES } from '../protocol/index.js';
+import type { Catalog } from './i18n/index.js';
 import { answerFor, buttonsFor, parseButton } from './question-buttons.js';
 import { outcomeLine, questionLines, waitLine } from './question-text.js';
 import type { ChatContext } from './router.js';
+import { cutPoint } from './markup.js';
 import type { AccessDecision, ChatOutput, IncomingAction, IncomingMessage, JobGateway, JobSummary, QuestionState, SentMessage } from './types.js';
 
 export interface QuestionBoardOptions {
   gateway: JobGateway;
   /** The engine's access check, asked for a press as for a message from that chat and user. */
   access: (message: IncomingMessage) => AccessDecision;
-  /** Where a question that takes text can be answered (the buttons only decide). */
-  textHint: string;
+  /** Where a question that takes text can be answered (the buttons only decide), in a language. */
+  textHint: (t: Catalog) => string;
+  /** The texts for a user whose platform says this language (a press whose question this board did not show). */
+  catalogFor: (language: string | undefined) => Catalog;
   log: Logger;
 }
 
 /** A question shown in a chat: its message (once sent), and whether it still shows buttons. */
 interface Shown {
   state: QuestionState;
+  /** The language of the request's thread. */
+  t: Catalog;
   /** What Codex asks (formatted lines). */
   asked: string[];
   output: ChatOutput;
@@ -58,45 +64,47 @@ export class QuestionBoard {
    */
   async handleAction(action: IncomingAction, output: ChatOutput): Promise<void> {
     const press = parseButton(action.data);
-    if (!press) return action.reply('This button is not one of mine.');
+    const entry = press && this.jobs.get(press.jobId)?.get(press.questionId);
+    const t = entry?.t ?? this.options.catalogFor(action.language);
+    if (!press) return action.reply(t.questions.notMine);
     const { platform, chatId, threadId, messageId, userId, userName } = action;
     const decision = this.options.access({ platform, chatId, messageId, userId, text: '', ...(threadId === undefined ? {} : { threadId }), ...(userName === undefined ? {} : { userName }) });
     if (!decision.allowed) {
       this.options.log.info({ platform, chat: chatId, user: userId, job: press.jobId }, 'refused a stranger\'s answer');
-      return action.reply(`You may not answer Codex's questions here (your user id: ${userId}).`);
+      return action.reply(t.questions.mayNotAnswer(userId));
     }
-    const entry = this.jobs.get(press.jobId)?.get(press.questionId);
     const answer = answerFor(press, entry?.state.question);
-    if (!answer) return action.reply('This question is no longer open.');
+    if (!answer) return action.reply(t.questions.closed);
     let reply: string;
     try {
-      const outcome = await this.options.gateway.answer(press.jobId, press.questionId, answer, { platform, chatId, userId, ...(userName === undefined ? {} : { userName }) });
+      const who = { platform, chatId, userId, ...(userName === undefined ? {} : { userName }), ...(action.language === undefined ? {} : { language: action.language }) };
+      const outcome = await this.options.gateway.answer(press.jobId, press.questionId, answer, who);
       const { state } = outcome;
-      if (state && state.status !== 'pending') this.close(press.jobId, entry ?? this.pressed(press.jobId, state, action, output), state, false);
+      if (state && state.status !== 'pending') this.close(press.jobId, entry ?? this.pressed(t, press.jobId, state, action, output), state, false);
       reply = outcome.message;
     } catch (error) {
       this.options.log.warn({ err: error, job: press.jobId, question: press.questionId }, 'could not answer a question');
-      reply = `Could not answer: ${(error as Error).message}`;
+      reply = t.questions.couldNotAnswer((error as Error).message);
     }
     await action.reply(reply);
   }
 
   /** Sends a pending question with its buttons, as a reply to the job's request. */
   private show(jobId: number, state: QuestionState, ctx: ChatContext): Shown {
-    const { output, message } = ctx;
-    const asked = questionLines(output.markup, jobId, state.question, this.options.textHint);
+    const { output, message, t } = ctx;
+    const asked = questionLines(t, output.markup, jobId, state.question, this.options.textHint(t));
     const to = { chatId: message.chatId, replyTo: message.messageId, ...(message.threadId === undefined ? {} : { threadId: message.threadId }) };
-    const sent = output.sendButtons(to, compose(asked, waitLine(state), output), buttonsFor(jobId, state.question)).catch((error: unknown) => {
+    const sent = output.sendButtons(to, compose(t, asked, waitLine(t, state), output), buttonsFor(t, jobId, state.question)).catch((error: unknown) => {
       this.options.log.warn({ err: error, job: jobId, question: state.question.id }, 'could not show a question');
       return undefined;
     });
-    return { state, asked, output, message: sent, decided: false };
+    return { state, t, asked, output, message: sent, decided: false };
   }
 
   /** The entry of a question shown before this board's time, from the message pressed. */
-  private pressed(jobId: number, state: QuestionState, action: IncomingAction, output: ChatOutput): Shown {
-    const asked = questionLines(output.markup, jobId, state.question, this.options.textHint);
-    return { state, asked, output, message: Promise.resolve({ chatId: action.chatId, messageId: action.messageId }), decided: false };
+  private pressed(t: Catalog, jobId: number, state: QuestionState, action: IncomingAction, output: ChatOutput): Shown {
+    const asked = questionLines(t, output.markup, jobId, state.question, this.options.textHint(t));
+    return { state, t, asked, output, message: Promise.resolve({ chatId: action.chatId, messageId: action.messageId }), decided: false };
   }
 
   /** Edits a shown question to its outcome (once), which removes its buttons. */
@@ -104,7 +112,7 @@ export class QuestionBoard {
     if (entry.decided) return;
     entry.decided = true;
     entry.state = state;
-    const text = compose(entry.asked, outcomeLine(state, ended), entry.output);
+    const text = compose(entry.t, entry.asked, outcomeLine(entry.t, state, ended), entry.output);
     void entry.message.then(async (sent) => {
       if (!sent) return;
       await entry.output.edit(sent, text).catch((error: unknown) => this.options.log.warn({ err: error, job: jobId, question: state.question.id }, 'could not update a question'));
@@ -116,9 +124,9 @@ export class QuestionBoard {
  * The question's lines and its last line (plain text), within the platform's limit: whole lines
  * are left off the question's end, so no entity is cut (the dashboard shows everything).
  */
-function compose(asked: readonly string[], last: string, output: ChatOutput): string {
+function compose(t: Catalog, asked: readonly string[], last: string, output: ChatOutput): string {
   const tail = `\n\n${output.markup.escape(last)}`;
-  const more = `\n${output.markup.escape('… (cut to fit one message)')}`;
+  const more = `\n${output.markup.escape(t.questions.cut)}`;
   const lines = [...asked];
   let text = lines.join('\n');
   if (text.length + tail.length <= output.limit) return text + tail;
@@ -126,5 +134,5 @@ function compose(asked: readonly string[], last: string, output: ChatOutput): st
     lines.pop();
     text = lines.join('\n');
   }
-  return text.slice(0, output.limit - more.length - tail.length) + more + tail;
+  return text.slice(0, cutPoint(text, output.limit - more.length - tail.length, output.markup)) + more + tail;
 }

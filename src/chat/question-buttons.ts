@@ -1,4 +1,6 @@
 import type { JobQuestion, QuestionDecision } from '../protocol/index.js';
+import type { Catalog } from './i18n/index.js';
+import { clipText } from './text-cut.js';
 import type { ChatButton, QuestionAnswer } from './types.js';
 
 /**
@@ -19,9 +21,8 @@ export interface ButtonPress {
 }
 
 /** The label of a decision's button, in the words of the question's kind. */
-function label(question: JobQuestion, decision: QuestionDecision): string {
-  if (question.kind === 'elicitation') return { accept: 'Accept', acceptForSession: 'Accept for this job', decline: 'Decline', cancel: 'Cancel' }[decision];
-  return { accept: 'Approve once', acceptForSession: 'Approve for this job', decline: 'Deny', cancel: 'Deny and stop' }[decision];
+function label(t: Catalog, question: JobQuestion, decision: QuestionDecision): string {
+  return (question.kind === 'elicitation' ? t.questions.elicitationButtons : t.questions.buttons)[decision];
 }
 
 /**
@@ -43,13 +44,13 @@ function needsContent(question: JobQuestion): boolean {
 }
 
 /** The buttons under a question's message: the options of a user-input question, then the decisions. */
-export function buttonsFor(jobId: number, question: JobQuestion): ChatButton[] {
+export function buttonsFor(t: Catalog, jobId: number, question: JobQuestion): ChatButton[] {
   const data = (code: string) => `q|${jobId}|${question.id}|${code}`;
   const options = question.kind === 'user_input' ? (question.questions[0]?.options ?? []).slice(0, MAX_OPTIONS) : [];
   return [
-    ...options.map((option, index): ChatButton => ({ label: option.label.slice(0, 60), data: data(`o${index}`), style: 'primary' })),
+    ...options.map((option, index): ChatButton => ({ label: clipText(option.label, 60), data: data(`o${index}`), style: 'primary' })),
     ...buttonDecisions(question).map(
-      (decision): ChatButton => ({ label: label(question, decision), data: data(CODES[decision]), ...(decision.startsWith('accept') ? { style: 'primary' as const } : { style: 'danger' as const }) }),
+      (decision): ChatButton => ({ label: label(t, question, decision), data: data(CODES[decision]), ...(decision.startsWith('accept') ? { style: 'primary' as const } : { style: 'danger' as const }) }),
     ),
   ];
 }

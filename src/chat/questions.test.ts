@@ -3,6 +3,7 @@ import { silentLogger } from '../log/index.js';
 import type { JobQuestion } from '../protocol/index.js';
 import { checkMarkdownV2 } from '../test-support/telegram-formats.js';
 import { waitFor } from '../test-support/wait.js';
+import { en } from './i18n/en.js';
 import { answerFor, buttonsFor, parseButton } from './question-buttons.js';
 import {
   ChatEngine,
@@ -217,7 +218,7 @@ describe('questions of Codex in a chat', () => {
       { kind: 'tool_call', id, method: 'm', tool: 'lookup', arguments: { q: 1 }, decisions: ['accept', 'decline'] },
       { kind: 'unknown', id, method: 'item/future', params: {}, decisions: ['decline'] },
     ];
-    const labels = kinds.map((q) => buttonsFor(999_999_999_999_999, q).map((b) => b.label));
+    const labels = kinds.map((q) => buttonsFor(en, 999_999_999_999_999, q).map((b) => b.label));
     expect(labels).toEqual([
       ['Approve once', 'Approve for this job', 'Deny', 'Deny and stop'],
       ['Approve once', 'Approve for this job', 'Deny', 'Deny and stop'],
@@ -229,7 +230,7 @@ describe('questions of Codex in a chat', () => {
       ['Deny'],
     ]);
     for (const q of kinds) {
-      for (const button of buttonsFor(999_999_999_999_999, q)) {
+      for (const button of buttonsFor(en, 999_999_999_999_999, q)) {
         expect(Buffer.byteLength(button.data)).toBeLessThanOrEqual(64);
         const press = parseButton(button.data);
         expect(press).toMatchObject({ jobId: 999_999_999_999_999, questionId: id });
@@ -237,6 +238,6 @@ describe('questions of Codex in a chat', () => {
       }
     }
     // Only offered decisions, and decline, which Codex always takes.
-    expect(buttonsFor(1, { ...command, decisions: ['accept', 'cancel'] }).map((b) => b.label)).toEqual(['Approve once', 'Deny', 'Deny and stop']);
+    expect(buttonsFor(en, 1, { ...command, decisions: ['accept', 'cancel'] }).map((b) => b.label)).toEqual(['Approve once', 'Deny', 'Deny and stop']);
   });
 });

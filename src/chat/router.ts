@@ -1,5 +1,8 @@
+import type { Catalog, Language } from './i18n/index.js';
 import { splitMessage } from './markup.js';
-import type { ChatOutput, IncomingMessage, SentMessage } from './types.js';
+import type { SendQueue } from './send-queue.js';
+import type { ChatOrigin } from '../protocol/index.js';
+import type { ChatOutput, IncomingMessage, ReplyTarget, SentMessage } from './types.js';
 
 /** A command the message starts with: `/name@bot args` → `{name, args}`. */
 export interface ParsedCommand {
@@ -14,8 +17,24 @@ export interface ChatContext {
   /** The session this message belongs to: one per chat thread. */
   readonly threadKey: string;
   readonly command: ParsedCommand | undefined;
-  /** Sends formatted text as a reply in the message's thread, split at the platform's limit. */
-  reply(text: string): Promise<SentMessage | undefined>;
+  /** The language the bot answers this message in, and its texts. */
+  readonly language: Language;
+  readonly t: Catalog;
+  /**
+   * Sends formatted text as a reply in the message's thread, split at the platform's limit; the
+   * parts go out together, in order (nothing else is sent to the thread in between), and so do
+   * the sends of `then` (files after an answer). `then` must send through `output` directly.
+   */
+  reply(text: string, then?: (to: ReplyTarget) => Promise<void>): Promise<SentMessage | undefined>;
+}
+
+/** How the engine builds a message's context. */
+export interface ContextSettings {
+  threadKey?: string;
+  language: Language;
+  t: Catalog;
+  /** The engine's line of sends per chat thread. */
+  sends: SendQueue;
 }
 
 /** A step of the router, as in grammY: handle the message, or pass it on with `next()`. */
@@ -33,21 +52,44 @@ export function threadKeyOf(message: IncomingMessage): string {
 }
 
 /** Builds the context for one message. */
-export function createContext(message: IncomingMessage, output: ChatOutput, threadKey: string = threadKeyOf(message)): ChatContext {
+export function createContext(message: IncomingMessage, output: ChatOutput, settings: ContextSettings): ChatContext {
+  const target: ReplyTarget = { chatId: message.chatId, ...(message.threadId === undefined ? {} : { threadId: message.threadId }) };
+  const sendAll = async (text: string): Promise<SentMessage | undefined> => {
+    let first: SentMessage | undefined;
+    for (const part of splitMessage(text, output.limit, output.markup)) {
+      const sent = await output.send(first ? target : { ...target, replyTo: message.messageId }, part);
+      first ??= sent;
+    }
+    return first;
+  };
   return {
     message,
     output,
-    threadKey,
+    threadKey: settings.threadKey ?? threadKeyOf(message),
     command: parseCommand(message.text),
-    async reply(text) {
-      let first: SentMessage | undefined;
-      for (const part of splitMessage(text, output.limit, output.markup)) {
-        const target = { chatId: message.chatId, ...(message.threadId === undefined ? {} : { threadId: message.threadId }) };
-        const sent = await output.send(first ? target : { ...target, replyTo: message.messageId }, part);
-        first ??= sent;
-      }
-      return first;
-    },
+    language: settings.language,
+    t: settings.t,
+    reply: (text, then) =>
+      // Keyed by the chat thread itself: the runner's sessions are per user, its messages are not.
+      settings.sends.run(threadKeyOf(message), async () => {
+        const first = await sendAll(text);
+        await then?.(target);
+        return first;
+      }),
+  };
+}
+
+/** The job's origin: the chat details needed to find its thread again, and the user's language. */
+export function originOf(ctx: ChatContext): ChatOrigin {
+  const { platform, chatId, threadId, messageId, userId, userName } = ctx.message;
+  return {
+    kind: platform,
+    chatId,
+    messageId,
+    userId,
+    language: ctx.language,
+    ...(threadId === undefined ? {} : { threadId }),
+    ...(userName === undefined ? {} : { userName }),
   };
 }
 

@@ -7,9 +7,9 @@ export interface Session {
   runningJobId?: number;
   /** The Codex thread the next request continues (kept across restarts by the file store). */
   threadId?: string;
-  /** `/mode`: `single` (one conversation) or `multi` (the agents' pipeline); runner only. */
+  /** `/mode`: `single` (one conversation) or `multi` (the agents' pipeline). */
   mode?: 'single' | 'multi';
-  /** `/profile`: the model and working directory of the next runs; runner only. */
+  /** `/profile`: the runner's profile (model, working directory), or the master's named profile sent as `profileName`. */
   profile?: string;
   /** The last finished run, for `/status`. */
   lastRun?: { jobId: number; status: string; finishedAt: string; summary?: string };

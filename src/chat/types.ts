@@ -104,6 +104,8 @@ export interface ChatButton {
 export interface IncomingAction extends ChatEventBase {
   /** The pressed button's `data`. */
   data: string;
+  /** The presser's language as the platform says it (as `IncomingMessage.language`). */
+  language?: string;
   /** Tells the presser how it went (Telegram: `answerCallbackQuery`; Slack: an ephemeral message); called once. */
   reply(text: string): Promise<void>;
 }
@@ -114,6 +116,8 @@ export interface ChatAnswerer {
   chatId: string;
   userId: string;
   userName?: string;
+  /** The answerer's language as the platform says it, for what the runner tells them. */
+  language?: string;
 }
 
 /** How an answer went (the master's `question_result`, or the runner's own decision). */

@@ -30,16 +30,25 @@ export function toolConfig(overrides: Readonly<Record<string, string>>): Record<
  * `codex-reply` continues one and takes only the prompt (the thread keeps its first settings).
  */
 export function toolCallParams(options: RunTurnOptions, config: Record<string, unknown>): { name: string; arguments: Record<string, unknown> } {
-  if (options.threadId !== undefined) return { name: 'codex-reply', arguments: { prompt: options.prompt, threadId: options.threadId } };
+  const prompt = withImagePaths(options.prompt, options.images);
+  if (options.threadId !== undefined) return { name: 'codex-reply', arguments: { prompt, threadId: options.threadId } };
+  // The tool has no argument for the effort; its `config` takes any config.toml key.
+  const turnConfig = { ...config, ...(options.reasoningEffort !== undefined && { model_reasoning_effort: options.reasoningEffort }) };
   const args: Record<string, unknown> = {
-    prompt: options.prompt,
+    prompt,
     cwd: options.cwd,
     ...(options.approvalPolicy !== undefined && { 'approval-policy': options.approvalPolicy }),
     ...(options.sandbox !== undefined && { sandbox: options.sandbox }),
     ...(options.model !== undefined && { model: options.model }),
-    ...(Object.keys(config).length > 0 && { config }),
+    ...(Object.keys(turnConfig).length > 0 && { config: turnConfig }),
   };
   return { name: 'codex', arguments: args };
+}
+
+/** The MCP tools take text only: images are named in the prompt, for the agent to open from disk. */
+function withImagePaths(prompt: string, images: readonly string[] | undefined): string {
+  if (images === undefined || images.length === 0) return prompt;
+  return `${prompt}\n\nImages that come with this request (files on disk): ${images.join(', ')}`;
 }
 
 const toolResultSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReasoningEffort } from '../protocol/index.js';
 import { ProtocolError } from './errors.js';
 
 export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
@@ -12,6 +13,10 @@ export interface TurnSettings {
   model?: string;
   sandbox?: SandboxMode;
   approvalPolicy?: ApprovalMode;
+  /** How hard the model thinks; `turn/start` is the only place 0.169's app-server takes it. */
+  reasoningEffort?: ReasoningEffort;
+  /** Absolute paths of images that go with the prompt, as `localImage` inputs (Codex reads the files). */
+  images?: readonly string[];
 }
 
 export const threadAnswerSchema = z.object({ thread: z.object({ id: z.string() }) });
@@ -31,11 +36,14 @@ export function threadSettings(options: TurnSettings): Record<string, string> {
  * had runs with this turn's rather than the last one's.
  */
 export function turnParams(threadId: string, options: TurnSettings, withSettings: boolean): Record<string, unknown> {
-  const input = [{ type: 'text', text: options.prompt, text_elements: [] }];
-  if (!withSettings) return { threadId, input };
+  const input = [{ type: 'text', text: options.prompt, text_elements: [] }, ...(options.images ?? []).map((path) => ({ type: 'localImage', path }))];
+  // The effort goes every time: the thread settings do not carry it, and a turn without it would keep the last turn's.
+  const effort = options.reasoningEffort !== undefined && { effort: options.reasoningEffort };
+  if (!withSettings) return { threadId, input, ...effort };
   return {
     threadId,
     input,
+    ...effort,
     cwd: options.cwd,
     ...(options.model !== undefined && { model: options.model }),
     ...(options.approvalPolicy !== undefined && { approvalPolicy: options.approvalPolicy }),

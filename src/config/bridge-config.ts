@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { BridgeSettingsPayload, TelegramParseMode } from '../protocol/index.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
+import { ConfigError } from './config-error.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { SECRET_FILES } from './secrets.js';
@@ -47,11 +48,40 @@ export interface BridgeConfig {
   reconnectMs: number;
   /** From the environment and `.env`. */
   platforms: ChatPlatformSettings;
+  /** The chat's language and voice notes; absent (a config built by hand): `auto`, no transcription. */
+  chat?: ChatSettings;
   overrides: PlatformOverrides;
   log: LogSettings;
 }
 
-export interface BridgeFlags {
+/** `CHAT_LANGUAGE`: `auto` follows each user's platform language (Telegram's `language_code`, Slack's locale). */
+export type ChatLanguageSetting = 'auto' | 'en' | 'ko';
+
+/** An OpenAI-compatible transcription endpoint for voice notes (`{url}/audio/transcriptions`). */
+export interface TranscriptionSettings {
+  /** Base URL without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  url: string;
+  /** Sent as a bearer token; undefined: none (a local server). */
+  apiKey?: string;
+  model: string;
+}
+
+/** What the bridge and the runner share about talking to people. */
+export interface ChatSettings {
+  language: ChatLanguageSetting;
+  /** Undefined: voice notes are answered with how to enable them. */
+  transcription?: TranscriptionSettings;
+}
+
+/** The chat settings given as flags (the bridge's); the runner reads the environment only. */
+export interface ChatFlags {
+  chatLanguage?: string;
+  chatTranscribeUrl?: string;
+  chatTranscribeApiKey?: string;
+  chatTranscribeModel?: string;
+}
+
+export interface BridgeFlags extends ChatFlags {
   master?: string;
   ca?: string;
   host?: string;
@@ -80,6 +110,29 @@ const chatListSchema = listSchema.pipe(z.array(z.string().regex(/^(\*|-?\d+)$/, 
 const parseModeSchema = z.enum(['MarkdownV2', 'HTML', 'Markdown'], { message: 'must be MarkdownV2, HTML or Markdown' });
 const httpUrlSchema = z.string().trim().url('must be a URL').refine((u) => /^https?:\/\//.test(u), 'must be an http or https URL');
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+
+const languageSchema = z.enum(['auto', 'en', 'ko'], { message: 'must be auto, en or ko' });
+
+/**
+ * `CHAT_LANGUAGE` and `CHAT_TRANSCRIBE_*` (flag > environment > `.env` > default). Transcription is on
+ * when a URL is set; a key or a model without one is a mistake worth naming rather than ignoring.
+ */
+export function resolveChatSettings(flags: ChatFlags, env: Environment): ChatSettings {
+  const language = resolveSetting({ flag: 'chat-language', env: 'CHAT_LANGUAGE', schema: languageSchema, fallback: () => 'auto' as const }, flags.chatLanguage, env);
+  const url = resolveSetting(
+    { flag: 'chat-transcribe-url', env: 'CHAT_TRANSCRIBE_URL', schema: httpUrlSchema.transform((u) => u.replace(/\/+$/, '')).optional(), fallback: () => undefined },
+    flags.chatTranscribeUrl,
+    env,
+  );
+  const apiKey = resolveSetting({ flag: 'chat-transcribe-api-key', env: 'CHAT_TRANSCRIBE_API_KEY', schema: z.string().trim().min(1).optional(), fallback: () => undefined }, flags.chatTranscribeApiKey, env);
+  const model = resolveSetting({ flag: 'chat-transcribe-model', env: 'CHAT_TRANSCRIBE_MODEL', schema: nameSchema.optional(), fallback: () => undefined }, flags.chatTranscribeModel, env);
+  if (url === undefined) {
+    const stray = apiKey !== undefined ? 'CHAT_TRANSCRIBE_API_KEY' : model !== undefined ? 'CHAT_TRANSCRIBE_MODEL' : undefined;
+    if (stray !== undefined) throw new ConfigError(stray, 'is set but CHAT_TRANSCRIBE_URL is not: set the endpoint too (e.g. https://api.openai.com/v1), or unset it');
+    return { language };
+  }
+  return { language, transcription: { url, model: model ?? 'whisper-1', ...(apiKey === undefined ? {} : { apiKey }) } };
+}
 
 /** Resolves a platform setting twice: the environment's value, and the flag's when one was given. */
 function layered<T>(setting: Setting<T>, flag: string | undefined, env: Environment): { base: T; flag?: T } {
@@ -152,6 +205,7 @@ export function resolveBridgeConfig(flags: BridgeFlags, env: Environment, isTty:
     ),
     reconnectMs: resolveSetting({ env: 'BRIDGE_RECONNECT_SEC', schema: positiveSecondsSchema, fallback: () => 5 }, undefined, env) * 1000,
     platforms: { slack: slack.base, telegram: telegram.base } as unknown as ChatPlatformSettings,
+    chat: resolveChatSettings(flags, env),
     overrides: { slack: slack.flagged, telegram: telegram.flagged },
     log: resolveLogSettings(flags, env, isTty),
   };

@@ -8,11 +8,11 @@ import { SECRET_FILES } from './secrets.js';
  * Variables never passed on to Codex or git, whatever CSC_HIDDEN_ENV says: the master's
  * credentials (`MASTER_TOKEN`, `MASTER_BRIDGE_TOKEN`, `MASTER_ADMIN_TOKEN`, any later
  * `MASTER_*TOKEN`, the database URL with its password) and the chat platforms' (Telegram's bot
- * token, Slack's bot, app and user tokens and signing secret), and a node's `GITHUB_TOKEN` (git
+ * token, Slack's bot, app and user tokens and signing secret, the transcription endpoint's key), and a node's `GITHUB_TOKEN` (git
  * gets it for a push only, as config in that command's environment). A job's commands inherit
  * Codex's environment, so anything left here is readable by the agent. `*` matches any characters.
  */
-export const BUILT_IN_HIDDEN_NAMES: readonly string[] = ['MASTER_*TOKEN', 'MASTER_DATABASE_URL', 'TELEGRAM_*TOKEN', 'SLACK_*TOKEN', 'SLACK_*SECRET', 'GITHUB_TOKEN'];
+export const BUILT_IN_HIDDEN_NAMES: readonly string[] = ['MASTER_*TOKEN', 'MASTER_DATABASE_URL', 'TELEGRAM_*TOKEN', 'SLACK_*TOKEN', 'SLACK_*SECRET', 'CHAT_TRANSCRIBE_API_KEY', 'GITHUB_TOKEN'];
 
 /** The setting naming more variables to drop: comma-separated names, a `*` matching any characters (`ACME_*`). */
 export const HIDDEN_ENV_SETTING = 'CSC_HIDDEN_ENV';

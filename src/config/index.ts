@@ -8,7 +8,18 @@ export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-confi
 export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restrictToOwner, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';
 export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';
-export { resolveBridgeConfig, type BridgeConfig, type BridgeFlags, type ChatPlatformSettings, type PlatformOverrides } from './bridge-config.js';
+export {
+  resolveBridgeConfig,
+  resolveChatSettings,
+  type BridgeConfig,
+  type BridgeFlags,
+  type ChatFlags,
+  type ChatLanguageSetting,
+  type ChatPlatformSettings,
+  type ChatSettings,
+  type PlatformOverrides,
+  type TranscriptionSettings,
+} from './bridge-config.js';
 export {
   DEFAULT_AGENTS,
   expandHome,

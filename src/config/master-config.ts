@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_APPROVAL_TIMEOUT_SEC } from '../protocol/index.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SEC, type Budgets } from '../protocol/index.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import {
@@ -58,6 +58,10 @@ export interface MasterConfig {
   sqliteSync?: 'normal' | 'full' | undefined;
   /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
   remoteDefaultTags: string[];
+  /** `MASTER_PROFILES_FILE`: named profiles and the pipeline's agents (TOML), read at start; read-only through the API. */
+  profilesFile?: string | undefined;
+  /** `MASTER_BUDGET_USER_DAILY`, `MASTER_BUDGET_CHAT_DAILY`, `MASTER_BUDGET_DAILY`: tokens per day until `PUT /api/budgets` saves others. */
+  budgets?: Budgets | undefined;
   /** `--tls-cert` / `--tls-key`: both ports serve TLS (wss://, https://); undefined: plain ws/http. */
   tls?: MasterTls | undefined;
   log: LogSettings;
@@ -81,6 +85,17 @@ const queueTimeoutSchema = z.preprocess((value) => (value === 'off' || value ===
 /** Whole seconds, as a job's `profile.approvalTimeoutSec` takes them. */
 const approvalTimeoutSchema = z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)');
 const sqliteSyncSchema = z.enum(['normal', 'full'], { message: 'must be normal or full' });
+
+/** Tokens per day, or `off` / `0` / empty for no cap. */
+const budgetSchema = z.preprocess(
+  (value) => (value === 'off' || value === '0' || value === '' ? null : value),
+  z.coerce.number({ message: 'must be a number of tokens' }).int('must be a whole number of tokens').positive('must be more than 0').nullable(),
+);
+
+function resolveBudgets(env: Environment): Budgets {
+  const budget = (key: string) => resolveSetting({ env: key, schema: budgetSchema, fallback: () => null }, undefined, env);
+  return { userDaily: budget('MASTER_BUDGET_USER_DAILY'), chatDaily: budget('MASTER_BUDGET_CHAT_DAILY'), masterDaily: budget('MASTER_BUDGET_DAILY') };
+}
 
 const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
 
@@ -115,6 +130,8 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
     },
     sqliteSync: resolveSetting({ env: 'MASTER_SQLITE_SYNC', schema: sqliteSyncSchema, fallback: () => 'full' as const }, undefined, env),
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
+    profilesFile: resolveSetting({ env: 'MASTER_PROFILES_FILE', schema: pathSchema.optional(), fallback: () => undefined }, undefined, env),
+    budgets: resolveBudgets(env),
     tls: resolveMasterTls(flags, env),
     log: resolveLogSettings(flags, env, isTty),
   };

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { resolveChatSettings, type ChatSettings } from './bridge-config.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { CONF_TEMPLATE } from './orchestrator-template.js';
@@ -79,6 +80,8 @@ export interface OrchestratorConfig {
   defaultProfile: string;
   profiles: Record<string, RunProfile>;
   agents: AgentSettings[];
+  /** `CHAT_LANGUAGE` and `CHAT_TRANSCRIBE_*`, read as the bridge reads them. */
+  chat: ChatSettings;
   log: LogSettings;
   /** True when this run wrote the template: the caller says where. */
   templateWritten: boolean;
@@ -130,6 +133,7 @@ export function resolveOrchestratorConfig(env: Environment, isTty = false): Orch
     defaultProfile: conf.profile.default,
     profiles,
     agents: agentsOf(conf.agents),
+    chat: resolveChatSettings({}, env),
     templateWritten,
     log: resolveLogSettings({}, env, isTty),
   };

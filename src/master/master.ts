@@ -8,8 +8,10 @@ import { clearTextWarning } from './clear-text.js';
 import { createHttpApp, type RouteEntry } from './http/index.js';
 import { BridgeRequests } from './bridges/index.js';
 import { Hub } from './hub/index.js';
-import { JobService } from './jobs/index.js';
+import type { JobService } from './jobs/index.js';
+import { createJobServices, type JobServices } from './job-services.js';
 import { listen, type ListenAddress } from './listen.js';
+import { loadProfilesFile } from './profiles/index.js';
 import { RemoteNodeService } from './remote-nodes/index.js';
 import { SettingsService } from './settings/index.js';
 import { SqliteStore, type Store } from './store/index.js';
@@ -19,6 +21,8 @@ import { WsServer } from './ws-server.js';
 export interface Master {
   hub: Hub;
   jobs: JobService;
+  /** Profiles, usage and budgets, attachments, and the intake every job request goes through. */
+  services: JobServices;
   store: Store;
   /** The bridge settings saved from the dashboard; bridges subscribe to pick changes up at once. */
   settings: SettingsService;
@@ -47,28 +51,19 @@ export interface StartMasterOptions {
 export async function startMaster(config: MasterConfig, log: Logger, options: StartMasterOptions = {}): Promise<Master> {
   ensureDataDir(config.dataDir);
   const { nodeToken, bridgeToken, adminToken } = loadSecrets(config);
+  // Before the store opens: a bad profiles file stops the start with nothing to close.
+  const profilesFile = config.profilesFile === undefined ? undefined : loadProfilesFile(config.profilesFile);
   const store = new SqliteStore(config.dataDir, log, { synchronous: config.sqliteSync });
   const credentials = new CredentialService({ admin: adminToken.value, node: nodeToken.value, bridge: bridgeToken.value }, store, log);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
-  const jobs = new JobService(
-    store.jobs,
-    hub,
-    {
-      maxAttempts: config.jobs.maxAttempts,
-      defaultTimeoutSec: config.jobs.defaultTimeoutSec,
-      requeueGraceMs: config.jobs.requeueGraceSec * 1000,
-      cancelWaitMs: config.jobs.cancelWaitSec * 1000,
-      queueTimeoutSec: config.jobs.queueTimeoutSec,
-      approvalTimeoutSec: config.jobs.approvalTimeoutSec,
-    },
-    log,
-  );
+  const services = createJobServices(config, profilesFile, store, hub, log);
+  const { jobs } = services;
   hub.attachJobs(jobs);
   jobs.recover();
   const settings = new SettingsService(store, log);
   const startedAt = new Date();
   const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
-  hub.attachBridges(new BridgeRequests(bridgeSink, jobs, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
+  hub.attachBridges(new BridgeRequests(bridgeSink, services, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
   const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
   credentials.onRevoked((name) => hub.dropCredential(name));
   const wsServer = new WsServer(config, credentials, hub, log);
@@ -85,7 +80,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         allowLocalRepos: config.jobs.allowLocalRepos,
         tls: config.tls,
       },
-      { hub, jobs, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), log },
+      { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), log },
     );
     await app.ready();
     const http = await listen(app.server, config.httpHost, config.httpPort);
@@ -93,7 +88,7 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
     log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
     const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
     if (clearText !== undefined) log.warn(clearText);
-    return { hub, jobs, store, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
+    return { hub, jobs, services, store, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
   } catch (error) {
     await shutdown(hub, jobs, wsServer, app, store);
     throw error;

@@ -1,6 +1,7 @@
-import type { CodexEvent, TurnDriver, TurnResult } from '../codex/index.js';
+import { relative } from 'node:path';
+import type { CodexEvent, TokenUsage, TurnDriver, TurnResult } from '../codex/index.js';
 import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
-import type { Executor, RunContext } from './executor.js';
+import type { Executor, JobFiles, RunContext } from './executor.js';
 
 /** Command output kept per event: enough to read an error, not a build log's megabytes. */
 const MAX_OUTPUT_CHARS = 16 * 1024;
@@ -10,10 +11,12 @@ class TurnRecord {
   readonly files = new Map<string, JobResult['filesChanged'][number]>();
   readonly commands: JobResult['commands'] = [];
   tokens: JobResult['tokens'];
+  /** The thread's total before this turn's first model request: a follow-up's thread has earlier turns. */
+  private before: TokenUsage | undefined;
 
   note(event: CodexEvent): void {
     if (event.type === 'command_finished') this.commands.push({ command: event.command, exitCode: event.exitCode });
-    if (event.type === 'token_usage') this.tokens = { input: event.total.inputTokens, output: event.total.outputTokens, total: event.total.totalTokens };
+    if (event.type === 'token_usage') this.tokens = this.ownUsage(event.total, event.last);
     if (event.type === 'file_change' && event.status !== 'declined' && event.status !== 'failed') {
       for (const change of event.changes) {
         const seen = this.files.get(change.path);
@@ -26,9 +29,21 @@ class TurnRecord {
       }
     }
   }
+
+  /**
+   * The turn's own tokens: the thread's total less what it was before the turn. Taken from totals
+   * rather than by adding up `last`, so that an update Codex repeats is not counted twice.
+   */
+  private ownUsage(total: TokenUsage, last: TokenUsage): NonNullable<JobResult['tokens']> {
+    this.before ??= { ...total, inputTokens: total.inputTokens - last.inputTokens, outputTokens: total.outputTokens - last.outputTokens, totalTokens: total.totalTokens - last.totalTokens };
+    return { input: total.inputTokens - this.before.inputTokens, output: total.outputTokens - this.before.outputTokens, total: total.totalTokens - this.before.totalTokens };
+  }
 }
 
-/** Codex's view of a step, as a job event; undefined for what a job log does not show. */
+/**
+ * Codex's view of a step, as a job event; undefined for what a job log does not show, and for
+ * `token_usage`, whose job event carries the job's own usage (see `TurnRecord`), not the thread's.
+ */
 export function toJobEvent(event: CodexEvent): JobEvent | undefined {
   switch (event.type) {
     case 'agent_message':
@@ -47,8 +62,6 @@ export function toJobEvent(event: CodexEvent): JobEvent | undefined {
       };
     case 'file_change':
       return { kind: 'file_change', changes: event.changes.map(({ path, kind, added, removed }) => ({ path, kind, added, removed })) };
-    case 'token_usage':
-      return { kind: 'token_usage', input: event.total.inputTokens, output: event.total.outputTokens, total: event.total.totalTokens };
     case 'error':
       return event.willRetry ? { kind: 'log', level: 'warn', message: `Codex will retry: ${event.message}` } : { kind: 'error', message: event.message };
     case 'approval_request':
@@ -71,27 +84,39 @@ export class CodexExecutor implements Executor {
 
   constructor(private readonly driver: TurnDriver) {}
 
-  async run(job: JobSpec, { cwd, emit, signal, ask }: RunContext): Promise<JobResult> {
+  async run(job: JobSpec, { cwd, emit, signal, ask, files }: RunContext): Promise<JobResult> {
     const started = Date.now();
     const record = new TurnRecord();
+    const { model, sandbox, approvalPolicy, reasoningEffort } = job.profile;
+    const images = files?.inbox.filter((file) => file.kind === 'image').map((file) => file.path) ?? [];
     const turn = await this.driver.runTurn({
       cwd,
-      prompt: job.prompt,
+      prompt: files === undefined ? job.prompt : `${job.prompt}\n\n${filesNote(cwd, files)}`,
       ...(job.threadId === undefined ? {} : { threadId: job.threadId }),
-      ...(job.profile.model === undefined ? {} : { model: job.profile.model }),
-      ...(job.profile.sandbox === undefined ? {} : { sandbox: job.profile.sandbox }),
-      ...(job.profile.approvalPolicy === undefined ? {} : { approvalPolicy: job.profile.approvalPolicy }),
+      ...(model === undefined ? {} : { model }),
+      ...(sandbox === undefined ? {} : { sandbox }),
+      ...(approvalPolicy === undefined ? {} : { approvalPolicy }),
+      ...(reasoningEffort === undefined ? {} : { reasoningEffort }),
+      ...(images.length > 0 && { images }),
       // The context settles each question itself (with a longer wait than the driver's default).
       ...(ask && { onQuestion: (question, options) => ask(question, options.signal), questionTimeoutMs: Infinity }),
       signal,
       onEvent: (event) => {
         record.note(event);
-        const mapped = toJobEvent(event);
+        const mapped = event.type === 'token_usage' && record.tokens ? { kind: 'token_usage' as const, ...record.tokens } : toJobEvent(event);
         if (mapped) emit(mapped);
       },
     });
     return standardResult(turn, record, Date.now() - started);
   }
+}
+
+/** Tells Codex where the job's files are and where files for the requester go, relative to its working directory. */
+function filesNote(cwd: string, { inboxDir, inbox, outboxDir }: JobFiles): string {
+  const lines: string[] = [];
+  if (inbox.length > 0) lines.push(`Files sent with this request are in ${relative(cwd, inboxDir)}/: ${inbox.map((file) => `${file.name} (${file.mime})`).join(', ')}.`);
+  lines.push(`To send files back to the requester, save them in ${relative(cwd, outboxDir)}/.`);
+  return lines.join('\n');
 }
 
 function standardResult(turn: TurnResult, record: TurnRecord, durationMs: number): JobResult {

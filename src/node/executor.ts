@@ -1,5 +1,16 @@
 import type { CodexQuestion } from '../codex/index.js';
 import type { JobEvent, JobResult, JobSpec, QuestionAnswer } from '../protocol/index.js';
+import type { InboxFile } from './job-inbox.js';
+
+/** A job's files: those that came with it, and where files to send back go. */
+export interface JobFiles {
+  /** Absolute: where `inbox` is (`.csc/inbox/` of the workspace). */
+  inboxDir: string;
+  /** Already in `inboxDir`. */
+  inbox: InboxFile[];
+  /** Absolute: regular files left here after the run go back to the requester. */
+  outboxDir: string;
+}
 
 /** What an executor gets besides the job: where to run, how to report, when to stop, whom to ask. */
 export interface RunContext {
@@ -14,6 +25,8 @@ export interface RunContext {
    * declined.
    */
   ask?: (question: CodexQuestion, signal: AbortSignal) => Promise<QuestionAnswer>;
+  /** Absent: the context handles no files (nothing came in, nothing goes back). */
+  files?: JobFiles;
 }
 
 /** Runs one job: reports steps through `emit` and resolves with the standard result. */

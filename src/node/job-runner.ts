@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.js';
 import { isoNow, type JobAnswerFrame, type JobCancelReason, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeEvent, eventFrames, firstAfter, frameByteBudget, type EncodedEvent } from './event-frames.js';
 import type { Executor } from './executor.js';
+import type { JobAttachmentFrame, JobInbox } from './job-inbox.js';
 import type { JobJournal } from './job-journal.js';
 import { JobQuestions } from './job-questions.js';
 import type { JobWork } from './job-work.js';
@@ -28,6 +29,8 @@ interface RunningJob {
   journalLost: boolean;
   /** Codex's questions while it runs (none for a job restored from the journal). */
   questions?: JobQuestions;
+  /** The job's files as the master sends them (none for a job without, or restored from the journal). */
+  inbox?: JobInbox;
 }
 
 /** What the master's `job_cancel` may say; without a reason it is a plain `cancel`. */
@@ -102,6 +105,11 @@ export class JobRunner {
     this.log.debug({ job: jobId, question: questionId }, 'ignored an answer to a question this node does not wait on');
   }
 
+  /** One part of one of the job's files (`job_attachment`); one for a job that waits on none is ignored. */
+  attachment(frame: JobAttachmentFrame): void {
+    this.jobs.get(frame.jobId)?.inbox?.add(frame);
+  }
+
   /** The master has stored the job's events up to `seq`: they are forgotten, and the job once its end is. */
   acknowledge(jobId: number, seq: number): void {
     const job = this.jobs.get(jobId);
@@ -145,6 +153,7 @@ export class JobRunner {
     const emit = (event: JobEvent) => this.emit(job, event);
     const questions = new JobQuestions({ spec, emit, stopped: job.abort.signal, frameBytes: () => this.frameBytes, log: this.log });
     job.questions = questions;
+    job.inbox = this.work.inbox(spec);
     emit({ kind: 'started', executor: this.executor.name });
     this.writeJournal(job, (journal) => journal.start(spec));
     void this.run(spec, job, emit, questions).then((result) => {
@@ -162,13 +171,11 @@ export class JobRunner {
     } catch (error) {
       return failedResult(messageOf(error));
     }
-    let result: JobResult;
     const ask = (question: CodexQuestion, signal: AbortSignal) => questions.ask(question, signal);
-    try {
-      result = await this.executor.run(spec, { cwd: workspace.cwd, emit, signal: job.abort.signal, ask });
-    } catch (error) {
-      result = failedResult(messageOf(error));
-    }
+    const { signal } = job.abort;
+    const result = await this.work.withFiles(workspace.cwd, { inbox: job.inbox, signal, emit, frameBytes: () => this.frameBytes }, (files) =>
+      this.executor.run(spec, { cwd: workspace.cwd, emit, signal, ask, files }).catch((error: unknown) => failedResult(messageOf(error))),
+    );
     questions.settleAll();
     if (!job.discarded) return this.work.finish(spec, workspace, result, emit);
     await this.work.discard(workspace);

@@ -1,12 +1,26 @@
+import { join } from 'node:path';
 import type { Logger } from '../log/index.js';
 import type { ChangeSummary, JobEvent, JobResult, JobSpec, Publication } from '../protocol/index.js';
 import type { CapturedChange } from './change-capture.js';
 import { commitMessage, promptSummary, pullRequestBody } from './change-text.js';
+import type { JobFiles } from './executor.js';
+import { INBOX_DIR, JobInbox, OUTBOX_DIR } from './job-inbox.js';
+import { clearJobFiles, sendOutbox } from './job-outbox.js';
 import type { Publisher, PublishRequest } from './publisher.js';
 import type { Workspace, Workspaces } from './workspaces.js';
 
+/** How a run gets its files in and sends them out. */
+export interface FileRun {
+  /** Absent: the job has no files to wait for. */
+  inbox: JobInbox | undefined;
+  signal: AbortSignal;
+  emit: (event: JobEvent) => void;
+  /** The current frame budget, which a reconnect may change meanwhile. */
+  frameBytes: () => number;
+}
+
 /**
- * A job's work before and after its executor runs: the workspace it runs in, then its change
+ * A job's work before and after its executor runs: the workspace it runs in, its files, then its change
  * (committed, sent as `diff` events, in the result) and, when its profile asks, the change
  * published, all before its `finished` event.
  */
@@ -15,7 +29,38 @@ export class JobWork {
     private readonly workspaces: Workspaces,
     private readonly publisher: Publisher,
     private readonly log: Logger,
+    /** How long a job waits for the next part of its files (`DEFAULT_ATTACHMENT_WAIT_MS`). */
+    private readonly attachmentWaitMs?: number,
   ) {}
+
+  /** Collects the job's files as they come, or undefined when it has none. */
+  inbox(spec: JobSpec): JobInbox | undefined {
+    const attachments = spec.attachments ?? [];
+    return attachments.length === 0 ? undefined : new JobInbox(attachments, this.attachmentWaitMs);
+  }
+
+  /**
+   * Runs `run` with the job's files in `<cwd>/.csc/inbox/` (it does not run when one never comes or
+   * arrives damaged: the job fails, naming it), then sends what it left in `.csc/outbox/`, and
+   * clears both, so that the change recorded next has neither.
+   */
+  async withFiles(cwd: string, { inbox, signal, emit, frameBytes }: FileRun, run: (files: JobFiles) => Promise<JobResult>): Promise<JobResult> {
+    this.clearFiles(cwd);
+    try {
+      const files: JobFiles = { inboxDir: join(cwd, INBOX_DIR), inbox: [], outboxDir: join(cwd, OUTBOX_DIR) };
+      try {
+        if (inbox) files.inbox = await inbox.receive(cwd, signal);
+      } catch (error) {
+        const status = signal.aborted ? 'cancelled' : 'failed';
+        return { status, filesChanged: [], commands: [], durationMs: 0, error: signal.aborted ? "cancelled while the job's files were arriving" : messageOf(error) };
+      }
+      const result = await run(files);
+      this.sendFiles(cwd, frameBytes(), emit);
+      return result;
+    } finally {
+      this.clearFiles(cwd);
+    }
+  }
 
   prepare(spec: JobSpec): Promise<Workspace> {
     return this.workspaces.prepare(spec);
@@ -49,6 +94,23 @@ export class JobWork {
     const { branch } = change;
     if (mode === undefined || repo === undefined || branch === undefined) return withChange;
     return { ...withChange, publication: await this.publish(spec, result, change, { mode, repo, branch }) };
+  }
+
+  private sendFiles(cwd: string, frameBytes: number, emit: (event: JobEvent) => void): void {
+    try {
+      sendOutbox(cwd, frameBytes, emit);
+    } catch (error) {
+      this.log.warn({ err: messageOf(error) }, "could not send the job's outbox files");
+      emit({ kind: 'error', message: `the node could not send the files in ${OUTBOX_DIR}: ${messageOf(error)}` });
+    }
+  }
+
+  private clearFiles(cwd: string): void {
+    try {
+      clearJobFiles(cwd);
+    } catch (error) {
+      this.log.warn({ err: messageOf(error), cwd }, "could not remove the job's inbox and outbox");
+    }
   }
 
   /** A `job_publish` from the master (the branch is in the cache, the worktree long gone). */

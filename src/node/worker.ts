@@ -22,6 +22,8 @@ export interface NodeWorkerOptions extends Omit<NodeAgentOptions, 'capabilities'
   /** Prune job branches older than this from the cache, at start and daily (`NODE_BRANCH_RETENTION_DAYS`); unset: never. */
   branchRetentionDays?: number;
   codexVersion?: string;
+  /** How long a job waits for the next part of its files from the master; default 60 s. */
+  attachmentWaitMs?: number;
   /** Frames that are not about jobs (chat, errors), for the console or the log. */
   onMessage?: (message: AgentMessage) => void;
 }
@@ -35,8 +37,8 @@ export interface NodeWorker {
 const DAY_MS = 86_400_000;
 
 export function createNodeWorker(options: NodeWorkerOptions, log: Logger): NodeWorker {
-  const { slots, executor, codexVersion, onMessage, journalDir, workspaces, github, branchRetentionDays, ...agentOptions } = options;
-  const work = new JobWork(workspaces, new Publisher(workspaces, github ?? {}, `codex-super-client/${agentOptions.version}`), log);
+  const { slots, executor, codexVersion, onMessage, journalDir, workspaces, github, branchRetentionDays, attachmentWaitMs, ...agentOptions } = options;
+  const work = new JobWork(workspaces, new Publisher(workspaces, github ?? {}, `codex-super-client/${agentOptions.version}`), log, attachmentWaitMs);
   let runner: JobRunner | undefined;
   const answers = new PublishAnswers((frame) => agent.sendFrame(frame));
   const agent = new NodeAgent(
@@ -120,6 +122,9 @@ function routeJobFrame(runner: JobRunner, frame: Frame): boolean {
       return true;
     case 'job_answer':
       runner.answer(frame);
+      return true;
+    case 'job_attachment':
+      runner.attachment(frame);
       return true;
     default:
       return false;

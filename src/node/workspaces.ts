@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSafeRef, parseRepoSpec, type JobSpec, type RepoSpec } from '../protocol/index.js';
@@ -79,6 +79,7 @@ export class Workspaces {
     const branch = job.branch ?? `csc/job-${job.id}`;
     const baseCommit = await this.serialized(cache, async () => {
       await this.refresh(spec.url, cache);
+      excludeJobFiles(cache);
       this.removeAttempts(job.id);
       await this.run(['-C', cache, 'worktree', 'prune']);
       const continued = job.branch !== undefined && (await this.hasBranch(cache, branch, spec.url));
@@ -218,4 +219,20 @@ export class Workspaces {
       if (this.locks.get(key) === next) this.locks.delete(key);
     }
   }
+}
+
+/** The job's inbox and outbox, as every worktree of a cache ignores them. */
+const JOB_FILE_PATTERNS = ['/.csc/inbox/', '/.csc/outbox/'];
+
+/**
+ * Keeps a job's files out of git's sight in every worktree of the cache (they share its
+ * `info/exclude`): a `git add -A` of Codex's own then leaves them out too, not only the node's.
+ */
+function excludeJobFiles(cache: string): void {
+  const file = join(cache, 'info', 'exclude');
+  const present = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const missing = JOB_FILE_PATTERNS.filter((pattern) => !present.split('\n').includes(pattern));
+  if (missing.length === 0) return;
+  mkdirSync(join(cache, 'info'), { recursive: true });
+  appendFileSync(file, `${present === '' || present.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
 }

@@ -1,7 +1,8 @@
-import type { AnswerOutcome, ChatAnswerer, ChatJobRequest, ChatJobUpdate, GatewayStatus, JobGateway, JobSummary, QuestionAnswer, SequencedJobEvent, Session } from '../chat/index.js';
+import { catalogOf, languageOf, type AnswerOutcome, type Catalog, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer, type SequencedJobEvent, type Session, type UploadFile } from '../chat/index.js';
 import type { AgentSettings, RunProfile } from '../config/index.js';
 import type { Executor, RunContext } from '../node/index.js';
-import { DEFAULT_APPROVAL_TIMEOUT_SEC, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
+import { DEFAULT_APPROVAL_TIMEOUT_SEC, type Attachment, type JobEvent, type JobResult, type JobSpec } from '../protocol/index.js';
+import { LocalFiles } from './local-files.js';
 import { RunDeadline } from './run-deadline.js';
 import { RunQuestions } from './run-questions.js';
 import type { TraceLog } from './traces.js';
@@ -30,6 +31,12 @@ export interface LocalGatewayOptions {
 /** A run in progress: its summary, its events so far, how to stop it, its questions and time limit, and its end. */
 interface Run {
   job: JobSummary;
+  /** The runner's texts in the requester's language. */
+  t: Catalog['runner'];
+  /** The files sent with the request (kept by `LocalFiles` until the run). */
+  attachments: readonly Attachment[];
+  /** The run's inbox and outbox, once written. */
+  files?: RunContext['files'];
   seq: number;
   abort: AbortController;
   questions: RunQuestions;
@@ -47,6 +54,7 @@ export class LocalGateway implements JobGateway {
   private readonly runs = new Map<number, Run>();
   private nextId = 1;
   private readonly startedAt = new Date().toISOString();
+  private readonly files = new LocalFiles();
 
   constructor(private readonly options: LocalGatewayOptions) {}
 
@@ -54,13 +62,19 @@ export class LocalGateway implements JobGateway {
     const now = new Date().toISOString();
     const job: JobSummary = { id: this.nextId++, status: 'running', prompt: request.prompt, node: 'local', createdAt: now, startedAt: now, lastSeq: 0 };
     const abort = new AbortController();
-    const run: Run = { job, seq: 0, abort, questions: this.questionsOf(job.id, request.origin, (event) => this.emit(run, event)), deadline: undefined, done: Promise.resolve() };
+    const language = typeof request.origin.language === 'string' ? request.origin.language : undefined;
+    const run: Run = { job, t: catalogOf(languageOf(language)).runner, attachments: request.attachments ?? [], seq: 0, abort, questions: this.questionsOf(job.id, request.origin, (event) => this.emit(run, event)), deadline: undefined, done: Promise.resolve() };
     this.runs.set(job.id, run);
     const session = this.options.sessionOf(request.origin);
     // Started on the next turn: the engine tracks the job once `submit` resolves, and a fast
     // executor (echo) must not finish before anyone listens for it.
     run.done = new Promise((resolve) => setImmediate(resolve)).then(() => this.execute(run, session));
     return Promise.resolve({ ...job });
+  }
+
+  /** Keeps a chat's photo or document until its request runs; the run puts it in the working directory's `.csc/inbox/`. */
+  upload(file: UploadFile): Promise<Attachment> {
+    return this.files.upload(file);
   }
 
   /** Interrupts the run and waits until it has stopped, at most `cancelWaitMs`. */
@@ -82,7 +96,7 @@ export class LocalGateway implements JobGateway {
   /** A chat user's answer to a question of a run: decided here, first answer wins. */
   answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome> {
     const run = this.runs.get(jobId);
-    if (!run) return Promise.resolve({ outcome: 'not_found', message: `Job #${jobId} is not running any more; its questions are closed.` });
+    if (!run) return Promise.resolve({ outcome: 'not_found', message: catalogOf(languageOf(user.language)).runner.notRunning(jobId) });
     return Promise.resolve(run.questions.answer(questionId, answer, user));
   }
 
@@ -101,8 +115,10 @@ export class LocalGateway implements JobGateway {
   private async execute(run: Run, session: Session): Promise<void> {
     const profile = this.options.profiles[session.profile ?? this.options.defaultProfile] ?? this.options.profiles[this.options.defaultProfile];
     const settle = this.deadline(run);
+    const cwd = profile?.workingDirectory ?? process.cwd();
     let result: JobResult;
     try {
+      run.files = this.files.receive(cwd, run.attachments);
       result =
         session.mode === 'multi' ? await this.pipeline(run, profile, session.threadId) : await this.step(run, run.job.prompt, profile, profile?.model, session.threadId);
     } catch (error) {
@@ -110,12 +126,22 @@ export class LocalGateway implements JobGateway {
       this.options.trace.write('error', { job: run.job.id, message: (error as Error).message });
     }
     result = settle(result);
+    this.sendBack(run, cwd);
     run.questions.end();
     this.runs.delete(run.job.id);
     const { job } = run;
     const final: JobSummary = { ...job, status: result.status, finishedAt: new Date().toISOString(), result, ...(result.error === undefined ? {} : { error: result.error }) };
     this.options.trace.write('run_step', { job: job.id, step: 'finished', status: result.status, threadId: result.threadId });
     this.publish({ job: final, events: [] });
+  }
+
+  /** What Codex left in the outbox goes back as `file` events; inbox and outbox are then removed. */
+  private sendBack(run: Run, cwd: string): void {
+    try {
+      this.files.finish(cwd, (event) => this.emit(run, event));
+    } catch (error) {
+      this.options.trace.write('error', { job: run.job.id, message: `outbox: ${(error as Error).message}` });
+    }
   }
 
   /** Interrupts the run once `runTimeoutSec` is up (paused while a question waits); what it returns makes such a run's result say so. */
@@ -128,7 +154,7 @@ export class LocalGateway implements JobGateway {
     return (result) => {
       deadline.stop();
       if (!deadline.expired || result.status === 'succeeded') return result;
-      const error = `Codex run timed out after ${seconds} s (mcp_client_timeout_seconds)`;
+      const error = run.t.timedOut(seconds);
       this.options.trace.write('error', { job: run.job.id, message: error });
       // A run stopped before Codex took it reports no duration of its own.
       return { ...result, status: 'failed', error, durationMs: Math.max(result.durationMs, Date.now() - started) };
@@ -157,7 +183,7 @@ export class LocalGateway implements JobGateway {
       attempt: 1,
       nextSeq: run.seq + 1,
     };
-    const context: RunContext = { cwd: profile?.workingDirectory ?? process.cwd(), emit: (event) => this.emit(run, event), signal: run.abort.signal };
+    const context: RunContext = { cwd: profile?.workingDirectory ?? process.cwd(), emit: (event) => this.emit(run, event), signal: run.abort.signal, ...(run.files && { files: run.files }) };
     if (this.options.approvalPolicy !== undefined && this.options.approvalPolicy !== 'never') context.ask = (question, signal) => run.questions.ask(question, signal);
     return this.options.executor.run(spec, context);
   }
@@ -170,7 +196,7 @@ export class LocalGateway implements JobGateway {
     const outputs: string[] = [];
     let last: JobResult | undefined;
     for (const [index, agent] of this.options.agents.entries()) {
-      this.emit(run, { kind: 'agent_message', text: `step ${index + 1}/${this.options.agents.length}: ${agent.name}` });
+      this.emit(run, { kind: 'agent_message', text: run.t.step(index + 1, this.options.agents.length, agent.name) });
       const context = outputs.length > 0 ? `\n\n${outputs.join('\n\n')}` : '';
       last = await this.step(run, `${agent.prompt}\n\nRequest: ${run.job.prompt}${context}`, profile, agent.model ?? profile?.model);
       if (last.status !== 'succeeded') return keepThread(last, threadId);

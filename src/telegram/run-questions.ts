@@ -1,6 +1,6 @@
-import type { AnswerOutcome, ChatAnswerer, ChatJobRequest, QuestionAnswer, QuestionState } from '../chat/index.js';
+import { catalogOf, languageOf, type AnswerOutcome, type Catalog, type ChatAnswerer, type ChatJobRequest, type QuestionAnswer, type QuestionState } from '../chat/index.js';
 import type { CodexQuestion } from '../codex/index.js';
-import { isoNow, type Answerer, type JobEvent, type QuestionDecision } from '../protocol/index.js';
+import { isoNow, type Answerer, type JobEvent } from '../protocol/index.js';
 
 /** What a run's questions need of it. */
 export interface RunQuestionsOptions {
@@ -17,7 +17,6 @@ export interface RunQuestionsOptions {
 }
 
 const DECLINE: QuestionAnswer = Object.freeze({ decision: 'decline' });
-const WORDS: Record<QuestionDecision, string> = { accept: 'approved once', acceptForSession: 'approved for this job', decline: 'denied', cancel: 'denied and stopped' };
 
 /** A question waiting for its answer. */
 interface Waiting {
@@ -75,16 +74,18 @@ export class RunQuestions {
   /** A chat user's answer: the first one from the run's chat by an allowed user decides. */
   answer(questionId: string, answer: QuestionAnswer, user: ChatAnswerer): AnswerOutcome {
     const { jobId, origin, allowedUsers } = this.options;
+    // Told in the answerer's language, as the engine has it.
+    const t = catalogOf(languageOf(user.language)).runner;
     const state = this.list.find((s) => s.question.id === questionId);
-    if (!state) return { outcome: 'not_found', message: `Job #${jobId} has no question ${questionId}.` };
+    if (!state) return { outcome: 'not_found', message: t.noQuestion(jobId, questionId) };
     if (user.platform !== origin.kind || user.chatId !== String(origin.chatId) || !allowedUsers.includes(user.userId)) {
-      return { outcome: 'refused', message: `You may not answer the questions of job #${jobId}.` };
+      return { outcome: 'refused', message: t.mayNotAnswer(jobId) };
     }
     const waiting = this.waiting.get(questionId);
-    if (!waiting || state.status !== 'pending') return { outcome: 'already_decided', message: `Already decided: ${decidedText(state)}.`, state };
+    if (!waiting || state.status !== 'pending') return { outcome: 'already_decided', message: t.alreadyDecided(decidedText(t, state)), state };
     waiting.settle(answer, { via: 'telegram', userId: user.userId, ...(user.userName === undefined ? {} : { name: user.userName }), at: isoNow() });
     const decided = this.list.find((s) => s.question.id === questionId) ?? state;
-    return { outcome: 'answered', message: `Job #${jobId}: ${WORDS[answer.decision]}.`, state: decided };
+    return { outcome: 'answered', message: t.answered(jobId, t.decisions[answer.decision]), state: decided };
   }
 
   /** The run is over: a question still pending (its turn should have settled it) is declined by the runner. */
@@ -98,8 +99,8 @@ export class RunQuestions {
 }
 
 /** "approved once by june" / "denied by timeout" of a decided question. */
-function decidedText(state: QuestionState): string {
-  if (state.status !== 'answered' || !state.answer) return 'the question is no longer asked';
+function decidedText(t: Catalog['runner'], state: QuestionState): string {
+  if (state.status !== 'answered' || !state.answer) return t.noLongerAsked;
   const who = state.by?.via === 'telegram' ? (state.by.name ?? state.by.userId) : state.by?.via;
-  return `${WORDS[state.answer.decision]}${who === undefined ? '' : ` by ${who}`}`;
+  return t.decidedBy(t.decisions[state.answer.decision], who);
 }

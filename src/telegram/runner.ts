@@ -1,7 +1,7 @@
 import type { Update } from 'grammy/types';
 import type { Bot } from 'grammy';
-import { ChatEngine, type ChatOutput, type IncomingMessage, type Session } from '../chat/index.js';
-import { createLimitedBot, RateLimiter, TelegramOutput, toAction, toIncoming } from '../bridge/telegram/index.js';
+import { ChatEngine, type Catalog, type ChatOutput, type IncomingMessage, type LanguageSetting, type Session, type Transcriber } from '../chat/index.js';
+import { createLimitedBot, isForOtherBot, isReadable, RateLimiter, TelegramOutput, toAction, toIncoming } from '../bridge/telegram/index.js';
 import type { OrchestratorConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { setUpCodex, type RunnerCodex } from './codex-setup.js';
@@ -23,17 +23,11 @@ export interface TelegramRunnerOptions {
   codexEnv?: Readonly<Record<string, string>>;
   progressIntervalMs?: number;
   perChatIntervalMs?: number;
+  /** `CHAT_LANGUAGE`: each user's own language (default), or always one. */
+  language?: LanguageSetting;
+  /** `CHAT_TRANSCRIBE_URL`'s client, for voice notes; without one, a voice note is answered with how to enable it. */
+  transcriber?: Transcriber;
 }
-
-const HELP = [
-  'Codex over Telegram. Write a request and Codex works on it in this session\'s conversation.',
-  '/start — this help',
-  '/status — mode, profile, recent run and codex_mcp status',
-  '/profile list|<name> — list or switch profiles',
-  '/mode single|multi — one conversation, or the planner → coder → reviewer pipeline',
-  '/cancel — stop the current run',
-  '/new — reset this session',
-];
 
 /**
  * `csc telegram`: the chat engine with a local executor, file sessions
@@ -73,12 +67,15 @@ export class TelegramRunner {
       access: (message) => this.access(message),
       sessions,
       sessionKey: (message) => `${message.chatId}-${message.userId}`,
-      local: { profiles: () => Object.keys(config.profiles), statusLines: (session) => this.statusLines(session), helpLines: HELP },
+      local: { profiles: () => Object.keys(config.profiles), statusLines: (session, t) => this.statusLines(session, t), helpLines: (t) => t.runner.help },
       progressIntervalMs: options.progressIntervalMs ?? 2000,
+      ...(options.language === undefined ? {} : { language: options.language }),
+      ...(options.transcriber === undefined ? {} : { transcriber: options.transcriber }),
       log,
     });
     this.bot = createLimitedBot(config.botToken, config.apiRoot, new RateLimiter(options.perChatIntervalMs ?? 1000, 34));
-    this.bot.on('message:text', (ctx) => {
+    this.bot.on('message', (ctx) => {
+      if (!isReadable(ctx.message) || isForOtherBot(ctx)) return;
       // Not awaited: a long run in one chat must not hold up the others.
       this.engine.handle(toIncoming(ctx), this.output).catch((error: unknown) => this.fail(error));
     });
@@ -131,10 +128,11 @@ export class TelegramRunner {
 
   private access(message: IncomingMessage) {
     if (this.options.config.allowedUsers.includes(message.userId)) return { allowed: true } as const;
-    return { allowed: false, hint: `Your user id is ${message.userId}: add it to [telegram] allowed_users in ${this.options.config.confPath}.` } as const;
+    const t = this.engine.catalogFor(message.language);
+    return { allowed: false, hint: t.runner.unauthorized(message.userId, this.options.config.confPath) } as const;
   }
 
-  private async statusLines(session: Session): Promise<string[]> {
+  private async statusLines(session: Session, t: Catalog): Promise<string[]> {
     const { config } = this.options;
     const name = session.profile ?? config.defaultProfile;
     const profile = config.profiles[name];
@@ -148,11 +146,11 @@ export class TelegramRunner {
       env: this.options.env,
     });
     return [
-      `mode: ${session.mode ?? 'single'}`,
-      `profile: ${name} (model ${profile?.model ?? 'Codex default'}, ${profile?.workingDirectory ?? '?'})`,
-      `recent run: ${run ? `#${run.jobId} ${run.status} at ${run.finishedAt}${run.summary === undefined ? '' : ` — ${run.summary}`}` : 'none'}`,
-      session.runningJobId === undefined ? 'running: nothing' : `running: job #${session.runningJobId}`,
-      `codex_mcp: ${mcp}`,
+      t.runner.mode(session.mode ?? 'single'),
+      t.runner.profile(name, profile?.model, profile?.workingDirectory),
+      run ? t.runner.recentRun(run.jobId, t.states[run.status as keyof Catalog['states']] ?? run.status, run.finishedAt, run.summary) : t.runner.noRecentRun,
+      t.runner.running(session.runningJobId),
+      t.runner.mcp(mcp),
     ];
   }
 
@@ -170,6 +168,10 @@ export class TelegramRunner {
         return output.edit(message, text);
       },
       typing: (to) => output.typing(to),
+      sendFile: async (to, file) => {
+        this.trace.write('reply', { chatId: to.chatId, file: file.name, bytes: file.content.length });
+        return output.sendFile(to, file);
+      },
       sendButtons: async (to, text, buttons) => {
         this.trace.write('reply', { chatId: to.chatId, text, buttons: buttons.map((b) => b.label) });
         return output.sendButtons(to, text, buttons);

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { parseBlocks, type SlackBlock } from './slack-stand-in-blocks.js';
+import { SlackFiles } from './slack-stand-in-files.js';
+
+export type { SlackBlock } from './slack-stand-in-blocks.js';
+export type { SlackUpload, UserSlackFile } from './slack-stand-in-files.js';
 
 /** A Web API call the stand-in received (form fields or JSON, as sent). */
 export interface SlackCall {
   method: string;
   args: Record<string, string>;
   token: string | undefined;
-}
-
-/** A Block Kit block as stored (Slack gives every block a `block_id`). */
-export interface SlackBlock {
-  type: string;
-  block_id: string;
-  text?: { type: string; text: string };
-  elements?: { type: string; action_id?: string; text?: { type: string; text: string }; value?: string; style?: string }[];
 }
 
 /** A message the bot posted, as it now reads. */
@@ -46,19 +43,25 @@ export interface SlackPresser {
 
 export const SLACK_BOT_USER = 'UBOT';
 
-/**
- * Block Kit limits Slack checks before it takes a message; a breach fails the whole call with
- * `invalid_blocks`. Only `section` and button `actions` blocks are known here: others are refused
- * too, so that a test using one extends the stand-in first.
- */
-const LIMITS = { blocks: 50, sectionText: 3000, elements: 25, label: 75, value: 2000, actionId: 255 };
+/** A workspace member as `users.info` tells of them. */
+export interface SlackMember {
+  name: string;
+  /** IETF language tag (`ko-KR`); only sent when asked with `include_locale`. */
+  locale: string;
+}
+
+/** Slack refuses a message text over 40 000 characters. */
+const TEXT_LIMIT = 40_000;
 
 /**
  * A Slack Web API and Socket Mode server on 127.0.0.1: `auth.test`, `apps.connections.open` (a
  * `ws://` URL), `hello`, `events_api` and `interactive` (`block_actions`) envelopes that must be
- * acknowledged by `envelope_id`, `disconnect` with `refresh_requested`, `chat.postMessage` (with
- * Block Kit blocks), `chat.update` (which keeps the blocks unless it is given others) and
- * `chat.postEphemeral`. Records everything.
+ * acknowledged by `envelope_id`, `slash_commands` envelopes, `disconnect` with
+ * `refresh_requested`, `chat.postMessage` (with Block Kit blocks; `msg_too_long` past 40 000
+ * characters), `chat.update` (which keeps the blocks unless it is given others),
+ * `chat.postEphemeral`, `users.info` (the locale only with `include_locale`), users' files behind
+ * the bot token and the external upload flow (`SlackFiles`), and refusals on demand. Records
+ * everything.
  */
 export class SlackStandIn {
   readonly calls: SlackCall[] = [];
@@ -67,6 +70,10 @@ export class SlackStandIn {
   readonly acked = new Set<string>();
   /** Socket Mode connections opened, in order. */
   readonly sockets: WebSocket[] = [];
+  /** `users.info` answers these; others are `user_not_found`. */
+  readonly members = new Map<string, SlackMember>();
+  readonly files: SlackFiles;
+  private readonly failures: { method: string; error: string }[] = [];
   private ts = 1_700_000_000;
   private readonly server: Server = createServer((req, res) => this.handle(req, res));
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -76,6 +83,7 @@ export class SlackStandIn {
     readonly appToken: string,
   ) {
     this.server.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws)));
+    this.files = new SlackFiles(() => this.origin, botToken);
   }
 
   static async start(): Promise<SlackStandIn> {
@@ -86,7 +94,41 @@ export class SlackStandIn {
 
   /** `SLACK_API_URL`. */
   get apiUrl(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    return `${this.origin}/api/`;
+  }
+
+  private get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The next call of `method` is refused with `error` (e.g. `invalid_blocks`). */
+  failNext(method: string, error: string): void {
+    this.failures.push({ method, error });
+  }
+
+  /**
+   * `user` types `/codex text` in `channel`: a `slash_commands` envelope (Socket Mode), which
+   * must be acknowledged within 3 s. Returns the envelope id.
+   */
+  slashCommand(options: { user: string; userName?: string; channel: string; text: string; command?: string }): string {
+    const envelopeId = randomUUID();
+    const payload = {
+      token: 'verification-token',
+      team_id: 'T1',
+      team_domain: 'test',
+      channel_id: options.channel,
+      channel_name: options.channel.toLowerCase(),
+      user_id: options.user,
+      user_name: options.userName ?? options.user.toLowerCase(),
+      command: options.command ?? '/codex',
+      text: options.text,
+      api_app_id: 'A1',
+      is_enterprise_install: 'false',
+      response_url: `${this.origin}/commands/T1/${envelopeId}`,
+      trigger_id: `${this.ts}.1.${envelopeId.slice(0, 8)}`,
+    };
+    this.sockets.at(-1)?.send(JSON.stringify({ envelope_id: envelopeId, payload, type: 'slash_commands', accepts_response_payload: true }));
+    return envelopeId;
   }
 
   /** A fresh message `ts`. */
@@ -158,6 +200,7 @@ export class SlackStandIn {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (this.files.route(req, Buffer.concat(chunks), res)) return;
       const method = (req.url ?? '').replace(/^\/api\//, '').replace(/\?.*$/, '');
       const body = Buffer.concat(chunks).toString('utf8');
       const args = (req.headers['content-type'] ?? '').includes('json')
@@ -175,6 +218,8 @@ export class SlackStandIn {
       return token === this.appToken ? { ok: true, url: `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/link?ticket=${randomUUID()}` } : { ok: false, error: 'invalid_auth' };
     }
     if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };
+    const failure = this.failures.findIndex((f) => f.method === method);
+    if (failure >= 0) return { ok: false, error: this.failures.splice(failure, 1)[0]?.error };
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'csc', team_id: 'T1', user_id: SLACK_BOT_USER, bot_id: 'BBOT' };
@@ -184,6 +229,12 @@ export class SlackStandIn {
         return this.update(args);
       case 'chat.postEphemeral':
         return this.postEphemeral(args);
+      case 'users.info':
+        return this.usersInfo(args);
+      case 'files.getUploadURLExternal':
+        return this.files.getUploadURLExternal(args);
+      case 'files.completeUploadExternal':
+        return this.files.completeUploadExternal(args);
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -193,6 +244,7 @@ export class SlackStandIn {
     const blocks = parseBlocks(args.blocks);
     if (blocks === 'invalid') return { ok: false, error: 'invalid_blocks' };
     if ((blocks ?? []).length === 0 && !args.text) return { ok: false, error: 'no_text' };
+    if ((args.text ?? '').length > TEXT_LIMIT) return { ok: false, error: 'msg_too_long' };
     const text = args.text ?? '';
     const posted: SlackPosted = { channel: args.channel ?? '', ts: this.nextTs(), text, blocks: blocks ?? [], broadcast: String(args.reply_broadcast) === 'true', history: [text] };
     if (args.thread_ts !== undefined) posted.threadTs = args.thread_ts;
@@ -207,10 +259,19 @@ export class SlackStandIn {
     const blocks = parseBlocks(args.blocks);
     if (blocks === 'invalid') return { ok: false, error: 'invalid_blocks' };
     if ((blocks ?? message.blocks).length === 0 && !args.text) return { ok: false, error: 'no_text' };
+    if ((args.text ?? '').length > TEXT_LIMIT) return { ok: false, error: 'msg_too_long' };
     message.text = args.text ?? '';
     if (blocks !== undefined) message.blocks = blocks;
     message.history.push(message.text);
     return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: { type: 'message', text: message.text, blocks: message.blocks, user: SLACK_BOT_USER, bot_id: 'BBOT' } };
+  }
+
+  /** A user object, its `locale` only when asked for (`include_locale`), as Slack does. */
+  private usersInfo(args: Record<string, string>): Record<string, unknown> {
+    const member = args.user === undefined ? undefined : this.members.get(args.user);
+    if (!member) return { ok: false, error: 'user_not_found' };
+    const locale = String(args.include_locale) === 'true' ? { locale: member.locale } : {};
+    return { ok: true, user: { id: args.user, team_id: 'T1', name: member.name, deleted: false, real_name: member.name, tz: 'Asia/Seoul', is_bot: false, profile: { display_name: member.name, real_name: member.name }, ...locale } };
   }
 
   private postEphemeral(args: Record<string, string>): Record<string, unknown> {
@@ -222,25 +283,4 @@ export class SlackStandIn {
     this.ephemeral.push(ephemeral);
     return { ok: true, message_ts: this.nextTs() };
   }
-}
-
-/** `blocks` as the Web API client sends it (a JSON string in a form field), checked against Block Kit's limits and given `block_id`s. */
-function parseBlocks(raw: unknown): SlackBlock[] | 'invalid' | undefined {
-  if (raw === undefined) return undefined;
-  const blocks = (typeof raw === 'string' ? JSON.parse(raw) : raw) as (Omit<SlackBlock, 'block_id'> & { block_id?: string })[];
-  if (!Array.isArray(blocks) || blocks.length > LIMITS.blocks || !blocks.every(validBlock)) return 'invalid';
-  return blocks.map((block) => ({ ...block, block_id: block.block_id ?? randomUUID().slice(0, 5) }));
-}
-
-function validBlock(block: Omit<SlackBlock, 'block_id'>): boolean {
-  if (block.type === 'section') return typeof block.text?.text === 'string' && block.text.text.length > 0 && block.text.text.length <= LIMITS.sectionText;
-  if (block.type !== 'actions') return false;
-  const elements = block.elements ?? [];
-  const ids = new Set(elements.map((e) => e.action_id));
-  return (
-    elements.length > 0 &&
-    elements.length <= LIMITS.elements &&
-    ids.size === elements.length &&
-    elements.every((e) => e.type === 'button' && (e.action_id ?? '').length <= LIMITS.actionId && (e.text?.text.length ?? 0) <= LIMITS.label && (e.value ?? '').length <= LIMITS.value && (e.style === undefined || e.style === 'primary' || e.style === 'danger'))
-  );
 }

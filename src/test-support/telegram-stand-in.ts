@@ -1,28 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkMarkdownV2, parseMultipart, readDocument, type BotDocument, type Multipart } from './telegram-formats.js';
-import { callbackQueryUpdate, isAllowedUpdate, messageUpdate, readKeyboard, type InlineButton, type UserMessage } from './telegram-updates.js';
+import { TelegramFiles } from './telegram-files.js';
+import { parseMultipart, readDocument, type BotDocument, type Multipart } from './telegram-formats.js';
+import { MessageIds, TelegramMessages, type Answer, type BotMessage } from './telegram-messages.js';
+import { callbackQueryUpdate, isAllowedUpdate, messageUpdate, type UserMessage } from './telegram-updates.js';
 
+export type { BotCommand, UserFile } from './telegram-files.js';
 export type { BotDocument } from './telegram-formats.js';
+export type { BotMessage } from './telegram-messages.js';
 
 /** A call the stand-in received. */
 export interface TelegramCall {
   method: string;
   payload: Record<string, unknown>;
   at: number;
-}
-
-/** A message the bot sent, as it now reads. */
-export interface BotMessage {
-  chatId: number;
-  messageId: number;
-  text: string;
-  threadId?: number;
-  replyTo?: number;
-  /** Every text it had, the first one included. */
-  history: string[];
-  /** Its inline keyboard now (an edit without one removes it, as Telegram does). */
-  buttons?: InlineButton[][];
 }
 
 /** How the bot answered a button press (`answerCallbackQuery`). */
@@ -32,16 +23,12 @@ export interface CallbackAnswer {
   showAlert?: boolean;
 }
 
-type Answer = { ok: true; result: unknown } | { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
-
 interface Poll {
   offset: number;
   limit: number;
   respond: (answer: Answer) => void;
   timer: NodeJS.Timeout;
 }
-
-const NOT_MODIFIED = 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 
 /**
  * A Telegram Bot API server on 127.0.0.1: long polling with real waiting and offsets, the send
@@ -50,11 +37,14 @@ const NOT_MODIFIED = 'Bad Request: message is not modified: specified new messag
  * multipart/form-data upload (the file as an `attach://` part or as the `document` part itself), `deleteWebhook` that
  * really drops pending updates when asked, `allowed_updates` as Telegram keeps it, inline
  * keyboards with button presses (`callback_query` updates, `answerCallbackQuery` once per press),
- * and network failures on demand (hang-ups, refused connections). Records every call.
+ * users' photos, documents and voice notes (`getFile`, then `GET /file/bot<token>/<file_path>`),
+ * `setMyCommands` kept per language, and network failures on demand (hang-ups, refused
+ * connections). Records every call.
  */
 export class TelegramStandIn {
   readonly calls: TelegramCall[] = [];
-  readonly messages: BotMessage[] = [];
+  /** Users' files and the bot's commands. */
+  readonly files = new TelegramFiles();
   readonly documents: BotDocument[] = [];
   readonly callbackAnswers: CallbackAnswer[] = [];
   /** Error answers it gave, by method. */
@@ -62,7 +52,8 @@ export class TelegramStandIn {
   private readonly updates: { update_id: number }[] = [];
   private poll: Poll | undefined;
   private nextUpdateId = 1;
-  private nextMessageId = 1000;
+  private readonly ids = new MessageIds();
+  private readonly store = new TelegramMessages(this.ids);
   /** Presses not answered yet (Telegram takes one `answerCallbackQuery` per press). */
   private readonly openQueries = new Set<string>();
   private nextQueryId = 1;
@@ -86,10 +77,16 @@ export class TelegramStandIn {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** A user writes to the bot; returns the message id. */
+  /** Messages the bot sent, in order. */
+  get messages(): BotMessage[] {
+    return this.store.messages;
+  }
+
+  /** A user writes to the bot (a text, or a file with a caption); returns the message id. */
   say(options: UserMessage): number {
-    const messageId = this.nextMessageId++;
-    this.updates.push(messageUpdate(this.nextUpdateId++, messageId, options) as { update_id: number });
+    const messageId = this.ids.take();
+    const fileFields = options.file === undefined ? {} : this.files.attach(options.file);
+    this.updates.push(messageUpdate(this.nextUpdateId++, messageId, options, fileFields) as { update_id: number });
     this.wakePoll();
     return messageId;
   }
@@ -129,6 +126,7 @@ export class TelegramStandIn {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (req.method === 'GET' && (req.url ?? '').startsWith('/file/')) return this.download(req.url ?? '', res);
       const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
       const contentType = req.headers['content-type'] ?? '';
       const body = Buffer.concat(chunks);
@@ -166,12 +164,15 @@ export class TelegramStandIn {
         if (payload.drop_pending_updates === true) this.updates.length = 0;
         return { ok: true, result: true };
       case 'sendChatAction':
-      case 'setMyCommands':
         return { ok: true, result: true };
+      case 'setMyCommands':
+        return this.files.setMyCommands(payload);
+      case 'getFile':
+        return this.files.getFile(payload);
       case 'sendMessage':
-        return this.sendMessage(payload);
+        return this.store.sendMessage(payload);
       case 'editMessageText':
-        return this.editMessageText(payload);
+        return this.store.editMessageText(payload);
       case 'answerCallbackQuery':
         return this.answerCallbackQuery(payload);
       default:
@@ -179,57 +180,14 @@ export class TelegramStandIn {
     }
   }
 
-  private checkText(payload: Record<string, unknown>): { ok: false; error_code: number; description: string } | undefined {
-    const text = typeof payload.text === 'string' ? payload.text : '';
-    const checked = payload.parse_mode === 'MarkdownV2' ? checkMarkdownV2(text) : { length: text.length };
-    if ('error' in checked) return { ok: false, error_code: 400, description: checked.error };
-    if (checked.length === 0) return { ok: false, error_code: 400, description: 'Bad Request: message text is empty' };
-    if (checked.length > 4096) return { ok: false, error_code: 400, description: 'Bad Request: message is too long' };
-    return undefined;
-  }
-
-  private sendMessage(payload: Record<string, unknown>): Answer {
-    const bad = this.checkText(payload);
-    if (bad) return bad;
-    const keyboard = readKeyboard(payload.reply_markup);
-    if (keyboard && 'error' in keyboard) return { ok: false, error_code: 400, description: keyboard.error };
-    const reply = payload.reply_parameters as { message_id?: number } | undefined;
-    const message: BotMessage = {
-      chatId: Number(payload.chat_id),
-      messageId: this.nextMessageId++,
-      text: String(payload.text),
-      ...(payload.message_thread_id === undefined ? {} : { threadId: Number(payload.message_thread_id) }),
-      ...(reply?.message_id === undefined ? {} : { replyTo: reply.message_id }),
-      history: [String(payload.text)],
-      ...(keyboard === undefined ? {} : { buttons: keyboard.rows }),
-    };
-    this.messages.push(message);
-    return { ok: true, result: { message_id: message.messageId, date: Math.floor(Date.now() / 1000), chat: { id: message.chatId, type: 'private' }, text: message.text } };
-  }
-
   private sendDocument(payload: Record<string, unknown>, upload: Multipart | undefined): Answer {
-    const document = readDocument(payload, upload, this.nextMessageId);
+    const document = readDocument(payload, upload, this.ids.peek());
     if ('error_code' in document) return { ok: false, ...document };
-    this.nextMessageId++;
+    this.ids.take();
     this.documents.push(document);
     const { messageId, chatId, fileName, size, caption } = document;
     const sent = { file_id: `doc-${messageId}`, file_unique_id: `u${messageId}`, file_name: fileName, mime_type: 'application/octet-stream', file_size: size };
     return { ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private' }, document: sent, ...(caption === undefined ? {} : { caption }) } };
-  }
-
-  private editMessageText(payload: Record<string, unknown>): Answer {
-    const message = this.messages.find((m) => m.chatId === Number(payload.chat_id) && m.messageId === Number(payload.message_id));
-    if (!message) return { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' };
-    const bad = this.checkText(payload);
-    if (bad) return bad;
-    const keyboard = readKeyboard(payload.reply_markup);
-    if (keyboard && 'error' in keyboard) return { ok: false, error_code: 400, description: keyboard.error };
-    if (message.text === payload.text && JSON.stringify(message.buttons) === JSON.stringify(keyboard?.rows)) return { ok: false, error_code: 400, description: NOT_MODIFIED };
-    message.text = String(payload.text);
-    message.history.push(message.text);
-    if (keyboard) message.buttons = keyboard.rows;
-    else delete message.buttons;
-    return { ok: true, result: { message_id: message.messageId, chat: { id: message.chatId, type: 'private' }, text: message.text } };
   }
 
   /** One answer per press, within Telegram's 200 characters. */
@@ -240,6 +198,20 @@ export class TelegramStandIn {
     if (text !== undefined && text.length > 200) return { ok: false, error_code: 400, description: 'Bad Request: MESSAGE_TOO_LONG' };
     this.callbackAnswers.push({ queryId, ...(text === undefined ? {} : { text }), ...(payload.show_alert === true ? { showAlert: true } : {}) });
     return { ok: true, result: true };
+  }
+
+  /** `GET /file/bot<token>/<file_path>`: the file's bytes; a wrong token or path is a 404, as on Telegram. */
+  private download(url: string, res: ServerResponse): void {
+    const match = /^\/file\/bot([^/]+)\/(.+)$/.exec(url);
+    const content = match?.[1] === this.token ? this.files.download(decodeURIComponent(match[2] ?? '')) : undefined;
+    this.calls.push({ method: 'file', payload: { path: match?.[2] }, at: Date.now() });
+    if (!content) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': content.length });
+    res.end(content);
   }
 
   private getUpdates(payload: Record<string, unknown>, send: (answer: Answer) => void, res: ServerResponse): void {

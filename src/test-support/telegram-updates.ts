@@ -1,4 +1,5 @@
 /** Updates (messages, button presses) and inline keyboards as the Bot API has them, for the Telegram stand-in. */
+import type { UserFile } from './telegram-files.js';
 
 /** A callback button of an inline keyboard. */
 export interface InlineButton {
@@ -41,25 +42,41 @@ function chatOf(chatId: number, type: ChatType = chatId > 0 ? 'private' : 'super
   return { id: chatId, type, title: 'Team', is_forum: forum };
 }
 
-/** A user's text message to the bot. */
+/** A user's message to the bot: a text, or a file with an optional caption. */
 export interface UserMessage {
   chatId: number;
   userId?: number;
-  text: string;
+  /** Telegram's `from.language_code` (e.g. `ko`); none when left out, as for users who hide it. */
+  languageCode?: string;
+  text?: string;
+  /** A photo, document or voice note; `caption` goes with it. */
+  file?: UserFile;
+  caption?: string;
   threadId?: number;
   chatType?: ChatType;
 }
 
-/** The `message` update of a user writing to the bot (a command gets its `bot_command` entity). */
-export function messageUpdate(updateId: number, messageId: number, options: UserMessage): Record<string, unknown> {
+/** A `bot_command` entity for a text starting with `/`, under the name Telegram gives it (`entities` or `caption_entities`). */
+function commandEntities(text: string | undefined, field: string): Record<string, unknown> {
+  if (text?.startsWith('/') !== true) return {};
+  return { [field]: [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0]?.length ?? 1 }] };
+}
+
+/**
+ * The `message` update of a user writing to the bot (a command gets its `bot_command` entity);
+ * `fileFields` are the `photo` / `document` / `voice` fields of its file.
+ */
+export function messageUpdate(updateId: number, messageId: number, options: UserMessage, fileFields: Record<string, unknown> = {}): Record<string, unknown> {
+  const from = { id: options.userId ?? options.chatId, is_bot: false, first_name: 'June', username: 'june', ...(options.languageCode === undefined ? {} : { language_code: options.languageCode }) };
   const message = {
     message_id: messageId,
     date: Math.floor(Date.now() / 1000),
     chat: chatOf(options.chatId, options.chatType, options.threadId !== undefined),
-    from: { id: options.userId ?? options.chatId, is_bot: false, first_name: 'June', username: 'june' },
-    text: options.text,
+    from,
+    ...(options.text === undefined ? {} : { text: options.text, ...commandEntities(options.text, 'entities') }),
+    ...fileFields,
+    ...(options.caption === undefined ? {} : { caption: options.caption, ...commandEntities(options.caption, 'caption_entities') }),
     ...(options.threadId === undefined ? {} : { message_thread_id: options.threadId, is_topic_message: true }),
-    ...(options.text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: options.text.split(/\s/)[0]?.length ?? 1 }] } : {}),
   };
   return { update_id: updateId, message };
 }

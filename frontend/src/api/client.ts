@@ -1,4 +1,5 @@
 import { readToken } from '../auth/token';
+import { text } from '../i18n/active';
 
 /** A failed API call, with the master's stable error code when it sent one. */
 export class ApiRequestError extends Error {
@@ -76,6 +77,7 @@ export function streamUrl(path: string, params: Record<string, string | number> 
 
 /** The message to show a person for any failure. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiRequestError) return error.message;
+  // Said in the language shown now, not the one of the moment it failed.
+  if (error instanceof ApiRequestError) return error.code === 'unreachable' ? text().app.unreachable : error.message;
   return error instanceof Error ? error.message : String(error);
 }

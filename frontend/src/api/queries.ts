@@ -2,6 +2,7 @@ import { useInfiniteQuery, useQuery, type InfiniteData, type QueryClient } from 
 import { api } from './client';
 import type { QuestionState } from './question-types';
 import type { BridgeConfig, Credential, Health, Job, JobPage, NodeInfo, ParsedDiff, RemoteNodeList } from './types';
+import type { Budgets, NamedProfile, UsageReport } from './usage-types';
 
 /** Query keys, one place: live events write to the same entries the views read. */
 export const keys = {
@@ -11,6 +12,9 @@ export const keys = {
   remoteNodes: ['remote-nodes'] as const,
   credentials: ['credentials'] as const,
   jobs: ['jobs'] as const,
+  profiles: ['profiles'] as const,
+  usage: (days: number) => ['usage', days] as const,
+  budgets: ['budgets'] as const,
   job: (id: number) => ['job', id] as const,
   jobDiff: (id: number) => ['job-diff', id] as const,
 };
@@ -29,6 +33,13 @@ export const useRemoteNodes = () => useQuery({ queryKey: keys.remoteNodes, query
 
 export const useCredentials = () =>
   useQuery({ queryKey: keys.credentials, queryFn: async () => (await api<{ tokens: Credential[] }>('/tokens')).tokens });
+
+export const useProfiles = () =>
+  useQuery({ queryKey: keys.profiles, queryFn: async () => (await api<{ profiles: NamedProfile[] }>('/profiles')).profiles });
+
+export const useUsage = (days: number) => useQuery({ queryKey: keys.usage(days), queryFn: () => api<UsageReport>(`/usage?days=${days}`) });
+
+export const useBudgets = () => useQuery({ queryKey: keys.budgets, queryFn: () => api<Budgets>('/budgets') });
 
 export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: () => api<Job>(`/jobs/${id}`) });
 

@@ -4,7 +4,7 @@
  * against the real master and catch drift.
  */
 
-import type { Answerer, JobQuestion, QuestionAnswer, QuestionState } from './question-types';
+import type { Answerer, JobQuestion, QuestionAnswer, QuestionState } from './question-types.js';
 
 export type NodeStatus = 'online' | 'unresponsive';
 
@@ -53,6 +53,21 @@ export interface JobProfile {
   publish?: PublishMode;
   /** Seconds a question of Codex's waits for an answer before the master declines it. */
   approvalTimeoutSec?: number;
+  reasoningEffort?: ReasoningEffort;
+}
+
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high', 'xhigh'];
+
+/** How a request runs: one Codex conversation, or the agents' pipeline (planner → coder → reviewer). */
+export type RunMode = 'single' | 'multi';
+
+/** Where a job stands in a `multi` pipeline: `id` is the pipeline's first job. */
+export interface PipelineStep {
+  id: number;
+  role: string;
+  step: number;
+  steps: number;
 }
 
 export interface FileChange {
@@ -167,6 +182,10 @@ export interface Job {
   waiting?: string;
   /** Codex's questions, pending and decided (absent: none asked). */
   questions?: QuestionState[];
+  /** The named profile it was created with. */
+  profileName?: string;
+  /** Its place in a `multi` pipeline. */
+  pipeline?: PipelineStep;
 }
 
 export interface NewJob {
@@ -175,6 +194,8 @@ export interface NewJob {
   repo?: string;
   ref?: string;
   profile?: JobProfile;
+  profileName?: string;
+  mode?: RunMode;
   origin: 'dashboard';
 }
 

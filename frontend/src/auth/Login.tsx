@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useT } from '../i18n/I18n';
 import { openSession } from './session';
 
 export interface Message {
@@ -7,6 +8,7 @@ export interface Message {
 }
 
 export function Login({ message, onSignedIn }: { message: Message | undefined; onSignedIn: (token: string) => void }) {
+  const t = useT().login;
   const [token, setToken] = useState('');
   const [notice, setNotice] = useState(message);
   const setError = (text: string): void => setNotice({ kind: 'error', text });
@@ -16,7 +18,7 @@ export function Login({ message, onSignedIn }: { message: Message | undefined; o
     event.preventDefault();
     const value = token.trim();
     if (value === '') {
-      setError('Enter the admin token.');
+      setError(t.empty);
       return;
     }
     setBusy(true);
@@ -31,10 +33,13 @@ export function Login({ message, onSignedIn }: { message: Message | undefined; o
       <form className="card login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
         <h1 id="login-title">Codex Super Client</h1>
         <p>
-          Open the login link the master printed when it started, or paste the admin token (the file <code>admin-token</code> in the
-          master's data directory, or <code>MASTER_ADMIN_TOKEN</code>).
+          {t.before}
+          <code>admin-token</code>
+          {t.between}
+          <code>MASTER_ADMIN_TOKEN</code>
+          {t.after}
         </p>
-        <label htmlFor="admin-token">Admin token</label>
+        <label htmlFor="admin-token">{t.label}</label>
         <input
           id="admin-token"
           type="password"
@@ -53,9 +58,9 @@ export function Login({ message, onSignedIn }: { message: Message | undefined; o
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Checking…' : 'Sign in'}
+          {busy ? t.checking : t.signIn}
         </button>
-        <p className="hint">The token is kept in this tab only, until you sign out or close it.</p>
+        <p className="hint">{t.kept}</p>
       </form>
     </main>
   );

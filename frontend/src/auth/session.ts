@@ -1,4 +1,5 @@
 import { ApiRequestError, api, describeError } from '../api/client';
+import { text } from '../i18n/active';
 
 /** How a sign-in attempt ended; `refused`: the master said no to the token (401), not just failed to answer. */
 export type SessionCheck = { ok: true } | { ok: false; refused: boolean; message: string };
@@ -13,7 +14,7 @@ export async function openSession(token: string): Promise<SessionCheck> {
     await api('/session', { method: 'POST', token });
     return { ok: true };
   } catch (error) {
-    if (error instanceof ApiRequestError && error.status === 401) return { ok: false, refused: true, message: 'The master refused this token. Check it and try again.' };
+    if (error instanceof ApiRequestError && error.status === 401) return { ok: false, refused: true, message: text().app.refused };
     return { ok: false, refused: false, message: describeError(error) };
   }
 }

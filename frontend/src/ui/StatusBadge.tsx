@@ -1,3 +1,5 @@
+import { useT } from '../i18n/I18n';
+
 /** A status word on a colour that says the same thing (the word alone carries the meaning). */
 const TONE: Record<string, string> = {
   online: 'good',
@@ -14,5 +16,11 @@ const TONE: Record<string, string> = {
 };
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${TONE[status] ?? 'neutral'}`}>{status}</span>;
+  const words = useT().status;
+  // data-status keeps the master's word for tests and styles whatever the language.
+  return (
+    <span className={`badge badge-${TONE[status] ?? 'neutral'}`} data-status={status}>
+      {words[status] ?? status}
+    </span>
+  );
 }

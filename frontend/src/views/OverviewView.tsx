@@ -1,5 +1,6 @@
 import { useNodes } from '../api/queries';
 import type { NodeInfo } from '../api/types';
+import { useT } from '../i18n/I18n';
 import { Link } from '../route';
 import { formatAgo, formatTime } from '../ui/format';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -18,16 +19,19 @@ export function OverviewView() {
 
 function NodesSection() {
   const nodes = useNodes();
+  const t = useT().overview;
   return (
     <section className="card" aria-labelledby="nodes-title">
-      <h1 id="nodes-title">Connected nodes</h1>
+      <h1 id="nodes-title">{t.title}</h1>
       {nodes.isPending ? (
-        <Loading what="nodes" />
+        <Loading what={t.what} />
       ) : nodes.isError ? (
         <ErrorState error={nodes.error} retry={() => void nodes.refetch()} />
       ) : nodes.data.length === 0 ? (
         <Empty>
-          No node is connected. Start one with <code>npx csc node --host MASTER_HOST</code>.
+          {t.noneBefore}
+          <code>npx csc node --host MASTER_HOST</code>
+          {t.noneAfter}
         </Empty>
       ) : (
         <NodesTable nodes={nodes.data} />
@@ -38,22 +42,23 @@ function NodesSection() {
 
 function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
   const now = useNow(5000);
+  const t = useT().overview;
   const unresponsive = nodes.filter((n) => n.status === 'unresponsive').length;
   return (
     <div className="table-wrap">
       <table className="table table-stack" data-testid="nodes-table">
         {/* Live region: a screen reader hears when a node comes, goes or stops answering. */}
         <caption aria-live="polite">
-          {nodes.length} connected, {unresponsive === 0 ? 'all online' : `${unresponsive} unresponsive`}
+          {t.caption(nodes.length, unresponsive)}
         </caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last activity</th>
-            <th scope="col">Codex</th>
-            <th scope="col">Running jobs</th>
+            <th scope="col">{t.name}</th>
+            <th scope="col">{t.tags}</th>
+            <th scope="col">{t.status}</th>
+            <th scope="col">{t.lastActivity}</th>
+            <th scope="col">{t.codex}</th>
+            <th scope="col">{t.running}</th>
           </tr>
         </thead>
         <tbody>
@@ -63,17 +68,17 @@ function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
                 {node.name}
                 <span className="sub">{node.address}</span>
               </th>
-              <td data-label="Tags">{node.tags.length > 0 ? node.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>}</td>
-              <td data-label="Status" data-testid="node-status">
+              <td data-label={t.tags}>{node.tags.length > 0 ? node.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">{t.none}</span>}</td>
+              <td data-label={t.status} data-testid="node-status">
                 <StatusBadge status={node.status} />
               </td>
-              <td data-label="Last activity">
+              <td data-label={t.lastActivity}>
                 <time dateTime={node.lastActivity} title={formatTime(node.lastActivity)}>
                   {formatAgo(node.lastActivity, now)}
                 </time>
               </td>
-              <td data-label="Codex">{node.capabilities.codexVersion ?? <span className="muted">none{executorNote(node.capabilities.executors)}</span>}</td>
-              <td data-label="Running jobs">
+              <td data-label={t.codex}>{node.capabilities.codexVersion ?? <span className="muted">{t.none}{executorNote(node.capabilities.executors)}</span>}</td>
+              <td data-label={t.running}>
                 <RunningJobs ids={node.runningJobs} />
               </td>
             </tr>
@@ -88,7 +93,8 @@ function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
 const executorNote = (executors: string[]): string => (executors.length > 0 ? ` (${executors.join(', ')})` : '');
 
 function RunningJobs({ ids }: { ids: number[] | undefined }) {
-  if (ids === undefined || ids.length === 0) return <span className="muted">idle</span>;
+  const t = useT().overview;
+  if (ids === undefined || ids.length === 0) return <span className="muted">{t.idle}</span>;
   return (
     <span className="inline-list">
       {ids.map((id) => (

@@ -1,9 +1,10 @@
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { IncomingAction, IncomingMessage } from '../../chat/index.js';
+import { App, LogLevel, type Logger as BoltLogger, type RespondFn, type SlashCommand } from '@slack/bolt';
+import { slackMarkup, type IncomingAction, type IncomingMessage } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
+import { incomingFiles, SlackLocales, type SlackFileObject } from './slack-incoming.js';
 import { ANSWER_ACTION_PREFIX, SlackOutput } from './slack-output.js';
 
 export interface SlackAdapterOptions {
@@ -24,7 +25,11 @@ interface SlackEvent {
   text?: string;
   ts?: string;
   thread_ts?: string;
+  files?: SlackFileObject[];
 }
+
+/** The slash command the bot answers: `/codex <request or command>`. */
+export const SLASH_COMMAND = '/codex';
 
 /** The fields of a `block_actions` payload the bridge reads: who pressed, and under which message. */
 interface SlackActionBody {
@@ -44,9 +49,10 @@ const SEEN_LIMIT = 2000;
 
 /**
  * Slack through Bolt in Socket Mode: DMs, @mentions in channels, replies in threads the bot
- * already answers in, and presses of its question buttons (`block_actions` in `interactive`
- * envelopes). An @mention arrives twice (`message` and `app_mention`): handled once. Its own and
- * other bots' messages are ignored.
+ * already answers in (files shared with them included), `/codex` (a thread of its own), and
+ * presses of its question buttons (`block_actions` in `interactive` envelopes). An @mention
+ * arrives twice (`message` and `app_mention`): handled once. Its own and other bots' messages
+ * are ignored. Each user's language is their Slack locale.
  */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
@@ -56,12 +62,19 @@ export class SlackAdapter implements PlatformAdapter {
   private stopped = false;
   private readonly seen = new Set<string>();
   private readonly threads = new Set<string>();
+  private readonly locales: SlackLocales;
+  /** Per thread, the last message's locale lookup: the next one is handed over after it. */
+  private readonly lookups = new Map<string, Promise<void>>();
+  /** Whether a form refusal was logged at warn already: one shows the problem, the rest would be noise. */
+  private plainWarned = false;
 
   constructor(
     private readonly settings: () => ChatPlatformSettings['slack'],
     private readonly deps: AdapterDeps,
     private readonly options: SlackAdapterOptions = {},
-  ) {}
+  ) {
+    this.locales = new SlackLocales(() => this.app?.client, deps.log);
+  }
 
   start(): void {
     this.stopped = false;
@@ -87,7 +100,7 @@ export class SlackAdapter implements PlatformAdapter {
         this.app = app;
         const auth = await app.client.auth.test();
         this.botUserId = auth.user_id;
-        this.output = new SlackOutput(app.client);
+        this.output = new SlackOutput(app.client, (error) => this.onPlainFallback(error));
         this.deps.log.info({ bot: auth.user }, 'slack socket mode connected');
         return;
       } catch (error) {
@@ -111,6 +124,11 @@ export class SlackAdapter implements PlatformAdapter {
     });
     app.message(async ({ message }) => this.onEvent(message as unknown as SlackEvent));
     app.event('app_mention', async ({ event }) => this.onEvent(event as unknown as SlackEvent));
+    app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+      // At once, like a button press: Slack tells the user the command failed after 3 s.
+      await ack();
+      await this.onSlashCommand(command, respond);
+    });
     app.action(new RegExp(`^${ANSWER_ACTION_PREFIX}`), async ({ ack, body, action }) => {
       // At once: Slack shows the presser an error when the envelope is not acknowledged within 3 s.
       await ack();
@@ -124,7 +142,8 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   private onEvent(event: SlackEvent): Promise<void> {
-    if (event.subtype !== undefined || event.bot_id !== undefined || event.user === undefined || event.user === this.botUserId) return Promise.resolve();
+    // A message with files is a `file_share`; other subtypes are edits, joins and the like.
+    if ((event.subtype !== undefined && event.subtype !== 'file_share') || event.bot_id !== undefined || event.user === undefined || event.user === this.botUserId) return Promise.resolve();
     if (event.channel === undefined || event.ts === undefined) return Promise.resolve();
     const thread = event.thread_ts ?? event.ts;
     const mention = this.botUserId !== undefined && (event.text ?? '').includes(`<@${this.botUserId}>`);
@@ -136,8 +155,54 @@ export class SlackAdapter implements PlatformAdapter {
     const output = this.output;
     if (!output) return Promise.resolve();
     // Not awaited: the envelope is acknowledged at once; the job takes its time.
-    this.deps.engine.handle(this.toIncoming(event, thread), output).catch((error: unknown) => this.deps.log.warn({ err: error }, 'slack message failed'));
+    this.dispatch(this.toIncoming(event, thread), output);
     return Promise.resolve();
+  }
+
+  /**
+   * A message with its sender's language, to the engine, in the order its thread got them: a
+   * message whose sender's locale is known already waits for the one before it still being looked up.
+   */
+  private dispatch(message: IncomingMessage, output: SlackOutput): void {
+    const thread = `${message.chatId}:${message.threadId ?? ''}`;
+    const language = this.locales.of(message.userId);
+    const turn = (this.lookups.get(thread) ?? Promise.resolve()).then(() => language);
+    const done = turn.then(() => undefined);
+    this.lookups.set(thread, done);
+    turn
+      .then((found) => {
+        if (this.lookups.get(thread) === done) this.lookups.delete(thread);
+        return this.deps.engine.handle(found === undefined ? message : { ...message, language: found }, output);
+      })
+      .catch((error: unknown) => this.deps.log.warn({ err: error }, 'slack message failed'));
+  }
+
+  /**
+   * `/codex text`: Slack shows a slash command to no one, so the bot first posts it in the channel
+   * (who asked, and what); that message is the root of the request's thread, where the answer
+   * goes and replies continue the conversation. An empty command asks for the help.
+   */
+  private async onSlashCommand(command: SlashCommand, respond: RespondFn): Promise<void> {
+    const output = this.output;
+    if (!output) return;
+    const text = command.text.trim();
+    let root;
+    try {
+      root = await output.send({ chatId: command.channel_id }, `<@${command.user_id}>: ${slackMarkup.escape(`${command.command} ${text}`.trim())}`);
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message, channel: command.channel_id }, 'slack: could not post a /codex request in its channel (is the bot a member?)');
+      await respond({ response_type: 'ephemeral', text: `${(error as { data?: { error?: string } }).data?.error ?? 'error'}: invite the bot to this channel (/invite), or write to it directly.` }).catch(() => undefined);
+      return;
+    }
+    const key = `${root.chatId}:${root.messageId}`;
+    this.remember(key, key);
+    const message: IncomingMessage = { platform: 'slack', chatId: root.chatId, threadId: root.messageId, messageId: root.messageId, userId: command.user_id, userName: command.user_name, text: text === '' ? '/help' : text, raw: command };
+    this.dispatch(message, output);
+  }
+
+  private onPlainFallback(error: string): void {
+    this.deps.log[this.plainWarned ? 'debug' : 'warn']({ error }, 'slack refused a message for its form; it went as plain text');
+    this.plainWarned = true;
   }
 
   /** A press of one of our buttons, handed to the engine; how it went is told the presser alone. */
@@ -172,6 +237,7 @@ export class SlackAdapter implements PlatformAdapter {
 
   private toIncoming(event: SlackEvent, thread: string): IncomingMessage {
     const mention = new RegExp(`<@${this.botUserId ?? ''}>\\s*`, 'g');
+    const files = incomingFiles(event.files, () => this.settings().botToken ?? '');
     return {
       platform: 'slack',
       chatId: event.channel ?? '',
@@ -179,6 +245,7 @@ export class SlackAdapter implements PlatformAdapter {
       messageId: event.ts ?? '',
       userId: event.user ?? '',
       text: (event.text ?? '').replace(mention, '').trim(),
+      ...(files.length === 0 ? {} : { files }),
       raw: event as unknown as Record<string, unknown>,
     };
   }

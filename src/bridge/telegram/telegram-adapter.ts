@@ -1,10 +1,11 @@
 import { GrammyError, type Bot, type Context } from 'grammy';
-import type { IncomingAction, IncomingMessage } from '../../chat/index.js';
+import { botCommands, type IncomingAction } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
 import { createLimitedBot } from './limited-bot.js';
 import { RateLimiter } from './rate-limiter.js';
+import { isForOtherBot, isReadable, toIncoming } from './telegram-incoming.js';
 import { TelegramOutput } from './telegram-output.js';
 
 export interface TelegramAdapterOptions {
@@ -16,16 +17,23 @@ export interface TelegramAdapterOptions {
   retryBaseMs?: number;
 }
 
+/** The languages the bot's command menu is published in; the first is the default list. */
+const MENU_LANGUAGES = ['en', 'ko'] as const;
+
 /**
- * Telegram through grammY long polling: private chats, groups and forum topics. Sends are spaced
- * per chat and overall, 429 `retry_after` is waited out (auto-retry), polling failures back off
- * and retry; a refused token stops the platform until the settings change.
+ * Telegram through grammY long polling: private chats, groups and forum topics; texts, photos,
+ * documents and voice notes; commands addressed to other bots left to them. Sends are spaced per
+ * chat and overall, 429 `retry_after` is waited out (auto-retry), polling failures back off and
+ * retry; a refused token stops the platform until the settings change. The command menu is set
+ * at start in English (the default) and Korean.
  */
 export class TelegramAdapter implements PlatformAdapter {
   readonly platform = 'telegram';
   private bot: Bot | undefined;
   private stopped = false;
   private readonly limiter: RateLimiter;
+  /** Whether a markup refusal was logged at warn already: one is enough to show the parse mode is wrong. */
+  private plainWarned = false;
 
   constructor(
     private readonly settings: () => ChatPlatformSettings['telegram'],
@@ -42,7 +50,9 @@ export class TelegramAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.bot?.stop();
+    // Stopping confirms the last update with one more getUpdates, which can meet the poll it just
+    // aborted still open on Telegram's side (409); the worst of it is that update coming again.
+    await this.bot?.stop().catch((error: unknown) => this.deps.log.debug({ err: (error as Error).message }, 'telegram: the last update was not confirmed at stop'));
   }
 
   async deliver(response: ResponseFrame): Promise<void> {
@@ -56,7 +66,7 @@ export class TelegramAdapter implements PlatformAdapter {
       const bot = this.createBot();
       this.bot = bot;
       try {
-        await bot.start({ allowed_updates: ['message', 'callback_query'], onStart: (me) => this.deps.log.info({ bot: me.username }, 'telegram polling started') });
+        await bot.start({ allowed_updates: ['message', 'callback_query'], onStart: (me) => this.onStart(bot, me.username) });
         delay = this.options.retryBaseMs ?? 1000;
       } catch (error) {
         if (error instanceof GrammyError && error.error_code === 401) {
@@ -74,7 +84,9 @@ export class TelegramAdapter implements PlatformAdapter {
   private createBot(): Bot {
     const { botToken, apiRoot } = this.settings();
     const bot = createLimitedBot(botToken ?? '', apiRoot, this.limiter);
-    bot.on('message:text', (ctx) => {
+    bot.on('message', (ctx) => {
+      // Stickers, locations, joins and the like are nothing to ask Codex.
+      if (!isReadable(ctx.message) || isForOtherBot(ctx)) return;
       // Not awaited: a job waiting for the master must not hold up the other chats' updates.
       this.deps.engine.handle(toIncoming(ctx), this.output(bot)).catch((error: unknown) => this.deps.log.warn({ err: error }, 'telegram message failed'));
     });
@@ -85,26 +97,25 @@ export class TelegramAdapter implements PlatformAdapter {
     return bot;
   }
 
-  private output(bot: Bot): TelegramOutput {
-    return new TelegramOutput(bot.api, this.settings().parseMode);
+  private onStart(bot: Bot, username: string): void {
+    this.deps.log.info({ bot: username }, 'telegram polling started');
+    // Not awaited: the menu is a convenience, polling must not wait for it (nor stop when it fails).
+    this.publishCommands(bot).catch((error: unknown) => this.deps.log.warn({ err: (error as Error).message }, 'telegram refused the command menu (setMyCommands)'));
   }
-}
 
-/** A grammY text message in the engine's terms. */
-export function toIncoming(ctx: Context & { message: NonNullable<Context['message']> }): IncomingMessage {
-  const { message } = ctx;
-  const from = message.from;
-  const name = from?.username ?? from?.first_name;
-  return {
-    platform: 'telegram',
-    chatId: String(message.chat.id),
-    ...(message.is_topic_message === true && message.message_thread_id !== undefined ? { threadId: String(message.message_thread_id) } : {}),
-    messageId: String(message.message_id),
-    userId: String(from?.id ?? message.chat.id),
-    ...(name === undefined ? {} : { userName: name }),
-    text: message.text ?? '',
-    raw: ctx.update as unknown as Record<string, unknown>,
-  };
+  /** `setMyCommands` per language: Telegram shows each user the list in their app's language, else the default. */
+  private async publishCommands(bot: Bot): Promise<void> {
+    for (const [index, language] of MENU_LANGUAGES.entries()) {
+      await bot.api.setMyCommands(botCommands(language), index === 0 ? {} : { language_code: language });
+    }
+  }
+
+  private output(bot: Bot): TelegramOutput {
+    return new TelegramOutput(bot.api, this.settings().parseMode, (description) => {
+      this.deps.log[this.plainWarned ? 'debug' : 'warn']({ description, parseMode: this.settings().parseMode }, 'telegram could not parse a message\'s markup; it went as plain text');
+      this.plainWarned = true;
+    });
+  }
 }
 
 /** Telegram's limit on an `answerCallbackQuery` text. */

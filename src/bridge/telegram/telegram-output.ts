@@ -2,6 +2,7 @@ import { GrammyError, InputFile, type Api } from 'grammy';
 import { splitMessage, telegramMarkup, type ChatButton, type ChatFile, type ChatOutput, type Markup, type ReplyTarget, type SentMessage } from '../../chat/index.js';
 import type { TelegramParseMode } from '../../protocol/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
+import { plainText } from './plain-text.js';
 
 /** Telegram's limit on one message's text. */
 export const TELEGRAM_LIMIT = 4096;
@@ -11,7 +12,19 @@ function chatIdOf(id: string): number | string {
   return /^-?\d+$/.test(id) ? Number(id) : id;
 }
 
-/** Answers in Telegram chats: replies to the originating message, in its forum topic. */
+/** Telegram's 400 for a text whose markup it cannot parse. */
+function isParseError(error: unknown): error is GrammyError {
+  return error instanceof GrammyError && error.error_code === 400 && error.description.includes("can't parse entities");
+}
+
+/** Told each time a text went out as plain text because Telegram could not parse its markup. */
+export type PlainFallback = (description: string) => void;
+
+/**
+ * Answers in Telegram chats: replies to the originating message, in its forum topic. A send or
+ * edit whose markup Telegram refuses (400 "can't parse entities") goes again as plain text, so
+ * the answer still arrives.
+ */
 export class TelegramOutput implements ChatOutput {
   readonly limit = TELEGRAM_LIMIT;
   readonly markup: Markup;
@@ -19,12 +32,13 @@ export class TelegramOutput implements ChatOutput {
   constructor(
     private readonly api: Api,
     parseMode: TelegramParseMode,
+    private readonly onPlainFallback?: PlainFallback,
   ) {
     this.markup = telegramMarkup(parseMode);
   }
 
   async send(to: ReplyTarget, text: string): Promise<SentMessage> {
-    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, { ...this.placing(to), link_preview_options: { is_disabled: true } });
+    const sent = await this.withPlainFallback(text, (body, parse) => this.api.sendMessage(chatIdOf(to.chatId), body, { ...parse, ...this.placing(to), link_preview_options: { is_disabled: true } }));
     return { chatId: to.chatId, messageId: String(sent.message_id) };
   }
 
@@ -36,14 +50,16 @@ export class TelegramOutput implements ChatOutput {
       if (wide || index % 2 === 0) rows.push([]);
       rows.at(-1)?.push({ text: button.label, callback_data: button.data });
     }
-    const sent = await this.api.sendMessage(chatIdOf(to.chatId), text, { ...this.placing(to), link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: rows } });
+    const sent = await this.withPlainFallback(text, (body, parse) =>
+      this.api.sendMessage(chatIdOf(to.chatId), body, { ...parse, ...this.placing(to), link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: rows } }),
+    );
     return { chatId: to.chatId, messageId: String(sent.message_id) };
   }
 
   /** Replaces a message's text; Telegram drops its inline keyboard with it (no `reply_markup` given). */
   async edit(message: SentMessage, text: string): Promise<void> {
     try {
-      await this.api.editMessageText(chatIdOf(message.chatId), Number(message.messageId), text, this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode });
+      await this.withPlainFallback(text, (body, parse) => this.api.editMessageText(chatIdOf(message.chatId), Number(message.messageId), body, parse));
     } catch (error) {
       // The progress message never asks for this, but an edit retried after a timeout may have landed.
       if (error instanceof GrammyError && error.description.includes('message is not modified')) return;
@@ -64,10 +80,22 @@ export class TelegramOutput implements ChatOutput {
     await this.api.sendChatAction(chatIdOf(to.chatId), 'typing', to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) });
   }
 
-  /** Parse mode, forum topic and the message answered. */
+  /** Makes a call with the text in its markup; refused for the markup, again with the text plain. */
+  private async withPlainFallback<T>(text: string, call: (body: string, parse: { parse_mode?: NonNullable<Markup['parseMode']> }) => Promise<T>): Promise<T> {
+    const parseMode = this.markup.parseMode;
+    if (parseMode === undefined) return call(text, {});
+    try {
+      return await call(text, { parse_mode: parseMode });
+    } catch (error) {
+      if (!isParseError(error)) throw error;
+      this.onPlainFallback?.(error.description);
+      return call(plainText(text, this.markup), {});
+    }
+  }
+
+  /** Forum topic and the message answered. */
   private placing(to: ReplyTarget) {
     return {
-      ...(this.markup.parseMode === undefined ? {} : { parse_mode: this.markup.parseMode }),
       ...(to.threadId === undefined ? {} : { message_thread_id: Number(to.threadId) }),
       ...(to.replyTo === undefined ? {} : { reply_parameters: { message_id: Number(to.replyTo), allow_sending_without_reply: true } }),
     };

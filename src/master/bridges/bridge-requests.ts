@@ -8,20 +8,33 @@ import {
   type Frame,
   type JobPublishRequestFrame,
   type JobSubmitFrame,
-  type JobSummary,
   type SequencedJobEvent,
 } from '../../protocol/index.js';
+import type { Uploads } from '../attachments/index.js';
 import { CodedError } from '../coded-error.js';
-import type { JobService, JobUpdate } from '../jobs/index.js';
+import type { JobIntake, JobService, JobUpdate } from '../jobs/index.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { JobRecord } from '../store/index.js';
 import type { BridgeChannel, BridgeRequestFrame, Client } from '../hub/index.js';
-import { answerFromChat, questionsForChat } from './bridge-questions.js';
+import type { UsageService } from '../usage/index.js';
+import { answerFromChat } from './bridge-questions.js';
+import { MAX_UPDATE_FILE_PARTS, fileParts, forBridges, nodeSummary, summarize, trimmed, type ListedNode } from './bridge-view.js';
+import { usageFor } from './bridge-usage.js';
 
 /** What the hub offers the handler: sending to one client, and the connected nodes. */
 export interface BridgeSink {
   send(client: Client, frame: Frame): void;
-  nodes(): { name: string; status: 'online' | 'unresponsive'; tags: string[]; capabilities: { slots: number }; version?: string }[];
+  nodes(): ListedNode[];
+}
+
+/** The job layer as bridges use it. */
+export interface BridgeJobs {
+  jobs: Pick<JobService, 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>;
+  intake: Pick<JobIntake, 'create' | 'cancel'>;
+  profiles: Pick<ProfileService, 'list'>;
+  usage: Pick<UsageService, 'report' | 'today'>;
+  uploads: Pick<Uploads, 'receive' | 'drop'>;
 }
 
 export interface BridgeRequestsOptions {
@@ -32,18 +45,6 @@ export interface BridgeRequestsOptions {
   windowMs?: number;
 }
 
-/** Streaming deltas would flood a chat bridge; the finished message arrives as `agent_message`. */
-const SKIPPED_EVENTS = new Set(['agent_message_delta']);
-/** Diffs up to this many parts (256 KiB each) go to bridges, which attach small ones to the answer. */
-const MAX_BRIDGE_DIFF_PARTS = 4;
-
-/** What a chat needs of a job's events: no deltas, and a diff only when it is small enough to attach. */
-function forBridges(e: SequencedJobEvent): boolean {
-  if (e.event.kind === 'diff') return e.event.parts <= MAX_BRIDGE_DIFF_PARTS;
-  return !SKIPPED_EVENTS.has(e.event.kind);
-}
-const MAX_EVENTS = 50;
-const MAX_PROMPT = 500;
 const REMEMBERED_REQUESTS = 1000;
 
 /**
@@ -58,14 +59,17 @@ export class BridgeRequests implements BridgeChannel {
   private readonly pending = new Map<number, { job: JobRecord; events: SequencedJobEvent[] }>();
   private readonly submitted = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly jobs: BridgeJobs['jobs'];
 
   constructor(
     private readonly sink: BridgeSink,
-    private readonly jobs: Pick<JobService, 'create' | 'cancel' | 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>,
+    private readonly services: BridgeJobs,
     private readonly settings: Pick<SettingsService, 'get' | 'subscribe'>,
     private readonly options: BridgeRequestsOptions,
     private readonly log: Logger,
   ) {
+    this.jobs = services.jobs;
+    const jobs = this.jobs;
     // A submit stored just before a restart is recognized when its bridge resends it afterwards.
     for (const job of jobs.list({ limit: REMEMBERED_REQUESTS }).reverse()) {
       if (typeof job.origin.requestId === 'string') this.remember(job.origin.requestId, job.id);
@@ -88,6 +92,7 @@ export class BridgeRequests implements BridgeChannel {
   }
 
   bridgeGone(client: Client): void {
+    this.services.uploads.drop(client.id);
     if (this.bridges.get(client.name) === client) this.bridges.delete(client.name);
   }
 
@@ -108,8 +113,7 @@ export class BridgeRequests implements BridgeChannel {
       case 'job_submit':
         return this.submit(client, frame);
       case 'job_cancel_request':
-        this.followers.set(frame.jobId, client.name);
-        this.jobs.cancel(frame.jobId);
+        this.followers.set(this.services.intake.cancel(frame.jobId).id, client.name);
         return;
       case 'status_request':
         return this.sink.send(client, { type: 'status', ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }), ...this.status() });
@@ -123,6 +127,12 @@ export class BridgeRequests implements BridgeChannel {
         if (result.outcome === 'answered') this.followers.set(frame.jobId, client.name);
         return this.sink.send(client, result);
       }
+      case 'attachment_upload': {
+        const attachment = this.services.uploads.receive(client.id, frame);
+        return attachment && this.sink.send(client, { type: 'attachment_stored', requestId: frame.requestId, attachment });
+      }
+      case 'usage_request':
+        return this.sink.send(client, usageFor(this.services.usage, frame));
     }
   }
 
@@ -148,13 +158,16 @@ export class BridgeRequests implements BridgeChannel {
     const repo = frame.repo === undefined ? undefined : parseRepoSpec(frame.repo, { allowLocal: this.options.allowLocalRepos });
     if (repo && 'error' in repo) throw new CodedError('bad_request', repo.error);
     if (frame.ref !== undefined && !isSafeRef(frame.ref)) throw new CodedError('bad_request', `"${frame.ref}" is not a branch, tag or commit name`);
-    const job = this.jobs.create({
+    const job = this.services.intake.create({
       prompt: frame.prompt,
       ...(frame.node === undefined ? {} : { node: frame.node }),
       ...(frame.tags === undefined ? {} : { tags: frame.tags }),
       ...(repo === undefined ? {} : { repo: repoKey(repo) }),
       ...(frame.ref === undefined ? {} : { ref: frame.ref }),
       ...(frame.continueFrom === undefined ? {} : { continueFrom: frame.continueFrom }),
+      ...(frame.profileName === undefined ? {} : { profileName: frame.profileName }),
+      ...(frame.mode === undefined ? {} : { mode: frame.mode }),
+      ...(frame.attachments === undefined ? {} : { attachments: frame.attachments }),
       origin: { ...frame.origin, bridge: client.name, requestId: frame.requestId },
     });
     this.remember(frame.requestId, job.id);
@@ -178,27 +191,30 @@ export class BridgeRequests implements BridgeChannel {
   }
 
   private status() {
-    const nodes = this.sink.nodes().map((node) => ({
-      name: node.name,
-      status: node.status,
-      tags: node.tags,
-      slots: node.capabilities.slots,
-      running: this.jobs.runningOn(node.name),
-      ...(node.version === undefined ? {} : { version: node.version }),
-    }));
+    const nodes = this.sink.nodes().map((node) => nodeSummary(node, this.jobs.runningOn(node.name)));
     const queued = this.jobs.queuedCount();
     const active = nodes.reduce((sum, node) => sum + node.running.length, 0);
-    return { master: { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active }, nodes };
+    const master = { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active };
+    return { master, nodes, profiles: this.services.profiles.list() };
   }
 
   private onJobUpdate({ job, events }: JobUpdate): void {
-    if (!this.followers.has(job.id)) return;
+    if (!this.followers.has(job.id) && !this.adopt(job)) return;
     const entry = this.pending.get(job.id) ?? { job, events: [] };
     entry.job = job;
     entry.events.push(...events.filter(forBridges));
     this.pending.set(job.id, entry);
-    if (FINAL_JOB_STATUSES.has(job.status)) return this.flush();
+    // Outbox files go in frames of bounded size, while the job still runs (they come before its end).
+    if (FINAL_JOB_STATUSES.has(job.status) || fileParts(entry.events) >= MAX_UPDATE_FILE_PARTS) return this.flush();
     this.timer ??= setTimeout(() => this.flush(), this.options.windowMs ?? 250).unref();
+  }
+
+  /** A pipeline's later step is followed by the bridge its request came from: the chat hears every step. */
+  private adopt(job: JobRecord): boolean {
+    const bridge = job.origin.bridge;
+    if (job.pipeline === undefined || job.pipeline.step === 1 || typeof bridge !== 'string') return false;
+    this.followers.set(job.id, bridge);
+    return true;
   }
 
   private flush(): void {
@@ -214,7 +230,7 @@ export class BridgeRequests implements BridgeChannel {
   }
 
   private sendUpdate(client: Client, job: JobRecord, events: SequencedJobEvent[], requestId?: string): void {
-    this.sink.send(client, { type: 'job_update', ...(requestId === undefined ? {} : { requestId }), job: summarize(job), events: events.slice(-MAX_EVENTS) });
+    this.sink.send(client, { type: 'job_update', ...(requestId === undefined ? {} : { requestId }), job: summarize(job), events: trimmed(events) });
   }
 
   private sendConfig(client: Client): void {
@@ -253,20 +269,4 @@ export class BridgeRequests implements BridgeChannel {
     const message = error instanceof Error ? error.message : String(error);
     this.sink.send(client, { type: 'error', code, message, ref: frame.type, ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }) });
   }
-}
-
-/** A job without its log, and its prompt cut short: what a chat needs to show it. */
-export function summarize(job: JobRecord): JobSummary {
-  const optional = {
-    node: job.node,
-    repo: job.repo,
-    continueFrom: job.continueFrom,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    error: job.error,
-    result: job.result,
-    questions: job.questions && questionsForChat(job.questions),
-  };
-  const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
-  return { id: job.id, status: job.status, prompt: job.prompt.slice(0, MAX_PROMPT), createdAt: job.createdAt, lastSeq: job.lastSeq, ...present };
 }

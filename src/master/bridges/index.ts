@@ -1,1 +1,2 @@
-export { BridgeRequests, summarize, type BridgeRequestsOptions, type BridgeSink } from './bridge-requests.js';
+export { BridgeRequests, type BridgeJobs, type BridgeRequestsOptions, type BridgeSink } from './bridge-requests.js';
+export { summarize } from './bridge-view.js';

@@ -6,6 +6,7 @@ import type { Logger } from '../../log/index.js';
 import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { JobServices } from '../job-services.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
@@ -30,6 +31,7 @@ export interface HttpAppOptions {
 export interface HttpAppDeps {
   hub: Hub;
   jobs: JobService;
+  services: JobServices;
   store: Store;
   settings: SettingsService;
   remoteNodes: RemoteNodeService;

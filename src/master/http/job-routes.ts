@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { JobProfileSchema, JobStatusSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
-import type { IdempotencyKey, JobService } from '../jobs/index.js';
+import { AttachmentSchema, JobProfileSchema, JobStatusSchema, ProfileNameSchema, RunModeSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
+import type { IdempotencyKey, JobIntake, JobService } from '../jobs/index.js';
 import { ApiError } from './api-error.js';
 import { followJobLog } from './log-follower.js';
 import { IdParams, decimalCount, decimalId } from './parse.js';
@@ -25,6 +25,9 @@ function createJobBody(allowLocal: boolean) {
     continueFrom: z.number().int().positive().optional(),
     timeoutSec: z.number().int().min(1).max(86_400).optional(),
     queueTimeoutSec: z.number().int().min(1).max(7 * 86_400).optional(),
+    profileName: ProfileNameSchema.optional(),
+    mode: RunModeSchema.optional(),
+    attachments: z.array(AttachmentSchema).max(10).optional(),
     origin: z.enum(['api', 'dashboard', 'cli']).default('api'),
   });
 }
@@ -69,22 +72,22 @@ function idempotencyKey(req: FastifyRequest, body: unknown): IdempotencyKey | un
   return { key, fingerprint: createHash('sha256').update(JSON.stringify(body)).digest('base64url') };
 }
 
-export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowLocalRepos: boolean): void {
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService, intake: JobIntake, allowLocalRepos: boolean): void {
   const afterTurn = turnEnds();
   route(app, {
     method: 'POST',
     url: '/api/jobs',
     body: createJobBody(allowLocalRepos),
     handler: async ({ body }, req, reply) => {
-      const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, origin } = body;
+      const { prompt, node, tags, repo, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, profileName, mode, attachments, origin } = body;
       const key = idempotencyKey(req, body);
       // The body's schema has refused a repo that does not parse. Field by field, not rest and
       // spread: on Node 20 those cost microseconds here (see `withChanges`).
       const parsed = repo === undefined ? undefined : parseRepoSpec(repo, { allowLocal: allowLocalRepos });
       const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
-      const request = { prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, origin: { kind: origin } };
+      const request = { prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, profileName, mode, attachments, origin: { kind: origin } };
       // With a key, a repeat (a retry after a reset connection) gets the job the key made: 200, not 201.
-      const { job, created } = key === undefined ? { job: jobs.create(request), created: true } : jobs.createOnce(request, key);
+      const { job, created } = key === undefined ? { job: intake.create(request), created: true } : intake.createOnce(request, key);
       // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
       // and after the turn's frames: a node that was free gets the job before the requester hears back.
       // Both asked for now: the turn's end before the commit resolves (asked for later, it would
@@ -114,7 +117,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, allowL
     method: 'POST',
     url: '/api/jobs/:id/cancel',
     params: IdParams,
-    handler: ({ params }, _req, reply) => reply.status(202).send(jobs.cancel(params.id)),
+    handler: ({ params }, _req, reply) => reply.status(202).send(intake.cancel(params.id)),
   });
 
   route(app, {

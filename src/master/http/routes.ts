@@ -4,22 +4,27 @@ import type { Logger } from '../../log/index.js';
 import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
+import type { JobServices } from '../job-services.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
+import { registerAttachmentRoutes } from './attachment-routes.js';
 import { registerChangeRoutes } from './change-routes.js';
 import { registerCredentialRoutes } from './credential-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
 import { nodeView } from './node-view.js';
+import { registerProfileRoutes } from './profile-routes.js';
 import { registerQuestionRoutes } from './question-routes.js';
 import { registerRemoteNodeRoutes } from './remote-node-routes.js';
 import { route } from './route.js';
 import { registerSettingsRoutes } from './settings-routes.js';
+import { registerUsageRoutes } from './usage-routes.js';
 
 export interface RouteDeps {
   hub: Hub;
   jobs: JobService;
+  services: JobServices;
   store: Store;
   settings: SettingsService;
   remoteNodes: RemoteNodeService;
@@ -66,7 +71,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
   });
 
-  registerJobRoutes(app, deps.jobs, deps.allowLocalRepos);
+  registerJobRoutes(app, deps.jobs, deps.services.intake, deps.allowLocalRepos);
+  registerProfileRoutes(app, deps.services.profiles, deps.allowLocalRepos);
+  registerUsageRoutes(app, deps.services.usage);
+  registerAttachmentRoutes(app, deps.services.files);
   registerChangeRoutes(app, deps.jobs);
   registerQuestionRoutes(app, deps.jobs);
   registerSettingsRoutes(app, deps.settings);

@@ -145,6 +145,11 @@ export class Hub {
     return node !== undefined && this.outbox.relay(Buffer.from(encodeFrame(frame), 'utf8'), [node]) === 1;
   }
 
+  /** Bytes queued for the named node and not yet taken by the kernel (undefined: not connected): large sends pace themselves by it. */
+  backlogOf(name: string): number | undefined {
+    return this.named.node.get(name)?.socket.writableLength;
+  }
+
   onNodeEvent(listener: NodeListener): () => void {
     return this.events.subscribe(listener);
   }
@@ -214,6 +219,8 @@ export class Hub {
       case 'job_follow':
       case 'job_publish_request':
       case 'question_answer':
+      case 'attachment_upload':
+      case 'usage_request':
         if (!this.bridgeRequests) return this.sendError(client, 'internal', 'this master does not serve bridge requests', frame.type);
         return this.bridgeRequests.request(client, frame);
       default:

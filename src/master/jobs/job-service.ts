@@ -105,15 +105,13 @@ export class JobService implements JobChannel {
     return this.show(job.id);
   }
 
-  /** `create` once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`). */
-  createOnce(request: JobRequest, idempotency: IdempotencyKey): { job: JobRecord; created: boolean } {
-    return this.keys.once(idempotency, () => this.create(request), (id) => this.show(id));
+  /** `create` (or `make`) once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`). */
+  createOnce(request: JobRequest, idempotency: IdempotencyKey, make = () => this.create(request)): { job: JobRecord; created: boolean } {
+    return this.keys.once(idempotency, make, (id) => this.show(id));
   }
 
   /** A job as the service holds it; `not_found` when there is none. */
-  get(id: number): JobRecord {
-    return this.jobs.get(id);
-  }
+  get = (id: number): JobRecord => this.jobs.get(id);
 
   /** A job for readers: a queued one says why it waits (`waiting`), from the nodes connected now. */
   show(id: number): JobRecord {
@@ -141,9 +139,7 @@ export class JobService implements JobChannel {
     return assembleDiff(this.get(id), this.store.diffParts(id));
   }
 
-  jobPublished(nodeName: string, frame: JobPublishedFrame): void {
-    this.publisher.answered(nodeName, frame);
-  }
+  jobPublished = (nodeName: string, frame: JobPublishedFrame): void => this.publisher.answered(nodeName, frame);
 
   /** Makes every change so far durable: before telling anyone about it outside the hub. */
   commit(): void {
@@ -218,14 +214,10 @@ export class JobService implements JobChannel {
   }
 
   /** How many jobs wait for a node. */
-  queuedCount(): number {
-    return this.queue.length;
-  }
+  queuedCount = (): number => this.queue.length;
 
   /** Ids of the jobs assigned to or running on a node, oldest first. */
-  runningOn(nodeName: string): number[] {
-    return this.jobs.outOn(nodeName).map((job) => job.id);
-  }
+  runningOn = (nodeName: string): number[] => this.jobs.outOn(nodeName).map((job) => job.id);
 
   private advance(job: JobRecord, fresh: SequencedJobEvent[]): void {
     // A quick job's `started` and `finished` can arrive in one frame: then one write ends it.
@@ -260,6 +252,7 @@ export class JobService implements JobChannel {
   private assign(job: JobRecord, node: string): boolean {
     const spec = nextAttempt(job, job.continueFrom === undefined ? undefined : this.store.get(job.continueFrom));
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
+    this.options.onAssigned?.(node, spec);
     // Written in the same turn as the frame, and committed before the frame leaves.
     const assigned = this.jobs.save(job, { status: 'assigned', node, attempt: spec.attempt, assignedAt: isoNow() });
     this.pool.start(node, job.id);
@@ -270,12 +263,17 @@ export class JobService implements JobChannel {
     return true;
   }
 
-  private timeOut(id: number): void {
+  /** Ends an unfinished job at once (timed out, over budget): the master records the end, its node is told to stop. */
+  stop(id: number, status: FinalStatus, error: string): void {
     const job = this.get(id);
-    const error = `timed out after ${job.timeoutSec} s`;
+    if (FINAL_JOB_STATUSES.has(job.status)) return;
     // `ended`, not a cancel: the master records the end now, so the node's own would be refused.
     if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id, reason: 'ended', message: `job ${id} ${error}` });
-    this.finish(job, 'failed', { error });
+    this.finish(job, status, { error });
+  }
+
+  private timeOut(id: number): void {
+    this.stop(id, 'failed', `timed out after ${this.get(id).timeoutSec} s`);
   }
 
   private queueTimedOut(id: number): void {

@@ -27,6 +27,9 @@ export function newJobFor(request: JobRequest, options: JobServiceOptions, threa
   if (request.continueFrom !== undefined) job.continueFrom = request.continueFrom;
   const queueTimeoutSec = request.queueTimeoutSec ?? options.queueTimeoutSec;
   if (queueTimeoutSec !== undefined) job.queueTimeoutSec = queueTimeoutSec;
+  if (request.profileName !== undefined) job.profileName = request.profileName;
+  if (request.pipeline !== undefined) job.pipeline = request.pipeline;
+  if (request.attachments !== undefined && request.attachments.length > 0) job.attachments = request.attachments;
   return job;
 }
 
@@ -39,6 +42,7 @@ export function nextAttempt(job: JobRecord, from: JobRecord | undefined): JobSpe
   const spec: JobSpec = { id: job.id, prompt: job.prompt, profile: job.profile, attempt: job.attempt + 1, nextSeq: job.lastSeq + 1 };
   if (job.repo !== undefined) spec.repo = job.repo;
   if (job.ref !== undefined) spec.ref = job.ref;
+  if (job.attachments !== undefined) spec.attachments = job.attachments;
   const threadId = from?.result?.threadId;
   if (threadId !== undefined) spec.threadId = threadId;
   const branch = from?.result?.change?.branch;

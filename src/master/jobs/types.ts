@@ -1,5 +1,5 @@
-import type { JobProfile, SequencedJobEvent } from '../../protocol/index.js';
-import type { JobOrigin, JobRecord } from '../store/index.js';
+import type { Attachment, JobProfile, JobSpec, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobOrigin, JobRecord, NewJob } from '../store/index.js';
 
 export interface JobServiceOptions {
   maxAttempts: number;
@@ -12,6 +12,8 @@ export interface JobServiceOptions {
   queueTimeoutSec?: number | undefined;
   /** `MASTER_APPROVAL_TIMEOUT`: seconds a question of Codex waits for an answer unless the job's profile says otherwise (default 600). */
   approvalTimeoutSec?: number | undefined;
+  /** Called right after a job's `job_assign` is handed to its node (its attachments follow it). */
+  onAssigned?: ((node: string, spec: JobSpec) => void) | undefined;
 }
 
 export interface JobRequest {
@@ -25,6 +27,11 @@ export interface JobRequest {
   timeoutSec?: number;
   /** Fail the job if it is still queued after this many seconds (default `JobServiceOptions.queueTimeoutSec`). */
   queueTimeoutSec?: number;
+  /** The named profile that filled what the request left unset (already merged into the fields). */
+  profileName?: string;
+  /** Its place in a `mode: multi` pipeline (a first step's id is its own, given by the store). */
+  pipeline?: NewJob['pipeline'];
+  attachments?: Attachment[];
   origin: JobOrigin;
 }
 

@@ -1,4 +1,4 @@
-import type { JobProfile, JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
+import type { Attachment, JobProfile, JobResult, JobStatus, PipelineStep, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
 
 /** Where a job may run: a named node, nodes with all of some tags, or (neither) any node. */
 export interface JobTarget {
@@ -10,6 +10,16 @@ export interface JobTarget {
 export interface JobOrigin {
   kind: 'api' | 'dashboard' | 'cli' | 'slack' | 'telegram';
   [detail: string]: unknown;
+}
+
+/**
+ * A job's place in a `mode: multi` pipeline, with what its next step is made from: the request as
+ * asked (each step's prompt is its role's prompt, this, and the previous step's answer) and the
+ * request's profile (a role's model and effort override it for that step only).
+ */
+export interface JobPipeline extends PipelineStep {
+  request: string;
+  profile: JobProfile;
 }
 
 export interface NewJob {
@@ -24,11 +34,18 @@ export interface NewJob {
   timeoutSec: number;
   /** Seconds the job may wait in the queue before it fails for never having started; unset: it waits. */
   queueTimeoutSec?: number;
+  /** The named profile that filled the request's unset fields. */
+  profileName?: string;
+  /** A pipeline's first job has no id to give it yet: the store gives it its own (see `JobRecord.pipeline`). */
+  pipeline?: Omit<JobPipeline, 'id'> & { id?: number };
+  /** Files that came with the request (stored under `<dataDir>/attachments/<id>`). */
+  attachments?: Attachment[];
 }
 
 /** A job as stored. Times are ISO strings. */
-export interface JobRecord extends NewJob {
+export interface JobRecord extends Omit<NewJob, 'pipeline'> {
   id: number;
+  pipeline?: JobPipeline;
   status: JobStatus;
   node?: string;
   attempt: number;

@@ -1,4 +1,4 @@
-import type { BridgeSettingsPayload } from '../../protocol/index.js';
+import type { BridgeSettingsPayload, Budgets } from '../../protocol/index.js';
 
 /**
  * What the chat bridges run with, as people set it in the dashboard, and a note from whoever saved
@@ -21,4 +21,7 @@ export interface SettingsStore {
   /** The bridge settings last saved, or undefined before the first save. */
   bridges(): SavedBridgeSettings | undefined;
   saveBridges(saved: SavedBridgeSettings): void;
+  /** The token budgets last saved (`PUT /api/budgets`), or undefined before the first save. */
+  budgets(): Budgets | undefined;
+  saveBudgets(budgets: Budgets, at: string): void;
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
-import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { Attachment, JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
+import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobPipeline, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
@@ -26,6 +26,9 @@ interface JobRow {
   result: string | null;
   error: string | null;
   questions: string | null;
+  profile_name: string | null;
+  pipeline: string | null;
+  attachments: string | null;
   last_seq: number;
 }
 
@@ -70,6 +73,9 @@ function toRecord(row: JobRow): JobRecord {
     error: row.error,
     lastSeq: row.last_seq,
     questions: row.questions === null ? undefined : (JSON.parse(row.questions) as QuestionState[]),
+    profileName: row.profile_name,
+    pipeline: row.pipeline === null ? undefined : { id: row.id, ...(JSON.parse(row.pipeline) as Partial<JobPipeline>) },
+    attachments: row.attachments === null ? undefined : (JSON.parse(row.attachments) as Attachment[]),
   } as JobRecord);
 }
 
@@ -112,8 +118,8 @@ export class SqliteJobStore implements JobStore {
     private readonly tx: TickTransaction,
   ) {
     this.insertJob = db.prepare(`
-      INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, queue_timeout_sec, created_at)
-      VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO jobs (status, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, queue_timeout_sec, created_at, profile_name, pipeline, attachments)
+      VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectJob = db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`);
     this.selectEvents = db.prepare('SELECT seq, at, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     // Built from the stored text, so a follower catching up costs no decoding and re-encoding per event.
@@ -148,9 +154,15 @@ export class SqliteJobStore implements JobStore {
       job.timeoutSec,
       job.queueTimeoutSec ?? null,
       at,
+      job.profileName ?? null,
+      job.pipeline === undefined ? null : JSON.stringify(job.pipeline),
+      job.attachments === undefined ? null : JSON.stringify(job.attachments),
     );
-    // Not a spread: see `withChanges`.
-    return Object.assign({ id: Number(lastInsertRowid), status: 'queued' as const, attempt: 0, createdAt: at, lastSeq: 0 }, job);
+    const id = Number(lastInsertRowid);
+    // Not a spread: see `withChanges`. A pipeline's first job is its pipeline's id (stored without it, filled in on reading).
+    const record: JobRecord = Object.assign({ id, status: 'queued' as const, attempt: 0, createdAt: at, lastSeq: 0 }, job as Omit<NewJob, 'pipeline'>);
+    if (job.pipeline !== undefined) record.pipeline = { id, ...job.pipeline };
+    return record;
   }
 
   get(id: number): JobRecord | undefined {

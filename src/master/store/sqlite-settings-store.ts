@@ -1,9 +1,12 @@
 import type Database from 'better-sqlite3';
+import type { Budgets } from '../../protocol/index.js';
 import type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 /** The row of the `settings` table that holds the bridge settings. */
 const BRIDGES = 'bridges';
+/** The row that holds the token budgets. */
+const BUDGETS = 'budgets';
 
 /** `SettingsStore` on the master's SQLite database: one JSON document per setting name. */
 export class SqliteSettingsStore implements SettingsStore {
@@ -28,5 +31,15 @@ export class SqliteSettingsStore implements SettingsStore {
   saveBridges({ settings, savedAt }: SavedBridgeSettings): void {
     this.tx.open();
     this.upsert.run(BRIDGES, JSON.stringify(settings), savedAt);
+  }
+
+  budgets(): Budgets | undefined {
+    const row = this.select.get(BUDGETS);
+    return row && (JSON.parse(row.value) as Budgets);
+  }
+
+  saveBudgets(budgets: Budgets, at: string): void {
+    this.tx.open();
+    this.upsert.run(BUDGETS, JSON.stringify(budgets), at);
   }
 }

@@ -7,8 +7,10 @@ import { Checkpointer, type CheckpointReport } from './checkpointer.js';
 import { migrate } from './migrate.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
+import { SqliteProfileStore } from './sqlite-profile-store.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
+import { SqliteUsageStore } from './sqlite-usage-store.js';
 import { TickTransaction } from './tick-transaction.js';
 import type { KnownNode, NodeSighting, Store } from './store.js';
 
@@ -67,6 +69,8 @@ export class SqliteStore implements Store {
   readonly settings: SqliteSettingsStore;
   readonly remoteNodes: SqliteRemoteNodeStore;
   readonly credentials: SqliteCredentialStore;
+  readonly profiles: SqliteProfileStore;
+  readonly usage: SqliteUsageStore;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
   private readonly checkpointer: Checkpointer;
@@ -99,6 +103,8 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettingsStore(this.db, this.tx);
     this.remoteNodes = new SqliteRemoteNodeStore(this.db, this.tx);
     this.credentials = new SqliteCredentialStore(this.db, this.tx);
+    this.profiles = new SqliteProfileStore(this.db, this.tx);
+    this.usage = new SqliteUsageStore(this.db, this.tx);
     this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
   }
 

@@ -1,7 +1,9 @@
 import type { CredentialStore } from './credential-store.js';
 import type { JobStore } from './job-store.js';
+import type { ProfileStore } from './profile-store.js';
 import type { RemoteNodeStore } from './remote-node-store.js';
 import type { SettingsStore } from './settings-store.js';
+import type { UsageStore } from './usage-store.js';
 
 /** A node as it was last seen by the master, kept across restarts. */
 export interface KnownNode {
@@ -36,6 +38,10 @@ export interface Store {
   readonly remoteNodes: RemoteNodeStore;
   /** Per-machine credentials (`csc token`). */
   readonly credentials: CredentialStore;
+  /** Named profiles made through the API. */
+  readonly profiles: ProfileStore;
+  /** Every ended job's own token usage. */
+  readonly usage: UsageStore;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;

@@ -1,8 +1,8 @@
 import { useState } from 'react';
+import { useT } from '../../i18n/I18n';
+
 
 type Copied = 'idle' | 'copied' | 'failed';
-
-const LABEL: Record<Copied, string> = { idle: 'Copy', copied: 'Copied', failed: 'Select and copy by hand' };
 
 /**
  * Copies `text` to the clipboard. The clipboard API exists only in secure contexts (https or
@@ -10,6 +10,8 @@ const LABEL: Record<Copied, string> = { idle: 'Copy', copied: 'Copied', failed: 
  */
 export function CopyButton({ text, what }: { text: string; what: string }) {
   const [state, setState] = useState<Copied>('idle');
+  const t = useT().credentials;
+  const label: Record<Copied, string> = { idle: t.copy, copied: t.copied, failed: t.copyFailed };
   const copy = (): void => {
     const done = navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard'));
     done.then(
@@ -18,8 +20,8 @@ export function CopyButton({ text, what }: { text: string; what: string }) {
     );
   };
   return (
-    <button type="button" onClick={copy} aria-label={state === 'idle' ? `Copy the ${what}` : undefined}>
-      {LABEL[state]}
+    <button type="button" onClick={copy} aria-label={state === 'idle' ? t.copyThe(what) : undefined}>
+      {label[state]}
     </button>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, describeError } from '../../api/client';
 import { keys, useCredentials } from '../../api/queries';
 import type { Credential, NewCredential } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { formatTime } from '../../ui/format';
 import { Empty, ErrorState, Feedback, Loading } from '../../ui/states';
 import { NewCredentialForm } from './NewCredentialForm';
@@ -11,6 +12,7 @@ import { NewToken } from './NewToken';
 /** Per-machine credentials for nodes and bridges: create one (its token shown once), see when each was used, revoke. */
 export function CredentialsView() {
   const list = useCredentials();
+  const t = useT().credentials;
   const client = useQueryClient();
   // Kept here, not in the form: the list refetches under it, and the token must stay until dismissed.
   const [created, setCreated] = useState<NewCredential>();
@@ -18,11 +20,11 @@ export function CredentialsView() {
 
   return (
     <section className="card" aria-labelledby="credentials-title">
-      <h1 id="credentials-title">Credentials</h1>
+      <h1 id="credentials-title">{t.title}</h1>
       <p className="lead">
-        A credential per machine, for nodes and bridges: the master keeps only a hash of each token, binds the credential to its name, and
-        disconnects the machine at once when you revoke it. The shared tokens in the master's data directory (<code>master-token</code>,{' '}
-        <code>bridge-token</code>) keep working beside these.
+        {t.leadBefore}
+        <code>master-token</code>, <code>bridge-token</code>
+        {t.leadAfter}
       </p>
       {created !== undefined && <NewToken credential={created} onDone={() => setCreated(undefined)} />}
       <NewCredentialForm
@@ -32,11 +34,11 @@ export function CredentialsView() {
         }}
       />
       {list.isPending ? (
-        <Loading what="credentials" />
+        <Loading what={t.what} />
       ) : list.isError ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
       ) : list.data.length === 0 ? (
-        <Empty>No per-machine credential yet.</Empty>
+        <Empty>{t.none}</Empty>
       ) : (
         <CredentialTable credentials={list.data} onRevoked={refresh} />
       )}
@@ -47,6 +49,7 @@ export function CredentialsView() {
 function CredentialTable({ credentials, onRevoked }: { credentials: Credential[]; onRevoked: () => Promise<void> }) {
   // One row at a time asks "are you sure?": revoking cuts a machine off.
   const [confirming, setConfirming] = useState<string>();
+  const t = useT().credentials;
   const revoke = useMutation({
     mutationFn: (name: string) => api<undefined>(`/tokens/${encodeURIComponent(name)}`, { method: 'DELETE' }),
     onSuccess: () => setConfirming(undefined),
@@ -57,12 +60,12 @@ function CredentialTable({ credentials, onRevoked }: { credentials: Credential[]
       <table className="table table-stack" data-testid="credentials-table">
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
+            <th scope="col">{t.name}</th>
+            <th scope="col">{t.role}</th>
+            <th scope="col">{t.created}</th>
+            <th scope="col">{t.lastUsed}</th>
             <th scope="col">
-              <span className="visually-hidden">Actions</span>
+              <span className="visually-hidden">{t.actions}</span>
             </th>
           </tr>
         </thead>
@@ -70,9 +73,9 @@ function CredentialTable({ credentials, onRevoked }: { credentials: Credential[]
           {credentials.map((credential) => (
             <tr key={credential.name} data-credential={credential.name}>
               <th scope="row">{credential.name}</th>
-              <td data-label="Role">{credential.role}</td>
-              <td data-label="Created">{formatTime(credential.createdAt)}</td>
-              <td data-label="Last used">{credential.lastUsedAt === null ? 'never' : formatTime(credential.lastUsedAt)}</td>
+              <td data-label={t.role}>{credential.role}</td>
+              <td data-label={t.created}>{formatTime(credential.createdAt)}</td>
+              <td data-label={t.lastUsed}>{credential.lastUsedAt === null ? t.never : formatTime(credential.lastUsedAt)}</td>
               <td>
                 <Revoke
                   name={credential.name}
@@ -87,28 +90,29 @@ function CredentialTable({ credentials, onRevoked }: { credentials: Credential[]
           ))}
         </tbody>
       </table>
-      {revoke.isError && <Feedback kind="error">Not revoked: {describeError(revoke.error)}</Feedback>}
+      {revoke.isError && <Feedback kind="error">{t.notRevoked(describeError(revoke.error))}</Feedback>}
     </div>
   );
 }
 
 /** The Revoke button, and once pressed the question it asks before cutting a machine off. */
 function Revoke({ name, confirming, busy, onAsk, onRevoke, onKeep }: { name: string; confirming: boolean; busy: boolean; onAsk: () => void; onRevoke: () => void; onKeep: () => void }) {
+  const t = useT().credentials;
   if (!confirming) {
     return (
-      <button type="button" className="danger" onClick={onAsk} aria-label={`Revoke ${name}`}>
-        Revoke
+      <button type="button" className="danger" onClick={onAsk} aria-label={t.revokeNamed(name)}>
+        {t.revoke}
       </button>
     );
   }
   return (
-    <span className="confirm" role="group" aria-label={`Revoke ${name}?`}>
-      <span>Revoke “{name}”? Its connections close at once.</span>
+    <span className="confirm" role="group" aria-label={t.revokeAsk(name)}>
+      <span>{t.revokeWarning(name)}</span>
       <button type="button" className="danger" disabled={busy} onClick={onRevoke}>
-        {busy ? 'Revoking…' : `Yes, revoke ${name}`}
+        {busy ? t.revoking : t.revokeYes(name)}
       </button>
       <button type="button" onClick={onKeep}>
-        Keep
+        {t.keep}
       </button>
     </span>
   );

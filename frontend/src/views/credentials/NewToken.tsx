@@ -1,4 +1,5 @@
 import type { NewCredential } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { CopyButton } from './CopyButton';
 import { DEFAULT_WS_PORT, connectCommand, masterAddress } from './connect-command';
 
@@ -6,32 +7,33 @@ import { DEFAULT_WS_PORT, connectCommand, masterAddress } from './connect-comman
 export function NewToken({ credential, onDone }: { credential: NewCredential; onDone: () => void }) {
   const master = masterAddress(window.location);
   const command = connectCommand(credential, master);
+  const t = useT().credentials;
   return (
     <section className="new-token" aria-labelledby="new-token-title" data-testid="new-token">
       <h2 id="new-token-title">
-        Credential “{credential.name}” ({credential.role}) created
+        {t.createdTitle(credential.name, credential.role)}
       </h2>
       <p>
-        <strong>Copy the token now: it is shown only this once.</strong> The master keeps only its hash; if it is lost, revoke the
-        credential and create a new one.
+        <strong>{t.copyNow}</strong>
+        {t.hashOnly}
       </p>
-      <label htmlFor="new-token-value">Token</label>
+      <label htmlFor="new-token-value">{t.token}</label>
       <div className="secret-row">
         <input id="new-token-value" type="text" readOnly value={credential.token} spellCheck={false} onFocus={(e) => e.target.select()} data-testid="new-token-value" />
-        <CopyButton text={credential.token} what="token" />
+        <CopyButton text={credential.token} what={t.theToken} />
       </div>
-      <label htmlFor="new-token-command">Run on the {credential.role === 'node' ? 'machine that runs jobs' : "bridge's machine"}</label>
+      <label htmlFor="new-token-command">{credential.role === 'node' ? t.runOnNode : t.runOnBridge}</label>
       <div className="secret-row">
         <input id="new-token-command" type="text" readOnly value={command} spellCheck={false} onFocus={(e) => e.target.select()} />
-        <CopyButton text={command} what="command" />
+        <CopyButton text={command} what={t.theCommand} />
       </div>
       <p className="hint">
-        {master} is this page's host with the default WebSocket port ({DEFAULT_WS_PORT}): change it if that machine reaches the master by
-        another address or the master runs with another <code>--port</code>. The name must stay “{credential.name}”: the credential is bound
-        to it.
+        {t.addressBefore(master, DEFAULT_WS_PORT)}
+        <code>--port</code>
+        {t.addressAfter(credential.name)}
       </p>
       <button type="button" className="primary" onClick={onDone}>
-        I have saved it
+        {t.saved}
       </button>
     </section>
   );

@@ -1,7 +1,8 @@
 import { Fragment, memo, useEffect, useMemo, useState } from 'react';
 import type { DiffHunk, DiffLine } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { formatCount } from '../../ui/format';
-import { blocksFor, FILE_LINES, lineBlocks, linesFrom, STATUS_LABEL, type ChangeFile, type LineBlock } from './diff-model';
+import { blocksFor, FILE_LINES, lineBlocks, linesFrom, type ChangeFile, type LineBlock } from './diff-model';
 
 const SIGN: Record<DiffLine['kind'], string> = { add: '+', del: '-', ctx: ' ' };
 /** Blocks "show all" adds per frame: about 400 lines, a short task each. */
@@ -13,6 +14,7 @@ const BLOCKS_PER_FRAME = 2;
  */
 export function DiffFileView({ file, index, open, loading, onToggle }: { file: ChangeFile; index: number; open: boolean; loading: boolean; onToggle: () => void }) {
   const { stat } = file;
+  const t = useT().change;
   const bodyId = `diff-file-${index}`;
   return (
     <li className="diff-file" data-file={stat.path}>
@@ -20,13 +22,13 @@ export function DiffFileView({ file, index, open, loading, onToggle }: { file: C
         <button type="button" className="diff-toggle" aria-expanded={open} aria-controls={bodyId} onClick={onToggle}>
           <span className="diff-chevron" aria-hidden="true" />
           <span className={`diff-status diff-status-${stat.status}`} data-testid="file-status">
-            {STATUS_LABEL[stat.status]}
+            {t.fileStatus[stat.status]}
           </span>
           <code className="diff-path" data-testid="file-path">
             {stat.oldPath !== undefined && stat.oldPath !== stat.path ? `${stat.oldPath} → ${stat.path}` : stat.path}
           </code>
           {stat.binary ? (
-            <span className="badge badge-neutral">binary</span>
+            <span className="badge badge-neutral">{t.binary}</span>
           ) : (
             <span className="diff-counts" data-testid="file-counts">
               <span className="added">+{formatCount(stat.added)}</span> <span className="removed">−{formatCount(stat.removed)}</span>
@@ -44,9 +46,10 @@ export function DiffFileView({ file, index, open, loading, onToggle }: { file: C
 }
 
 function FileBody({ file, loading }: { file: ChangeFile; loading: boolean }) {
-  if (file.stat.binary) return <p className="diff-note">Binary file: its content is not shown.</p>;
-  if (file.hunks === undefined) return <p className="diff-note">{loading ? 'Loading the diff…' : 'Not in the stored diff: it was cut at the node’s size limit before this file.'}</p>;
-  if (file.hunks.length === 0) return <p className="diff-note">No line changes (an empty file, or only its mode changed).</p>;
+  const t = useT().change;
+  if (file.stat.binary) return <p className="diff-note">{t.binaryNote}</p>;
+  if (file.hunks === undefined) return <p className="diff-note">{loading ? t.loadingDiff : t.notStored}</p>;
+  if (file.hunks.length === 0) return <p className="diff-note">{t.noLines}</p>;
   return <DiffTable path={file.stat.path} hunks={file.hunks} />;
 }
 
@@ -58,6 +61,7 @@ function DiffTable({ path, hunks }: { path: string; hunks: DiffHunk[] }) {
   const blocks = useMemo(() => lineBlocks(hunks), [hunks]);
   const [shown, setShown] = useState(() => blocksFor(blocks, FILE_LINES));
   const [growing, setGrowing] = useState(false);
+  const t = useT().change;
   useEffect(() => {
     if (!growing || shown >= blocks.length) return;
     const frame = window.requestAnimationFrame(() => setShown((count) => count + BLOCKS_PER_FRAME));
@@ -66,7 +70,7 @@ function DiffTable({ path, hunks }: { path: string; hunks: DiffHunk[] }) {
   const hidden = linesFrom(blocks, shown);
   return (
     <>
-      <table className="diff-table" aria-label={`Changes in ${path}`}>
+      <table className="diff-table" aria-label={t.changesIn(path)}>
         <colgroup>
           <col className="diff-col-num" />
           <col className="diff-col-num" />
@@ -78,7 +82,7 @@ function DiffTable({ path, hunks }: { path: string; hunks: DiffHunk[] }) {
       </table>
       {hidden > 0 && !growing && (
         <button type="button" className="diff-more" onClick={() => setGrowing(true)}>
-          Show all lines ({formatCount(hidden)} more)
+          {t.showAll(formatCount(hidden))}
         </button>
       )}
     </>
@@ -87,6 +91,7 @@ function DiffTable({ path, hunks }: { path: string; hunks: DiffHunk[] }) {
 
 /** Memoized: blocks already drawn are left alone while more are added. */
 const Block = memo(function Block({ block }: { block: LineBlock }) {
+  const t = useT().change;
   return (
     <tbody>
       {block.header !== undefined && (
@@ -107,7 +112,7 @@ const Block = memo(function Block({ block }: { block: LineBlock }) {
           </tr>
           {line.noNewline && (
             <tr className="diff-eof">
-              <td colSpan={3}>No newline at end of file</td>
+              <td colSpan={3}>{t.noNewline}</td>
             </tr>
           )}
         </Fragment>

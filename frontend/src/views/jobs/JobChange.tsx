@@ -4,6 +4,7 @@ import { apiBlob, describeError } from '../../api/client';
 import { useJobDiff } from '../../api/queries';
 import type { ChangeSummary, Job } from '../../api/types';
 import { saveBlob } from '../../ui/download';
+import { useT } from '../../i18n/I18n';
 import { formatCount } from '../../ui/format';
 import { ErrorState, Feedback } from '../../ui/states';
 import { changeFiles, initiallyOpen, shortCommit, type ChangeFile } from './diff-model';
@@ -18,6 +19,7 @@ export function JobChange({ job, change }: { job: Job; change: ChangeSummary }) 
   const diff = useJobDiff(job.id, change.files.length > 0);
   const files = useMemo(() => changeFiles(change, diff.data), [change, diff.data]);
   const section = useRef<HTMLElement>(null);
+  const t = useT().change;
 
   // A link from a chat answer names this section; it appears only once the job has loaded.
   useEffect(() => {
@@ -26,11 +28,11 @@ export function JobChange({ job, change }: { job: Job; change: ChangeSummary }) 
 
   return (
     <section className="change" id="change" ref={section} aria-labelledby="change-title" data-testid="job-change">
-      <h3 id="change-title">Change</h3>
+      <h3 id="change-title">{t.title}</h3>
       <ChangeStat change={change} />
       {(change.truncated || diff.data?.truncated === true) && (
         <p className="note note-warn" data-testid="diff-truncated">
-          Truncated: the diff was cut at the node’s size limit. Every file is listed with its full counts; those past the cut show no lines.
+          {t.truncated}
         </p>
       )}
       <div className="change-actions">
@@ -44,16 +46,17 @@ export function JobChange({ job, change }: { job: Job; change: ChangeSummary }) 
 }
 
 function ChangeStat({ change }: { change: ChangeSummary }) {
+  const t = useT().change;
   const count = change.files.length;
-  if (count === 0) return <p data-testid="change-stat">No files changed.</p>;
+  if (count === 0) return <p data-testid="change-stat">{t.noFiles}</p>;
   return (
     <p className="change-stat" data-testid="change-stat">
-      {formatCount(count)} file{count === 1 ? '' : 's'} changed <span className="added">+{formatCount(change.added)}</span>{' '}
+      {t.filesChanged(count, formatCount(count))} <span className="added">+{formatCount(change.added)}</span>{' '}
       <span className="removed">−{formatCount(change.removed)}</span>
       {change.branch !== undefined && (
         <>
           {' '}
-          · branch <code>{change.branch}</code>
+          · {t.branch} <code>{change.branch}</code>
         </>
       )}
       <span className="muted">
@@ -68,6 +71,7 @@ function ChangeStat({ change }: { change: ChangeSummary }) {
 /** The files, each opened and closed on its own; expanding everything at once stays one click away. */
 function DiffFiles({ files, loading }: { files: ChangeFile[]; loading: boolean }) {
   const [open, setOpen] = useState(() => initiallyOpen(files));
+  const t = useT().change;
   const toggle = (key: string): void =>
     setOpen((current) => {
       const next = new Set(current);
@@ -78,10 +82,10 @@ function DiffFiles({ files, loading }: { files: ChangeFile[]; loading: boolean }
     <>
       <div className="diff-tools">
         <button type="button" onClick={() => setOpen(new Set(files.map((f) => f.key)))}>
-          Expand all
+          {t.expandAll}
         </button>
         <button type="button" onClick={() => setOpen(new Set())}>
-          Collapse all
+          {t.collapseAll}
         </button>
       </div>
       <ul className="diff-files" data-testid="diff-files">
@@ -95,13 +99,14 @@ function DiffFiles({ files, loading }: { files: ChangeFile[]; loading: boolean }
 
 /** Saves the raw diff (`git apply`-able): fetched with the token, which a plain link could not send. */
 function DownloadDiff({ jobId }: { jobId: number }) {
+  const t = useT().change;
   const download = useMutation({ mutationFn: async () => saveBlob(await apiBlob(`/jobs/${jobId}/diff`), `job-${jobId}.diff`) });
   return (
     <div className="download">
       <button type="button" disabled={download.isPending} onClick={() => download.mutate()}>
-        {download.isPending ? 'Downloading…' : 'Download .diff'}
+        {download.isPending ? t.downloading : t.download}
       </button>
-      {download.isError && <Feedback kind="error">Not downloaded: {describeError(download.error)}</Feedback>}
+      {download.isError && <Feedback kind="error">{t.notDownloaded(describeError(download.error))}</Feedback>}
     </div>
   );
 }

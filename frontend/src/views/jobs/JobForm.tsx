@@ -1,15 +1,16 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, describeError } from '../../api/client';
-import { applyJob, useNodes } from '../../api/queries';
+import { applyJob, useNodes, useProfiles } from '../../api/queries';
 import type { ApprovalPolicy, Job, NewJob, PublishMode, Sandbox } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { navigate } from '../../route';
 import { Feedback } from '../../ui/states';
 
 const SANDBOXES: Sandbox[] = ['read-only', 'workspace-write', 'danger-full-access'];
 const APPROVALS: ApprovalPolicy[] = ['never', 'on-request', 'untrusted'];
 
-const EMPTY = { prompt: '', node: '', repo: '', ref: '', model: '', sandbox: '', approvalPolicy: '', publish: '' };
+const EMPTY = { prompt: '', profileName: '', mode: 'single', node: '', repo: '', ref: '', model: '', sandbox: '', approvalPolicy: '', publish: '' };
 type Fields = typeof EMPTY;
 
 /** Only what was filled in: the master applies its and the node's defaults to the rest. */
@@ -24,6 +25,9 @@ function requestOf(fields: Fields): NewJob {
   return {
     prompt: fields.prompt.trim(),
     origin: 'dashboard',
+    ...(fields.profileName ? { profileName: fields.profileName } : {}),
+    // Single is what the master does without a mode: said only when it is the pipeline.
+    ...(fields.mode === 'multi' ? { mode: fields.mode } : {}),
     ...(fields.node ? { node: fields.node } : {}),
     ...(fields.repo.trim() ? { repo: fields.repo.trim() } : {}),
     ...(fields.ref.trim() ? { ref: fields.ref.trim() } : {}),
@@ -34,6 +38,8 @@ function requestOf(fields: Fields): NewJob {
 export function JobForm() {
   const client = useQueryClient();
   const nodes = useNodes();
+  const profiles = useProfiles();
+  const t = useT().jobForm;
   const [fields, setFields] = useState(EMPTY);
   const create = useMutation({
     mutationFn: (request: NewJob) => api<Job>('/jobs', { method: 'POST', body: request }),
@@ -53,19 +59,40 @@ export function JobForm() {
 
   return (
     <section className="card" aria-labelledby="new-job-title">
-      <h2 id="new-job-title">New job</h2>
+      <h2 id="new-job-title">{t.title}</h2>
       <form onSubmit={submit} className="job-form">
         <div className="field">
-          <label htmlFor="job-prompt">Prompt</label>
+          <label htmlFor="job-prompt">{t.prompt}</label>
           <textarea id="job-prompt" rows={4} required value={fields.prompt} onChange={set('prompt')} />
         </div>
         <div className="field-grid">
           <div className="field">
-            <label htmlFor="job-node">Node</label>
+            <label htmlFor="job-profile">{t.profile}</label>
+            <select id="job-profile" value={fields.profileName} onChange={set('profileName')} aria-describedby="job-profile-hint">
+              <option value="">{t.noProfile}</option>
+              {(profiles.data ?? []).map((profile) => (
+                <option key={profile.name} value={profile.name}>
+                  {profile.name}
+                </option>
+              ))}
+            </select>
+            <span id="job-profile-hint" className="hint">
+              {t.profileHint}
+            </span>
+          </div>
+          <div className="field">
+            <label htmlFor="job-mode">{t.mode}</label>
+            <select id="job-mode" value={fields.mode} onChange={set('mode')}>
+              <option value="single">{t.single}</option>
+              <option value="multi">{t.multi}</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="job-node">{t.node}</label>
             <select id="job-node" value={fields.node} onChange={set('node')}>
-              <option value="">Any node</option>
+              <option value="">{t.anyNode}</option>
               {/* Keep a chosen node listed after it left, so the choice does not silently become "any". */}
-              {fields.node && !names.includes(fields.node) && <option value={fields.node}>{fields.node} (not connected)</option>}
+              {fields.node && !names.includes(fields.node) && <option value={fields.node}>{t.notConnected(fields.node)}</option>}
               {names.map((name) => (
                 <option key={name} value={name}>
                   {name}
@@ -74,40 +101,40 @@ export function JobForm() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor="job-repo">GitHub repository</label>
+            <label htmlFor="job-repo">{t.repo}</label>
             <input id="job-repo" type="text" placeholder="owner/name" spellCheck={false} value={fields.repo} onChange={set('repo')} aria-describedby="job-repo-hint" />
             <span id="job-repo-hint" className="hint">
-              Empty: the node's working directory
+              {t.repoHint}
             </span>
           </div>
           <div className="field">
-            <label htmlFor="job-ref">Ref</label>
-            <input id="job-ref" type="text" placeholder="default branch" spellCheck={false} value={fields.ref} onChange={set('ref')} />
+            <label htmlFor="job-ref">{t.ref}</label>
+            <input id="job-ref" type="text" placeholder={t.refPlaceholder} spellCheck={false} value={fields.ref} onChange={set('ref')} />
           </div>
           <div className="field">
-            <label htmlFor="job-model">Model</label>
-            <input id="job-model" type="text" placeholder="node default" spellCheck={false} value={fields.model} onChange={set('model')} />
+            <label htmlFor="job-model">{t.model}</label>
+            <input id="job-model" type="text" placeholder={t.modelPlaceholder} spellCheck={false} value={fields.model} onChange={set('model')} />
           </div>
-          <DefaultableSelect id="job-sandbox" label="Sandbox" options={SANDBOXES} value={fields.sandbox} onChange={set('sandbox')} />
-          <DefaultableSelect id="job-approval" label="Approval policy" options={APPROVALS} value={fields.approvalPolicy} onChange={set('approvalPolicy')} />
+          <DefaultableSelect id="job-sandbox" label={t.sandbox} options={SANDBOXES} value={fields.sandbox} onChange={set('sandbox')} />
+          <DefaultableSelect id="job-approval" label={t.approval} options={APPROVALS} value={fields.approvalPolicy} onChange={set('approvalPolicy')} />
           <div className="field">
-            <label htmlFor="job-publish">Publish</label>
+            <label htmlFor="job-publish">{t.publish}</label>
             <select id="job-publish" value={fields.repo.trim() ? fields.publish : ''} onChange={set('publish')} disabled={!fields.repo.trim()} aria-describedby="job-publish-hint">
-              <option value="">None</option>
-              <option value="branch">Push the branch</option>
-              <option value="pr">Open a pull request</option>
+              <option value="">{t.publishNone}</option>
+              <option value="branch">{t.publishBranch}</option>
+              <option value="pr">{t.publishPr}</option>
             </select>
             <span id="job-publish-hint" className="hint">
-              {fields.repo.trim() ? 'With the node’s GitHub credential' : 'Needs a repository'}
+              {fields.repo.trim() ? t.publishHint : t.needsRepo}
             </span>
           </div>
         </div>
         <div className="actions">
           <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? 'Queueing…' : 'Run job'}
+            {create.isPending ? t.queueing : t.run}
           </button>
         </div>
-        {create.isError && <Feedback kind="error">Not created: {describeError(create.error)}</Feedback>}
+        {create.isError && <Feedback kind="error">{t.notCreated(describeError(create.error))}</Feedback>}
       </form>
     </section>
   );
@@ -115,11 +142,12 @@ export function JobForm() {
 
 /** A choice where leaving it empty means "whatever the node is configured with". */
 function DefaultableSelect(props: { id: string; label: string; options: readonly string[]; value: string; onChange: (e: { target: { value: string } }) => void }) {
+  const t = useT().jobForm;
   return (
     <div className="field">
       <label htmlFor={props.id}>{props.label}</label>
       <select id={props.id} value={props.value} onChange={props.onChange}>
-        <option value="">Node default</option>
+        <option value="">{t.nodeDefault}</option>
         {props.options.map((option) => (
           <option key={option}>{option}</option>
         ))}

@@ -1,5 +1,6 @@
 import { useJobs } from '../../api/queries';
 import type { Job } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { Link } from '../../route';
 import { formatTime } from '../../ui/format';
 import { Empty, ErrorState, Loading } from '../../ui/states';
@@ -9,10 +10,11 @@ import { pendingOf, waitingText } from './questions/question-model';
 /** Newest first, statuses kept live by the event stream; older pages on request. */
 export function JobList({ selected }: { selected: number | undefined }) {
   const jobs = useJobs();
-  if (jobs.isPending) return <Loading what="jobs" />;
+  const t = useT().jobList;
+  if (jobs.isPending) return <Loading what={t.what} />;
   if (jobs.isError) return <ErrorState error={jobs.error} retry={() => void jobs.refetch()} />;
   const list = jobs.data.pages.flatMap((page) => page.jobs);
-  if (list.length === 0) return <Empty>No jobs yet. Create the first one above.</Empty>;
+  if (list.length === 0) return <Empty>{t.none}</Empty>;
   return (
     <>
       <ul className="job-list" data-testid="job-list">
@@ -23,7 +25,7 @@ export function JobList({ selected }: { selected: number | undefined }) {
               <StatusBadge status={job.status} />
               <span className="job-prompt">{job.prompt}</span>
               <span className="job-meta">
-                {job.node ?? job.target.node ?? 'any node'} · {formatTime(job.createdAt)}
+                {job.node ?? job.target.node ?? t.anyNode} · {formatTime(job.createdAt)}
               </span>
               <Waiting job={job} />
             </Link>
@@ -32,7 +34,7 @@ export function JobList({ selected }: { selected: number | undefined }) {
       </ul>
       {jobs.hasNextPage && (
         <button type="button" onClick={() => void jobs.fetchNextPage()} disabled={jobs.isFetchingNextPage}>
-          {jobs.isFetchingNextPage ? 'Loading…' : 'Load older jobs'}
+          {jobs.isFetchingNextPage ? t.loading : t.older}
         </button>
       )}
     </>
@@ -41,8 +43,9 @@ export function JobList({ selected }: { selected: number | undefined }) {
 
 /** What the job waits for: an answer to Codex (said first: someone can act on it), or a node. */
 function Waiting({ job }: { job: Job }) {
+  const t = useT().jobList;
   const pending = pendingOf(job.questions).length;
-  const text = pending > 0 ? `Waiting for an answer${pending > 1 ? ` (${pending} questions)` : ''}` : job.waiting && waitingText(job.waiting);
+  const text = pending > 0 ? t.waitingAnswer(pending) : job.waiting && waitingText(job.waiting);
   if (!text) return null;
   return (
     <span className={`job-waiting${pending > 0 ? ' job-waiting-answer' : ''}`} data-testid="job-waiting">

@@ -1,15 +1,9 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { FileChange } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { formatDuration } from '../../ui/format';
 import type { LogItem } from './log-model';
 import type { LogState } from './useJobLog';
-
-const STATE_LABEL: Record<LogState, string> = {
-  connecting: 'Connecting…',
-  live: 'Following live',
-  offline: 'Connection lost, reconnecting…',
-  ended: 'Complete',
-};
 
 /** How close to the bottom (px) still counts as "at the bottom", so sub-pixel scrolling keeps following. */
 const BOTTOM_SLACK = 24;
@@ -24,6 +18,7 @@ export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) 
   /** The list as last drawn (a new list element starts from nothing drawn). */
   const drawn = useRef<{ element: HTMLOListElement | null; height: number }>({ element: null, height: 0 });
   const [behind, setBehind] = useState(false);
+  const t = useT().jobLog;
 
   useLayoutEffect(() => {
     const element = box.current;
@@ -51,13 +46,13 @@ export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) 
   return (
     <div className="log-wrap">
       <p className={`log-state log-${state}`} data-testid="log-state">
-        {STATE_LABEL[state]}
+        {t.state[state]}
       </p>
       {items.length === 0 ? (
-        <p className="state state-empty">{state === 'ended' ? 'This job logged nothing.' : 'Waiting for the first event…'}</p>
+        <p className="state state-empty">{state === 'ended' ? t.nothing : t.waiting}</p>
       ) : (
         // Focusable so keyboard users can scroll it; not a live region: a busy job would drown a screen reader.
-        <ol className="log" ref={box} onScroll={onScroll} tabIndex={0} aria-label="Job log" data-testid="job-log">
+        <ol className="log" ref={box} onScroll={onScroll} tabIndex={0} aria-label={t.label} data-testid="job-log">
           {items.map((item) => (
             <li key={item.key} className={`log-item log-${item.type}`}>
               <LogEntry item={item} />
@@ -67,7 +62,7 @@ export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) 
       )}
       {behind && (
         <button type="button" className="jump" onClick={jump}>
-          New events below ↓
+          {t.below}
         </button>
       )}
     </div>
@@ -75,6 +70,7 @@ export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) 
 }
 
 function LogEntry({ item }: { item: LogItem }) {
+  const t = useT().jobLog;
   switch (item.type) {
     case 'message':
       return <p className={`message${item.streaming ? ' streaming' : ''}`}>{item.text}</p>;
@@ -85,7 +81,7 @@ function LogEntry({ item }: { item: LogItem }) {
           {item.durationMs !== undefined && <span className="muted"> {formatDuration(item.durationMs)}</span>}
           {item.output && (
             <details>
-              <summary>Output</summary>
+              <summary>{t.output}</summary>
               <pre>{item.output}</pre>
             </details>
           )}
@@ -99,18 +95,20 @@ function LogEntry({ item }: { item: LogItem }) {
 }
 
 export function ExitCode({ code }: { code: number | null | undefined }) {
-  if (code === undefined) return <span className="badge badge-busy">running</span>;
-  if (code === 0) return <span className="badge badge-good">exit 0</span>;
-  return <span className="badge badge-bad">exit {code ?? '?'}</span>;
+  const t = useT().jobLog;
+  if (code === undefined) return <span className="badge badge-busy">{t.running}</span>;
+  if (code === 0) return <span className="badge badge-good">{t.exit('0')}</span>;
+  return <span className="badge badge-bad">{t.exit(String(code ?? '?'))}</span>;
 }
 
 /** Files with their diff stat: +added −removed. */
 export function FileList({ changes }: { changes: FileChange[] }) {
+  const kinds = useT().jobLog.fileKind;
   return (
     <ul className="files">
       {changes.map((change) => (
         <li key={`${change.kind}:${change.path}`}>
-          <span className={`file-kind file-${change.kind}`}>{change.kind}</span> <code>{change.path}</code>{' '}
+          <span className={`file-kind file-${change.kind}`}>{kinds[change.kind] ?? change.kind}</span> <code>{change.path}</code>{' '}
           {change.added !== undefined && <span className="added">+{change.added}</span>}{' '}
           {change.removed !== undefined && <span className="removed">−{change.removed}</span>}
         </li>

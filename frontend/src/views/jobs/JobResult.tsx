@@ -1,25 +1,27 @@
 import type { JobResult as Result } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { formatCount, formatDuration } from '../../ui/format';
 import { ExitCode, FileList } from './JobLog';
 
 /** The standard result every node reports: final message, files, commands, tokens, duration, error. */
 export function JobResult({ result }: { result: Result }) {
+  const t = useT().jobResult;
   const added = result.filesChanged.reduce((sum, f) => sum + (f.added ?? 0), 0);
   const removed = result.filesChanged.reduce((sum, f) => sum + (f.removed ?? 0), 0);
   return (
     <section className="result" aria-labelledby="result-title" data-testid="job-result">
-      <h3 id="result-title">Result</h3>
+      <h3 id="result-title">{t.title}</h3>
       <dl className="facts">
         <div>
-          <dt>Duration</dt>
+          <dt>{t.duration}</dt>
           <dd>{formatDuration(result.durationMs)}</dd>
         </div>
         <div>
-          <dt>Tokens</dt>
-          <dd>{result.tokens ? `${formatCount(result.tokens.total)} (${formatCount(result.tokens.input)} in, ${formatCount(result.tokens.output)} out)` : '—'}</dd>
+          <dt>{t.tokens}</dt>
+          <dd>{result.tokens ? t.tokenFigures(formatCount(result.tokens.total), formatCount(result.tokens.input), formatCount(result.tokens.output)) : '—'}</dd>
         </div>
         <div>
-          <dt>Files changed</dt>
+          <dt>{t.filesChanged}</dt>
           <dd>
             {result.filesChanged.length}
             {result.filesChanged.length > 0 && (
@@ -38,7 +40,7 @@ export function JobResult({ result }: { result: Result }) {
       )}
       {result.finalMessage && (
         <>
-          <h4>Final message</h4>
+          <h4>{t.finalMessage}</h4>
           <p className="final-message" data-testid="final-message">
             {result.finalMessage}
           </p>
@@ -46,13 +48,13 @@ export function JobResult({ result }: { result: Result }) {
       )}
       {result.filesChanged.length > 0 && (
         <>
-          <h4>Files</h4>
+          <h4>{t.files}</h4>
           <FileList changes={result.filesChanged} />
         </>
       )}
       {result.commands.length > 0 && (
         <>
-          <h4>Commands</h4>
+          <h4>{t.commands}</h4>
           <ul className="commands">
             {result.commands.map((c, i) => (
               // Commands repeat (the same test run twice), so their place is part of the key.

@@ -2,10 +2,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ApiRequestError, describeError } from '../../api/client';
 import { applyJob } from '../../api/queries';
 import { FINAL_STATUSES, type ChangeSummary, type Job, type Publication, type PublishMode } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { formatTime } from '../../ui/format';
 import { Feedback } from '../../ui/states';
-
-const DOING: Record<PublishMode, string> = { branch: 'pushes the branch', pr: 'pushes the branch and opens a pull request' };
 
 /**
  * Publishing a finished job's committed change: push its branch, or push and open a pull request
@@ -14,6 +13,7 @@ const DOING: Record<PublishMode, string> = { branch: 'pushes the branch', pr: 'p
  */
 export function PublishControls({ job, change }: { job: Job; change: ChangeSummary }) {
   const client = useQueryClient();
+  const t = useT().publish;
   const publish = useMutation({
     mutationFn: (mode: PublishMode) => api<Job>(`/jobs/${job.id}/publish`, { method: 'POST', body: { mode } }),
     onSuccess: (updated) => applyJob(client, updated),
@@ -23,19 +23,19 @@ export function PublishControls({ job, change }: { job: Job; change: ChangeSumma
   return (
     <div className="publish" data-testid="publish">
       {committed && FINAL_STATUSES.has(job.status) && (
-        <div className="publish-buttons" role="group" aria-label="Publish the change">
+        <div className="publish-buttons" role="group" aria-label={t.group}>
           <button type="button" disabled={publish.isPending} onClick={() => publish.mutate('branch')}>
-            Push branch
+            {t.pushBranch}
           </button>
           <button type="button" className="primary" disabled={publish.isPending} onClick={() => publish.mutate('pr')}>
-            Open pull request
+            {t.openPr}
           </button>
         </div>
       )}
-      {!committed && <p className="muted">Uncommitted changes in the node’s working directory: there is no branch to publish.</p>}
+      {!committed && <p className="muted">{t.uncommitted}</p>}
       {publish.isPending && publish.variables !== undefined && (
         <p role="status" className="publish-pending">
-          Publishing: the node {DOING[publish.variables]}…
+          {publish.variables === 'pr' ? t.doingPr : t.doingBranch}
         </p>
       )}
       {publish.isError && <PublishError error={publish.error} />}
@@ -46,21 +46,23 @@ export function PublishControls({ job, change }: { job: Job; change: ChangeSumma
 
 /** A slow node is not a failure: the master still stores its answer, and the page shows it when it comes. */
 function PublishError({ error }: { error: Error }) {
+  const t = useT().publish;
   if (error instanceof ApiRequestError && error.code === 'node_timeout') {
-    return <p role="status">The node has not answered yet ({error.message}); its answer shows here when it comes.</p>;
+    return <p role="status">{t.slowNode(error.message)}</p>;
   }
-  return <Feedback kind="error">Not published: {describeError(error)}</Feedback>;
+  return <Feedback kind="error">{t.notPublished(describeError(error))}</Feedback>;
 }
 
 /** Where the change went: the pull request, the pushed branch, or why publishing failed. */
 function PublicationView({ publication }: { publication: Publication }) {
   const { branch, pullRequest, pushedAt, error } = publication;
+  const t = useT().publish;
   return (
     <div className="publication" data-testid="publication" role="status">
-      {error !== undefined && <p className="note note-error">Publishing failed: {error}</p>}
+      {error !== undefined && <p className="note note-error">{t.failed(error)}</p>}
       {pullRequest && (
         <p>
-          Pull request{' '}
+          {t.pullRequest}{' '}
           <a href={pullRequest.url} target="_blank" rel="noreferrer" data-testid="pr-link">
             #{pullRequest.number}
           </a>{' '}
@@ -69,10 +71,10 @@ function PublicationView({ publication }: { publication: Publication }) {
       )}
       {pushedAt !== undefined && (
         <p>
-          Branch <code>{branch}</code> pushed {formatTime(pushedAt)}.
+          {t.branch} <code>{branch}</code> {t.pushed(formatTime(pushedAt))}
         </p>
       )}
-      {error === undefined && pushedAt === undefined && <p className="muted">Publishing {branch}…</p>}
+      {error === undefined && pushedAt === undefined && <p className="muted">{t.publishing(branch)}</p>}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { ChangeSummary, DiffFileStat, DiffFileStatus, DiffHunk, DiffLine, ParsedDiff } from '../../api/types';
+import type { ChangeSummary, DiffFileStat, DiffHunk, DiffLine, ParsedDiff } from '../../api/types';
 
 /** Files open when the change appears: the first few, within a line budget, so a huge change opens at once. */
 const OPEN_FILES = 5;
@@ -13,15 +13,6 @@ export interface ChangeFile {
   /** Undefined while the diff loads, or when the diff was cut before this file. */
   hunks: DiffHunk[] | undefined;
 }
-
-export const STATUS_LABEL: Record<DiffFileStatus, string> = {
-  added: 'added',
-  modified: 'modified',
-  deleted: 'deleted',
-  renamed: 'renamed',
-  copied: 'copied',
-  type_changed: 'type changed',
-};
 
 /**
  * The change's files in the stat's order, each with its hunks from the parsed diff. The stat is

@@ -1,4 +1,5 @@
 import type { FileChange, SequencedJobEvent } from '../../api/types';
+import { text } from '../../i18n/active';
 import { answererText, genericDone, questionSummary } from './questions/question-model';
 
 /** One block of a job's log as the dashboard shows it. */
@@ -21,6 +22,7 @@ export const EMPTY_LOG: LogModel = { items: [], lastSeq: 0 };
  * `agent_message` then replaces), and a finished command fills in the block its start opened.
  */
 export function appendEvents(model: LogModel, events: readonly SequencedJobEvent[]): LogModel {
+  const t = text().jobLog;
   const items = [...model.items];
   let lastSeq = model.lastSeq;
   for (const { seq, event } of events) {
@@ -58,19 +60,18 @@ export function appendEvents(model: LogModel, events: readonly SequencedJobEvent
         items.push({ type: 'note', key: seq, tone: 'error', text: event.message });
         break;
       case 'approval_request': {
-        const what = event.action === 'command' ? `run ${event.command ?? 'a command'}` : 'change files';
-        const why = event.reason === undefined ? '' : ` (${event.reason})`;
-        items.push({ type: 'note', key: seq, tone: 'warn', text: `Codex asked to ${what}${why}: ${event.decision}` });
+        const what = event.action === 'command' ? t.runCommand(event.command ?? t.aCommand) : t.changeFiles;
+        items.push({ type: 'note', key: seq, tone: 'warn', text: t.approval(what, event.reason ?? '', event.decision) });
         break;
       }
       case 'question':
-        items.push({ type: 'note', key: seq, tone: 'warn', text: `Codex asks to ${questionSummary(event.question)} (question ${event.question.id})` });
+        items.push({ type: 'note', key: seq, tone: 'warn', text: t.asks(questionSummary(event.question), event.question.id) });
         break;
       case 'answer':
-        items.push({ type: 'note', key: seq, tone: 'info', text: `Question ${event.questionId}: ${genericDone(event.answer.decision)} ${answererText(event.by)}` });
+        items.push({ type: 'note', key: seq, tone: 'info', text: t.answered(event.questionId, genericDone(event.answer.decision), answererText(event.by)) });
         break;
       case 'started':
-        items.push({ type: 'note', key: seq, tone: 'info', text: `Started (${event.executor})` });
+        items.push({ type: 'note', key: seq, tone: 'info', text: t.started(event.executor) });
         break;
       case 'token_usage':
         // The result shows the total; per-turn usage would only crowd the log.
@@ -79,7 +80,7 @@ export function appendEvents(model: LogModel, events: readonly SequencedJobEvent
         // The change view shows the diff, parsed, once the job has ended.
         break;
       case 'finished':
-        items.push({ type: 'note', key: seq, tone: event.result.status === 'succeeded' ? 'info' : 'error', text: `Finished: ${event.result.status}` });
+        items.push({ type: 'note', key: seq, tone: event.result.status === 'succeeded' ? 'info' : 'error', text: t.finished(text().status[event.result.status] ?? event.result.status) });
         break;
     }
   }

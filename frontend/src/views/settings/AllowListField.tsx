@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { AllowList } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { parseList } from '../../ui/format';
 
 /** An allow-list as edited: following the bridge's environment, or a list typed here (maybe empty). */
@@ -29,6 +30,7 @@ export interface AllowListFieldProps {
  */
 export function AllowListField({ label, entries, variable, emptyMeans, edit, onEdit }: AllowListFieldProps) {
   const id = useId();
+  const t = useT().settings;
   const nobody = !edit.inherit && parseList(edit.text).length === 0;
   const state = edit.inherit ? 'inherit' : nobody ? 'nobody' : 'set';
   return (
@@ -36,7 +38,7 @@ export function AllowListField({ label, entries, variable, emptyMeans, edit, onE
       <label htmlFor={id}>
         {label}{' '}
         <span className={`allow-state allow-${state}`} data-testid="allow-state">
-          {edit.inherit ? 'from the environment' : nobody ? 'set here: nobody' : 'set here'}
+          {edit.inherit ? t.fromEnvironment : nobody ? t.setNobody : t.setHere}
         </span>
       </label>
       <div className="secret-row">
@@ -45,27 +47,23 @@ export function AllowListField({ label, entries, variable, emptyMeans, edit, onE
           type="text"
           spellCheck={false}
           disabled={edit.inherit}
-          placeholder={edit.inherit ? "The bridge's environment" : 'Empty: nobody'}
+          placeholder={edit.inherit ? t.environmentPlaceholder : t.emptyPlaceholder}
           value={edit.inherit ? '' : edit.text}
           onChange={(e) => onEdit({ inherit: false, text: e.target.value })}
           aria-describedby={`${id}-hint`}
         />
         {edit.inherit ? (
-          <button type="button" onClick={() => onEdit({ inherit: false, text: '' })} aria-label={`Set the ${label.toLowerCase()} here`}>
-            Set here
+          <button type="button" onClick={() => onEdit({ inherit: false, text: '' })} aria-label={t.setHereNamed(label)}>
+            {t.setHereButton}
           </button>
         ) : (
-          <button type="button" onClick={() => onEdit({ inherit: true })} aria-label={`Use the environment's ${label.toLowerCase()}`}>
-            Use the environment's
+          <button type="button" onClick={() => onEdit({ inherit: true })} aria-label={t.useEnvironmentNamed(label)}>
+            {t.useEnvironment}
           </button>
         )}
       </div>
       <span id={`${id}-hint`} className={nobody ? 'warning' : 'hint'} role={nobody ? 'status' : undefined}>
-        {edit.inherit
-          ? `The bridge's ${variable} applies.`
-          : nobody
-            ? `Empty: ${emptyMeans}, whatever the bridge's ${variable} says.`
-            : `Comma-separated ${entries}; * for everyone. Replaces the bridge's ${variable}.`}
+        {edit.inherit ? t.inheritHint(variable) : nobody ? t.nobodyHint(emptyMeans, variable) : t.listHint(entries, variable)}
       </span>
     </div>
   );

@@ -1,5 +1,7 @@
 import { useId } from 'react';
 import type { SecretChange, SecretState } from '../../api/types';
+import { useT } from '../../i18n/I18n';
+
 
 /** What the person asked for a secret: keep it, replace it, or clear it. */
 export interface SecretEdit {
@@ -21,7 +23,8 @@ export function secretChange(edit: SecretEdit): { value?: SecretChange } {
  */
 export function SecretField({ label, platform, state, edit, onEdit }: { label: string; platform: string; state: SecretState; edit: SecretEdit; onEdit: (edit: SecretEdit) => void }) {
   const id = useId();
-  const status = edit.clear ? 'will be cleared' : state.set ? 'set' : 'not set';
+  const t = useT().settings;
+  const status = edit.clear ? t.secretCleared : state.set ? t.secretSet : t.secretUnset;
   return (
     <div className="field secret">
       <label htmlFor={id}>
@@ -34,18 +37,18 @@ export function SecretField({ label, platform, state, edit, onEdit }: { label: s
           // Never let the browser fill in a stored password here.
           autoComplete="new-password"
           spellCheck={false}
-          placeholder={state.set ? 'Type a new value to replace it' : 'Type a value to set it'}
+          placeholder={state.set ? t.replacePlaceholder : t.setPlaceholder}
           value={edit.replacement}
           disabled={edit.clear}
           onChange={(e) => onEdit({ replacement: e.target.value, clear: false })}
         />
         {edit.clear ? (
           <button type="button" onClick={() => onEdit(KEEP)}>
-            Keep
+            {t.keep}
           </button>
         ) : (
-          <button type="button" disabled={!state.set} onClick={() => onEdit({ replacement: '', clear: true })} aria-label={`Clear the ${platform} ${label.toLowerCase()}`}>
-            Clear
+          <button type="button" disabled={!state.set} onClick={() => onEdit({ replacement: '', clear: true })} aria-label={t.clearNamed(platform, label)}>
+            {t.clear}
           </button>
         )}
       </div>

@@ -1,14 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { BridgeConfig, ConfigChanges, TelegramParseMode } from '../../api/types';
+import { useT } from '../../i18n/I18n';
 import { AllowListField, allowListEdit, allowListValue, type AllowListEdit } from './AllowListField';
 import { KEEP, SecretField, secretChange, type SecretEdit } from './SecretField';
 
-const PARSE_MODES: { value: TelegramParseMode; label: string }[] = [
-  { value: '', label: 'Plain text' },
-  { value: 'MarkdownV2', label: 'MarkdownV2' },
-  { value: 'HTML', label: 'HTML' },
-  { value: 'Markdown', label: 'Markdown (legacy)' },
-];
+const PARSE_MODES: readonly TelegramParseMode[] = ['', 'MarkdownV2', 'HTML', 'Markdown'];
 
 interface Fields {
   defaultChannel: string;
@@ -58,6 +54,8 @@ function changesOf(fields: Fields, secrets: Secrets): ConfigChanges {
 /** The settings as stored, to edit; `onSave` gets only what the form changes (secrets only when touched). */
 export function SettingsForm({ config, saving, onSave }: { config: BridgeConfig; saving: boolean; onSave: (changes: ConfigChanges) => void }) {
   const [fields, setFields] = useState(() => fieldsOf(config));
+  const t = useT().settings;
+  const modeLabel = (mode: TelegramParseMode): string => (mode === '' ? t.plainText : mode === 'Markdown' ? t.legacyMarkdown : mode);
   const [secrets, setSecrets] = useState<Secrets>({ slackBot: KEEP, slackApp: KEEP, telegramBot: KEEP });
 
   const text = (name: TextFields) => ({
@@ -75,31 +73,31 @@ export function SettingsForm({ config, saving, onSave }: { config: BridgeConfig;
     <form onSubmit={submit} className="settings-form">
       <fieldset>
         <legend>Slack</legend>
-        <SecretField label="Bot token" platform="Slack" state={config.slack.botToken} {...secret('slackBot')} />
-        <SecretField label="App token" platform="Slack" state={config.slack.appToken} {...secret('slackApp')} />
-        <TextField id="slack-channel" label="Default channel" hint="Channel id such as C0123456789" {...text('defaultChannel')} />
-        <AllowListField label="Allowed channels" entries="channel ids" variable="SLACK_ALLOWED_CHANNELS" emptyMeans="no channel admits its members (the allowed users still get in)" {...list('allowedChannels')} />
-        <AllowListField label="Allowed users" entries="user ids" variable="SLACK_ALLOWED_USERS" emptyMeans="no user is admitted by name (messages in the allowed channels still are)" {...list('allowedUsers')} />
+        <SecretField label={t.botToken} platform="Slack" state={config.slack.botToken} {...secret('slackBot')} />
+        <SecretField label={t.appToken} platform="Slack" state={config.slack.appToken} {...secret('slackApp')} />
+        <TextField id="slack-channel" label={t.defaultChannel} hint={t.channelHint} {...text('defaultChannel')} />
+        <AllowListField label={t.allowedChannels} entries={t.channelIds} variable="SLACK_ALLOWED_CHANNELS" emptyMeans={t.channelsEmpty} {...list('allowedChannels')} />
+        <AllowListField label={t.allowedUsers} entries={t.userIds} variable="SLACK_ALLOWED_USERS" emptyMeans={t.usersEmpty} {...list('allowedUsers')} />
       </fieldset>
       <fieldset>
         <legend>Telegram</legend>
-        <SecretField label="Bot token" platform="Telegram" state={config.telegram.botToken} {...secret('telegramBot')} />
+        <SecretField label={t.botToken} platform="Telegram" state={config.telegram.botToken} {...secret('telegramBot')} />
         <div className="field">
-          <label htmlFor="telegram-parse-mode">Parse mode</label>
+          <label htmlFor="telegram-parse-mode">{t.parseMode}</label>
           <select id="telegram-parse-mode" value={fields.parseMode} onChange={(e) => setFields({ ...fields, parseMode: e.target.value as TelegramParseMode })}>
             {PARSE_MODES.map((mode) => (
-              <option key={mode.value} value={mode.value}>
-                {mode.label}
+              <option key={mode} value={mode}>
+                {modeLabel(mode)}
               </option>
             ))}
           </select>
         </div>
-        <AllowListField label="Allowed chats" entries="chat ids" variable="TELEGRAM_ALLOWED_CHATS" emptyMeans="no chat can use the bot" {...list('allowedChats')} />
+        <AllowListField label={t.allowedChats} entries={t.chatIds} variable="TELEGRAM_ALLOWED_CHATS" emptyMeans={t.chatsEmpty} {...list('allowedChats')} />
       </fieldset>
-      <TextField id="settings-memo" label="Memo for this save" hint="Shown in the header, e.g. why you changed it" {...text('memo')} />
+      <TextField id="settings-memo" label={t.memo} hint={t.memoHint} {...text('memo')} />
       <div className="actions">
         <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save settings'}
+          {saving ? t.saving : t.save}
         </button>
       </div>
     </form>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { QuestionState } from '../../../api/question-types';
 import type { Job } from '../../../api/types';
 import { formatSpan, formatTime } from '../../../ui/format';
+import { useT } from '../../../i18n/I18n';
 import { useNow } from '../../../ui/useNow';
 import { AnswerForm } from './AnswerForm';
 import { answerExtras, answererText, outcomeText, pendingOf, questionSummary, questionTitle } from './question-model';
@@ -15,15 +16,16 @@ import { QuestionWhat } from './QuestionWhat';
 export function JobQuestions({ job }: { job: Job }) {
   // Answers refused as too late, by question id: said next to the winner once it shows.
   const [late, setLate] = useState<Record<string, string>>({});
+  const t = useT().questions;
   const states = job.questions ?? [];
   if (states.length === 0) return null;
   const pending = pendingOf(states);
   const decided = states.filter((s) => s.status !== 'pending');
   return (
     <section className="questions" aria-labelledby="questions-title" data-testid="job-questions">
-      <h3 id="questions-title">Questions from Codex</h3>
+      <h3 id="questions-title">{t.heading}</h3>
       <p role="status" className={pending.length > 0 ? 'questions-waiting' : 'muted'} data-testid="questions-status">
-        {pending.length === 0 ? 'No question waits for an answer.' : pending.length === 1 ? 'Codex waits for your answer.' : `Codex waits for answers to ${pending.length} questions.`}
+        {pending.length === 0 ? t.noneWaits : pending.length === 1 ? t.oneWaits : t.manyWait(pending.length)}
       </p>
       {pending.map((state) => (
         <PendingQuestion key={state.question.id} jobId={job.id} state={state} onLate={(message) => setLate((all) => ({ ...all, [state.question.id]: message }))} />
@@ -57,10 +59,11 @@ function PendingQuestion({ jobId, state, onLate }: { jobId: number; state: Quest
 /** When the master declines it unanswered; the clock ticks so "in 4 min" stays true. */
 function Deadline({ state }: { state: QuestionState }) {
   const now = useNow(5000);
+  const t = useT().questions;
   const left = Math.max(0, Math.round((Date.parse(state.deadline) - now) / 1000));
   return (
     <p className="hint question-deadline" data-testid="question-deadline">
-      Asked {formatTime(state.askedAt)}. Declined automatically at {formatTime(state.deadline)} ({left > 0 ? `in ${formatSpan(left)}` : 'any moment'}) unless someone answers.
+      {t.deadline(formatTime(state.askedAt), formatTime(state.deadline), left > 0 ? t.leftIn(formatSpan(left)) : t.anyMoment)}
     </p>
   );
 }
@@ -68,10 +71,11 @@ function Deadline({ state }: { state: QuestionState }) {
 function DecidedQuestion({ state, late }: { state: QuestionState; late: string | undefined }) {
   const { question, by } = state;
   const extras = answerExtras(question, state.answer);
+  const t = useT().questions;
   return (
     <li className={`question question-${state.status}`} data-question={question.id} data-status={state.status}>
       <p className="question-summary">
-        <span className="muted question-id">{question.id}</span> Codex asked to {questionSummary(question)}
+        <span className="muted question-id">{question.id}</span> {t.askedTo(questionSummary(question))}
       </p>
       <p className="question-outcome" data-testid="question-outcome">
         <strong>{outcomeText(state)}</strong>
@@ -85,7 +89,7 @@ function DecidedQuestion({ state, late }: { state: QuestionState; late: string |
       {extras && <p className="question-extras">{extras}</p>}
       {late && (
         <p className="note note-warn" role="status" data-testid="question-late">
-          Your answer was not used: {late}
+          {t.late(late)}
         </p>
       )}
     </li>

@@ -1,14 +1,16 @@
 import type { JobQuestion, QuestionFile } from '../../../api/question-types';
+import { useT } from '../../../i18n/I18n';
 import { patchLines, toolName } from './question-model';
 
 /** What Codex wants, as it said it: the command and where, the patch, the permissions, the call. */
 export function QuestionWhat({ question }: { question: JobQuestion }) {
+  const t = useT().questions;
   return (
     <div className="question-what" data-testid="question-what">
       <KindDetails question={question} />
       {question.reason && (
         <p className="question-reason">
-          <span className="muted">Why:</span> {question.reason}
+          <span className="muted">{t.why}</span> {question.reason}
         </p>
       )}
     </div>
@@ -16,15 +18,16 @@ export function QuestionWhat({ question }: { question: JobQuestion }) {
 }
 
 function KindDetails({ question }: { question: JobQuestion }) {
+  const t = useT().questions;
   switch (question.kind) {
     case 'command':
       return (
         <>
           <pre className="question-command" data-testid="question-command">
-            $ {question.command ?? '(Codex did not say which command)'}
+            $ {question.command ?? t.noCommand}
           </pre>
-          {question.cwd && <Detail term="In" value={question.cwd} />}
-          {question.action && question.action !== 'command' && <Detail term="Kind" value={question.action} />}
+          {question.cwd && <Detail term={t.in} value={question.cwd} />}
+          {question.action && question.action !== 'command' && <Detail term={t.kind} value={question.action} />}
         </>
       );
     case 'file_change':
@@ -32,8 +35,8 @@ function KindDetails({ question }: { question: JobQuestion }) {
     case 'permissions':
       return (
         <>
-          {question.cwd && <Detail term="In" value={question.cwd} />}
-          <JsonBlock label="Permissions asked for" value={question.permissions} />
+          {question.cwd && <Detail term={t.in} value={question.cwd} />}
+          <JsonBlock label={t.permissionsAsked} value={question.permissions} />
         </>
       );
     case 'user_input':
@@ -43,38 +46,40 @@ function KindDetails({ question }: { question: JobQuestion }) {
       return (
         <>
           <p className="question-message">{question.message}</p>
-          {question.url && <Detail term="Link" value={question.url} link />}
-          {question.requestedSchema !== undefined && <JsonBlock label="Requested schema" value={question.requestedSchema} closed />}
+          {question.url && <Detail term={t.link} value={question.url} link />}
+          {question.requestedSchema !== undefined && <JsonBlock label={t.schema} value={question.requestedSchema} closed />}
         </>
       );
     case 'tool_call':
       return (
         <>
-          <Detail term="Tool" value={toolName(question)} />
-          <JsonBlock label="Arguments" value={question.arguments} />
+          <Detail term={t.tool} value={toolName(question)} />
+          <JsonBlock label={t.arguments} value={question.arguments} />
         </>
       );
     case 'unknown':
       return (
         <>
-          <p className="muted">This dashboard does not know this kind of request: it can only be declined.</p>
-          <JsonBlock label="Parameters" value={question.params} closed />
+          <p className="muted">{t.unknownKind}</p>
+          <JsonBlock label={t.parameters} value={question.params} closed />
         </>
       );
   }
 }
 
 function FileChanges({ changes, grantRoot }: { changes: QuestionFile[]; grantRoot: string | undefined }) {
+  const t = useT().questions;
+  const kinds = useT().jobLog.fileKind;
   return (
     <>
-      {grantRoot && <Detail term="And write access to" value={grantRoot} />}
-      {changes.length === 0 && <p className="muted">Codex sent no patch with this question.</p>}
+      {grantRoot && <Detail term={t.writeAccess} value={grantRoot} />}
+      {changes.length === 0 && <p className="muted">{t.noPatch}</p>}
       <ul className="question-files">
         {changes.map((file) => (
           <li key={file.path} data-question-file={file.path}>
             <details open={changes.length <= 5}>
               <summary>
-                <span className={`file-kind file-${file.kind}`}>{file.kind}</span> <code>{file.movePath ? `${file.path} → ${file.movePath}` : file.path}</code>{' '}
+                <span className={`file-kind file-${file.kind}`}>{kinds[file.kind] ?? file.kind}</span> <code>{file.movePath ? `${file.path} → ${file.movePath}` : file.path}</code>{' '}
                 <span className="added">+{file.added}</span> <span className="removed">−{file.removed}</span>
               </summary>
               <Patch file={file} />
@@ -87,8 +92,9 @@ function FileChanges({ changes, grantRoot }: { changes: QuestionFile[]; grantRoo
 }
 
 function Patch({ file }: { file: QuestionFile }) {
+  const t = useT().questions;
   const lines = patchLines(file);
-  if (lines.length === 0) return <p className="diff-note">No content to show.</p>;
+  if (lines.length === 0) return <p className="diff-note">{t.noContent}</p>;
   return (
     <pre className="question-patch" data-testid="question-patch">
       {lines.map((line, i) => (

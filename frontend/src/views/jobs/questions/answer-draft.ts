@@ -1,4 +1,5 @@
 import type { JobQuestion, QuestionAnswer, QuestionDecision } from '../../../api/question-types';
+import { text } from '../../../i18n/active';
 
 /** What a person has filled in so far, before they press a decision. */
 export interface Draft {
@@ -27,7 +28,7 @@ export function buildAnswer(question: JobQuestion, decision: QuestionDecision, d
       return question.mode === 'url' ? { answer: { decision } } : elicitationAnswer(decision, draft.content);
     case 'tool_call':
       // Codex counts an accepted call without output as failed: ask for the output instead.
-      return draft.text.trim() === '' ? { error: 'Write the tool’s output first, or fail the call.' } : { answer: { decision, text: draft.text } };
+      return draft.text.trim() === '' ? { error: text().questions.needOutput } : { answer: { decision, text: draft.text } };
     default:
       return { answer: { decision } };
   }
@@ -39,7 +40,7 @@ function userInputAnswer(items: readonly { id: string }[], decision: QuestionDec
     const given = draft.typed[id]?.trim() || draft.picks[id];
     if (given) answers[id] = [given];
   }
-  if (Object.keys(answers).length === 0) return { error: 'Answer first, or decline to answer.' };
+  if (Object.keys(answers).length === 0) return { error: text().questions.needAnswer };
   return { answer: { decision, answers } };
 }
 
@@ -47,7 +48,7 @@ function elicitationAnswer(decision: QuestionDecision, content: string): { answe
   try {
     return { answer: { decision, content: JSON.parse(content) as unknown } };
   } catch (error) {
-    return { error: `The content is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: text().questions.notJson(error instanceof Error ? error.message : String(error)) };
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Answerer, AnswerVia, JobQuestion, QuestionAnswer, QuestionDecision, QuestionFile, QuestionState } from '../../../api/question-types';
+import { text } from '../../../i18n/active';
+import type { Answerer, JobQuestion, QuestionAnswer, QuestionDecision, QuestionFile, QuestionState } from '../../../api/question-types';
 
 /** Kinds that share their wording: commands and file changes are both approvals. */
 type Wording = 'approval' | 'permissions' | 'user_input' | 'elicitation' | 'tool_call' | 'unknown';
@@ -13,99 +14,73 @@ const WORDING: Record<JobQuestion['kind'], Wording> = {
   unknown: 'unknown',
 };
 
-/** Per decision: the button that makes it, and what it was once made. */
-const DECISIONS: Record<Wording, Partial<Record<QuestionDecision, [button: string, done: string]>>> = {
-  approval: {
-    accept: ['Approve once', 'Approved once'],
-    acceptForSession: ['Approve for this job', 'Approved for this job'],
-    decline: ['Deny', 'Denied'],
-    cancel: ['Deny and stop', 'Denied and stopped'],
-  },
-  permissions: { accept: ['Grant once', 'Granted once'], acceptForSession: ['Grant for this job', 'Granted for this job'], decline: ['Deny', 'Denied'] },
-  user_input: { accept: ['Send answer', 'Answered'], decline: ['Decline to answer', 'Declined to answer'] },
-  elicitation: { accept: ['Accept', 'Accepted'], decline: ['Decline', 'Declined'], cancel: ['Cancel', 'Cancelled'] },
-  tool_call: { accept: ['Return output', 'Output returned'], decline: ['Fail the call', 'Call failed'] },
-  unknown: { decline: ['Decline', 'Declined'] },
-};
+/** Per decision: the button that makes it, and what it was once made; generic words for a decision a kind's table lacks. */
+function wording(question: JobQuestion, decision: QuestionDecision): readonly [string, string] {
+  const t = text().questions;
+  return t.decisions[WORDING[question.kind]]?.[decision] ?? t.generic[decision] ?? [decision, decision];
+}
 
-/** Generic words, for a decision a kind's table lacks and for the log (which knows no kind). */
-const GENERIC: Record<QuestionDecision, [string, string]> = {
-  accept: ['Accept', 'accepted'],
-  acceptForSession: ['Accept for this job', 'accepted for this job'],
-  decline: ['Decline', 'declined'],
-  cancel: ['Cancel', 'cancelled'],
-};
-
-export const decisionButton = (question: JobQuestion, decision: QuestionDecision): string => (DECISIONS[WORDING[question.kind]][decision] ?? GENERIC[decision])[0];
-const decisionDone = (question: JobQuestion, decision: QuestionDecision): string => (DECISIONS[WORDING[question.kind]][decision] ?? GENERIC[decision])[1];
-export const genericDone = (decision: QuestionDecision): string => GENERIC[decision][1];
+export const decisionButton = (question: JobQuestion, decision: QuestionDecision): string => wording(question, decision)[0];
+const decisionDone = (question: JobQuestion, decision: QuestionDecision): string => wording(question, decision)[1];
+/** For the log, which knows no kind. */
+export const genericDone = (decision: QuestionDecision): string => text().questions.generic[decision]?.[1] ?? decision;
 
 /** A heading for the question: what Codex asks for. */
 export function questionTitle(question: JobQuestion): string {
+  const t = text().questions.title;
   switch (question.kind) {
     case 'command':
-      return 'Codex asks to run a command';
+      return t.command;
     case 'file_change':
-      return question.changes.length === 0 ? 'Codex asks to change files' : `Codex asks to change ${plural(question.changes.length, 'file')}`;
+      return question.changes.length === 0 ? t.files : t.someFiles(question.changes.length);
     case 'permissions':
-      return 'Codex asks for more permissions';
+      return t.permissions;
     case 'user_input':
-      return question.questions.length === 1 ? 'Codex asks you a question' : `Codex asks you ${question.questions.length} questions`;
+      return question.questions.length === 1 ? t.oneQuestion : t.manyQuestions(question.questions.length);
     case 'elicitation':
-      return `${question.serverName} (MCP server) asks for input`;
+      return t.elicitation(question.serverName);
     case 'tool_call':
-      return `Codex calls the tool ${toolName(question)}`;
+      return t.toolCall(toolName(question));
     case 'unknown':
-      return `Codex sent a request this dashboard does not know (${question.method})`;
+      return t.unknown(question.method);
   }
 }
 
 /** What Codex wants, to follow "Codex asks to": for the log and the decided list. */
 export function questionSummary(question: JobQuestion): string {
+  const t = text().questions.summary;
   switch (question.kind) {
     case 'command':
-      return question.command === undefined ? 'run a command' : `run ${question.command}`;
+      return question.command === undefined ? t.aCommand : t.command(question.command);
     case 'file_change':
-      return question.changes.length === 0 ? 'change files' : `change ${question.changes.map((c) => c.path).join(', ')}`;
+      return question.changes.length === 0 ? t.files : t.someFiles(question.changes.map((c) => c.path).join(', '));
     case 'permissions':
-      return `grant ${Object.keys(question.permissions).join(', ') || 'permissions'}`;
+      return t.permissions(Object.keys(question.permissions).join(', ') || t.somePermissions);
     case 'user_input':
-      return `answer: ${question.questions.map((q) => q.question).join(' / ')}`;
+      return t.userInput(question.questions.map((q) => q.question).join(' / '));
     case 'elicitation':
-      return `answer ${question.serverName}: ${question.message}`;
+      return t.elicitation(question.serverName, question.message);
     case 'tool_call':
-      return `call ${toolName(question)}`;
+      return t.toolCall(toolName(question));
     case 'unknown':
-      return `answer ${question.method}`;
+      return t.unknown(question.method);
   }
 }
 
 export const toolName = (question: { tool: string; namespace?: string }): string => (question.namespace ? `${question.namespace}.${question.tool}` : question.tool);
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-const VIA: Record<AnswerVia, string> = {
-  telegram: 'Telegram',
-  slack: 'Slack',
-  dashboard: 'the dashboard',
-  cli: 'the CLI',
-  api: 'the API',
-  runner: 'the Telegram runner',
-  timeout: 'timeout',
-  node: 'the node',
-};
-
 /** Who decided, and from where: "admin via the dashboard"; a timeout and the node say why instead. */
 export function answererText(by: Answerer): string {
-  if (by.via === 'timeout') return 'automatically: nobody answered in time';
-  if (by.via === 'node') return 'by the node: Codex stopped waiting';
-  return `by ${by.name ?? by.userId ?? 'someone'} via ${VIA[by.via]}`;
+  const t = text().questions;
+  if (by.via === 'timeout') return t.byTimeout;
+  if (by.via === 'node') return t.byNode;
+  return t.by(by.name ?? by.userId ?? t.someone, t.via[by.via] ?? by.via);
 }
 
 /** How a decided question ended: "Approved once", "Denied", or why it is no longer asked. */
 export function outcomeText(state: QuestionState): string {
-  if (state.status === 'moot') return 'No longer asked: the attempt that asked has ended';
-  if (state.answer === undefined) return 'Answered';
+  if (state.status === 'moot') return text().questions.moot;
+  if (state.answer === undefined) return text().questions.answered;
   return decisionDone(state.question, state.answer.decision);
 }
 
@@ -114,7 +89,7 @@ export function answerExtras(question: JobQuestion, answer: QuestionAnswer | und
   if (answer === undefined || answer.decision === 'decline' || answer.decision === 'cancel') return answer?.text;
   if (question.kind === 'user_input') {
     const given = question.questions.filter((q) => answer.answers?.[q.id] !== undefined || answer.text !== undefined);
-    return given.map((q) => `${q.header || q.question}: ${q.isSecret ? '(secret)' : (answer.answers?.[q.id] ?? [answer.text]).join(', ')}`).join(' · ') || undefined;
+    return given.map((q) => `${q.header || q.question}: ${q.isSecret ? text().questions.secret : (answer.answers?.[q.id] ?? [answer.text]).join(', ')}`).join(' · ') || undefined;
   }
   if (question.kind === 'elicitation' && answer.content !== undefined) return JSON.stringify(answer.content);
   return answer.text;
@@ -146,6 +121,6 @@ export const pendingOf = (states: readonly QuestionState[] | undefined): Questio
 
 /** A job's `waiting` as a sentence: the master's reasons read "no node is connected" or "waiting for an answer …". */
 export function waitingText(waiting: string): string {
-  const sentence = /^waiting\b/i.test(waiting) ? waiting : `waiting: ${waiting}`;
+  const sentence = /^waiting\b/i.test(waiting) ? waiting : text().questions.waitingPrefix(waiting);
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { MasterConfig } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import { AttachmentFiles, AttachmentSender, Uploads } from './attachments/index.js';
+import type { Hub } from './hub/index.js';
+import { JobIntake, JobService, Pipeline, UsageWatch } from './jobs/index.js';
+import { ProfileService, type ProfilesFile } from './profiles/index.js';
+import type { Store } from './store/index.js';
+import { UsageService } from './usage/index.js';
+
+/** The job layer and what grew around it: profiles, usage and budgets, attachments, the pipeline. */
+export interface JobServices {
+  jobs: JobService;
+  /** Where every request for a job comes in (profiles, budgets, files, `mode: multi`). */
+  intake: JobIntake;
+  profiles: ProfileService;
+  usage: UsageService;
+  watch: UsageWatch;
+  files: AttachmentFiles;
+  uploads: Uploads;
+}
+
+/** Builds the job layer on one store and hub, with the profiles file as read at start (`loadProfilesFile`). */
+export function createJobServices(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, hub: Hub, log: Logger): JobServices {
+  const profiles = new ProfileService(store.profiles, profilesFile, log);
+  const files = new AttachmentFiles(join(config.dataDir, 'attachments'));
+  const sender = new AttachmentSender(files, hub, log);
+  const jobs: JobService = new JobService(
+    store.jobs,
+    hub,
+    {
+      maxAttempts: config.jobs.maxAttempts,
+      defaultTimeoutSec: config.jobs.defaultTimeoutSec,
+      requeueGraceMs: config.jobs.requeueGraceSec * 1000,
+      cancelWaitMs: config.jobs.cancelWaitSec * 1000,
+      queueTimeoutSec: config.jobs.queueTimeoutSec,
+      approvalTimeoutSec: config.jobs.approvalTimeoutSec,
+      // Still this attempt on that node: a job re-queued meanwhile gets its files with its next assignment.
+      onAssigned: (node, spec) => sender.send(node, spec, () => current(jobs, spec.id, node, spec.attempt)),
+    },
+    log,
+  );
+  const usage = new UsageService(store.usage, store.settings, config.budgets ?? {}, log);
+  const watch = new UsageWatch(jobs, usage, log);
+  const pipeline = new Pipeline(jobs, profiles.agents, log);
+  const intake = new JobIntake(jobs, profiles, watch, files, pipeline, config.jobs.allowLocalRepos);
+  return { jobs, intake, profiles, usage, watch, files, uploads: new Uploads(files) };
+}
+
+function current(jobs: JobService, id: number, node: string, attempt: number): boolean {
+  try {
+    const job = jobs.get(id);
+    return job.node === node && job.attempt === attempt && (job.status === 'assigned' || job.status === 'running');
+  } catch {
+    return false;
+  }
+}

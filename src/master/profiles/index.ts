@@ -1,0 +1,2 @@
+export { ProfileService } from './profile-service.js';
+export { DEFAULT_AGENTS, loadProfilesFile, type ProfilesFile } from './profiles-file.js';

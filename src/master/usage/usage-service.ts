@@ -1,0 +1,104 @@
+import type { Logger } from '../../log/index.js';
+import { isoNow, type Budgets, type TokenCount, type UsageReport } from '../../protocol/index.js';
+import type { JobOrigin, SettingsStore, UsageScope, UsageStore } from '../store/index.js';
+
+/** Whom a job's tokens count against: a user (`telegram:42`, `admin`) and, from a chat, that chat. */
+export interface UsageOwner {
+  user: string;
+  chat?: string | undefined;
+}
+
+/** Budgets with every cap spelled out (`null`: none). */
+export type FullBudgets = { [K in keyof Budgets]-?: number | null };
+
+/** The scopes a job counts against, with the budget key of each. */
+export type BudgetScope = UsageScope & { budget: keyof Budgets };
+
+const DAY_MS = 86_400_000;
+/** The longest report `GET /api/usage` gives. */
+export const MAX_USAGE_DAYS = 90;
+
+/** `YYYY-MM-DD` of an instant, in UTC (budgets are per UTC day). */
+export function utcDay(at: Date | string = new Date()): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Who a job of this origin is, for usage: chat jobs by platform and ids, everything else the admin. */
+export function ownerOf(origin: JobOrigin): UsageOwner {
+  const { kind, userId, chatId } = origin;
+  if (kind !== 'slack' && kind !== 'telegram') return { user: 'admin' };
+  const id = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? `${kind}:${value}` : undefined);
+  return { user: id(userId) ?? `${kind}:?`, chat: id(chatId) };
+}
+
+/** The scopes an owner's tokens count against: the user, the chat (if any), the master. */
+export function scopesOf(owner: UsageOwner): BudgetScope[] {
+  const scopes: BudgetScope[] = [{ kind: 'user', key: owner.user, budget: 'userDaily' }];
+  if (owner.chat !== undefined) scopes.push({ kind: 'chat', key: owner.chat, budget: 'chatDaily' });
+  scopes.push({ kind: 'master', budget: 'masterDaily' });
+  return scopes;
+}
+
+/** How a scope is named in messages: "user telegram:42", "chat slack:C1", "the master". */
+export function scopeName(scope: UsageScope): string {
+  return scope.kind === 'master' ? 'the master' : `${scope.kind} ${scope.key}`;
+}
+
+/** "user telegram:42 used 12,345 of 10,000 tokens today". */
+export function overBudgetMessage(scope: UsageScope, used: number, budget: number): string {
+  return `${scopeName(scope)} used ${used.toLocaleString('en-US')} of ${budget.toLocaleString('en-US')} tokens today`;
+}
+
+/**
+ * Recorded token usage and the daily budgets: reports (`GET /api/usage`, `/usage` in a chat) and
+ * the figures budget checks start from. Budgets saved through the API win over the environment's.
+ */
+export class UsageService {
+  constructor(
+    private readonly store: UsageStore,
+    private readonly settings: Pick<SettingsStore, 'budgets' | 'saveBudgets'>,
+    private readonly defaults: Budgets,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records a job's own tokens when it ends. */
+  record(jobId: number, owner: UsageOwner, node: string | undefined, tokens: TokenCount, at = new Date()): void {
+    this.store.record({ jobId, day: utcDay(at), user: owner.user, chat: owner.chat, node, tokens });
+  }
+
+  /** Tokens of ended jobs today, for one scope. */
+  today(scope: UsageScope): TokenCount {
+    return this.store.dayTotal(scope, utcDay());
+  }
+
+  budgets(): FullBudgets {
+    const saved = this.settings.budgets() ?? this.defaults;
+    return { userDaily: saved.userDaily ?? null, chatDaily: saved.chatDaily ?? null, masterDaily: saved.masterDaily ?? null };
+  }
+
+  /** Replaces the budgets (a field left out or `null`: no cap). */
+  saveBudgets(budgets: Budgets): FullBudgets {
+    const full = { userDaily: budgets.userDaily ?? null, chatDaily: budgets.chatDaily ?? null, masterDaily: budgets.masterDaily ?? null };
+    this.settings.saveBudgets(full, isoNow());
+    this.log.info(full, 'budgets saved');
+    return full;
+  }
+
+  /** The last `days` days (UTC, today included): totals, by day, user, chat and node. */
+  report(days: number): UsageReport {
+    const to = utcDay();
+    const from = utcDay(new Date(Date.parse(`${to}T00:00:00Z`) - (Math.min(days, MAX_USAGE_DAYS) - 1) * DAY_MS));
+    const stored = new Map(this.store.sums('day', from, to).map((row) => [row.key, row]));
+    // Every day of the period, quiet ones too: a chart of them has no gaps to guess at.
+    const byDay = Array.from({ length: Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1 }, (_, i) => {
+      const day = utcDay(new Date(Date.parse(from) + i * DAY_MS));
+      return stored.get(day) ?? { key: day, jobs: 0, tokens: { input: 0, output: 0, total: 0 } };
+    });
+    const total = byDay.reduce(
+      (sum, row) => ({ jobs: sum.jobs + row.jobs, tokens: { input: sum.tokens.input + row.tokens.input, output: sum.tokens.output + row.tokens.output, total: sum.tokens.total + row.tokens.total } }),
+      { jobs: 0, tokens: { input: 0, output: 0, total: 0 } },
+    );
+    const [users, chats, nodes] = (['user', 'chat', 'node'] as const).map((group) => this.store.sums(group, from, to));
+    return { from, to, total, days: byDay, users: users ?? [], chats: chats ?? [], nodes: nodes ?? [], budgets: this.budgets() };
+  }
+}
