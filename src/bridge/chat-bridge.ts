@@ -59,7 +59,10 @@ export class ChatBridge {
     this.gateway = new MasterGateway(this.link, options.requestTimeouts);
     this.engine = new ChatEngine({
       gateway: this.gateway,
-      access: (message) => (message.platform === 'telegram' ? telegramAccess(this.settings.telegram.allowedChats, message) : slackAccess(this.settings.slack, message)),
+      access: (message) => {
+        const t = this.engine.catalogFor(message.language);
+        return message.platform === 'telegram' ? telegramAccess(this.settings.telegram.allowedChats, message, t) : slackAccess(this.settings.slack, message, t);
+      },
       jobLink: (id) => `${config.dashboardUrl}/jobs/${id}`,
       textAnswerHint: (t) => t.questions.textHintDashboard,
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OverdueSubmit, type AnswerOutcome, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer, type UploadFile } from '../chat/index.js';
+import { ChatTextError, OverdueSubmit, type AnswerOutcome, type Catalog, type ChatAnswerer, type ChatJobRequest, type ChatJobUpdate, type GatewayStatus, type JobGateway, type JobSummary, type QuestionAnswer, type UploadFile } from '../chat/index.js';
 import { FINAL_JOB_STATUSES, MAX_ATTACHMENT_BYTES, type Attachment, type ErrorFrame, type Frame, type JobSubmitFrame, type JobUpdateFrame, type Publication, type PublishMode, type UsageFrame } from '../protocol/index.js';
 import { PendingRequests, uploadFrames, withDeadline } from './gateway-requests.js';
 import type { MasterLink } from './master-link.js';
@@ -7,15 +7,15 @@ import type { MasterLink } from './master-link.js';
 /** `/usage`'s answer: the report and today's figures for the asker. */
 export type GatewayUsage = Omit<UsageFrame, 'type' | 'requestId'>;
 
-/** The master refused a bridge request; the message is fit for the chat. */
-export class GatewayError extends Error {
+/** The master refused a bridge request, or did not answer it; fit for the chat (the master's own words are English). */
+export class GatewayError extends ChatTextError {
   override readonly name = 'GatewayError';
 
   constructor(
     readonly code: string,
-    message: string,
+    text: string | ((t: Catalog) => string),
   ) {
-    super(message);
+    super(typeof text === 'string' ? () => text : text);
   }
 }
 
@@ -102,7 +102,7 @@ export class MasterGateway implements JobGateway {
       this.submits.set(frame.requestId, { resolve, reject, frame });
       this.link.send(frame);
     });
-    return withDeadline(answer, this.submitTimeoutMs, () => new OverdueSubmit(this.overdueText(), answer));
+    return withDeadline(answer, this.submitTimeoutMs, () => new OverdueSubmit(((connected) => (t: Catalog) => t.gateway.submitLate(this.submitTimeoutMs / 1000, connected))(this.link.connected), answer));
   }
 
   /**
@@ -118,15 +118,7 @@ export class MasterGateway implements JobGateway {
   status(): Promise<GatewayStatus> {
     const requestId = randomUUID();
     const send = () => this.link.send({ type: 'status_request', requestId });
-    return this.statuses.open(requestId, send, this.statusTimeoutMs, () => {
-      const seconds = this.statusTimeoutMs / 1000;
-      return new GatewayError(
-        'timeout',
-        this.link.connected
-          ? `the master did not answer within ${seconds} s; try again in a moment.`
-          : `the master is out of reach (no answer within ${seconds} s); the bridge keeps reconnecting, try again in a moment.`,
-      );
-    });
+    return this.statuses.open(requestId, send, this.statusTimeoutMs, () => this.late((t, seconds, connected) => t.gateway.statusLate(seconds, connected), this.statusTimeoutMs));
   }
 
   /**
@@ -141,7 +133,7 @@ export class MasterGateway implements JobGateway {
     });
     return withDeadline(answer, this.publishTimeoutMs, () => {
       this.publishes.delete(requestId);
-      return new GatewayError('timeout', `no outcome within ${this.publishTimeoutMs / 1000} s; the job's page in the dashboard shows it once the node answers.`);
+      return new GatewayError('timeout', (t) => t.gateway.publishLate(this.publishTimeoutMs / 1000));
     });
   }
 
@@ -153,13 +145,7 @@ export class MasterGateway implements JobGateway {
   answer(jobId: number, questionId: string, answer: QuestionAnswer, user: ChatAnswerer): Promise<AnswerOutcome> {
     const requestId = randomUUID();
     const send = () => this.link.send({ type: 'question_answer', requestId, jobId, questionId, answer, user });
-    return this.answers.open(requestId, send, this.answerTimeoutMs, () => {
-      const seconds = this.answerTimeoutMs / 1000;
-      return new GatewayError(
-        'timeout',
-        this.link.connected ? `the master did not answer within ${seconds} s; the message shows the decision once it is made.` : `the master is out of reach (no answer within ${seconds} s); the answer goes out once it is back.`,
-      );
-    });
+    return this.answers.open(requestId, send, this.answerTimeoutMs, () => this.late((t, seconds, connected) => t.gateway.answerLate(seconds, connected), this.answerTimeoutMs));
   }
 
   /**
@@ -169,20 +155,20 @@ export class MasterGateway implements JobGateway {
    */
   upload(file: UploadFile): Promise<Attachment> {
     if (file.content.length > MAX_ATTACHMENT_BYTES) {
-      return Promise.reject(new GatewayError('payload_too_large', `${file.name} is ${megabytes(file.content.length)} MB; files up to ${megabytes(MAX_ATTACHMENT_BYTES)} MB can go with a request.`));
+      return Promise.reject(new GatewayError('payload_too_large', (t) => t.gateway.fileTooLarge(file.name, megabytes(file.content.length), megabytes(MAX_ATTACHMENT_BYTES))));
     }
     const requestId = randomUUID();
     const send = () => {
       for (const frame of uploadFrames(requestId, file)) this.link.send(frame);
     };
-    return this.uploads.open(requestId, send, this.uploadTimeoutMs, () => new GatewayError('timeout', this.lateText(this.uploadTimeoutMs, `${file.name} was not stored`)));
+    return this.uploads.open(requestId, send, this.uploadTimeoutMs, () => this.late((t, seconds, connected) => t.gateway.notStored(file.name, seconds, connected), this.uploadTimeoutMs));
   }
 
   /** `/usage` (`usage_request` → `usage`): the last `days` days, and today's figures for `who`'s user and chat. */
   usage(who: ChatAnswerer, days: number): Promise<GatewayUsage> {
     const requestId = randomUUID();
     const send = () => this.link.send({ type: 'usage_request', requestId, platform: who.platform, chatId: who.chatId, userId: who.userId, days });
-    return this.usages.open(requestId, send, this.usageTimeoutMs, () => new GatewayError('timeout', this.lateText(this.usageTimeoutMs, 'no usage figures came')));
+    return this.usages.open(requestId, send, this.usageTimeoutMs, () => this.late((t, seconds, connected) => t.gateway.usageLate(seconds, connected), this.usageTimeoutMs));
   }
 
   onUpdate(listener: (update: ChatJobUpdate) => void): () => void {
@@ -251,7 +237,7 @@ export class MasterGateway implements JobGateway {
       if (!answer && (seen === undefined || seen === pending.before)) continue;
       this.publishes.delete(id);
       if (publication) pending.resolve(publication);
-      else pending.reject(new GatewayError('internal', 'the master answered without saying where the change went; the job\'s page in the dashboard shows it.'));
+      else pending.reject(new GatewayError('internal', (t) => t.gateway.noPublication));
     }
   }
 
@@ -263,17 +249,10 @@ export class MasterGateway implements JobGateway {
   }
 
   /** A request the master left unanswered: `what` happened, and whether the master is reachable. */
-  private lateText(ms: number, what: string): string {
-    const seconds = ms / 1000;
-    return this.link.connected ? `${what} within ${seconds} s; try again in a moment.` : `${what}: the master is out of reach (no answer within ${seconds} s); try again once it is back.`;
-  }
-
-  /** What the chat is told of a submit not answered in time; the request is still pending. */
-  private overdueText(): string {
-    const seconds = this.submitTimeoutMs / 1000;
-    return this.link.connected
-      ? `The master did not answer within ${seconds} s; the request may still run: /status shows it, and if it does, its progress and result appear here.`
-      : `No answer within ${seconds} s: the master is out of reach. The request goes out once it is back, and its progress and result appear here then.`;
+  /** A `timeout` in the catalog's words, with whether the master was connected when the wait ran out. */
+  private late(text: (t: Catalog, seconds: number, connected: boolean) => string, ms: number): GatewayError {
+    const connected = this.link.connected;
+    return new GatewayError('timeout', (t) => text(t, ms / 1000, connected));
   }
 
   private fail(frame: ErrorFrame): boolean {

@@ -1,4 +1,4 @@
-import type { AccessDecision, ChatEngine, IncomingMessage } from '../chat/index.js';
+import type { AccessDecision, Catalog, ChatEngine, IncomingMessage } from '../chat/index.js';
 import type { Logger } from '../log/index.js';
 import type { ResponseFrame } from '../protocol/index.js';
 
@@ -22,14 +22,14 @@ export function listAllows(list: readonly string[], ...ids: string[]): boolean {
   return list.includes('*') || ids.some((id) => list.includes(id));
 }
 
-/** The decision for a Telegram message under `allowedChats`. */
-export function telegramAccess(allowedChats: readonly string[], message: IncomingMessage): AccessDecision {
+/** The decision for a Telegram message under `allowedChats`; a stranger's hint is in `t`'s language. */
+export function telegramAccess(allowedChats: readonly string[], message: IncomingMessage, t: Catalog): AccessDecision {
   if (listAllows(allowedChats, message.chatId)) return { allowed: true };
-  return { allowed: false, hint: `This chat's id is ${message.chatId} (your user id: ${message.userId}); add it to TELEGRAM_ALLOWED_CHATS or the dashboard's Telegram allowed chats.` };
+  return { allowed: false, hint: t.engine.telegramAccessHint(message.chatId, message.userId) };
 }
 
-/** The decision for a Slack message under the channel and user allow-lists. */
-export function slackAccess(allowed: { allowedChannels: readonly string[]; allowedUsers: readonly string[] }, message: IncomingMessage): AccessDecision {
+/** The decision for a Slack message under the channel and user allow-lists; a stranger's hint is in `t`'s language. */
+export function slackAccess(allowed: { allowedChannels: readonly string[]; allowedUsers: readonly string[] }, message: IncomingMessage, t: Catalog): AccessDecision {
   if (listAllows(allowed.allowedChannels, message.chatId) || listAllows(allowed.allowedUsers, message.userId)) return { allowed: true };
-  return { allowed: false, hint: `Your user id is ${message.userId} and this channel is ${message.chatId}; add one of them to SLACK_ALLOWED_USERS or SLACK_ALLOWED_CHANNELS (or the dashboard's Slack settings).` };
+  return { allowed: false, hint: t.engine.slackAccessHint(message.userId, message.chatId) };
 }

@@ -4,6 +4,7 @@ import type { Catalog } from './i18n/index.js';
 import { registerPublish } from './publish-command.js';
 import { registerSessionCommands } from './session-commands.js';
 import { commandLines, helpText, nodesText, statusText, threadText, usageText } from './status-text.js';
+import { errorText } from './types.js';
 
 /** `/run @node [owner/repo] prompt` → the request, or undefined when it does not parse. */
 export function parseRun(args: string): CodexRequest | undefined {
@@ -43,7 +44,7 @@ export function registerCommands(router: Composer, engine: CommandHost): void {
       if (!gateway.usage) return void (await ctx.reply(markup.escape(ctx.t.usage.notHere)));
       const { platform, chatId, userId, userName } = ctx.message;
       const usage = await gateway.usage({ platform, chatId, userId, ...(userName === undefined ? {} : { userName }) }, 7).catch((error: unknown) => error as Error);
-      await ctx.reply(usage instanceof Error ? markup.escape(ctx.t.usage.failed(usage.message)) : usageText(ctx.t, markup, ctx.language, usage));
+      await ctx.reply(usage instanceof Error ? markup.escape(ctx.t.usage.failed(errorText(ctx.t, usage))) : usageText(ctx.t, markup, ctx.language, usage));
     })
     .command('cancel', async (ctx) => {
       await ctx.reply(ctx.output.markup.escape(cancelText(ctx.t, await engine.cancel(ctx))));

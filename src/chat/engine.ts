@@ -14,7 +14,7 @@ import { afterRun, MemorySessions, settingsOf, type Session, type SessionStore }
 import { lineFullText } from './status-text.js';
 import { MAX_WAITING, ThreadLines, type Submission, type WaitingRequest } from './thread-lines.js';
 import { Requests, type TrackedRequest } from './tracked-request.js';
-import { OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage, type Transcriber } from './types.js';
+import { errorText, OverdueSubmit, type AccessDecision, type ChatJobUpdate, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type SentMessage, type Transcriber } from './types.js';
 
 export interface ChatEngineOptions {
   gateway: JobGateway;
@@ -83,7 +83,7 @@ export class ChatEngine implements CommandHost {
       await this.router.run(ctx);
     } catch (error) {
       this.options.log.warn({ err: error, platform: message.platform, chat: message.chatId }, 'chat message failed');
-      await ctx.reply(output.markup.escape(t.engine.wentWrong((error as Error).message))).catch(() => undefined);
+      await ctx.reply(output.markup.escape(t.engine.wentWrong(errorText(t, error)))).catch(() => undefined);
     }
   }
 
@@ -221,11 +221,11 @@ export class ChatEngine implements CommandHost {
       return await submit.catch(async (error: unknown) => {
         if (!(error instanceof OverdueSubmit)) throw error;
         // Told now; the answer may still come, and then the job shows here as any other.
-        await this.edit(ctx, sent, `⚠️ ${error.message}`);
+        await this.edit(ctx, sent, `⚠️ ${errorText(ctx.t, error)}`);
         return error.answer;
       });
     } catch (error) {
-      await this.edit(ctx, sent, ctx.t.engine.couldNotStart((error as Error).message));
+      await this.edit(ctx, sent, ctx.t.engine.couldNotStart(errorText(ctx.t, error)));
       return undefined;
     }
   }

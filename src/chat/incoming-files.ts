@@ -1,7 +1,7 @@
 import { MAX_ATTACHMENT_BYTES, type Attachment } from '../protocol/index.js';
 import type { Catalog } from './i18n/index.js';
 import type { ChatContext } from './router.js';
-import type { IncomingFile, JobGateway, Transcriber } from './types.js';
+import { errorText, type IncomingFile, type JobGateway, type Transcriber } from './types.js';
 
 /** What a message asks of Codex once its files are dealt with. */
 export interface PreparedRequest {
@@ -66,7 +66,7 @@ async function upload(t: Catalog, gateway: JobGateway, file: IncomingFile): Prom
   try {
     return await gateway.upload({ name: file.name, mime: file.mime, kind: file.kind === 'image' ? 'image' : 'file', content });
   } catch (error) {
-    throw new Refusal(t.files.uploadFailed(file.name, (error as Error).message));
+    throw new Refusal(t.files.uploadFailed(file.name, errorText(t, error)));
   }
 }
 
@@ -81,7 +81,7 @@ async function transcribe(ctx: ChatContext, transcriber: Transcriber | undefined
   try {
     words = (await transcriber.transcribe(audio, file.name, file.mime, language)).trim();
   } catch (error) {
-    throw new Refusal(t.files.transcribeFailed((error as Error).message));
+    throw new Refusal(t.files.transcribeFailed(errorText(t, error)));
   }
   if (words === '') throw new Refusal(t.files.emptyTranscript);
   await ctx.reply(ctx.output.markup.escape(t.files.transcript(words)));

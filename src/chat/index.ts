@@ -9,4 +9,4 @@ export { ProgressMessage } from './progress.js';
 export { Composer, parseCommand, threadKeyOf, type ChatContext, type Middleware, type ParsedCommand } from './router.js';
 export { MemorySessions, type Session, type SessionStore } from './sessions.js';
 export type * from './types.js';
-export { OverdueSubmit } from './types.js';
+export { ChatTextError, errorText, OverdueSubmit } from './types.js';

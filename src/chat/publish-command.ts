@@ -1,7 +1,7 @@
 import type { CommandHost } from './command-host.js';
 import { publishedText } from './format.js';
 import type { ChatContext, Composer } from './router.js';
-import type { JobGateway, PublishMode } from './types.js';
+import { errorText, type JobGateway, type PublishMode } from './types.js';
 
 
 /** `/pr [branch]`: publishes the thread's last job through the gateway, and answers with the outcome. */
@@ -23,7 +23,7 @@ async function publish(ctx: ChatContext, engine: CommandHost): Promise<void> {
   try {
     answer = publishedText(t, markup, jobId, await send(jobId, mode));
   } catch (error) {
-    answer = markup.escape(t.publish.notPublishedBecause(jobId, (error as Error).message));
+    answer = markup.escape(t.publish.notPublishedBecause(jobId, errorText(t, error)));
   }
   // A new message rather than an edit: publishing takes a while, and its outcome should notify.
   await ctx.reply(answer);

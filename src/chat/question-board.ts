@@ -5,7 +5,7 @@ import { answerFor, buttonsFor, parseButton } from './question-buttons.js';
 import { outcomeLine, questionLines, waitLine } from './question-text.js';
 import type { ChatContext } from './router.js';
 import { cutPoint } from './markup.js';
-import type { AccessDecision, ChatOutput, IncomingAction, IncomingMessage, JobGateway, JobSummary, QuestionState, SentMessage } from './types.js';
+import { errorText, type AccessDecision, type ChatOutput, type IncomingAction, type IncomingMessage, type JobGateway, type JobSummary, type QuestionState, type SentMessage } from './types.js';
 
 export interface QuestionBoardOptions {
   gateway: JobGateway;
@@ -84,7 +84,7 @@ export class QuestionBoard {
       reply = outcome.message;
     } catch (error) {
       this.options.log.warn({ err: error, job: press.jobId, question: press.questionId }, 'could not answer a question');
-      reply = t.questions.couldNotAnswer((error as Error).message);
+      reply = t.questions.couldNotAnswer(errorText(t, error));
     }
     await action.reply(reply);
   }

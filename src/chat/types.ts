@@ -13,6 +13,7 @@ import type {
   StatusFrame,
   UsageFrame,
 } from '../protocol/index.js';
+import { catalogOf, type Catalog } from './i18n/index.js';
 import type { Markup } from './markup.js';
 
 export type { JobSummary, NodeSummary, Publication, PublishMode, QuestionAnswer, QuestionState, SequencedJobEvent };
@@ -160,18 +161,34 @@ export interface ChatJobUpdate {
 export type GatewayStatus = Omit<StatusFrame, 'type' | 'requestId'>;
 
 /**
+ * A failure the chat can say in the reader's language: `text` in a catalog's words; `message` is
+ * the English one (logs, and readers without a catalog).
+ */
+export class ChatTextError extends Error {
+  override readonly name: string = 'ChatTextError';
+
+  constructor(readonly text: (t: Catalog) => string) {
+    super(text(catalogOf('en')));
+  }
+}
+
+/** What to tell a chat of a failure: in `t`'s language when the error has its words, else its message. */
+export function errorText(t: Catalog, error: unknown): string {
+  return error instanceof ChatTextError ? error.text(t) : error instanceof Error ? error.message : String(error);
+}
+
+/**
  * A submit not answered in time: the request may still run. `answer` settles when the answer
  * comes after all (the job's first state, or the refusal), so the chat can still show the job.
- * The message is fit for the chat.
  */
-export class OverdueSubmit extends Error {
+export class OverdueSubmit extends ChatTextError {
   override readonly name = 'OverdueSubmit';
 
   constructor(
-    message: string,
+    text: (t: Catalog) => string,
     readonly answer: Promise<JobSummary>,
   ) {
-    super(message);
+    super(text);
   }
 }
 

@@ -121,7 +121,7 @@ function checked(attachment: Attachment, bytes: Buffer): Buffer | InboxError {
 }
 
 /** `name`, or `name-2.ext`, `name-3.ext`… when a file of the job already has it. */
-function unusedName(name: string, used: Set<string>): string {
+export function unusedName(name: string, used: Set<string>): string {
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);
   let candidate = name;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { UploadFile } from '../chat/index.js';
-import { INBOX_DIR, OUTBOX_DIR, type InboxFile } from '../node/job-inbox.js';
+import { INBOX_DIR, OUTBOX_DIR, unusedName, type InboxFile } from '../node/job-inbox.js';
 import { clearJobFiles, sendOutbox } from '../node/job-outbox.js';
 import type { RunContext } from '../node/index.js';
 import { ATTACHMENT_PART_BYTES, MAX_ATTACHMENT_BYTES, type Attachment, type JobEvent } from '../protocol/index.js';
@@ -67,14 +67,4 @@ export class LocalFiles {
 function safeName(name: string): string {
   const base = name.replace(/[/\\\0]/g, '_').replace(/^\.+/, '').slice(0, 200);
   return base === '' ? 'file' : base;
-}
-
-/** `name`, or `name-2.ext`… when a file of the run already has it. */
-function unusedName(name: string, used: Set<string>): string {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  let candidate = name;
-  for (let n = 2; used.has(candidate); n += 1) candidate = `${stem}-${n}${ext}`;
-  used.add(candidate);
-  return candidate;
 }

@@ -191,7 +191,8 @@ export class SlackAdapter implements PlatformAdapter {
       root = await output.send({ chatId: command.channel_id }, `<@${command.user_id}>: ${slackMarkup.escape(`${command.command} ${text}`.trim())}`);
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message, channel: command.channel_id }, 'slack: could not post a /codex request in its channel (is the bot a member?)');
-      await respond({ response_type: 'ephemeral', text: `${(error as { data?: { error?: string } }).data?.error ?? 'error'}: invite the bot to this channel (/invite), or write to it directly.` }).catch(() => undefined);
+      const t = this.deps.engine.catalogFor(await this.locales.of(command.user_id));
+      await respond({ response_type: 'ephemeral', text: t.engine.slackInviteHint((error as { data?: { error?: string } }).data?.error ?? 'error') }).catch(() => undefined);
       return;
     }
     const key = `${root.chatId}:${root.messageId}`;

@@ -44,10 +44,32 @@ export const en = {
     steps: (steps: string) => `Steps: ${steps}`,
     verdict: (role: string) => `The ${role}'s verdict:`,
   },
+  gateway: {
+    statusLate: (seconds: number, connected: boolean) =>
+      connected ? `the master did not answer within ${seconds} s; try again in a moment.` : `the master is out of reach (no answer within ${seconds} s); the bridge keeps reconnecting, try again in a moment.`,
+    publishLate: (seconds: number) => `no outcome within ${seconds} s; the job's page in the dashboard shows it once the node answers.`,
+    answerLate: (seconds: number, connected: boolean) =>
+      connected ? `the master did not answer within ${seconds} s; the message shows the decision once it is made.` : `the master is out of reach (no answer within ${seconds} s); the answer goes out once it is back.`,
+    fileTooLarge: (name: string, megabytes: string, limit: string) => `${name} is ${megabytes} MB; files up to ${limit} MB can go with a request.`,
+    notStored: (name: string, seconds: number, connected: boolean) =>
+      connected ? `${name} was not stored within ${seconds} s; try again in a moment.` : `${name} was not stored: the master is out of reach (no answer within ${seconds} s); try again once it is back.`,
+    usageLate: (seconds: number, connected: boolean) =>
+      connected ? `no usage figures came within ${seconds} s; try again in a moment.` : `no usage figures came: the master is out of reach (no answer within ${seconds} s); try again once it is back.`,
+    submitLate: (seconds: number, connected: boolean) =>
+      connected
+        ? `The master did not answer within ${seconds} s; the request may still run: /status shows it, and if it does, its progress and result appear here.`
+        : `No answer within ${seconds} s: the master is out of reach. The request goes out once it is back, and its progress and result appear here then.`,
+    noPublication: "the master answered without saying where the change went; the job's page in the dashboard shows it.",
+  },
   engine: {
     sending: '⏳ Sending to Codex…',
     wentWrong: (message: string) => `Something went wrong: ${message}`,
     unauthorized: (hint: string) => `Unauthorized. ${hint}`,
+    slackInviteHint: (error: string) => `${error}: invite the bot to this channel (/invite), or write to it directly.`,
+    telegramAccessHint: (chatId: string, userId: string) =>
+      `This chat's id is ${chatId} (your user id: ${userId}); add it to TELEGRAM_ALLOWED_CHATS or the dashboard's Telegram allowed chats.`,
+    slackAccessHint: (userId: string, channel: string) =>
+      `Your user id is ${userId} and this channel is ${channel}; add one of them to SLACK_ALLOWED_USERS or SLACK_ALLOWED_CHANNELS (or the dashboard's Slack settings).`,
     couldNotStart: (message: string) => `❌ Could not start the job: ${message}`,
     startedAfterAll: (id: number) => `Job #${id} started after all; cancelling it, as /cancel asked.`,
     dropped: '🛑 Not run: /cancel dropped this request.',

@@ -39,10 +39,30 @@ export const ko: Catalog = {
     steps: (steps) => `단계: ${steps}`,
     verdict: (role) => `${role} 의견:`,
   },
+  gateway: {
+    statusLate: (seconds, connected) =>
+      connected ? `마스터가 ${seconds}초 안에 답하지 않았어요. 잠시 후 다시 시도하세요.` : `마스터에 연결할 수 없어요(${seconds}초 동안 응답 없음). 브리지가 계속 다시 연결하고 있으니 잠시 후 다시 시도하세요.`,
+    publishLate: (seconds) => `${seconds}초 안에 결과가 오지 않았어요. 노드가 답하면 대시보드의 작업 페이지에 표시돼요.`,
+    answerLate: (seconds, connected) =>
+      connected ? `마스터가 ${seconds}초 안에 답하지 않았어요. 결정되면 메시지에 표시돼요.` : `마스터에 연결할 수 없어요(${seconds}초 동안 응답 없음). 다시 연결되면 답이 전달돼요.`,
+    fileTooLarge: (name, megabytes, limit) => `${name} 파일은 ${megabytes}MB예요. 요청에는 ${limit}MB까지의 파일만 보낼 수 있어요.`,
+    notStored: (name, seconds, connected) =>
+      connected ? `${name} 파일이 ${seconds}초 안에 저장되지 않았어요. 잠시 후 다시 시도하세요.` : `${name} 파일을 저장하지 못했어요. 마스터에 연결할 수 없어요(${seconds}초 동안 응답 없음). 다시 연결되면 시도하세요.`,
+    usageLate: (seconds, connected) =>
+      connected ? `${seconds}초 안에 사용량 정보가 오지 않았어요. 잠시 후 다시 시도하세요.` : `사용량 정보를 받지 못했어요. 마스터에 연결할 수 없어요(${seconds}초 동안 응답 없음). 다시 연결되면 시도하세요.`,
+    submitLate: (seconds, connected) =>
+      connected
+        ? `마스터가 ${seconds}초 안에 답하지 않았어요. 요청은 아직 실행될 수 있어요. /status로 확인할 수 있고, 실행되면 진행 상황과 결과가 여기에 표시돼요.`
+        : `${seconds}초 동안 응답이 없어요. 마스터에 연결할 수 없어요. 다시 연결되면 요청이 전달되고, 진행 상황과 결과가 여기에 표시돼요.`,
+    noPublication: '마스터가 변경 사항의 게시 위치를 알려 주지 않았어요. 대시보드의 작업 페이지에서 확인하세요.',
+  },
   engine: {
     sending: '⏳ Codex에 보내는 중…',
     wentWrong: (message) => `문제가 생겼어요: ${message}`,
     unauthorized: (hint) => `권한이 없어요. ${hint}`,
+    slackInviteHint: (error) => `${error}: 이 채널에 봇을 초대하거나(/invite) 봇에게 직접 메시지를 보내세요.`,
+    telegramAccessHint: (chatId, userId) => `이 채팅의 ID는 ${chatId}이고 사용자 ID는 ${userId}예요. TELEGRAM_ALLOWED_CHATS나 대시보드의 Telegram 허용 채팅에 추가하세요.`,
+    slackAccessHint: (userId, channel) => `사용자 ID는 ${userId}, 이 채널은 ${channel}예요. 둘 중 하나를 SLACK_ALLOWED_USERS나 SLACK_ALLOWED_CHANNELS(또는 대시보드의 Slack 설정)에 추가하세요.`,
     couldNotStart: (message) => `❌ 작업을 시작하지 못했어요: ${message}`,
     startedAfterAll: (id) => `작업 #${id}: 뒤늦게 시작됐지만 /cancel 요청대로 바로 취소할게요.`,
     dropped: '🛑 실행 안 함: /cancel로 이 요청을 취소했어요.',
