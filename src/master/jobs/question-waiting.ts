@@ -24,7 +24,7 @@ export function withQuestionWaiting(job: JobRecord): JobRecord {
 }
 
 /** What Codex asks, in a few words (the master's own wording: the CLI, chats and dashboard have theirs). */
-export function describeAsk(question: JobQuestion): string {
+function describeAsk(question: JobQuestion): string {
   return cut(ask(question));
 }
 
