@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 /** `from` may not be imported by `target`: the layers, lowest first, import only downwards. */
 const layer = (target, ...from) => ({ target: `./src/${target}`, from: from.map((f) => `./src/${f}`) });
-const ABOVE_CONFIG = ['log', 'codex', 'node', 'chat', 'bridge', 'telegram', 'master', 'cli'];
+const ABOVE_CONFIG = ['log', 'codex', 'node', 'chat', 'bridge', 'telegram', 'master', 'doctor', 'cli'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'frontend/dist/**', 'node_modules/**', 'bin/**', 'test-artifacts/**', 'eslint.config.js'] },
@@ -50,8 +50,13 @@ export default tseslint.config(
             layer('bridge', 'telegram', 'master', 'cli'),
             layer('telegram', 'master', 'cli'),
             layer('master', 'codex', 'node', 'chat', 'bridge', 'telegram', 'cli'),
+            // `csc doctor` looks at everything from outside, as a client does: only the CLI uses it.
+            layer('doctor', 'node', 'chat', 'bridge', 'telegram', 'master', 'cli'),
+            ...['codex', 'node', 'chat', 'bridge', 'telegram', 'master'].map((below) => layer(below, 'doctor')),
             // Inside the master: the store knows no service, the hub no jobs, and nothing below the HTTP layer knows it.
-            layer('master/store', 'master/hub', 'master/jobs', 'master/http', 'master/auth', 'master/bridges', 'master/settings', 'master/remote-nodes'),
+            layer('master/store', 'master/hub', 'master/jobs', 'master/http', 'master/auth', 'master/bridges', 'master/settings', 'master/remote-nodes', 'master/maintenance'),
+            // The sweeper works on the store alone: it never reaches into the services it runs beside.
+            layer('master/maintenance', 'master/hub', 'master/jobs', 'master/http', 'master/bridges'),
             layer('master/hub', 'master/jobs', 'master/http', 'master/bridges', 'master/settings', 'master/remote-nodes'),
             layer('master/jobs', 'master/http', 'master/bridges', 'master/auth'),
             layer('master/auth', 'master/hub', 'master/jobs', 'master/http', 'master/bridges'),

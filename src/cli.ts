@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackupCommands } from './cli/backup-command.js';
 import { registerBridgeCommand } from './cli/bridge-command.js';
+import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerTelegramCommand } from './cli/telegram-command.js';
 import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
@@ -20,6 +22,8 @@ registerJobCommand(program);
 registerBridgeCommand(program);
 registerTelegramCommand(program);
 registerTokenCommand(program);
+registerBackupCommands(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/master/store/index.js';
 import { EchoExecutor, type NodeWorker } from '../src/node/index.js';
-import { removeTempDirs } from '../src/test-support/temp-dir.js';
+import type { SequencedJobEvent } from '../src/protocol/index.js';
+import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
 import { startTestNode } from '../src/test-support/test-node.js';
 import { waitFor } from '../src/test-support/wait.js';
@@ -58,5 +60,28 @@ describe('csc job', () => {
     const wrongToken = runCsc(['job', 'ls', '--url', master.httpUrl, '--token', 'not-the-admin-token-x']);
     expect(await wrongToken.exited).toBe(1);
     expect(wrongToken.stderr()).toContain('unauthorized');
+  });
+
+  it('prints a log longer than a page, every event once and in order', async () => {
+    // A finished job of 12 000 events in a data dir of its own: more than two pages of 5000.
+    const dataDir = tempDir();
+    const store = new SqliteStore(dataDir);
+    const at = new Date().toISOString();
+    const { id } = store.jobs.create({ prompt: 'long', target: { tags: [] }, profile: {}, origin: { kind: 'api' }, maxAttempts: 1, timeoutSec: 60 }, at);
+    const events: SequencedJobEvent[] = Array.from({ length: 12_000 }, (_, i) => ({ seq: i + 1, at, event: { kind: 'log', level: 'info', message: `line ${i + 1}` } }));
+    store.jobs.appendEvents(id, events);
+    store.jobs.update(id, { status: 'failed', finishedAt: at });
+    store.close();
+    const long = await startTestMaster({ dataDir });
+    try {
+      const logs = runCsc(['job', 'logs', String(id), '--url', long.httpUrl, '--data-dir', dataDir]);
+      expect(await logs.exited).toBe(0);
+      expect(logs.stdout()).toBe(events.map((e) => `[info] line ${e.seq}\n`).join(''));
+      const after = runCsc(['job', 'logs', String(id), '--after', '11998', '--url', long.httpUrl, '--data-dir', dataDir]);
+      expect(await after.exited).toBe(0);
+      expect(after.stdout()).toBe('[info] line 11999\n[info] line 12000\n');
+    } finally {
+      await long.close();
+    }
   });
 });

@@ -27,7 +27,8 @@ export function Header({ onSignOut }: { onSignOut: () => void }) {
       <dl className="header-facts">
         <div>
           <dt>{t.master}</dt>
-          <dd data-testid="master-status">
+          {/* Why it is degraded, in the master's own words, on hover: the status word says that it is. */}
+          <dd data-testid="master-status" className={master?.status === 'degraded' ? 'text-bad' : undefined} title={master?.degraded?.join('\n')}>
             {health.isError ? <span className="text-bad">{t.unreachable}</span> : master ? t.masterFacts(master.status, master.version, uptime ?? '') : '…'}
           </dd>
         </div>

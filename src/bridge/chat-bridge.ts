@@ -133,7 +133,8 @@ export class ChatBridge {
         current.adapter.stop().catch((error: unknown) => this.options.log.warn({ err: error, platform }, 'platform did not stop cleanly'));
       }
       if (missing === undefined && this.adapters.get(platform) === undefined) {
-        const adapter = this.options.createAdapter(platform, () => this.settings, { engine: this.engine, log: this.options.log.child({ platform }) });
+        const reportError = (code: string) => this.link.send({ type: 'chat_error', platform, code });
+        const adapter = this.options.createAdapter(platform, () => this.settings, { engine: this.engine, log: this.options.log.child({ platform }), reportError });
         this.adapters.set(platform, { adapter, key });
         adapter.start();
       }

@@ -15,6 +15,8 @@ export interface PlatformAdapter {
 export interface AdapterDeps {
   engine: ChatEngine;
   log: Logger;
+  /** Told of every failed call to the platform, as a short code (`chatErrorCode`): the bridge tells the master. */
+  reportError?: (code: string) => void;
 }
 
 /** An allow-list check: `*` opens access; an empty list admits nobody. */

@@ -77,6 +77,23 @@ function print(event: SequencedJobEvent): void {
   if (line !== undefined) process.stdout.write(`${line}\n`);
 }
 
+interface LogPage {
+  events: SequencedJobEvent[];
+  status: JobRecord['status'];
+  more: boolean;
+}
+
+/** Prints a job's log after `after`, a page at a time (a long log is more than one); returns its status. */
+async function printLog(api: ApiClient, jobId: number, after: number): Promise<JobRecord['status']> {
+  for (let from = after; ; ) {
+    const page = await api.request<LogPage>('GET', `/api/jobs/${jobId}/logs?after=${from}&limit=5000`);
+    page.events.forEach(print);
+    const last = page.events.at(-1);
+    if (!page.more || last === undefined) return page.status;
+    from = last.seq;
+  }
+}
+
 export function registerJobCommand(program: Command): void {
   const job = program.command('job').description('create, follow and manage Codex jobs through the master');
 
@@ -149,8 +166,7 @@ export function registerJobCommand(program: Command): void {
         await follow(api, jobId, Number(flags.after));
         return;
       }
-      const { events, status } = await api.request<{ events: SequencedJobEvent[]; status: JobRecord['status'] }>('GET', `/api/jobs/${jobId}/logs?after=${Number(flags.after)}`);
-      events.forEach(print);
+      const status = await printLog(api, jobId, Number(flags.after));
       if (!FINAL_JOB_STATUSES.has(status)) process.stderr.write(`(job is ${status}; --follow keeps printing)\n`);
     });
 }

@@ -19,6 +19,7 @@ export {
 } from './questions.js';
 export { QUESTION_METHODS, parseQuestion, replyTo } from './question-methods.js';
 export { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type CodexSubcommand } from './codex-binary.js';
+export { CODEX_VERSIONS, codexSupport, compareVersions, type CodexSupport } from './codex-support.js';
 export { CodexDriver, type CodexDriverOptions } from './codex-driver.js';
 export { McpCodexDriver, type McpCodexDriverOptions } from './mcp-driver.js';
 export { createDriver, startDriver, startVersioned, type CodexLaunch } from './launch.js';

@@ -3,10 +3,11 @@ export { childEnvironment, environmentFrom, loadEnvironment, type Environment } 
 export { BUILT_IN_HIDDEN_NAMES, HIDDEN_ENV_SETTING, hiddenNamePatterns, scrubEnvironment, storedSecretValues, type HiddenSecrets } from './child-environment.js';
 export type { DeliverySettings } from './delivery-settings.js';
 export type { LogSettings } from './log-settings.js';
-export { resolveMasterConfig, type MasterConfig, type MasterFlags } from './master-config.js';
+export { resolveMasterConfig, type MasterConfig, type MasterFlags, type RetentionSettings } from './master-config.js';
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';
 export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restrictToOwner, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';
+export { resolveDataDir } from './data-dir-config.js';
 export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';
 export {
   resolveBridgeConfig,
@@ -29,3 +30,4 @@ export {
   type RunProfile,
 } from './orchestrator-config.js';
 export { CONF_TEMPLATE } from './orchestrator-template.js';
+export { resolveDoctorConfig, type DoctorConfig, type DoctorCredential, type DoctorFlags, type LocalMasterPorts } from './doctor-config.js';

@@ -64,7 +64,19 @@ export interface MasterConfig {
   budgets?: Budgets | undefined;
   /** `--tls-cert` / `--tls-key`: both ports serve TLS (wss://, https://); undefined: plain ws/http. */
   tls?: MasterTls | undefined;
+  /** What the maintenance sweeper prunes (off by default: everything is kept). */
+  retention?: RetentionSettings | undefined;
+  /** `MASTER_METRICS_PUBLIC`: `GET /metrics` without the admin token (a scraper on a trusted network); default false. */
+  metricsPublic?: boolean | undefined;
   log: LogSettings;
+}
+
+/** Days after its end that a finished job, or only its events, is kept; undefined: forever. */
+export interface RetentionSettings {
+  /** `MASTER_RETENTION_DAYS`: finished jobs are deleted with their events (their usage rows stay). */
+  jobDays: number | undefined;
+  /** `MASTER_EVENT_RETENTION_DAYS`: finished jobs keep their row, result and last event; the other events go. */
+  eventDays: number | undefined;
 }
 
 /** CLI flags of `csc master`, as commander hands them over (strings, unset when not given). */
@@ -95,6 +107,17 @@ const budgetSchema = z.preprocess(
 function resolveBudgets(env: Environment): Budgets {
   const budget = (key: string) => resolveSetting({ env: key, schema: budgetSchema, fallback: () => null }, undefined, env);
   return { userDaily: budget('MASTER_BUDGET_USER_DAILY'), chatDaily: budget('MASTER_BUDGET_CHAT_DAILY'), masterDaily: budget('MASTER_BUDGET_DAILY') };
+}
+
+/** Whole days, or `off` / `0` / empty for none. */
+const retentionDaysSchema = z.preprocess(
+  (value) => (value === 'off' || value === '0' || value === '' ? undefined : value),
+  z.coerce.number({ message: 'must be a number of days' }).int('must be whole days').min(1, 'must be at least 1 day').max(36_500, 'must be at most 36500 days').optional(),
+);
+
+function resolveRetention(env: Environment): RetentionSettings {
+  const days = (key: string) => resolveSetting({ env: key, schema: retentionDaysSchema, fallback: () => undefined }, undefined, env);
+  return { jobDays: days('MASTER_RETENTION_DAYS'), eventDays: days('MASTER_EVENT_RETENTION_DAYS') };
 }
 
 const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
@@ -133,6 +156,8 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
     profilesFile: resolveSetting({ env: 'MASTER_PROFILES_FILE', schema: pathSchema.optional(), fallback: () => undefined }, undefined, env),
     budgets: resolveBudgets(env),
     tls: resolveMasterTls(flags, env),
+    retention: resolveRetention(env),
+    metricsPublic: resolveSetting({ env: 'MASTER_METRICS_PUBLIC', schema: booleanSchema, fallback: () => false }, undefined, env),
     log: resolveLogSettings(flags, env, isTty),
   };
 }

@@ -9,8 +9,11 @@ import { createHttpApp, type RouteEntry } from './http/index.js';
 import { BridgeRequests } from './bridges/index.js';
 import { Hub } from './hub/index.js';
 import type { JobService } from './jobs/index.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { createJobServices, type JobServices } from './job-services.js';
 import { listen, type ListenAddress } from './listen.js';
+import { Sweeper } from './maintenance/index.js';
+import { Health, MasterMetrics } from './metrics/index.js';
 import { loadProfilesFile } from './profiles/index.js';
 import { RemoteNodeService } from './remote-nodes/index.js';
 import { SettingsService } from './settings/index.js';
@@ -38,6 +41,8 @@ export interface Master {
   nodeToken: LoadedSecret;
   bridgeToken: LoadedSecret;
   adminToken: LoadedSecret;
+  /** Retention and delta folding of finished jobs, sweeping every minute (`sweep()` runs one now). */
+  sweeper: Sweeper;
   /** Closes sockets with 1001, stops listening and flushes and closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -47,9 +52,26 @@ export interface StartMasterOptions {
   dashboardDir?: string;
 }
 
-/** Starts the hub, the WebSocket port and the HTTP API on one store. */
+/**
+ * Starts the hub, the WebSocket port and the HTTP API on one store, holding the data dir's lock
+ * (`master.lock`) from before the store opens until after it has closed: two masters on one
+ * store would each take the unfinished jobs for theirs.
+ */
 export async function startMaster(config: MasterConfig, log: Logger, options: StartMasterOptions = {}): Promise<Master> {
   ensureDataDir(config.dataDir);
+  const lock = acquireDataDirLock(config.dataDir, 'master');
+  try {
+    const master = await startOnDataDir(config, log, options);
+    // Bound now: the original close, before the one below replaces it.
+    const closeUnlocked = master.close.bind(master);
+    return Object.assign(master, { close: once(() => closeUnlocked().finally(() => lock.release())) });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startOnDataDir(config: MasterConfig, log: Logger, options: StartMasterOptions): Promise<Master> {
   const { nodeToken, bridgeToken, adminToken } = loadSecrets(config);
   // Before the store opens: a bad profiles file stops the start with nothing to close.
   const profilesFile = config.profilesFile === undefined ? undefined : loadProfilesFile(config.profilesFile);
@@ -60,6 +82,9 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
   const { jobs } = services;
   hub.attachJobs(jobs);
   jobs.recover();
+  const sweeper = new Sweeper(store.maintenance, log, { retention: config.retention });
+  sweeper.start();
+  const { metrics, health } = watch(hub, jobs, store);
   const settings = new SettingsService(store, log);
   const startedAt = new Date();
   const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
@@ -79,8 +104,9 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
         startedAt,
         allowLocalRepos: config.jobs.allowLocalRepos,
         tls: config.tls,
+        metricsPublic: config.metricsPublic ?? false,
       },
-      { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), log },
+      { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), metrics, health, log },
     );
     await app.ready();
     const http = await listen(app.server, config.httpHost, config.httpPort);
@@ -88,11 +114,20 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
     log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
     const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
     if (clearText !== undefined) log.warn(clearText);
-    return { hub, jobs, services, store, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store)) };
+    return { hub, jobs, services, store, sweeper, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store, sweeper)) };
   } catch (error) {
-    await shutdown(hub, jobs, wsServer, app, store);
+    await shutdown(hub, jobs, wsServer, app, store, sweeper);
     throw error;
   }
+}
+
+/** The metrics (`/metrics`) and the health judgement (`/api/health`), fed by the hub, the jobs and the store. */
+function watch(hub: Hub, jobs: JobService, store: Store): { metrics: MasterMetrics; health: Health } {
+  const metrics = new MasterMetrics({ nodes: () => hub.listNodes(), unfinished: jobs.unfinished, store: store.jobs, version: VERSION });
+  hub.observe(metrics);
+  jobs.subscribe(metrics.jobs.onUpdate);
+  store.observeCommits(metrics.commitTook);
+  return { metrics, health: new Health(() => hub.listNodes(), store) };
 }
 
 /**
@@ -115,8 +150,9 @@ function loadSecrets(config: MasterConfig): { nodeToken: LoadedSecret; bridgeTok
   return { nodeToken, bridgeToken, adminToken };
 }
 
-async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store): Promise<void> {
+async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store, sweeper: Sweeper): Promise<void> {
   // Timers first: nodes the hub now drops must not arm re-queue timers that outlive the store.
+  sweeper.stop();
   jobs.close();
   await hub.close();
   await Promise.allSettled([wsServer.close(), app?.close()]);

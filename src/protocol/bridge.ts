@@ -54,6 +54,17 @@ export const JobPublishRequestFrameSchema = z.object({
   mode: PublishModeSchema,
 });
 
+/**
+ * Bridge → master: a call to a chat platform failed (a send, an edit, polling, the connection);
+ * the master counts them per platform (`csc_chat_errors_total`). `code` names the failure as the
+ * platform gave it (`429`, `channel_not_found`, `network`), never a message text: no user content.
+ */
+export const ChatErrorFrameSchema = z.object({
+  type: z.literal('chat_error'),
+  platform: z.enum(['slack', 'telegram']),
+  code: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a short code: letters, digits, _ . -'),
+});
+
 /** A job as a bridge sees it: no log, and the prompt cut short. */
 export const JobSummarySchema = z.object({
   id: JobIdSchema,
@@ -146,3 +157,4 @@ export type JobPublishRequestFrame = z.infer<typeof JobPublishRequestFrameSchema
 export type JobUpdateFrame = z.infer<typeof JobUpdateFrameSchema>;
 export type StatusFrame = z.infer<typeof StatusFrameSchema>;
 export type BridgeConfigFrame = z.infer<typeof BridgeConfigFrameSchema>;
+export type ChatErrorFrame = z.infer<typeof ChatErrorFrameSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   BridgeConfigFrameSchema,
+  ChatErrorFrameSchema,
   JobCancelRequestFrameSchema,
   JobFollowFrameSchema,
   JobPublishRequestFrameSchema,
@@ -210,6 +211,7 @@ export const FrameSchema = z.discriminatedUnion('type', [
   JobUpdateFrameSchema,
   StatusFrameSchema,
   BridgeConfigFrameSchema,
+  ChatErrorFrameSchema,
 ]);
 
 export type Frame = z.infer<typeof FrameSchema>;

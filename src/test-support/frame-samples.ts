@@ -163,6 +163,7 @@ export const FRAME_SAMPLES: Frame[] = [
   },
   { type: 'job_attachment', jobId: 7, id: 'a'.repeat(64), part: 0, parts: 1, data: 'iVBORw0KGgo=' },
   { type: 'usage_request', requestId: 'r6', platform: 'telegram', chatId: '-100123', userId: '42', days: 7 },
+  { type: 'chat_error', platform: 'telegram', code: '429' },
   {
     type: 'usage',
     requestId: 'r6',

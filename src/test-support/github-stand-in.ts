@@ -32,7 +32,7 @@ const DOCS = 'https://docs.github.com/rest';
 
 /**
  * GitHub's REST API for pull requests, on 127.0.0.1: `GET /repos/{o}/{r}`, `POST` and `GET
- * /repos/{o}/{r}/pulls`, with GitHub's status codes and error bodies (401 Bad credentials, 404 Not
+ * /repos/{o}/{r}/pulls`, `GET /user`, with GitHub's status codes and error bodies (401 Bad credentials, 404 Not
  * Found, 422 Validation Failed with "A pull request already exists for owner:branch."), and its
  * refusal of a request without a User-Agent.
  */
@@ -91,6 +91,8 @@ export class GitHubStandIn {
     const credential = /^(?:Bearer|token) (.+)$/.exec(headers.authorization ?? '')?.[1];
     if (credential !== undefined && credential !== this.token) return [401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' }];
     const parsed = new URL(url, 'http://stand-in');
+    // The authenticated user, as `csc doctor` asks for it.
+    if (parsed.pathname === '/user' && method === 'GET') return credential === undefined ? [401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' }] : [200, { login: 'csc-stand-in', id: 1, type: 'User' }];
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/pulls)?$/.exec(parsed.pathname);
     const repo = match ? `${decodeURIComponent(match[1] ?? '')}/${decodeURIComponent(match[2] ?? '')}` : '';
     const known = this.repos[repo];

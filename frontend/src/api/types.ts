@@ -27,12 +27,16 @@ export interface ConfigSave {
   memo: string;
 }
 
-/** `GET /api/health`; `nodes` and `lastConfigSave` come only with the admin token (the route is public). */
+/** `GET /api/health`; `degraded`, `nodes` and `lastConfigSave` come only with the admin token (the route is public). */
 export interface Health {
-  status: string;
+  status: 'ok' | 'degraded';
   version: string;
   startedAt: string;
   uptimeSec: number;
+  /** The master's clock when it answered. */
+  time?: string;
+  /** Why the master is degraded, in its own (English) words: `no node online`, a failed store commit. */
+  degraded?: string[];
   nodes?: number;
   lastConfigSave?: ConfigSave | null;
 }

@@ -33,6 +33,8 @@ export function LiveEvents({ children }: { children: ReactNode }) {
           node: (data) => {
             const { event, node } = data as { event: 'connected' | 'updated' | 'disconnected'; node: NodeInfo };
             applyNodeEvent(client, event, node);
+            // Health says whether a node is online; an in-flight fetch is reused, so a connect storm costs one or two.
+            void client.invalidateQueries({ queryKey: keys.health }, { cancelRefetch: false });
           },
           job: (data) => applyJob(client, data as Job),
           config: (data) => client.setQueryData<BridgeConfig>(keys.config, data as BridgeConfig),

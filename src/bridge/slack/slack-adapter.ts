@@ -3,6 +3,7 @@ import { slackMarkup, type IncomingAction, type IncomingMessage } from '../../ch
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
+import { chatErrorCode, reportingFailures } from '../chat-errors.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
 import { incomingFiles, SlackLocales, type SlackFileObject } from './slack-incoming.js';
 import { ANSWER_ACTION_PREFIX, SlackOutput } from './slack-output.js';
@@ -100,10 +101,12 @@ export class SlackAdapter implements PlatformAdapter {
         this.app = app;
         const auth = await app.client.auth.test();
         this.botUserId = auth.user_id;
-        this.output = new SlackOutput(app.client, (error) => this.onPlainFallback(error));
+        // Every call of it that fails is reported to the master.
+        this.output = reportingFailures(new SlackOutput(app.client, (error) => this.onPlainFallback(error)), this.report);
         this.deps.log.info({ bot: auth.user }, 'slack socket mode connected');
         return;
       } catch (error) {
+        this.report(error);
         await app.stop().catch(() => undefined);
         this.deps.log.warn({ err: (error as Error).message, retryInMs: delay }, 'slack failed to start; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -200,6 +203,8 @@ export class SlackAdapter implements PlatformAdapter {
     const message: IncomingMessage = { platform: 'slack', chatId: root.chatId, threadId: root.messageId, messageId: root.messageId, userId: command.user_id, userName: command.user_name, text: text === '' ? '/help' : text, raw: command };
     this.dispatch(message, output);
   }
+
+  private readonly report = (error: unknown): void => this.deps.reportError?.(chatErrorCode(error));
 
   private onPlainFallback(error: string): void {
     this.deps.log[this.plainWarned ? 'debug' : 'warn']({ error }, 'slack refused a message for its form; it went as plain text');

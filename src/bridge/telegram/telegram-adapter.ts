@@ -2,6 +2,7 @@ import { GrammyError, type Bot, type Context } from 'grammy';
 import { botCommands, type IncomingAction } from '../../chat/index.js';
 import type { ChatPlatformSettings } from '../../config/index.js';
 import type { ResponseFrame } from '../../protocol/index.js';
+import { chatErrorCode, reportingFailures } from '../chat-errors.js';
 import type { AdapterDeps, PlatformAdapter } from '../platform.js';
 import { createLimitedBot } from './limited-bot.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -69,6 +70,7 @@ export class TelegramAdapter implements PlatformAdapter {
         await bot.start({ allowed_updates: ['message', 'callback_query'], onStart: (me) => this.onStart(bot, me.username) });
         delay = this.options.retryBaseMs ?? 1000;
       } catch (error) {
+        this.report(error);
         if (error instanceof GrammyError && error.error_code === 401) {
           this.deps.log.error('telegram refused the bot token (401): fix TELEGRAM_BOT_TOKEN or the dashboard setting');
           return;
@@ -100,7 +102,10 @@ export class TelegramAdapter implements PlatformAdapter {
   private onStart(bot: Bot, username: string): void {
     this.deps.log.info({ bot: username }, 'telegram polling started');
     // Not awaited: the menu is a convenience, polling must not wait for it (nor stop when it fails).
-    this.publishCommands(bot).catch((error: unknown) => this.deps.log.warn({ err: (error as Error).message }, 'telegram refused the command menu (setMyCommands)'));
+    this.publishCommands(bot).catch((error: unknown) => {
+      this.report(error);
+      this.deps.log.warn({ err: (error as Error).message }, 'telegram refused the command menu (setMyCommands)');
+    });
   }
 
   /** `setMyCommands` per language: Telegram shows each user the list in their app's language, else the default. */
@@ -110,12 +115,16 @@ export class TelegramAdapter implements PlatformAdapter {
     }
   }
 
+  /** Where the engine answers; every call of it that fails is reported to the master. */
   private output(bot: Bot): TelegramOutput {
-    return new TelegramOutput(bot.api, this.settings().parseMode, (description) => {
+    const output = new TelegramOutput(bot.api, this.settings().parseMode, (description) => {
       this.deps.log[this.plainWarned ? 'debug' : 'warn']({ description, parseMode: this.settings().parseMode }, 'telegram could not parse a message\'s markup; it went as plain text');
       this.plainWarned = true;
     });
+    return reportingFailures(output, this.report);
   }
+
+  private readonly report = (error: unknown): void => this.deps.reportError?.(chatErrorCode(error));
 }
 
 /** Telegram's limit on an `answerCallbackQuery` text. */

@@ -164,7 +164,7 @@ export class BridgeRequests implements BridgeChannel {
       ...(frame.tags === undefined ? {} : { tags: frame.tags }),
       ...(repo === undefined ? {} : { repo: repoKey(repo) }),
       ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-      ...(frame.continueFrom === undefined ? {} : { continueFrom: frame.continueFrom }),
+      ...(frame.continueFrom === undefined || !this.stillStored(frame.continueFrom) ? {} : { continueFrom: frame.continueFrom }),
       ...(frame.profileName === undefined ? {} : { profileName: frame.profileName }),
       ...(frame.mode === undefined ? {} : { mode: frame.mode }),
       ...(frame.attachments === undefined ? {} : { attachments: frame.attachments }),
@@ -174,6 +174,21 @@ export class BridgeRequests implements BridgeChannel {
     this.followers.set(job.id, client.name);
     this.pending.delete(job.id);
     this.sendUpdate(client, this.jobs.get(job.id), [], frame.requestId);
+  }
+
+  /**
+   * Whether a chat thread's last job is still stored. Retention (`MASTER_RETENTION_DAYS`) prunes
+   * the last job of a thread left quiet long enough: its next request starts a new Codex
+   * conversation, rather than failing for a job that is gone, as every request would from then on.
+   */
+  private stillStored(id: number): boolean {
+    try {
+      this.jobs.get(id);
+      return true;
+    } catch (error) {
+      if (error instanceof CodedError && error.code === 'not_found') return false;
+      throw error;
+    }
   }
 
   private follow(client: Client, jobIds: number[]): void {

@@ -7,6 +7,7 @@ import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { JobServices } from '../job-services.js';
+import type { Health, MasterMetrics } from '../metrics/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   allowLocalRepos: boolean;
   /** Certificate and key: serve `https://` only. */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** `MASTER_METRICS_PUBLIC`: `/metrics` without the admin token. */
+  metricsPublic: boolean;
 }
 
 export interface HttpAppDeps {
@@ -37,6 +40,8 @@ export interface HttpAppDeps {
   remoteNodes: RemoteNodeService;
   credentials: CredentialService;
   sessions: SessionCookies;
+  metrics: MasterMetrics;
+  health: Health;
   log: Logger;
 }
 
@@ -77,7 +82,7 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
   app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
   acceptEmptyJsonBodies(app);
 
-  registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt, allowLocalRepos: options.allowLocalRepos });
+  registerRoutes(app, { ...deps, version: options.version, startedAt: options.startedAt, allowLocalRepos: options.allowLocalRepos, metricsPublic: options.metricsPublic });
   await registerDashboard(app, options.dashboardDir);
   return app;
 }

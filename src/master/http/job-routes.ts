@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AttachmentSchema, JobProfileSchema, JobStatusSchema, ProfileNameSchema, RunModeSchema, isSafeRef, parseRepoSpec, repoKey } from '../../protocol/index.js';
 import type { IdempotencyKey, JobIntake, JobService } from '../jobs/index.js';
 import { ApiError } from './api-error.js';
-import { followJobLog } from './log-follower.js';
 import { IdParams, decimalCount, decimalId } from './parse.js';
 import { route } from './route.js';
 
@@ -38,8 +37,6 @@ const ListQuery = z.strictObject({
   limit: decimalCount('limit', 1, 500).default(50),
   before: decimalId.optional(),
 });
-const LogsQuery = z.strictObject({ after: decimalCount('after', 0, Number.MAX_SAFE_INTEGER).default(0), limit: decimalCount('limit', 1, 5000).default(1000) });
-const StreamQuery = z.strictObject({ after: decimalCount('after', 0, Number.MAX_SAFE_INTEGER).default(0) });
 
 /**
  * A promise that resolves once the immediates already queued this turn (the store's commit, the
@@ -119,40 +116,5 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, intake
     params: IdParams,
     handler: ({ params }, _req, reply) => reply.status(202).send(intake.cancel(params.id)),
   });
-
-  route(app, {
-    method: 'GET',
-    url: '/api/jobs/:id/logs',
-    params: IdParams,
-    query: LogsQuery,
-    handler: ({ params: { id }, query: { after, limit } }) => {
-      const events = jobs.events(id, after, limit);
-      const job = jobs.get(id);
-      return { jobId: id, status: job.status, lastSeq: job.lastSeq, events };
-    },
-  });
-
-  route(app, {
-    method: 'GET',
-    url: '/api/jobs/:id/logs/stream',
-    access: 'stream',
-    params: IdParams,
-    query: StreamQuery,
-    handler: ({ params: { id }, query: { after } }, req, reply) => followLog(jobs, id, resumePoint(req) ?? after, reply),
-  });
 }
 
-/** `Last-Event-ID`, which an `EventSource` sends when it reconnects. */
-function resumePoint(req: FastifyRequest): number | undefined {
-  const header = req.headers['last-event-id'];
-  return typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
-}
-
-function followLog(jobs: JobService, id: number, after: number, reply: FastifyReply): void {
-  jobs.get(id);
-  reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  // Headers go now, not with the first event: a queued job's follower (EventSource) opens at once.
-  reply.raw.flushHeaders();
-  followJobLog(jobs, id, reply.raw, after);
-}

@@ -5,6 +5,7 @@ import type { CredentialService, SessionCookies } from '../auth/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { JobServices } from '../job-services.js';
+import type { Health, MasterMetrics } from '../metrics/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
@@ -13,6 +14,8 @@ import { registerChangeRoutes } from './change-routes.js';
 import { registerCredentialRoutes } from './credential-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
+import { registerMetricsRoutes } from './metrics-routes.js';
+import { registerLogRoutes } from './log-routes.js';
 import { nodeView } from './node-view.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerQuestionRoutes } from './question-routes.js';
@@ -34,6 +37,10 @@ export interface RouteDeps {
   version: string;
   startedAt: Date;
   allowLocalRepos: boolean;
+  metrics: MasterMetrics;
+  health: Health;
+  /** `MASTER_METRICS_PUBLIC`: `/metrics` without the admin token. */
+  metricsPublic: boolean;
 }
 
 const BroadcastBody = z.strictObject({ text: z.string().min(1, 'text must not be empty').max(64 * 1024, 'text must be at most 64 KiB') });
@@ -44,15 +51,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     url: '/api/health',
     access: 'public',
     handler: (_input, req) => {
-      const health = {
-        status: 'ok',
-        version: deps.version,
-        startedAt: deps.startedAt.toISOString(),
-        uptimeSec: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
-      };
-      // Anyone may ask whether the master is up; what it serves is for the admin.
+      const { status, degraded } = deps.health.report();
+      const now = new Date();
+      // `time`: the master's clock, for `csc doctor`'s clock skew.
+      const health = { status, version: deps.version, startedAt: deps.startedAt.toISOString(), uptimeSec: Math.round((now.getTime() - deps.startedAt.getTime()) / 1000), time: now.toISOString() };
+      // Anyone may ask whether the master is up; why it is degraded, and what it serves, is for the admin.
       if (!req.admin) return health;
-      return { ...health, nodes: deps.hub.listNodes().length, lastConfigSave: lastConfigSave(deps.settings) };
+      return { ...health, degraded, nodes: deps.hub.listNodes().length, lastConfigSave: lastConfigSave(deps.settings) };
     },
   });
 
@@ -72,6 +77,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   registerJobRoutes(app, deps.jobs, deps.services.intake, deps.allowLocalRepos);
+  registerLogRoutes(app, deps.jobs, deps.store.jobs.logs);
   registerProfileRoutes(app, deps.services.profiles, deps.allowLocalRepos);
   registerUsageRoutes(app, deps.services.usage);
   registerAttachmentRoutes(app, deps.services.files);
@@ -81,6 +87,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   registerRemoteNodeRoutes(app, deps.remoteNodes);
   registerCredentialRoutes(app, deps.credentials, deps.sessions);
   registerEventRoutes(app, deps);
+  registerMetricsRoutes(app, deps.metrics, deps.metricsPublic);
 }
 
 /** For the dashboard's header: when the bridge settings were last saved, and the note left then. */

@@ -17,6 +17,7 @@ import type { BridgeChannel } from './bridge-channel.js';
 import { Client } from './client.js';
 import { NodeEvents, type NodeListener } from './events.js';
 import { Heartbeat } from './heartbeat.js';
+import type { HubObserver } from './hub-observer.js';
 import type { JobChannel } from './job-channel.js';
 import { DEFAULT_SEND_STALL_SEC, Outbox } from './outbox.js';
 import { identityRefusal, maySend } from './permissions.js';
@@ -50,6 +51,7 @@ export class Hub {
   private readonly events: NodeEvents;
   private jobs: JobChannel | undefined;
   private bridgeRequests: BridgeChannel | undefined;
+  private observer: HubObserver | undefined;
 
   constructor(
     private readonly options: HubOptions,
@@ -60,6 +62,7 @@ export class Hub {
     const limits = { maxBufferedBytes: options.maxSendBufferBytes, stallMs: (options.sendStallSec ?? DEFAULT_SEND_STALL_SEC) * 1000 };
     this.outbox = new Outbox(limits, (client, why) => {
       log.warn({ id: client.id, node: client.name, buffered: client.socket.writableLength }, `disconnecting a stalled consumer: ${why}`);
+      this.observer?.sendBufferCutoff();
       client.ws.terminate();
     }, () => this.commitStore());
     // A commit that fails elsewhere (its own setImmediate, an HTTP response) happens before the outbox flushes.
@@ -154,6 +157,11 @@ export class Hub {
     return this.events.subscribe(listener);
   }
 
+  /** Connects the one observer of what the hub handles on its own (the metrics). */
+  observe(observer: HubObserver): void {
+    this.observer = observer;
+  }
+
   /** Closes every connection with 1001 and waits (briefly) for them to go. */
   async close(timeoutMs = 2000): Promise<void> {
     this.heartbeat.stop();
@@ -204,6 +212,10 @@ export class Hub {
         return;
       case 'error':
         this.log.warn({ id: client.id, node: client.name, code: frame.code, message: frame.message }, 'client reported an error');
+        return;
+      case 'chat_error':
+        this.log.debug({ id: client.id, bridge: client.name, platform: frame.platform, code: frame.code }, 'a bridge reported a chat platform error');
+        this.observer?.chatError(frame.platform, frame.code);
         return;
       case 'job_events':
       case 'job_published':

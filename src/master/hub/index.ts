@@ -3,3 +3,4 @@ export type { NodeEvent, NodeListener } from './events.js';
 export type { JobChannel, ReadyNode } from './job-channel.js';
 export type { BridgeChannel, BridgeRequestFrame } from './bridge-channel.js';
 export type { Client } from './client.js';
+export type { HubObserver } from './hub-observer.js';

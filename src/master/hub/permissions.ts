@@ -22,6 +22,7 @@ export const FRAME_SENDERS = {
   question_answer: ['bridge'],
   attachment_upload: ['bridge'],
   usage_request: ['bridge'],
+  chat_error: ['bridge'],
   job_published: ['node'],
 } as const satisfies Partial<Record<FrameType, readonly Role[]>>;
 

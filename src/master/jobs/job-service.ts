@@ -216,6 +216,9 @@ export class JobService implements JobChannel {
   /** How many jobs wait for a node. */
   queuedCount = (): number => this.queue.length;
 
+  /** The unfinished jobs as held in memory (a live view: read it at once, do not keep it). */
+  unfinished = (): IterableIterator<JobRecord> => this.jobs.active.values();
+
   /** Ids of the jobs assigned to or running on a node, oldest first. */
   runningOn = (nodeName: string): number[] => this.jobs.outOn(nodeName).map((job) => job.id);
 

@@ -1,11 +1,11 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { waitFor } from '../../test-support/wait.js';
 import { Checkpointer, type CheckpointReport } from './checkpointer.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, WAL_SIZE_LIMIT_BYTES } from './sqlite-store.js';
 
 afterAll(removeTempDirs);
 
@@ -34,7 +34,7 @@ describe('Checkpointer', () => {
     store.jobs.create(newJob('two'), '2026-01-01T00:00:00.000Z');
     store.commit();
     const reports: CheckpointReport[] = [];
-    const checkpointer = new Checkpointer({ path: store.path, intervalMs: 20, maxFrames: 0, onReport: (report) => reports.push(report) });
+    const checkpointer = new Checkpointer({ path: store.path, intervalMs: 20, maxFrames: 0, truncateFrames: 1_000_000, onReport: (report) => reports.push(report) });
     expect(await waitFor(() => reports[0], 'a report', 5000)).toMatchObject({ kind: 'behind' });
     reader.prepare('COMMIT').run();
     reader.close();
@@ -44,6 +44,34 @@ describe('Checkpointer', () => {
     await sleep(200);
     expect(reports.length).toBe(settled);
     checkpointer.stop();
+    store.close();
+  });
+
+  it('gives the disk back: a WAL a reader made grow past the limit comes back under it once copied back', async () => {
+    const store = new SqliteStore(tempDir());
+    const job = store.jobs.create(newJob('long'), '2026-01-01T00:00:00.000Z');
+    store.commit();
+    const wal = `${store.path}-wal`;
+    const walSize = () => (existsSync(wal) ? statSync(wal).size : 0);
+    // A reader pinning the first snapshot: nothing written after it can be copied back, so the WAL grows.
+    const reader = new Database(store.path, { readonly: true });
+    reader.prepare('BEGIN').run();
+    reader.prepare('SELECT count(*) FROM jobs').get();
+    const text = 'y'.repeat(32 * 1024);
+    let seq = 0;
+    // In one turn, so that nothing (a RESTART the thread asks for) waits for this thread's own reader. ~80 MiB.
+    for (let commit = 0; commit < 80; commit++) {
+      store.jobs.appendEvents(job.id, Array.from({ length: 32 }, () => ({ seq: ++seq, at: '2026-01-01T00:00:00.000Z', event: { kind: 'log' as const, level: 'info' as const, message: text } })));
+      store.commit();
+    }
+    const peak = walSize();
+    expect(peak).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    reader.prepare('COMMIT').run();
+    reader.close();
+    // The checkpoint thread copies it back within a tick or two and truncates it.
+    const back = await waitFor(() => (walSize() <= WAL_SIZE_LIMIT_BYTES ? { size: walSize() } : undefined), 'the WAL back under the limit', 15_000);
+    expect(back.size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    expect(store.jobs.get(job.id)?.lastSeq).toBe(seq);
     store.close();
   });
 });

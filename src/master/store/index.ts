@@ -2,8 +2,12 @@ export { SqliteStore, StoreOpenError, type SqliteStoreOptions, type SqliteSync }
 export type { KnownNode, NodeSighting, Store } from './store.js';
 export { withChanges, type DiffPart, type EncodedJobEvent, type IdempotencyRecord, type JobChanges, type JobFilter, type JobOrigin, type JobPipeline, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
 export { StoreCommitError } from './tick-transaction.js';
+export { migrate, readMigrations, type Migration } from './migrate.js';
 export type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
 export type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';
 export type { CredentialStore, MachineRole, StoredCredential } from './credential-store.js';
 export type { ProfileStore } from './profile-store.js';
 export type { UsageRecord, UsageScope, UsageStore, UsageSum } from './usage-store.js';
+export type { JobLog, LogMatch, LogPage, LogPageQuery, LogSearchQuery } from './job-log.js';
+export { coveredDeltas, FOLD_BOUNDARY_KINDS, type SeqKind } from './delta-folding.js';
+export { LOG_STATE, type EndedCursor, type EndedJob, type JobMaintenance, type LogState } from './job-maintenance.js';

@@ -1,4 +1,5 @@
 import type { Attachment, JobProfile, JobResult, JobStatus, PipelineStep, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobLog } from './job-log.js';
 
 /** Where a job may run: a named node, nodes with all of some tags, or (neither) any node. */
 export interface JobTarget {
@@ -143,6 +144,8 @@ export interface JobStore {
   eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[];
   /** The job's `diff` events, in seq order (every attempt's: the reader picks the last whole run). */
   diffParts(jobId: number): DiffPart[];
+  /** A long log a page at a time (newest first, folded), and searched. */
+  readonly logs: JobLog;
   /** The job made with this `Idempotency-Key`, if the key is still stored. */
   idempotencyKey(key: string): IdempotencyRecord | undefined;
   /** Remembers the job a key made (replacing an expired record of the same key). */
@@ -155,4 +158,6 @@ export interface JobStore {
   whenCommitted(): Promise<void>;
   /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
   onCommitFailed(listener: (error: Error) => void): () => void;
+  /** How many jobs are stored in each state (the metrics' `csc_jobs`); cheap while most jobs succeed. */
+  countByStatus(): Record<JobStatus, number>;
 }

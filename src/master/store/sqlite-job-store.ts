@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Attachment, JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
+import { JobStatusSchema } from '../../protocol/index.js';
 import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobPipeline, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { JobLog } from './job-log.js';
+import { SqliteJobLog } from './sqlite-job-log.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface JobRow {
@@ -107,6 +110,7 @@ export class SqliteJobStore implements JobStore {
   private readonly selectEventsJson: Database.Statement<[number, number, number], EncodedJobEvent>;
   private readonly selectDiffParts: Database.Statement<[number], DiffPart>;
   private readonly idempotency: IdempotencyStatements;
+  readonly logs: JobLog;
 
   /** Multi-row event inserts by row count. */
   private readonly insertStatements: Array<Database.Statement | undefined> = [];
@@ -131,6 +135,7 @@ export class SqliteJobStore implements JobStore {
     this.selectDiffParts = db.prepare(`
       SELECT seq, event ->> '$.part' AS part, event ->> '$.parts' AS parts, event ->> '$.text' AS text
       FROM job_events WHERE job_id = ? AND event ->> '$.kind' = 'diff' ORDER BY seq`);
+    this.logs = new SqliteJobLog(db);
     this.idempotency = {
       select: db.prepare('SELECT job_id AS jobId, fingerprint, created_at AS createdAt FROM job_idempotency_keys WHERE key = ?'),
       upsert: db.prepare('INSERT OR REPLACE INTO job_idempotency_keys (key, job_id, fingerprint, created_at) VALUES (?, ?, ?, ?)'),
@@ -247,6 +252,23 @@ export class SqliteJobStore implements JobStore {
 
   diffParts(jobId: number): DiffPart[] {
     return this.selectDiffParts.all(jobId);
+  }
+
+  /**
+   * A count over a range of the (status, id) index steps through every entry (about 100 ms for a
+   * million); a count of the whole table only sums its pages' cell counts (under a millisecond).
+   * So each state but `succeeded` is counted in the index and `succeeded`, what most jobs end as,
+   * is the rest of the table.
+   */
+  countByStatus(): Record<JobStatus, number> {
+    const count = (key: string, sql: string, ...params: string[]) => (this.prepared(key, () => sql).get(...params) as { n: number }).n;
+    const counts = { succeeded: count('count:all', 'SELECT count(*) AS n FROM jobs') } as Record<JobStatus, number>;
+    for (const status of JobStatusSchema.options) {
+      if (status === 'succeeded') continue;
+      counts[status] = count('count:status', 'SELECT count(*) AS n FROM jobs WHERE status = ?', status);
+      counts.succeeded -= counts[status];
+    }
+    return counts;
   }
 
   private insertEvents(rows: number): Database.Statement {

@@ -100,6 +100,21 @@ describe('migrations', () => {
     reopened.close();
   });
 
+  it('upgrades a database at version 9 to 0010: usage rows kept, no longer tied to their jobs, every job log whole', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, 'master.db'));
+    migrate(db, readMigrations().slice(0, 9));
+    db.prepare("INSERT INTO jobs (status, prompt, origin, max_attempts, timeout_sec, created_at, finished_at) VALUES ('succeeded', 'p', '{}', 3, 60, '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')").run();
+    db.prepare("INSERT INTO job_usage (job_id, day, user, input, output, total) VALUES (1, '2026-01-01', 'admin', 1, 2, 3)").run();
+    db.close();
+    const store = new SqliteStore(dir);
+    expect(store.maintenance.endedBefore('2027-01-01', undefined, 10)).toEqual([{ id: 1, finishedAt: '2026-01-01T00:01:00.000Z', logState: 0 }]);
+    expect(store.maintenance.deleteJob(1)).toBe(true);
+    store.commit();
+    expect(store.usage.dayTotal({ kind: 'master' }, '2026-01-01')).toEqual({ input: 1, output: 2, total: 3 });
+    store.close();
+  });
+
   it('rejects gaps and badly named files', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'm'));

@@ -6,6 +6,7 @@ import type { Logger } from '../../log/index.js';
 import { Checkpointer, type CheckpointReport } from './checkpointer.js';
 import { migrate } from './migrate.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
+import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
@@ -49,8 +50,18 @@ export class StoreOpenError extends Error {
  */
 const FLUSH_WINDOW_MS = 50;
 const CHECKPOINT_INTERVAL_MS = 500;
+/** How long a statement waits for another connection's lock (the checkpoint thread, a backup). */
+const BUSY_TIMEOUT_MS = 5000;
 /** About 64 MiB of 4 KiB pages: past this the writer stops for one RESTART checkpoint. */
 const MAX_WAL_FRAMES = 16_384;
+/**
+ * The most disk a WAL keeps once it has been copied back (`PRAGMA journal_size_limit`): a write
+ * that starts the WAL over truncates it to this, and the checkpoint thread truncates a longer one
+ * that is all copied back. Without it the file stays at its peak size forever (553 MB was seen).
+ */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** A WAL of about this many 4 KiB frames is at the limit. */
+const WAL_LIMIT_FRAMES = Math.floor(WAL_SIZE_LIMIT_BYTES / 4096);
 
 /**
  * Opens the database readable by its owner only: it holds bridge tokens. SQLite gives the WAL and
@@ -71,6 +82,7 @@ export class SqliteStore implements Store {
   readonly credentials: SqliteCredentialStore;
   readonly profiles: SqliteProfileStore;
   readonly usage: SqliteUsageStore;
+  readonly maintenance: SqliteJobMaintenance;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
   private readonly checkpointer: Checkpointer;
@@ -85,9 +97,10 @@ export class SqliteStore implements Store {
       this.db = openPrivately(this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // The checkpointer's thread does it, so that no commit waits for an fsync.
       this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       migrate(this.db);
     } catch (error) {
       throw new StoreOpenError(`cannot open the store at ${this.path}: ${(error as Error).message}`, { cause: error });
@@ -105,7 +118,8 @@ export class SqliteStore implements Store {
     this.credentials = new SqliteCredentialStore(this.db, this.tx);
     this.profiles = new SqliteProfileStore(this.db, this.tx);
     this.usage = new SqliteUsageStore(this.db, this.tx);
-    this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
+    this.maintenance = new SqliteJobMaintenance(this.db, this.tx);
+    this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, truncateFrames: WAL_LIMIT_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
   }
 
   /** `PRAGMA synchronous` as the store's connection has it: 1 NORMAL, 2 FULL (for tests and diagnostics). */
@@ -157,6 +171,10 @@ export class SqliteStore implements Store {
     return this.tx.onFailure(listener);
   }
 
+  observeCommits(observer: (seconds: number) => void): void {
+    this.tx.observeCommits(observer);
+  }
+
   close(): void {
     if (!this.db.open) return;
     this.checkpointer.stop();
@@ -173,13 +191,23 @@ export class SqliteStore implements Store {
       this.db.pragma('wal_autocheckpoint = 1000');
       return;
     }
+    if (report.kind === 'truncated') {
+      log?.info({ walFrames: report.frames }, 'the WAL was all copied back: truncated it');
+      return;
+    }
     try {
       // A checkpoint cannot run inside the turn's transaction; committing early is always safe.
       this.tx.commit();
-      this.db.pragma('wal_checkpoint(RESTART)');
-      log?.info({ walFrames: report.frames }, 'the WAL outgrew passive checkpoints: restarted it');
+      // Without waiting: a reader holding an old snapshot (a `csc backup`) would otherwise stall the
+      // event loop for the whole busy timeout (measured: 5 s); the next report tries again.
+      this.db.pragma('busy_timeout = 0');
+      const [row] = this.db.pragma('wal_checkpoint(RESTART)') as Array<{ busy: number }>;
+      if (row?.busy === 0) log?.info({ walFrames: report.frames }, 'the WAL outgrew passive checkpoints: restarted it');
+      else log?.debug({ walFrames: report.frames }, 'a reader holds the WAL; restarting it waits for the next report');
     } catch (error) {
       log?.warn({ err: error }, 'could not restart the WAL; the checkpoint thread goes on');
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { CredentialStore } from './credential-store.js';
+import type { JobMaintenance } from './job-maintenance.js';
 import type { JobStore } from './job-store.js';
 import type { ProfileStore } from './profile-store.js';
 import type { RemoteNodeStore } from './remote-node-store.js';
@@ -42,6 +43,8 @@ export interface Store {
   readonly profiles: ProfileStore;
   /** Every ended job's own token usage. */
   readonly usage: UsageStore;
+  /** Retention and delta folding of finished jobs, in small steps (the maintenance sweeper's). */
+  readonly maintenance: JobMaintenance;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): KnownNode[];
   flush(): void;
@@ -51,5 +54,7 @@ export interface Store {
   whenCommitted(): Promise<void>;
   /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
   onCommitFailed(listener: (error: Error) => void): () => void;
+  /** Tells `observer` how long each successful commit took, in seconds (one observer; none: no timing). */
+  observeCommits(observer: (seconds: number) => void): void;
   close(): void;
 }

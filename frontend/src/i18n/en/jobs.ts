@@ -91,6 +91,27 @@ export const jobLog = {
   answered: (id: string, done: string, by: string) => `Question ${id}: ${done} ${by}`,
   started: (executor: string) => `Started (${executor})`,
   finished: (status: string) => `Finished: ${status}`,
+  loading: 'Loading the log…',
+  newest: 'Jump to newest ↓',
+  loadingOlder: 'Loading older events…',
+  loadingNewer: 'Loading newer events…',
+  jumping: 'Loading the events around the match…',
+  detached: 'Showing an earlier part of the log: new events are not followed here.',
+  notLoaded: (reason: string) => `Not loaded: ${reason}`,
+  retry: 'Try again',
+  search: {
+    label: 'Search the log',
+    placeholder: 'Text of a message, command or output',
+    find: 'Find',
+    previous: 'Previous match',
+    next: 'Next match',
+    searching: 'Searching…',
+    none: (query: string) => `No match for “${query}”.`,
+    count: (index: number, count: number, more: boolean) => `Match ${index} of ${count}${more ? '+' : ''} (newest first)`,
+    failed: (reason: string) => `Search failed: ${reason}`,
+    results: 'Matches in the log',
+    event: (seq: number) => `#${seq}`,
+  },
 };
 
 export const jobResult = {

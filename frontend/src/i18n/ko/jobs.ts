@@ -93,6 +93,27 @@ export const jobLog: Catalog['jobLog'] = {
   answered: (id, done, by) => `질문 ${id}: ${done} (${by})`,
   started: (executor) => `시작됨 (${executor})`,
   finished: (status) => `종료: ${status}`,
+  loading: '로그를 불러오는 중…',
+  newest: '최신으로 이동 ↓',
+  loadingOlder: '이전 이벤트를 불러오는 중…',
+  loadingNewer: '다음 이벤트를 불러오는 중…',
+  jumping: '일치 항목 주변의 이벤트를 불러오는 중…',
+  detached: '로그의 이전 부분을 보는 중입니다. 여기서는 새 이벤트를 따라가지 않습니다.',
+  notLoaded: (reason) => `불러오지 못함: ${reason}`,
+  retry: '다시 시도',
+  search: {
+    label: '로그 검색',
+    placeholder: '메시지, 명령 또는 출력의 텍스트',
+    find: '찾기',
+    previous: '이전 일치 항목',
+    next: '다음 일치 항목',
+    searching: '검색하는 중…',
+    none: (query) => `“${query}”와(과) 일치하는 항목이 없습니다.`,
+    count: (index, count, more) => `일치 항목 ${count}${more ? '+' : ''}개 중 ${index}번째 (최신순)`,
+    failed: (reason) => `검색 실패: ${reason}`,
+    results: '로그의 일치 항목',
+    event: (seq) => `#${seq}`,
+  },
 };
 
 export const jobResult: Catalog['jobResult'] = {

@@ -12,6 +12,7 @@ import { JobChange } from './JobChange';
 import { JobLog } from './JobLog';
 import { JobPipeline } from './JobPipeline';
 import { JobResult } from './JobResult';
+import { LogSearch } from './LogSearch';
 import { pendingOf, waitingText } from './questions/question-model';
 import { JobQuestions } from './questions/JobQuestions';
 import { useJobLog } from './useJobLog';
@@ -37,7 +38,7 @@ export function JobDetail({ jobId }: { jobId: number }) {
 
 function JobBody({ job }: { job: Job }) {
   const client = useQueryClient();
-  const { log, state } = useJobLog(job.id);
+  const log = useJobLog(job.id, job.lastSeq);
   const cancel = useMutation({
     mutationFn: () => api<Job>(`/jobs/${job.id}/cancel`, { method: 'POST' }),
     onSuccess: (updated) => applyJob(client, updated),
@@ -81,7 +82,8 @@ function JobBody({ job }: { job: Job }) {
       )}
       <JobQuestions job={job} />
       <h3>{t.log}</h3>
-      <JobLog items={log.items} state={state} />
+      <LogSearch jobId={job.id} onJump={(seq) => void log.store.jumpTo(seq)} />
+      <JobLog view={log.view} actions={log.store} />
       {job.result && <JobResult result={job.result} />}
       {job.result?.change && <JobChange job={job} change={job.result.change} />}
     </>

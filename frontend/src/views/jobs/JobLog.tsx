@@ -1,118 +1,183 @@
-import { useLayoutEffect, useRef, useState } from 'react';
-import type { FileChange } from '../../api/types';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { useT } from '../../i18n/I18n';
-import { formatDuration } from '../../ui/format';
-import type { LogItem } from './log-model';
-import type { LogState } from './useJobLog';
+import type { JobLogStore, LogSnapshot } from './job-log-store';
+import { LogEntry } from './LogEntry';
+import { itemIndexOf } from './log-model';
 
 /** How close to the bottom (px) still counts as "at the bottom", so sub-pixel scrolling keeps following. */
 const BOTTOM_SLACK = 24;
+/** Within this distance (px) of an end the next page is asked for, so it is there before the reader is. */
+const LOAD_MARGIN = 600;
+/** A one-line entry's height; rows are measured once drawn, this only places the ones not yet drawn. */
+const ESTIMATED_ROW = 30;
+/** Rows drawn beyond each edge of the box, so a fast scroll shows text rather than blank space. */
+const OVERSCAN = 12;
 
-/**
- * The live log. It follows new events while the reader is at the bottom; once they scroll up it
- * stays where they are and offers a jump back instead.
- */
-export function JobLog({ items, state }: { items: LogItem[]; state: LogState }) {
-  const box = useRef<HTMLOListElement>(null);
-  const following = useRef(true);
-  /** The list as last drawn (a new list element starts from nothing drawn). */
-  const drawn = useRef<{ element: HTMLOListElement | null; height: number }>({ element: null, height: 0 });
-  const [behind, setBehind] = useState(false);
+type LogActions = Pick<JobLogStore, 'loadOlder' | 'loadNewer' | 'toNewest' | 'retry'>;
+
+/** The log with its state: live or complete, a page loading or refused, and the list itself. */
+export function JobLog({ view, actions }: { view: LogSnapshot; actions: LogActions }) {
   const t = useT().jobLog;
-
-  useLayoutEffect(() => {
-    const element = box.current;
-    if (element === null) return;
-    const drawnHeight = drawn.current.element === element ? drawn.current.height : 0;
-    // Measured, not only remembered: a scroll whose event has not arrived yet must not be undone.
-    if (following.current && drawnHeight - element.scrollTop - element.clientHeight > BOTTOM_SLACK) following.current = false;
-    if (following.current) element.scrollTop = element.scrollHeight;
-    else setBehind(true);
-    drawn.current = { element, height: element.scrollHeight };
-  }, [items]);
-
-  const onScroll = (): void => {
-    const element = box.current;
-    if (element === null) return;
-    following.current = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
-    if (following.current) setBehind(false);
-  };
-  const jump = (): void => {
-    following.current = true;
-    setBehind(false);
-    box.current?.scrollTo({ top: box.current.scrollHeight });
-  };
-
+  const busy = view.busy === undefined ? undefined : { older: t.loadingOlder, newer: t.loadingNewer, jump: t.jumping }[view.busy];
   return (
     <div className="log-wrap">
-      <p className={`log-state log-${state}`} data-testid="log-state">
-        {t.state[state]}
+      <p className={`log-state log-${view.state}`} data-testid="log-state">
+        {t.state[view.state]}
       </p>
-      {items.length === 0 ? (
-        <p className="state state-empty">{state === 'ended' ? t.nothing : t.waiting}</p>
-      ) : (
-        // Focusable so keyboard users can scroll it; not a live region: a busy job would drown a screen reader.
-        <ol className="log" ref={box} onScroll={onScroll} tabIndex={0} aria-label={t.label} data-testid="job-log">
-          {items.map((item) => (
-            <li key={item.key} className={`log-item log-${item.type}`}>
-              <LogEntry item={item} />
-            </li>
-          ))}
-        </ol>
+      {view.detached && <p className="note note-info">{t.detached}</p>}
+      {busy !== undefined && (
+        <p className="log-busy" role="status">
+          {busy}
+        </p>
       )}
-      {behind && (
-        <button type="button" className="jump" onClick={jump}>
-          {t.below}
-        </button>
+      {view.error !== undefined && (
+        <p className="note note-error" role="alert">
+          {t.notLoaded(view.error)}{' '}
+          <button type="button" onClick={() => actions.retry()}>
+            {t.retry}
+          </button>
+        </p>
+      )}
+      {view.log.items.length === 0 ? (
+        <p className="state state-empty">{!view.loaded ? t.loading : view.state === 'ended' ? t.nothing : t.waiting}</p>
+      ) : (
+        <LogRows view={view} actions={actions} />
       )}
     </div>
   );
 }
 
-function LogEntry({ item }: { item: LogItem }) {
+/**
+ * The log, virtualized: only the rows on screen (and a few beyond) are in the page, however long
+ * the job's log. It follows new events while the reader is at the bottom; once they scroll up it
+ * stays where they are and offers a jump back instead. Scrolling near an end loads the next page.
+ */
+function LogRows({ view, actions }: { view: LogSnapshot; actions: LogActions }) {
   const t = useT().jobLog;
-  switch (item.type) {
-    case 'message':
-      return <p className={`message${item.streaming ? ' streaming' : ''}`}>{item.text}</p>;
-    case 'command':
-      return (
-        <div>
-          <code className="command">$ {item.command}</code> <ExitCode code={item.exitCode} />
-          {item.durationMs !== undefined && <span className="muted"> {formatDuration(item.durationMs)}</span>}
-          {item.output && (
-            <details>
-              <summary>{t.output}</summary>
-              <pre>{item.output}</pre>
-            </details>
-          )}
-        </div>
-      );
-    case 'files':
-      return <FileList changes={item.changes} />;
-    case 'note':
-      return <p className={`note note-${item.tone}`}>{item.text}</p>;
-  }
-}
+  const items = view.log.items;
+  const box = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const [behind, setBehind] = useState(false);
+  const [atBottom, setAtBottom] = useState(true);
+  // The build has no React Compiler, whose automatic memoization this library's mutable instance defeats.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => box.current,
+    estimateSize: () => ESTIMATED_ROW,
+    overscan: OVERSCAN,
+    getItemKey: (index) => items[index]?.key ?? index,
+    // Rows put before the first keep the one in view where it is: loading older pages does not move the text.
+    anchorTo: 'end',
+  });
+  const totalSize = virtualizer.getTotalSize();
+  useFollow(box, following, view, totalSize, setBehind);
+  const hit = useJumpTarget(virtualizer, following, view);
+  const pageNear = usePaging(box, view, actions, totalSize);
 
-export function ExitCode({ code }: { code: number | null | undefined }) {
-  const t = useT().jobLog;
-  if (code === undefined) return <span className="badge badge-busy">{t.running}</span>;
-  if (code === 0) return <span className="badge badge-good">{t.exit('0')}</span>;
-  return <span className="badge badge-bad">{t.exit(String(code ?? '?'))}</span>;
-}
+  const onScroll = (): void => {
+    const element = box.current;
+    if (element === null) return;
+    const bottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
+    following.current = bottom && !view.detached;
+    setAtBottom(bottom);
+    if (following.current) setBehind(false);
+    pageNear();
+  };
+  const jump = (): void => {
+    following.current = true;
+    setBehind(false);
+    setAtBottom(true);
+    actions.toNewest();
+    box.current?.scrollTo({ top: box.current.scrollHeight });
+  };
 
-/** Files with their diff stat: +added −removed. */
-export function FileList({ changes }: { changes: FileChange[] }) {
-  const kinds = useT().jobLog.fileKind;
+  const setSize = view.olderMore || view.newerMore ? -1 : items.length;
   return (
-    <ul className="files">
-      {changes.map((change) => (
-        <li key={`${change.kind}:${change.path}`}>
-          <span className={`file-kind file-${change.kind}`}>{kinds[change.kind] ?? change.kind}</span> <code>{change.path}</code>{' '}
-          {change.added !== undefined && <span className="added">+{change.added}</span>}{' '}
-          {change.removed !== undefined && <span className="removed">−{change.removed}</span>}
-        </li>
-      ))}
-    </ul>
+    <>
+      {/* Focusable so keyboard users can scroll it; not a live region: a busy job would drown a screen reader. */}
+      <div className="log" ref={box} onScroll={onScroll} tabIndex={0} role="region" aria-label={t.label} data-testid="job-log">
+        <ol className="log-rows" style={{ height: totalSize }}>
+          {virtualizer.getVirtualItems().map((row) => {
+            const item = items[row.index];
+            return (
+              item && (
+                <li
+                  key={row.key}
+                  ref={virtualizer.measureElement}
+                  data-index={row.index}
+                  data-seq={item.key}
+                  className={`log-item log-${item.type}${item.key === hit ? ' log-hit' : ''}`}
+                  aria-setsize={setSize}
+                  aria-posinset={row.index + 1}
+                  aria-current={item.key === hit ? 'true' : undefined}
+                  style={{ transform: `translateY(${row.start}px)` }}
+                >
+                  <LogEntry item={item} />
+                </li>
+              )
+            );
+          })}
+        </ol>
+      </div>
+      {(view.detached || !atBottom) && (
+        <button type="button" className="jump" onClick={jump}>
+          {behind && !view.detached ? t.below : t.newest}
+        </button>
+      )}
+    </>
   );
+}
+
+/**
+ * Scrolls to each new jump's event (centred) and stops following; returns the key of the row to
+ * highlight. Only a new jump scrolls: pages loaded later move the row's index, not the reader.
+ */
+function useJumpTarget(virtualizer: Virtualizer<HTMLDivElement, Element>, followingRef: RefObject<boolean>, { log, target }: LogSnapshot): number | undefined {
+  const index = useMemo(() => (target === undefined ? -1 : itemIndexOf(log.items, target.seq)), [log.items, target]);
+  const done = useRef(0);
+  useLayoutEffect(() => {
+    if (target === undefined || index === -1 || done.current === target.jump) return;
+    done.current = target.jump;
+    followingRef.current = false;
+    virtualizer.scrollToIndex(index, { align: 'center' });
+  }, [target, index, virtualizer, followingRef]);
+  return target === undefined ? undefined : log.items[index]?.key;
+}
+
+/**
+ * Asks for the next page when the box is within `LOAD_MARGIN` of an end: on each scroll (the
+ * returned function), and when the log changes (a short log, or one left at its top, has no scroll
+ * to wait for).
+ */
+function usePaging(boxRef: RefObject<HTMLDivElement | null>, view: LogSnapshot, actions: LogActions, totalSize: number): () => void {
+  const pageNear = useCallback((): void => {
+    const element = boxRef.current;
+    if (element === null || view.busy !== undefined || view.error !== undefined) return;
+    if (view.olderMore && element.scrollTop < LOAD_MARGIN) void actions.loadOlder();
+    else if (view.newerMore && element.scrollHeight - element.scrollTop - element.clientHeight < LOAD_MARGIN) void actions.loadNewer();
+  }, [boxRef, view, actions]);
+  useEffect(pageNear, [pageNear, totalSize]);
+  return pageNear;
+}
+
+/**
+ * Keeps the newest row in view while following. Whether the reader still follows is measured, not
+ * only remembered: a scroll whose event has not arrived yet must not be undone.
+ */
+function useFollow(boxRef: RefObject<HTMLDivElement | null>, followingRef: RefObject<boolean>, view: LogSnapshot, totalSize: number, setBehind: (behind: boolean) => void): void {
+  /** The list as last drawn (another element, or the other part of the log, starts from nothing drawn). */
+  const drawn = useRef<{ element: HTMLDivElement | null; detached: boolean; height: number; lastSeq: number }>({ element: null, detached: false, height: 0, lastSeq: 0 });
+  const { detached, log } = view;
+  useLayoutEffect(() => {
+    const element = boxRef.current;
+    if (element === null) return;
+    const same = drawn.current.element === element && drawn.current.detached === detached;
+    const drawnHeight = same ? drawn.current.height : 0;
+    if (followingRef.current && drawnHeight - element.scrollTop - element.clientHeight > BOTTOM_SLACK) followingRef.current = false;
+    if (followingRef.current && !detached) element.scrollTop = element.scrollHeight;
+    else if (same && log.lastSeq > drawn.current.lastSeq) setBehind(true);
+    drawn.current = { element, detached, height: element.scrollHeight, lastSeq: log.lastSeq };
+  }, [boxRef, followingRef, detached, log, totalSize, setBehind]);
 }

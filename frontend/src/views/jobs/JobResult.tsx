@@ -1,7 +1,7 @@
 import type { JobResult as Result } from '../../api/types';
 import { useT } from '../../i18n/I18n';
 import { formatCount, formatDuration } from '../../ui/format';
-import { ExitCode, FileList } from './JobLog';
+import { ExitCode, FileList } from './LogEntry';
 
 /** The standard result every node reports: final message, files, commands, tokens, duration, error. */
 export function JobResult({ result }: { result: Result }) {

@@ -1,5 +1,5 @@
-import { text } from '../../../i18n/active';
-import type { Answerer, JobQuestion, QuestionAnswer, QuestionDecision, QuestionFile, QuestionState } from '../../../api/question-types';
+import { text } from '../../../i18n/active.js';
+import type { Answerer, JobQuestion, QuestionAnswer, QuestionDecision, QuestionFile, QuestionState } from '../../../api/question-types.js';
 
 /** Kinds that share their wording: commands and file changes are both approvals. */
 type Wording = 'approval' | 'permissions' | 'user_input' | 'elicitation' | 'tool_call' | 'unknown';

@@ -1,0 +1,1 @@
+export { Sweeper, type SweepFigures, type SweeperOptions } from './sweeper.js';
