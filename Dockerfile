@@ -22,7 +22,7 @@ RUN npm run build \
 # the same version, installed beside the package, where the node looks for it first. A compiled
 # better-sqlite3 takes Node's headers from the image (/usr/local/include/node), not a download.
 RUN npm_config_nodedir=/usr/local npm install --global --prefix /opt/csc --omit=dev --no-audit --no-fund \
-      /pkg/codex-super-client-*.tgz @openai/codex@0.169.0
+      /pkg/codex-super-client-*.tgz @openai/codex@0.171.0
 
 FROM node:20-bookworm-slim
 # git for the nodes' checkouts, bubblewrap for Codex's sandbox (Codex prefers the system's over the

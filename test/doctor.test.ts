@@ -78,6 +78,7 @@ describe('csc doctor (the built CLI)', () => {
       'ports.http': 'ok',
       'codex.binary': 'ok',
       'codex.version': 'ok',
+      'codex.protocol': 'ok',
       'codex.login': 'ok',
       'git.version': 'ok',
       'git.credential': 'ok',
@@ -110,7 +111,7 @@ describe('csc doctor (the built CLI)', () => {
     const nowhere = await doctor([], { NODE_CODEX_COMMAND: '/nonexistent/bin/codex' });
     expect(nowhere.checks['codex.binary']).toMatchObject({ status: 'fail', summary: expect.stringContaining('Codex not found: /nonexistent/bin/codex') as unknown });
     expect(nowhere.checks['codex.binary']?.hint).toContain(`npm install -g @openai/codex@${CODEX_VERSIONS.recommended}`);
-    expect(statuses(nowhere.checks)).toMatchObject({ 'codex.version': 'skip', 'codex.login': 'skip' });
+    expect(statuses(nowhere.checks)).toMatchObject({ 'codex.version': 'skip', 'codex.protocol': 'skip', 'codex.login': 'skip' });
     expect(nowhere.code).toBe(1);
     // A PATH with nothing on it: no codex whatever this machine has installed (git goes missing too).
     const notOnPath = await doctor([], { NODE_CODEX_COMMAND: 'codex', PATH: tempDir('csc-empty-path-') });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -123,21 +124,25 @@ describe('a node on the legacy `codex mcp-server` (Codex 0.153.4, real binary, s
   });
 });
 
-describe('asking for mcp-server on a Codex without it (0.169)', () => {
+/** The tested Codex (the dev dependency), which has no mcp-server. */
+const CURRENT_CODEX = (createRequire(import.meta.url)('@openai/codex/package.json') as { version: string }).version;
+
+describe('asking for mcp-server on a Codex without it (the dev dependency)', () => {
   it('says so once and drives app-server instead', async () => {
     vi.stubEnv('CODEX_HOME', home.dir);
     const { log, lines } = captureLog();
     const config = resolveNodeConfig({ codexArg: ['mcp-server'], workdir }, environmentFrom({}), false);
     const chosen = await chooseExecutor(node, config, log);
     try {
-      expect(chosen).toMatchObject({ transport: 'app-server', codexVersion: '0.169.0' });
+      expect(chosen).toMatchObject({ transport: 'app-server', codexVersion: CURRENT_CODEX });
       expect(chosen.executor).toBeInstanceOf(node.CodexExecutor);
       const removed = lines.filter((line) => line.msg.includes('removed `codex mcp-server`'));
       expect(removed.map((line) => line.msg)).toEqual([
-        'Codex 0.169.0 removed `codex mcp-server` in 0.154; this node drives `codex app-server` instead. ' +
+        `Codex ${CURRENT_CODEX} removed \`codex mcp-server\` in 0.154; ` +
+          'this node drives `codex app-server` instead. ' +
           'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
       ]);
-      expect(lines.find((line) => line.msg === 'Codex 0.169.0 ready (codex app-server)')).toMatchObject({ transport: 'app-server' });
+      expect(lines.find((line) => line.msg === `Codex ${CURRENT_CODEX} ready (codex app-server)`)).toMatchObject({ transport: 'app-server' });
     } finally {
       await chosen.close?.();
       vi.unstubAllEnvs();

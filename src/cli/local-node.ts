@@ -5,7 +5,7 @@ import type { Environment, NodeConfig } from '../config/index.js';
 import { resolveNodeConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Master } from '../master/index.js';
-import { chooseExecutor, createWorker } from './node-runtime.js';
+import { chooseExecutor, createWorker, type ChosenExecutor } from './node-runtime.js';
 
 /** A node in the master's own process, so one machine runs jobs right after install. */
 export interface LocalNode {
@@ -33,8 +33,7 @@ export async function startLocalNode(master: Master, dataDir: string, env: Envir
   const command = config.codex.command ?? codex.defaultCodexCommand();
   const summary = chosen.executor
     ? `Local node: "${config.name}" runs jobs with Codex ${chosen.codexVersion ?? '?'} (${command}) in ${config.workdir}`
-    : `Local node: "${config.name}" cannot start Codex (${command}). Install it with \`npm install -g @openai/codex\` ` +
-      'or set NODE_CODEX_COMMAND; until a node with Codex connects, jobs wait in the queue.';
+    : `Local node: "${config.name}" cannot start Codex (${command}): ${startProblem(chosen)} Until a node with Codex connects, jobs wait in the queue.`;
   return {
     summary,
     stop: async () => {
@@ -42,6 +41,11 @@ export async function startLocalNode(master: Master, dataDir: string, env: Envir
       await chosen.close?.();
     },
   };
+}
+
+/** Why the local node has no Codex, in plain words, with what to do. */
+function startProblem({ startFailure }: ChosenExecutor): string {
+  return startFailure ? `${startFailure.summary}. ${startFailure.hint}` : 'see the log above.';
 }
 
 /**

@@ -12,6 +12,8 @@ export interface ChosenExecutor {
   codexVersion?: string;
   /** The Codex server the executor drives: `app-server`, or the legacy `mcp-server`. */
   transport?: CodexModule.CodexSubcommand;
+  /** Why there is no executor: Codex would not start. */
+  startFailure?: CodexModule.StartFailure;
   close?: () => Promise<void>;
 }
 
@@ -37,13 +39,16 @@ export async function chooseExecutor(node: typeof NodeModule, config: NodeConfig
       hiddenValues: nodeSecretValues(config),
       who: 'this node',
       fixHint: 'Drop mcp-server from NODE_CODEX_ARGS (--codex-arg), or pin @openai/codex@0.153.4 for the legacy transport.',
+      overridesFrom: '--codex-config',
+      commandSetting: '--codex-command (NODE_CODEX_COMMAND)',
     };
     const { driver, transport, codexVersion } = await codex.startDriver(launch, log);
     log.info({ codexVersion, transport, codexPid: driver.status().pid }, `Codex ${codexVersion} ready (codex ${transport})`);
     return { executor: new node.CodexExecutor(driver), codexVersion, transport, close: () => driver.close() };
   } catch (error) {
-    log.error({ err: (error as Error).message }, 'Codex could not start: this node takes no jobs. Install it (npm install -g @openai/codex) or set --codex-command');
-    return { executor: undefined };
+    const reason = error instanceof codex.CodexStartFailure ? error.message : `Codex could not start: ${(error as Error).message}`;
+    log.error({ err: (error as Error).message, ...(error instanceof codex.CodexStartFailure && { problem: error.failure.kind }) }, `${reason} This node takes no jobs until it can start Codex.`);
+    return { executor: undefined, ...(error instanceof codex.CodexStartFailure && { startFailure: error.failure }) };
   }
 }
 

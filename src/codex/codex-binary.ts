@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { codexBinarySetting } from '../config/index.js';
 import { CodexError } from './errors.js';
 
 /** The platform packages `@openai/codex` lists as optional dependencies, as its launcher maps them. */
@@ -15,12 +16,13 @@ const PLATFORM_BINARIES: Record<string, { packageName: string; triple: string }>
 };
 
 /**
- * The native `codex` binary of the installed `@openai/codex` package, else `codex` on PATH.
+ * `CSC_CODEX_BIN` when set; else the native `codex` binary of the installed `@openai/codex`
+ * package, else `codex` on PATH.
  * The package's `bin/codex.js` launcher is skipped on purpose: on Node < 23.11 it stays as the
  * binary's parent, so a killed launcher would orphan the server and report the wrong pid.
  */
 export function defaultCodexCommand(): string {
-  return nativeCodexBinary('@openai/codex') ?? 'codex';
+  return codexBinarySetting() ?? nativeCodexBinary('@openai/codex') ?? 'codex';
 }
 
 /**

@@ -1,20 +1,24 @@
+import { z } from 'zod';
 import { silentLogger, type Logger } from '../log/index.js';
 import { VERSION } from '../paths.js';
 import type { AppServerClient } from './app-server-client.js';
 import { DriverClosedError, ThreadBusyError, type AppServerExitedError } from './errors.js';
-import { parseNotification, startedFileChange, type ApprovalDecision, type FileChange } from './events.js';
+import { parseNotification, startedFileChange, type ApprovalDecision, type CodexEvent, type FileChange } from './events.js';
+import { PROCESS_WARNINGS } from './ignored-notifications.js';
 import { parseQuestion, replyTo } from './question-methods.js';
 import { ask, declineAll, turnPolicy, type CodexQuestion, type QuestionAnswer, type QuestionPolicy } from './questions.js';
-import { parseAnswer, threadAnswerSchema, threadSettings, turnAnswerSchema, turnParams } from './requests.js';
+import { accountAnswerSchema, parseAnswer, threadAnswerSchema, threadSettings, turnAnswerSchema, turnParams } from './requests.js';
+import type { AccountStatus } from './start-failure.js';
 import type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
+import { describeRateLimit, isRateLimited } from './turn-notices.js';
 import { TurnRun, type TurnResult } from './turn-run.js';
 import { WarmServer } from './warm-server.js';
 
 /** `args` defaults to `['app-server']`. */
 export type CodexDriverOptions = TurnDriverOptions;
 
-/** Notifications about the process or its configuration (e.g. bubblewrap missing), worth a log line. */
-const PROCESS_WARNINGS = new Set(['configWarning', 'deprecationNotice', 'warning']);
+/** `configWarning` ({summary, details, path}) and `warning` / `deprecationNotice` ({message} or {summary, details}). */
+const processWarning = z.object({ summary: z.string().nullish(), message: z.string().nullish(), details: z.string().nullish(), path: z.string().nullish() });
 
 /**
  * Drives one warm `codex app-server` process: starts it on first use (or `start()`), restarts it
@@ -33,6 +37,8 @@ export class CodexDriver implements TurnDriver {
   private readonly turns = new Map<string, TurnRun>();
   /** Threads the current process has loaded; a new process has loaded none. */
   private readonly loadedThreads = new Set<string>();
+  /** Whether the last rate-limit update said the account is limited (logged on each change). */
+  private rateLimited = false;
 
   constructor(options: CodexDriverOptions) {
     this.log = options.log ?? silentLogger();
@@ -49,6 +55,13 @@ export class CodexDriver implements TurnDriver {
   /** Starts the process and completes the handshake, unless that already happened. */
   async start(): Promise<void> {
     await this.server.ready();
+  }
+
+  /** Whether Codex has credentials for its model provider (`account/read`). */
+  async account(): Promise<AccountStatus> {
+    const client = await this.server.ready();
+    const { account, requiresOpenaiAuth } = parseAnswer(accountAnswerSchema, 'account/read', await client.request('account/read', {}));
+    return { loggedIn: account !== null, requiresOpenaiAuth };
   }
 
   /**
@@ -152,10 +165,38 @@ export class CodexDriver implements TurnDriver {
       const started = startedFileChange(params);
       if (started) this.pendingChanges.set(started.itemId, started.changes);
     } else if (routed.event.type === 'file_change') this.pendingChanges.delete(routed.event.itemId);
+    if (routed.event.type === 'rate_limits') return this.onRateLimits(routed.event);
     const run = routed.threadId === undefined ? undefined : this.turns.get(routed.threadId);
     if (run) run.handle(routed);
-    else if (PROCESS_WARNINGS.has(method)) this.log.info({ method, params }, 'codex app-server warning');
+    else if (PROCESS_WARNINGS.has(method)) this.onProcessWarning(method, params);
     else this.log.trace({ method }, 'Codex notification outside a running turn');
+  }
+
+  /**
+   * Codex's words about itself. A `configWarning` is worth a warning: for a config.toml it cannot
+   * read, Codex goes on with its defaults (another sandbox, another model) rather than refusing.
+   */
+  private onProcessWarning(method: string, params: unknown): void {
+    const warning = processWarning.safeParse(params);
+    if (!warning.success) return this.log.info({ method, params }, 'codex app-server warning');
+    const { summary, details, path } = warning.data;
+    const text = [summary ?? warning.data.message, details, path && `(${path})`].filter(Boolean).join(' ');
+    if (method === 'configWarning') this.log.warn({ method, path }, `Codex: ${text}`);
+    else this.log.info({ method }, `Codex: ${text}`);
+  }
+
+  /**
+   * The account's limits concern every turn of this process: each running turn hears of them (its
+   * job says it waits for Codex rather than looking stuck), and the node's log says so once per change.
+   */
+  private onRateLimits(event: Extract<CodexEvent, { type: 'rate_limits' }>): void {
+    const limited = isRateLimited(event);
+    if (limited !== this.rateLimited) {
+      this.rateLimited = limited;
+      if (limited) this.log.warn({ rateLimits: event }, describeRateLimit(event));
+      else this.log.info('Codex is no longer rate limited');
+    }
+    for (const run of this.turns.values()) run.emit(event);
   }
 
   /** Asks the handler of the question's turn (the driver's when no turn of its thread runs). */

@@ -1,17 +1,18 @@
 import { hasMcpServer, type CodexSubcommand } from './codex-binary.js';
+import { PROTOCOL_SNAPSHOT } from './protocol-snapshot.js';
 
 /**
  * The Codex versions this code base knows how to drive. The app-server driver is built and tested
- * against 0.169 (the `@openai/codex` dev dependency); the legacy MCP driver against 0.153.4 (the
- * `codex-legacy` one), the last version that had `codex mcp-server`.
+ * against the `@openai/codex` dev dependency, whose protocol the snapshot records; the legacy MCP
+ * driver against 0.153.4 (the `codex-legacy` one), the last version that had `codex mcp-server`.
  */
 export const CODEX_VERSIONS = {
   /** Older than this, neither transport is one we have seen: the node will not work. */
   oldest: '0.153.0',
-  /** The oldest app-server protocol we test; older ones may lack methods or fields we send. */
+  /** The oldest app-server protocol the tests have run on; older ones may lack methods or fields we send. */
   appServerMin: '0.169.0',
   /** The version the project installs and tests: what to tell a user to install. */
-  recommended: '0.169.0',
+  recommended: PROTOCOL_SNAPSHOT.codex,
 } as const;
 
 /** How well a Codex version fits the transport a node would drive it with. */
@@ -43,5 +44,5 @@ export function codexSupport(version: string, transport: CodexSubcommand): Codex
     return { level: fallback.level === 'supported' ? 'untested' : fallback.level, reason: `Codex ${version} has no \`codex mcp-server\` any more (removed in 0.154); the node drives \`codex app-server\` instead` };
   }
   if (compareVersions(version, appServerMin) < 0) return { level: 'untested', reason: `Codex ${version}'s app-server is older than the ${appServerMin} protocol csc is tested with` };
-  return { level: 'supported', reason: `Codex ${version} speaks the app-server protocol csc drives (tested with ${appServerMin})` };
+  return { level: 'supported', reason: `Codex ${version} speaks the app-server protocol csc drives (tested with ${appServerMin} to ${CODEX_VERSIONS.recommended})` };
 }

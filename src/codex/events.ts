@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NOTICE_PARSERS, NOTICE_SCHEMAS, type TurnNotice } from './turn-notices.js';
 
 /** Tokens of one model request or a sum of them (Codex's `TokenUsageBreakdown`). */
 export interface TokenUsage {
@@ -39,6 +40,7 @@ export type CodexEvent =
   | { type: 'error'; message: string; code?: string; willRetry: boolean }
   | { type: 'approval_request'; kind: 'command' | 'file_change'; itemId: string; command?: string; cwd?: string; reason?: string; decision: ApprovalDecision }
   | { type: 'turn_completed'; status: TurnStatus; error?: string; errorCode?: string }
+  | TurnNotice
   | { type: 'other'; method: string };
 
 /** The answers Codex accepts for both command and file-change approvals. */
@@ -114,6 +116,22 @@ const parsers: Record<string, (params: unknown) => CodexEvent | undefined> = {
     const code = errorCode(error);
     return { type: 'error', message: error.message, ...(code && { code }), willRetry };
   },
+  ...NOTICE_PARSERS,
+};
+
+/**
+ * What each notification this module maps reads of its params: the protocol drift check
+ * (`protocol-drift.ts`) compares these fields with the running binary's own schema.
+ */
+export const RELIED_NOTIFICATIONS: Readonly<Record<string, z.ZodType>> = {
+  'turn/started': turnStartedParams,
+  'turn/completed': turnCompletedParams,
+  'item/agentMessage/delta': deltaParams,
+  'item/started': z.object({ item: z.union([commandItem, fileChangeItem]) }),
+  'item/completed': z.object({ item: z.union([agentMessageItem, commandItem, fileChangeItem, reasoningItem]) }),
+  'thread/tokenUsage/updated': tokenUsageParams,
+  error: errorParams,
+  ...NOTICE_SCHEMAS,
 };
 
 /**

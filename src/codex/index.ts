@@ -22,7 +22,8 @@ export { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type
 export { CODEX_VERSIONS, codexSupport, compareVersions, type CodexSupport } from './codex-support.js';
 export { CodexDriver, type CodexDriverOptions } from './codex-driver.js';
 export { McpCodexDriver, type McpCodexDriverOptions } from './mcp-driver.js';
-export { createDriver, startDriver, startVersioned, type CodexLaunch } from './launch.js';
+export { CodexStartFailure, createDriver, startDriver, startVersioned, type CodexLaunch, type StartedCodex } from './launch.js';
+export { explainStartFailure, type AccountStatus, type StartFailure, type StartFailureKind } from './start-failure.js';
 export type { DriverStatus, RunTurnOptions, TurnDriver, TurnDriverOptions } from './turn-driver.js';
 export type { ApprovalMode, SandboxMode, TurnSettings } from './requests.js';
 export {
@@ -39,3 +40,5 @@ export {
 } from './errors.js';
 export { parseNotification, type ApprovalDecision, type CodexEvent, type FileChange, type FileChangeKind, type ItemStatus, type RoutedEvent, type TokenUsage, type TurnStatus } from './events.js';
 export type { TurnResult } from './turn-run.js';
+export { describePlan, describeRateLimit, isRateLimited, type RateLimitWindow, type TurnNotice } from './turn-notices.js';
+export { IGNORED_NOTIFICATIONS } from './ignored-notifications.js';

@@ -1,8 +1,14 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { childEnvironment } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { defaultCodexCommand, hasMcpServer, launcherArgs, readCodexVersion, type CodexSubcommand } from './codex-binary.js';
 import { CodexDriver } from './codex-driver.js';
+import { logProtocolDrift } from './drift-report.js';
 import { McpCodexDriver } from './mcp-driver.js';
+import type { ProtocolDrift } from './protocol-drift.js';
+import { CodexError } from './errors.js';
+import { explainStartFailure, notLoggedIn, type StartFailure } from './start-failure.js';
 import type { TurnDriver } from './turn-driver.js';
 
 /** The Codex program to drive, and what to tell the operator when its mcp-server is gone. */
@@ -18,6 +24,20 @@ export interface CodexLaunch {
   who: string;
   /** How to drop mcp-server in this program's own settings (a flag, a conf key). */
   fixHint: string;
+  /** Where `overrides` come from, as a start failure names them: `--codex-config (NODE_CODEX_CONFIG)`. */
+  overridesFrom: string;
+  /** Where the command is set: `--codex-command (NODE_CODEX_COMMAND)`. */
+  commandSetting: string;
+}
+
+/** A Codex that would not start, explained (`failure`): what happened and what to do. */
+export class CodexStartFailure extends CodexError {
+  constructor(
+    readonly failure: StartFailure,
+    options?: ErrorOptions,
+  ) {
+    super(`${failure.summary}. ${failure.hint}`, options);
+  }
 }
 
 /**
@@ -49,19 +69,45 @@ export async function createDriver(launch: CodexLaunch, log: Logger): Promise<{ 
   return { driver, transport };
 }
 
-/** Starts a created driver and returns its Codex version; one that fails to start is closed before the error goes on. */
-export async function startVersioned(driver: TurnDriver): Promise<string> {
+/** A started driver: its Codex version, and the protocol drift, logged once in the background (`drift` settles then). */
+export interface StartedCodex {
+  codexVersion: string;
+  drift: Promise<ProtocolDrift | undefined>;
+}
+
+function codexHomeOf(launch: CodexLaunch, env: NodeJS.ProcessEnv): string {
+  return launch.env?.CODEX_HOME ?? env.CODEX_HOME ?? join(homedir(), '.codex');
+}
+
+/**
+ * Starts a created driver. One that fails to start is closed, and the failure explained
+ * (`CodexStartFailure`); one that started says so when Codex is not logged in, and the drift of
+ * the app-server's protocol from the tested snapshot is logged.
+ */
+export async function startVersioned(driver: TurnDriver, launch: CodexLaunch, log: Logger): Promise<StartedCodex> {
+  const env = childEnvironment({ values: launch.hiddenValues });
+  const command = launch.command ?? defaultCodexCommand();
+  let codexVersion: string;
   try {
     await driver.start();
-    return await driver.version();
+    codexVersion = await driver.version();
   } catch (error) {
     await driver.close();
-    throw error;
+    const context = { command, overrides: launch.overrides ?? {}, overridesFrom: launch.overridesFrom, commandSetting: launch.commandSetting, codexHome: codexHomeOf(launch, env) };
+    throw new CodexStartFailure(explainStartFailure(error, context), { cause: error });
   }
+  const account = await driver.account?.().catch(() => undefined);
+  if (account && !account.loggedIn && account.requiresOpenaiAuth) {
+    const { summary, hint } = notLoggedIn(codexHomeOf(launch, env));
+    log.warn(`${summary}. ${hint}`);
+  }
+  const args = launcherArgs(launch.args, 'app-server');
+  const drift = driver.account === undefined ? Promise.resolve(undefined) : logProtocolDrift([command, ...args], env, codexVersion, log);
+  return { codexVersion, drift };
 }
 
 /** Starts the driver the launch settings choose (see `startVersioned`). */
-export async function startDriver(launch: CodexLaunch, log: Logger): Promise<{ driver: TurnDriver; transport: CodexSubcommand; codexVersion: string }> {
+export async function startDriver(launch: CodexLaunch, log: Logger): Promise<StartedCodex & { driver: TurnDriver; transport: CodexSubcommand }> {
   const { driver, transport } = await createDriver(launch, log);
-  return { driver, transport, codexVersion: await startVersioned(driver) };
+  return { driver, transport, ...(await startVersioned(driver, launch, log)) };
 }

@@ -23,6 +23,8 @@ const DECLINE_ONLY: QuestionDecision[] = ['accept', 'decline'];
 
 interface MethodRow<Q extends CodexQuestion = CodexQuestion> {
   kind: Q['kind'];
+  /** What `parse` reads (checked against the binary's schema by the drift check); absent for refused methods. */
+  params?: z.ZodType;
   parse(method: string, params: unknown): Q;
   reply(question: Q, answer: QuestionAnswer): unknown;
 }
@@ -81,6 +83,7 @@ function reviewDecision(question: CodexQuestion, answer: QuestionAnswer): { deci
 
 const command: MethodRow<CommandQuestion> = {
   kind: 'command',
+  params: commandParams,
   parse(method, params) {
     const p = commandParams.parse(params);
     return {
@@ -104,6 +107,7 @@ const fileChangeParams = z.object({ threadId: z.string(), turnId: z.string(), it
 
 const fileChange: MethodRow<FileChangeQuestion> = {
   kind: 'file_change',
+  params: fileChangeParams,
   parse(method, params) {
     const p = fileChangeParams.parse(params);
     return { kind: 'file_change', method, threadId: p.threadId, turnId: p.turnId, itemId: p.itemId, changes: [], ...optional('reason', p.reason), ...optional('grantRoot', p.grantRoot), decisions: APPROVAL_DECISIONS };
@@ -116,6 +120,7 @@ const permissionsParams = z.object({ threadId: z.string(), turnId: z.string(), i
 /** Granting gives what was asked (its set parts); declining grants nothing. */
 const permissions: MethodRow<PermissionsQuestion> = {
   kind: 'permissions',
+  params: permissionsParams,
   parse(method, params) {
     const p = permissionsParams.parse(params);
     return { kind: 'permissions', method, threadId: p.threadId, turnId: p.turnId, itemId: p.itemId, ...optional('cwd', p.cwd), ...optional('reason', p.reason), permissions: p.permissions, decisions: ['accept', 'acceptForSession', 'decline'] };
@@ -146,6 +151,7 @@ const userInputParams = z.object({
 /** Answers by question id; `text` answers every question left unanswered. Declining answers nothing. */
 const userInput: MethodRow<UserInputQuestion> = {
   kind: 'user_input',
+  params: userInputParams,
   parse(method, params) {
     const p = userInputParams.parse(params);
     return { kind: 'user_input', method, threadId: p.threadId, turnId: p.turnId, itemId: p.itemId, questions: p.questions.map((q) => ({ ...q, options: q.options ?? [] })), decisions: DECLINE_ONLY };
@@ -175,6 +181,7 @@ const elicitationParams = z.object({
 /** Always an `action` (an empty `{}` reads as a rejection); `content` only when accepted. */
 const elicitation: MethodRow<ElicitationQuestion> = {
   kind: 'elicitation',
+  params: elicitationParams,
   parse(method, params) {
     const p = elicitationParams.parse(params);
     return {
@@ -203,6 +210,7 @@ const toolCallParams = z.object({ threadId: z.string(), turnId: z.string(), call
 /** We register no dynamic tools: an accepted call returns `text` as its output, else it failed. */
 const toolCall: MethodRow<ToolCallQuestion> = {
   kind: 'tool_call',
+  params: toolCallParams,
   parse(method, params) {
     const p = toolCallParams.parse(params);
     return { kind: 'tool_call', method, threadId: p.threadId, turnId: p.turnId, itemId: p.callId, tool: p.tool, ...optional('namespace', p.namespace), arguments: p.arguments, decisions: DECLINE_ONLY };
@@ -222,6 +230,7 @@ const legacyChange = z.discriminatedUnion('type', [
 
 const applyPatch: MethodRow<FileChangeQuestion> = {
   kind: 'file_change',
+  params: legacyFileChange,
   parse(method, params) {
     const p = legacyFileChange.parse(params);
     const changes = Object.entries(p.fileChanges).map(([path, raw]) => {
@@ -237,6 +246,7 @@ const legacyCommand = z.object({ conversationId: z.string(), callId: z.string(),
 
 const execCommand: MethodRow<CommandQuestion> = {
   kind: 'command',
+  params: legacyCommand,
   parse(method, params) {
     const p = legacyCommand.parse(params);
     return { kind: 'command', method, threadId: p.conversationId, itemId: p.callId, command: p.command.join(' '), ...optional('cwd', p.cwd), ...optional('reason', p.reason), ...optional('approvalId', p.approvalId), decisions: APPROVAL_DECISIONS };

@@ -21,6 +21,8 @@ export interface TurnSettings {
 
 export const threadAnswerSchema = z.object({ thread: z.object({ id: z.string() }) });
 export const turnAnswerSchema = z.object({ turn: z.object({ id: z.string() }) });
+/** `account/read`: the account Codex would use (null: none), and whether its model provider needs one. */
+export const accountAnswerSchema = z.object({ account: z.object({ type: z.string() }).nullable(), requiresOpenaiAuth: z.boolean() });
 
 /** The settings `thread/start` and `thread/resume` take. */
 export function threadSettings(options: TurnSettings): Record<string, string> {

@@ -1,3 +1,4 @@
+import type { AccountStatus } from './start-failure.js';
 import type { Logger } from '../log/index.js';
 import type { CodexEvent } from './events.js';
 import type { QuestionHandler } from './questions.js';
@@ -70,4 +71,6 @@ export interface TurnDriver {
   status(): DriverStatus;
   /** Fails running turns with `DriverClosedError` and stops the process; the driver is done. */
   close(): Promise<void>;
+  /** Whether Codex has credentials for its model provider; absent where the protocol cannot say (the legacy MCP server). */
+  account?(): Promise<AccountStatus>;
 }

@@ -58,3 +58,11 @@ function readDotenv(path: string): Record<string, string> {
   }
   return parse(text);
 }
+
+/**
+ * `CSC_CODEX_BIN`: the Codex binary nodes, the runner and doctor use when no command is given
+ * (`npm run test:codex-latest` points it at the newest release); undefined when unset.
+ */
+export function codexBinarySetting(settings: Environment = loadEnvironment()): string | undefined {
+  return settings.get('CSC_CODEX_BIN')?.value;
+}

@@ -1,5 +1,5 @@
 export { ConfigError } from './config-error.js';
-export { childEnvironment, environmentFrom, loadEnvironment, type Environment } from './environment.js';
+export { childEnvironment, codexBinarySetting, environmentFrom, loadEnvironment, type Environment } from './environment.js';
 export { BUILT_IN_HIDDEN_NAMES, HIDDEN_ENV_SETTING, hiddenNamePatterns, scrubEnvironment, storedSecretValues, type HiddenSecrets } from './child-environment.js';
 export type { DeliverySettings } from './delivery-settings.js';
 export type { LogSettings } from './log-settings.js';

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { DoctorConfig } from '../config/index.js';
 import { defaultCodexCommand, launcherArgs, readCodexVersion, type CodexSubcommand } from '../codex/codex-binary.js';
 import { CODEX_VERSIONS, codexSupport } from '../codex/codex-support.js';
+import { compareProtocol, isBreaking, readBinarySchema, type ProtocolDrift } from '../codex/protocol-drift.js';
+import { PROTOCOL_SNAPSHOT } from '../codex/protocol-snapshot.js';
 import { fail, ok, skip, warn, type CheckResult } from './check.js';
 import { runProgram } from './probe.js';
 
@@ -31,18 +33,37 @@ export async function checkCodex(settings: CodexSettings): Promise<CheckResult[]
     const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
     const summary = cause?.code === 'ENOENT' ? `Codex not found: ${shown} (${origin(settings, command)}) does not exist or is not on PATH` : `Codex does not run: ${(error as Error).message.slice(0, 300)}`;
     const hint = `install it (${INSTALL}), or point NODE_CODEX_COMMAND at the codex binary`;
-    return [fail('codex.binary', summary, hint), skip('codex.version', 'not checked: no Codex to ask'), skip('codex.login', 'not checked: no Codex to ask')];
+    return [fail('codex.binary', summary, hint), skip('codex.version', 'not checked: no Codex to ask'), skip('codex.protocol', 'not checked: no Codex to ask'), skip('codex.login', 'not checked: no Codex to ask')];
   }
   const found = ok('codex.binary', `Codex ${version}: ${shown} (${origin(settings, command)})`);
   const support = codexSupport(version, transport);
   if (support.level === 'unsupported') {
-    return [found, fail('codex.version', support.reason, `install a supported Codex: ${INSTALL}`), skip('codex.login', 'not checked: csc cannot drive this Codex')];
+    return [found, fail('codex.version', support.reason, `install a supported Codex: ${INSTALL}`), skip('codex.protocol', 'not checked: csc cannot drive this Codex'), skip('codex.login', 'not checked: csc cannot drive this Codex')];
   }
   const protocol =
     support.level === 'supported'
       ? ok('codex.version', support.reason)
       : warn('codex.version', support.reason, transport === 'mcp-server' ? `drop mcp-server from NODE_CODEX_ARGS (or --codex-arg), or install ${CODEX_VERSIONS.recommended}: ${INSTALL}` : `install the tested version: ${INSTALL}`);
-  return [found, protocol, await checkLogin(settings, command, launcher)];
+  const drift = transport === 'app-server' ? await checkProtocol(settings, command, launcher, version) : skip('codex.protocol', 'not checked: the legacy mcp-server has no schema to compare');
+  return [found, protocol, drift, await checkLogin(settings, command, launcher)];
+}
+
+/** This Codex's own protocol schema against the snapshot of the fields csc reads and sends (`protocol-drift.ts`). */
+async function checkProtocol(settings: CodexSettings, command: string, launcher: string[], version: string): Promise<CheckResult> {
+  let drift: ProtocolDrift;
+  try {
+    drift = compareProtocol(await readBinarySchema([command, ...launcher], settings.env), PROTOCOL_SNAPSHOT);
+  } catch (error) {
+    return skip('codex.protocol', `not checked: this Codex did not print its protocol schema (${(error as Error).message.slice(0, 160)})`);
+  }
+  const tested = PROTOCOL_SNAPSHOT.codex;
+  if (isBreaking(drift)) {
+    const moved = [...drift.missing.map((field) => `${field} (gone)`), ...drift.changed];
+    return warn('codex.protocol', `Codex ${version} changed ${moved.length} protocol field(s) csc uses (tested with ${tested}): ${moved.slice(0, 3).join('; ')}`, `install the tested version: ${INSTALL}`, { detail: moved.join('\n') });
+  }
+  const added = [...drift.newNotifications, ...drift.newServerRequests];
+  if (added.length > 0) return ok('codex.protocol', `every protocol field csc uses is as in ${tested}; ${added.length} message(s) csc does not handle yet: ${added.slice(0, 5).join(', ')}`);
+  return ok('codex.protocol', `the protocol matches what csc was tested with (${tested})`);
 }
 
 const ProviderConfig = z.object({

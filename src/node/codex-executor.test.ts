@@ -6,7 +6,7 @@ import { childEnvironment } from '../config/index.js';
 import type { JobRecord } from '../master/store/index.js';
 import type { SequencedJobEvent } from '../protocol/index.js';
 import { removeTempDirs, tempDir } from '../test-support/temp-dir.js';
-import { applyPatchCall, assistantMessage, execCommandCall, ResponsesStandIn, writeCodexHome, type CodexHome } from '../test-support/responses-stand-in.js';
+import { applyPatchCall, assistantMessage, execCommandCall, rateLimitHeaders, ResponsesStandIn, writeCodexHome, type CodexHome } from '../test-support/responses-stand-in.js';
 import { startTestMaster, type TestMaster } from '../test-support/test-master.js';
 import { startTestNode } from '../test-support/test-node.js';
 import { waitFor } from '../test-support/wait.js';
@@ -51,6 +51,19 @@ async function run(body: Record<string, unknown>, until = ['succeeded', 'failed'
 }
 
 describe('Codex jobs end to end (real codex binary, stand-in model)', () => {
+  it('says on the job when Codex is rate limited, and when it no longer is', async () => {
+    const resetsAt = Math.floor(Date.now() / 1000) + 900;
+    standIn.enqueue(
+      { output: [execCommandCall('true')], headers: rateLimitHeaders(100, 300, resetsAt) },
+      { output: [assistantMessage('Done.')], headers: rateLimitHeaders(20) },
+    );
+    const { job, events } = await run({ prompt: 'run true' });
+    expect(job.status).toBe('succeeded');
+    const logs = events.flatMap((e) => (e.event.kind === 'log' ? [`${e.event.level}: ${e.event.message}`] : []));
+    const reset = new Date(resetsAt * 1000).toISOString().slice(11, 16);
+    expect(logs).toEqual([`warn: Codex is rate limited: 100% of the 300-minute window used, resets ${reset} UTC; the job waits for Codex, it is not stuck.`, 'info: Codex is no longer rate limited']);
+  });
+
   it('runs a command that writes a file, with the command and its exit code in the log and result', async () => {
     standIn.enqueue({ output: [execCommandCall('echo hi > out.txt')] }, { output: [assistantMessage('Wrote out.txt.', ['Wrote ', 'out.txt.'])], usage: { inputTokens: 20, outputTokens: 5 } });
     const { job, events } = await run({ prompt: 'write hi to out.txt' });

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { CodexEvent, TokenUsage, TurnDriver, TurnResult } from '../codex/index.js';
+import { describePlan, describeRateLimit, isRateLimited, type CodexEvent, type TokenUsage, type TurnDriver, type TurnResult } from '../codex/index.js';
 import type { JobEvent, JobResult, JobSpec } from '../protocol/index.js';
 import type { Executor, JobFiles, RunContext } from './executor.js';
 
@@ -73,8 +73,36 @@ export function toJobEvent(event: CodexEvent): JobEvent | undefined {
         ...(event.reason === undefined ? {} : { reason: event.reason }),
         decision: event.decision,
       };
+    case 'plan':
+      return { kind: 'log', level: 'info', message: describePlan(event) };
+    case 'model_rerouted':
+      return { kind: 'log', level: 'warn', message: `Codex moved this turn from ${event.fromModel} to ${event.toModel} (${event.reason})` };
+    // `turn_diff`: the job's change is taken from the workspace when the run ends (`JobWork`), not
+    // from Codex's running diff. `rate_limits`: a limit is a state, said when it changes
+    // (`RateLimitNotes`), not on every update.
     default:
       return undefined;
+  }
+}
+
+/**
+ * Says on the job when Codex is rate limited (so the job reads as waiting, not stuck) and when
+ * the limit has passed; Codex sends the account's limits after every model request.
+ */
+class RateLimitNotes {
+  private said: string | undefined;
+
+  note(event: CodexEvent): JobEvent | undefined {
+    if (event.type !== 'rate_limits') return undefined;
+    if (isRateLimited(event)) {
+      const message = describeRateLimit(event);
+      if (message === this.said) return undefined;
+      this.said = message;
+      return { kind: 'log', level: 'warn', message };
+    }
+    if (this.said === undefined) return undefined;
+    this.said = undefined;
+    return { kind: 'log', level: 'info', message: 'Codex is no longer rate limited' };
   }
 }
 
@@ -87,6 +115,7 @@ export class CodexExecutor implements Executor {
   async run(job: JobSpec, { cwd, emit, signal, ask, files }: RunContext): Promise<JobResult> {
     const started = Date.now();
     const record = new TurnRecord();
+    const limits = new RateLimitNotes();
     const { model, sandbox, approvalPolicy, reasoningEffort } = job.profile;
     const images = files?.inbox.filter((file) => file.kind === 'image').map((file) => file.path) ?? [];
     const turn = await this.driver.runTurn({
@@ -103,7 +132,7 @@ export class CodexExecutor implements Executor {
       signal,
       onEvent: (event) => {
         record.note(event);
-        const mapped = event.type === 'token_usage' && record.tokens ? { kind: 'token_usage' as const, ...record.tokens } : toJobEvent(event);
+        const mapped = event.type === 'token_usage' && record.tokens ? { kind: 'token_usage' as const, ...record.tokens } : (limits.note(event) ?? toJobEvent(event));
         if (mapped) emit(mapped);
       },
     });

@@ -27,16 +27,19 @@ export async function setUpCodex(config: OrchestratorConfig, log: Logger, env?: 
   const node = await import('../node/index.js');
   if (config.codex.allow_echo_executor) return { executor: new node.EchoExecutor(), status: () => undefined, ready: Promise.resolve(), close: () => Promise.resolve() };
   const codex = await import('../codex/index.js');
-  const created = codex.createDriver(launchOf(config, env), log);
+  const launch = launchOf(config, env);
+  const created = codex.createDriver(launch, log);
   let driver: TurnDriver | undefined;
   let closed = false;
   const started = created.then(async (made) => {
     driver = made.driver;
-    const codexVersion = await codex.startVersioned(made.driver);
+    const { codexVersion } = await codex.startVersioned(made.driver, launch, log);
     log.info({ codexVersion, transport: made.transport, codexPid: made.driver.status().pid }, `Codex ${codexVersion} ready (codex ${made.transport})`);
     return made.driver;
   });
   const usable = started.catch((error: unknown) => {
+    // A start failure says what happened and what to do; anything else (the mcp-server version probe) is pointed at the conf.
+    if (error instanceof codex.CodexStartFailure) throw error;
     throw new Error(`Codex could not start (check [codex] mcp_command and mcp_args in ${config.confPath}): ${(error as Error).message}`, { cause: error });
   });
   const executor: Executor = {
@@ -65,6 +68,8 @@ function launchOf(config: OrchestratorConfig, env: Readonly<Record<string, strin
     hiddenValues: [config.botToken],
     who: 'the runner',
     fixHint: `Set mcp_args = "app-server" under [codex] in ${config.confPath}, or pin @openai/codex@0.153.4 for the legacy transport.`,
+    overridesFrom: config.confPath,
+    commandSetting: `mcp_command under [codex] in ${config.confPath}`,
   };
 }
 

@@ -79,9 +79,9 @@ afterAll(async () => {
 });
 
 describe('require_mcp_warmup', () => {
-  it('true: a Codex that cannot start stops the runner before it polls, saying which keys to check', async () => {
+  it('true: a Codex that cannot start stops the runner before it polls, saying how to install it and which key to fix', async () => {
     const path = confPath(MISSING);
-    await expect(create(path)).rejects.toThrow(`Codex could not start (check [codex] mcp_command and mcp_args in ${path})`);
+    await expect(create(path)).rejects.toThrow(`no Codex found at /nonexistent/codex. Install it (npm install -g @openai/codex) or point mcp_command under [codex] in ${path} at the binary.`);
     expect(telegram.calls).toEqual([]);
   });
 
@@ -89,8 +89,8 @@ describe('require_mcp_warmup', () => {
     await start(confPath(MISSING, false));
     await ask('/start', /\/status/);
     const answer = await ask('hello', /failed in/);
-    expect(answer.text).toMatch(/Codex could not start \\\(check \\\[codex\\\] mcp\\_command and mcp\\_args/);
-    expect(answer.text).toContain('/nonexistent/codex');
+    // MarkdownV2 escapes the punctuation.
+    expect(answer.text).toContain('no Codex found at /nonexistent/codex\\. Install it \\(npm install \\-g @openai/codex\\) or point mcp\\_command under \\[codex\\]');
   });
 
   it('false: a Codex that never gets ready does not hold up /start or /status, and a request ends at mcp_client_timeout_seconds', async () => {

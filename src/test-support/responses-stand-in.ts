@@ -16,6 +16,8 @@ export interface StandInOutput {
 export interface OutputStep {
   output: StandInOutput[];
   delayMs?: number;
+  /** Extra response headers, such as the `x-codex-primary-used-percent` rate-limit headers OpenAI sends. */
+  headers?: Record<string, string>;
   usage?: { inputTokens: number; outputTokens: number };
 }
 
@@ -58,6 +60,14 @@ export function escalatedCommandCall(cmd: string, justification = 'needs to writ
 /** A `custom_tool_call` of Codex's `apply_patch` tool; `patch` is a `*** Begin Patch` … `*** End Patch` text. */
 export function applyPatchCall(patch: string, callId = nextId('call')): StandInOutput {
   return { item: { type: 'custom_tool_call', id: nextId('ctc'), call_id: callId, name: 'apply_patch', input: patch } };
+}
+
+/**
+ * The headers with which OpenAI tells Codex how much of its rate-limit windows is used (Codex turns
+ * them into `account/rateLimits/updated`): the primary window, `minutes` long, resetting at `resetsAt` (unix seconds).
+ */
+export function rateLimitHeaders(usedPercent: number, minutes = 300, resetsAt = Math.floor(Date.now() / 1000) + 600): Record<string, string> {
+  return { 'x-codex-primary-used-percent': String(usedPercent), 'x-codex-primary-window-minutes': String(minutes), 'x-codex-primary-reset-at': String(resetsAt) };
 }
 
 /** A final assistant message, optionally streamed as `deltas` (which should add up to `text`). */
@@ -164,7 +174,7 @@ function streamOutput(res: ServerResponse, step: OutputStep): void {
   const send = (type: string, data: Record<string, unknown>): void => {
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   };
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...step.headers });
   send('response.created', { response: { id: responseId } });
   afterDelay(res, step.delayMs, () => {
     step.output.forEach(({ item, deltas }, outputIndex) => {
