@@ -142,7 +142,7 @@ export async function startBenchNode(target: PipelineTarget, slots: number): Pro
   let fatal: Error | undefined;
   const worker = createNodeWorker(
     {
-      url: target.wsUrl,
+      urls: [target.wsUrl],
       name: 'bench-node',
       nodeId: 'bench-node-0001',
       tags: [],

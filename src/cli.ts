@@ -5,6 +5,7 @@ import { registerDoctorCommand } from './cli/doctor-command.js';
 import { registerTelegramCommand } from './cli/telegram-command.js';
 import { registerJobCommand } from './cli/job-command.js';
 import { registerMasterCommand } from './cli/master-command.js';
+import { registerMigrateCommand } from './cli/migrate-command.js';
 import { registerNodeCommand } from './cli/node-command.js';
 import { reportFatal } from './cli/run.js';
 import { registerTokenCommand } from './cli/token-command.js';
@@ -23,6 +24,7 @@ registerBridgeCommand(program);
 registerTelegramCommand(program);
 registerTokenCommand(program);
 registerBackupCommands(program);
+registerMigrateCommand(program);
 registerDoctorCommand(program);
 
 try {

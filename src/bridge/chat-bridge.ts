@@ -44,7 +44,7 @@ export class ChatBridge {
     this.settings = layerSettings(config.platforms, undefined, config.overrides);
     this.link = new MasterLink(
       {
-        url: config.masterUrl,
+        urls: config.masterUrls,
         trust: config.trust,
         name: config.name,
         version: options.version,

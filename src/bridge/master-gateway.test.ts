@@ -53,7 +53,7 @@ let bridge: ChatBridge;
 /** A bridge on Telegram (plain text) whose requests to `masterUrl` time out after 0.3 s. */
 function startBridge(masterUrl: string, telegram: TelegramStandIn): ChatBridge {
   const config: BridgeConfig = {
-    masterUrl,
+    masterUrls: [masterUrl],
     token: 'a-bridge-token-for-the-silent-master',
     tokenFile: '/nonexistent',
     name: 'bridge',

@@ -14,7 +14,7 @@ async function linkTo(answer: (attempt: number) => Answer) {
   cleanups.push(master.close);
   const { log, lines } = captureLog('debug');
   const link = new MasterLink(
-    { url: master.url, name: 'bridge', version: 'test', token: () => 'a-bridge-token-0123456789', tokenHint: 'Set MASTER_BRIDGE_TOKEN.', reconnectMs: 10, onFrame: () => undefined, onWelcome: () => undefined },
+    { urls: [master.url], name: 'bridge', version: 'test', token: () => 'a-bridge-token-0123456789', tokenHint: 'Set MASTER_BRIDGE_TOKEN.', reconnectMs: 10, onFrame: () => undefined, onWelcome: () => undefined },
     log,
   );
   cleanups.push(() => link.stop());

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/index.js';
-import { closeMasterSocket, encodeFrame, isJsonFrame, openMasterSocket, parseFrame, type Frame } from '../protocol/index.js';
+import { closeMasterSocket, encodeFrame, isJsonFrame, MasterAddresses, openMasterSocket, parseFrame, type Frame, type MasterUrls } from '../protocol/index.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
 
 export interface MasterLinkOptions {
-  /** `ws://host:port` or `wss://host:port` of the master. */
-  url: string;
-  /** For `wss://`: the CAs (`--ca`) to verify the master's certificate with, instead of the public ones. */
+  /** `ws://host:port` or `wss://host:port` of the masters: the first is dialled first, then each in turn after a failed or dropped connection. */
+  urls: MasterUrls;
+  /** For `wss://`: the CAs (`--ca`) to verify the masters' certificates with, instead of the public ones. */
   trust?: MasterTrust;
   name: string;
   version: string;
@@ -30,9 +30,10 @@ const CLOSE_FORBIDDEN = 4003;
 
 /**
  * The bridge's connection to the master: says hello as a bridge, retries every `reconnectMs`
- * whatever went wrong (a bridge outlives master restarts and token fixes), and queues frames
- * while the master is away, sending them once it is back. A revoked or forbidden credential is
- * logged as an error once per reason, not at every attempt.
+ * whatever went wrong (a bridge outlives master restarts and token fixes), each time with the next
+ * of its masters when it has several, and queues frames while the master is away, sending them
+ * once one is back. A revoked or forbidden credential is logged as an error once per reason, not
+ * at every attempt.
  */
 export class MasterLink {
   private ws: WebSocket | undefined;
@@ -44,11 +45,14 @@ export class MasterLink {
   private readonly instanceId = `bridge-${randomUUID()}`;
   /** The last credential refusal logged as an error (`code reason`), so a repeat is not. */
   private lastRefusal: string | undefined;
+  private readonly addresses: MasterAddresses;
 
   constructor(
     private readonly options: MasterLinkOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.addresses = new MasterAddresses(options.urls);
+  }
 
   get connected(): boolean {
     return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
@@ -76,7 +80,9 @@ export class MasterLink {
   }
 
   private connect(): void {
-    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, this.options.token(), this.options.trust);
+    const url = this.addresses.current;
+    this.log.debug({ url }, 'connecting to the master');
+    const { ws, refusedWith, describeClose } = openMasterSocket(url, this.options.token(), this.options.trust);
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => {
@@ -100,7 +106,7 @@ export class MasterLink {
     if (parsed.frame.type !== 'welcome') return this.options.onFrame(parsed.frame);
     this.welcomed = true;
     this.lastRefusal = undefined;
-    this.log.info({ url: this.options.url, name: parsed.frame.name }, 'connected to the master');
+    this.log.info({ url: this.addresses.current, name: parsed.frame.name }, `connected to the master at ${this.addresses.current}`);
     const waiting = this.queue.splice(0);
     this.options.onWelcome();
     for (const frame of waiting) this.send(frame);
@@ -109,7 +115,8 @@ export class MasterLink {
   private onClose(refused: number | undefined, code: number, reason: string, closed: string): void {
     this.welcomed = false;
     if (this.stopped) return;
-    const retry = { url: this.options.url, retryInMs: this.options.reconnectMs };
+    const url = this.addresses.current;
+    const retry = { url, next: this.addresses.advance(), retryInMs: this.options.reconnectMs };
     this.timer = setTimeout(() => this.connect(), this.options.reconnectMs);
     const hint = this.options.tokenHint ?? 'Pass --token or set MASTER_BRIDGE_TOKEN.';
     if (code === CLOSE_REVOKED || code === CLOSE_FORBIDDEN) {
@@ -120,6 +127,8 @@ export class MasterLink {
       return this.log.error({ ...retry, code }, `${what}. ${hint} Retrying every ${this.options.reconnectMs / 1000} s.`);
     }
     const why = refused === 401 ? `the master refused the token. ${hint}` : closed;
-    this.log.warn(retry, `master connection lost or refused (${why}); retrying`);
+    // With one master the line stays as it always was; with several it says which one and which is next.
+    if (!this.addresses.several) return this.log.warn(retry, `master connection lost or refused (${why}); retrying`);
+    this.log.warn(retry, `connection to the master at ${url} lost or refused (${why}); trying ${retry.next} next`);
   }
 }

@@ -46,7 +46,7 @@ describe('chat engine pieces', () => {
     expect(layered.slack.allowedUsers).toEqual(['U2']);
     // A list saved empty is the dashboard's choice too: nobody, whatever the environment allows.
     expect(layerSettings(config.platforms, { ...dashboard, telegram: { ...dashboard.telegram, allowedChats: [] } }, config.overrides).telegram.allowedChats).toEqual([]);
-    expect(config.masterUrl).toBe('ws://127.0.0.1:8765');
+    expect(config.masterUrls).toEqual(['ws://127.0.0.1:8765']);
   });
 
   it('puts a diff together from its parts in any order, and gives up on a missing part or past its limit', () => {

@@ -7,7 +7,7 @@ export function registerBridgeCommand(program: Command): void {
   program
     .command('bridge')
     .description('run the Slack (Socket Mode) and Telegram (long polling) bridges: command Codex from chat')
-    .option('--master <url>', 'the master as ws://host:port or wss://host:port (env MASTER_URL); wins over --host/--port')
+    .option('--master <url>', 'the master as ws://host:port or wss://host:port; several, comma-separated, are tried in turn (ws://a:8765,ws://b:8765) (env MASTER_URL); wins over --host/--port')
     .option('--ca <file>', 'PEM CA bundle to verify a wss:// master with instead of the public CAs (env MASTER_CA_FILE)')
     .option('--host <host>', 'master host (env MASTER_HOST, default 127.0.0.1)')
     .option('--port <port>', 'master WebSocket port (env MASTER_PORT, default 8765)')

@@ -8,7 +8,7 @@ export function registerNodeCommand(program: Command): void {
   program
     .command('node')
     .description('run a worker node that connects to the master (on a terminal: the chat console)')
-    .option('--master <url>', 'the master as ws://host:port or wss://host:port (env MASTER_URL); wins over --host/--port')
+    .option('--master <url>', 'the master as ws://host:port or wss://host:port; several, comma-separated, are tried in turn (ws://a:8765,ws://b:8765) (env MASTER_URL); wins over --host/--port')
     .option('--ca <file>', 'PEM CA bundle to verify a wss:// master with instead of the public CAs (env MASTER_CA_FILE)')
     .option('--host <host>', 'master host (env MASTER_HOST, default 127.0.0.1)')
     .option('--port <port>', 'master WebSocket port (env MASTER_PORT, default 8765)')

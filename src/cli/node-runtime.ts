@@ -63,7 +63,7 @@ export function createWorker(
   const { delivery } = config;
   return createNodeWorker(
     {
-      url: config.masterUrl,
+      urls: config.masterUrls,
       trust: config.trust,
       name: config.name,
       nodeId: loadNodeId(config.dataDir),

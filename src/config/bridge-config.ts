@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BridgeSettingsPayload, TelegramParseMode } from '../protocol/index.js';
+import type { MasterUrls } from '../protocol/master-addresses.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
 import { ConfigError } from './config-error.js';
 import type { Environment } from './environment.js';
 import { resolveLogSettings, type LogSettings } from './log-settings.js';
 import { SECRET_FILES } from './secrets.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, positiveSecondsSchema, resolveSetting, tokenSchema, type Setting } from './settings.js';
-import { resolveMasterTrust, resolveMasterUrl } from './tls-settings.js';
+import { resolveMasterTrust, resolveMasterUrls } from './tls-settings.js';
 
 /** A section of the dashboard's settings once layered: every allow-list resolved, none left `null` (inherit). */
 type Resolved<T> = { [K in keyof T]: Exclude<T[K], null> };
@@ -32,9 +33,9 @@ export interface PlatformOverrides {
 
 /** Everything `csc bridge` needs, validated. */
 export interface BridgeConfig {
-  /** `ws://host:port` or `wss://host:port` of the master (`--master`, else `--host`/`--port`). */
-  masterUrl: string;
-  /** The CAs of `--ca` for a `wss://` master; undefined: the public CAs. */
+  /** `ws://host:port` or `wss://host:port` of the masters, tried in turn (`--master a,b`, else `--host`/`--port`). */
+  masterUrls: MasterUrls;
+  /** The CAs of `--ca` for `wss://` masters; undefined: the public CAs. */
   trust?: MasterTrust | undefined;
   /** The bridge credential; undefined: read the master's generated one from `tokenFile` (same host). */
   token: string | undefined;
@@ -183,9 +184,9 @@ function split<S extends Record<string, { base: unknown; flag?: unknown }>>(sect
 export function resolveBridgeConfig(flags: BridgeFlags, env: Environment, isTty: boolean): BridgeConfig {
   const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
   const port = resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env);
-  const masterUrl = resolveMasterUrl(flags.master, env, host, port);
-  // The dashboard is on the master's host, over https when the WebSocket port is wss.
-  const { protocol, hostname } = new URL(masterUrl);
+  const masterUrls = resolveMasterUrls(flags.master, env, host, port);
+  // The dashboard is on the (first) master's host, over https when the WebSocket port is wss.
+  const { protocol, hostname } = new URL(masterUrls[0]);
   const dashboardBase = `${protocol === 'wss:' ? 'https' : 'http'}://${hostname}`;
   const httpPort = resolveSetting({ env: 'MASTER_HTTP_PORT', schema: portSchema, fallback: () => 8080 }, undefined, env);
   const dataDir = resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env);
@@ -193,7 +194,7 @@ export function resolveBridgeConfig(flags: BridgeFlags, env: Environment, isTty:
   const slack = split(platforms.slack);
   const telegram = split(platforms.telegram);
   return {
-    masterUrl,
+    masterUrls,
     trust: resolveMasterTrust(flags.ca, env),
     token: resolveSetting({ flag: 'token', env: 'MASTER_BRIDGE_TOKEN', schema: tokenSchema.optional(), fallback: () => undefined }, flags.token, env),
     tokenFile: join(dataDir, SECRET_FILES.bridgeToken),

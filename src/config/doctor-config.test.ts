@@ -27,6 +27,9 @@ describe('csc doctor configuration', () => {
     expect(resolveDoctorConfig({ master: 'https://api.example:8443' }, env).master).toMatchObject({ httpUrl: 'https://api.example:8443', wsUrl: 'wss://ws.example:9443' });
     expect(resolveDoctorConfig({ master: 'http://[::1]:8080' }, environmentFrom({ MASTER_DATA_DIR: dataDir })).master).toMatchObject({ wsUrl: 'ws://[::1]:8765' });
     expect(resolveDoctorConfig({}, environmentFrom({ MASTER_HOST: '::1', MASTER_DATA_DIR: dataDir })).master).toMatchObject({ wsUrl: 'ws://[::1]:8765', httpUrl: 'http://[::1]:8080' });
+    // A MASTER_URL that lists several masters: the doctor checks the first, as a node dials it first.
+    const several = environmentFrom({ MASTER_URL: 'wss://a.example:9443,wss://b.example:9443', MASTER_DATA_DIR: dataDir });
+    expect(resolveDoctorConfig({ master: 'https://api.example:8443' }, several)).toMatchObject({ master: { wsUrl: 'wss://a.example:9443' }, problems: [] });
   });
 
   it('reports a bad setting as a problem instead of stopping', () => {

@@ -8,7 +8,7 @@ import { resolveDeliverySettings } from './delivery-settings.js';
 import { childEnvironment, environmentFrom, type Environment } from './environment.js';
 import { SECRET_FILES, readSecretFile } from './secrets.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, resolveSetting, tokenSchema, type Setting } from './settings.js';
-import { resolveCaFile, resolveMasterUrl } from './tls-settings.js';
+import { resolveCaFile, resolveMasterUrls } from './tls-settings.js';
 
 /** A credential `csc doctor` presents to the master; `source` names where it came from (never its value). */
 export interface DoctorCredential {
@@ -168,10 +168,10 @@ export function resolveDoctorConfig(flags: DoctorFlags, env: Environment): Docto
   const problems: ConfigError[] = [];
   const read: Read = (setting, flag) => attempt(problems, () => resolveSetting(setting, flag, env), setting.fallback());
   const dataDir = read({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir);
-  // MASTER_URL wins, as it does for a node; a bad one is reported and the host and port used.
+  // MASTER_URL wins, as it does for a node (its first master, when it lists several); a bad one is reported and the host and port used.
   const wsUrlOf = (host: string, port: number, secure: boolean) => {
     const derived = `${secure ? 'wss' : 'ws'}://${reachableHost(host)}:${port}`;
-    return env.get('MASTER_URL') === undefined ? derived : attempt(problems, () => resolveMasterUrl(undefined, env, host, port), derived);
+    return env.get('MASTER_URL') === undefined ? derived : attempt(problems, () => resolveMasterUrls(undefined, env, host, port)[0], derived);
   };
   const found = credentials(read, flags.token, env, dataDir);
   const github = attempt(problems, () => resolveDeliverySettings(env).github, { token: undefined, apiUrl: undefined });

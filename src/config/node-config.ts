@@ -1,3 +1,4 @@
+import type { MasterUrls } from '../protocol/master-addresses.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
 import type { Environment } from './environment.js';
 import { resolveDeliverySettings, type DeliverySettings } from './delivery-settings.js';
@@ -15,16 +16,16 @@ import {
 } from './settings.js';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { resolveMasterTrust, resolveMasterUrl } from './tls-settings.js';
+import { resolveMasterTrust, resolveMasterUrls } from './tls-settings.js';
 
 /** Everything `csc node` needs, validated. */
 export interface NodeConfig {
-  /** `--host` / `--port`; `masterUrl` is what the node dials. */
+  /** `--host` / `--port`; `masterUrls` is what the node dials. */
   host: string;
   port: number;
-  /** `ws://` or `wss://` address of the master: `--master`, else `ws://host:port`. */
-  masterUrl: string;
-  /** The CAs of `--ca` for a `wss://` master; undefined: the public CAs. */
+  /** `ws://` or `wss://` addresses of the masters, tried in turn: `--master a,b`, else `ws://host:port`. */
+  masterUrls: MasterUrls;
+  /** The CAs of `--ca` for `wss://` masters; undefined: the public CAs. */
   trust: MasterTrust | undefined;
   /** A safe path segment (see `nodeNameSchema`): it names the node's journal and workspace dirs. */
   name: string;
@@ -94,7 +95,7 @@ export function resolveNodeConfig(flags: NodeFlags, env: Environment, isTty: boo
   return {
     host,
     port,
-    masterUrl: resolveMasterUrl(flags.master, env, host, port),
+    masterUrls: resolveMasterUrls(flags.master, env, host, port),
     trust: resolveMasterTrust(flags.ca, env),
     name: resolveSetting({ flag: 'name', env: 'NODE_NAME', schema: nodeNameSchema, fallback: () => defaultNodeName() }, flags.name, env),
     tags: resolveSetting({ flag: 'tags', env: 'NODE_TAGS', schema: tagsSchema, fallback: () => [] }, flags.tags, env),

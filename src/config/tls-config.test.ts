@@ -62,11 +62,11 @@ describe('master TLS settings', () => {
 describe('the master address of nodes and bridges', () => {
   it('takes --master over MASTER_URL over --host/--port', () => {
     const env = environmentFrom({ MASTER_URL: 'wss://env.example:9443', MASTER_HOST: '10.0.0.2' });
-    expect(resolveNodeConfig({ master: 'wss://flag.example:8765/', host: 'ignored' }, env, false).masterUrl).toBe('wss://flag.example:8765');
-    expect(resolveNodeConfig({ host: 'ignored' }, env, false).masterUrl).toBe('wss://env.example:9443');
-    expect(resolveNodeConfig({ host: '::1', port: '7000' }, none, false).masterUrl).toBe('ws://[::1]:7000');
-    expect(resolveNodeConfig({ host: '0.0.0.0' }, none, false).masterUrl).toBe('ws://127.0.0.1:8765');
-    expect(resolveNodeConfig({ master: 'wss://proxy.example/csc' }, none, false).masterUrl).toBe('wss://proxy.example/csc');
+    expect(resolveNodeConfig({ master: 'wss://flag.example:8765/', host: 'ignored' }, env, false).masterUrls).toEqual(['wss://flag.example:8765']);
+    expect(resolveNodeConfig({ host: 'ignored' }, env, false).masterUrls).toEqual(['wss://env.example:9443']);
+    expect(resolveNodeConfig({ host: '::1', port: '7000' }, none, false).masterUrls).toEqual(['ws://[::1]:7000']);
+    expect(resolveNodeConfig({ host: '0.0.0.0' }, none, false).masterUrls).toEqual(['ws://127.0.0.1:8765']);
+    expect(resolveNodeConfig({ master: 'wss://proxy.example/csc' }, none, false).masterUrls).toEqual(['wss://proxy.example/csc']);
   });
 
   it.each([
@@ -91,6 +91,42 @@ describe('the master address of nodes and bridges', () => {
     const missing = join(tempDir(), 'ca.pem');
     expect(configError(() => resolveNodeConfig({ ca: missing }, none, false)).message).toMatch(/^--ca: cannot read .*ca\.pem: no such file/);
     expect(configError(() => resolveBridgeConfig({}, environmentFrom({ MASTER_CA_FILE: certificate.keyFile }), false)).message).toMatch(/^MASTER_CA_FILE \(environment\): .* holds no PEM certificate/);
+  });
+});
+
+describe('several masters', () => {
+  const listed = 'ws://a.example:8765, wss://b.example:8765/ ,ws://10.0.0.3:8765';
+  const expected = ['ws://a.example:8765', 'wss://b.example:8765', 'ws://10.0.0.3:8765'];
+
+  it('takes a comma-separated list from --master or MASTER_URL, in order, spaces trimmed', () => {
+    expect(resolveNodeConfig({ master: listed }, none, false).masterUrls).toEqual(expected);
+    expect(resolveNodeConfig({}, environmentFrom({ MASTER_URL: listed }), false).masterUrls).toEqual(expected);
+    expect(resolveBridgeConfig({ master: listed }, none, false).masterUrls).toEqual(expected);
+    expect(resolveBridgeConfig({}, environmentFrom({ MASTER_URL: `${listed},` }), false).masterUrls).toEqual(expected);
+    // The --ca bundle is the one trust of every wss:// master in the list.
+    expect(resolveNodeConfig({ master: listed, ca: certificate.certFile }, none, false).trust).toEqual({ ca: [certificate.cert] });
+    // The dashboard links are the first master's.
+    expect(resolveBridgeConfig({ master: 'wss://b.example:8765,ws://a.example:8765' }, none, false).dashboardUrl).toBe('https://b.example:8080');
+  });
+
+  it('refuses a bad entry, naming MASTER_URL and the entry', () => {
+    const env = environmentFrom({ MASTER_URL: 'ws://a.example:8765,http://b.example:8080' });
+    expect(configError(() => resolveNodeConfig({}, env, false)).message).toBe(
+      'MASTER_URL (environment): "http://b.example:8080" must be the WebSocket address (ws:// or wss://, port 8765 by default), not http:// (got "ws://a.example:8765,http://b.example:8080")',
+    );
+    expect(configError(() => resolveBridgeConfig({}, env, false)).message).toMatch(/^MASTER_URL \(environment\): "http:\/\/b\.example:8080" must be the WebSocket address/);
+    expect(configError(() => resolveNodeConfig({ master: 'ws://a.example:8765, b.example:8765' }, none, false)).message).toMatch(/^--master: "b\.example:8765" must be a URL like ws:\/\//);
+    expect(configError(() => resolveBridgeConfig({ master: 'ws://a.example:8765,wss://t@b.example' }, none, false)).message).toMatch(/^--master: "wss:\/\/t@b\.example" must not carry credentials/);
+    expect(configError(() => resolveNodeConfig({}, environmentFrom({ MASTER_URL: ' , ' }), false)).message).toMatch(/^MASTER_URL \(environment\): must name at least one master/);
+  });
+
+  it('refuses a master listed twice, also when written differently', () => {
+    expect(configError(() => resolveNodeConfig({ master: 'ws://a.example:8765,ws://b.example:8765,ws://a.example:8765' }, none, false)).message).toMatch(
+      /^--master: "ws:\/\/a\.example:8765" is listed twice: each master once/,
+    );
+    expect(configError(() => resolveBridgeConfig({}, environmentFrom({ MASTER_URL: 'ws://a.example:8765, ws://A.example:8765/' }), false)).message).toMatch(
+      /^MASTER_URL \(environment\): "ws:\/\/A\.example:8765\/" is listed twice \(as ws:\/\/a\.example:8765\)/,
+    );
   });
 });
 
@@ -127,7 +163,7 @@ describe('the bridge credential and addresses', () => {
   it('links to the dashboard over https on the host of a wss:// master', () => {
     expect(resolveBridgeConfig({ master: 'wss://master.example:8765' }, none, false).dashboardUrl).toBe('https://master.example:8080');
     expect(resolveBridgeConfig({ master: 'ws://[::1]:8765' }, environmentFrom({ MASTER_HTTP_PORT: '9090' }), false).dashboardUrl).toBe('http://[::1]:9090');
-    expect(resolveBridgeConfig({}, none, false).masterUrl).toBe('ws://127.0.0.1:8765');
+    expect(resolveBridgeConfig({}, none, false).masterUrls).toEqual(['ws://127.0.0.1:8765']);
   });
 });
 

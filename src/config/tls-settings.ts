@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
+import type { MasterUrls } from '../protocol/master-addresses.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
 import { ConfigError } from './config-error.js';
 import type { Environment } from './environment.js';
@@ -91,19 +92,36 @@ export function resolveMasterTrust(flag: string | undefined, env: Environment): 
   return ca === undefined ? undefined : { ca: [ca] };
 }
 
-const masterUrlSchema = z
-  .string()
-  .trim()
-  .transform((raw, ctx) => {
-    const problem = masterUrlProblem(raw);
-    if (problem !== undefined) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return z.NEVER;
-    }
-    const url = new URL(raw);
-    // `ws://host:8765/` → `ws://host:8765`: the form people type, and the one logged.
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  });
+/** `ws://host:8765/` → `ws://host:8765`: the form people type, and the one logged. */
+function normalizeMasterUrl(raw: string): string {
+  const url = new URL(raw);
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+/**
+ * A comma-separated list of master addresses, each checked as one address is, naming the entry
+ * that is wrong. A duplicate is refused rather than dropped: it is a typo for another master, and
+ * silently keeping it would make the node dial one master twice as often.
+ */
+const masterUrlsSchema = z.string().transform((raw, ctx): MasterUrls => {
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  // One address keeps the message it always had; in a list, the message quotes the bad entry.
+  const refuse = (entry: string, problem: string) => {
+    ctx.addIssue({ code: 'custom', message: entries.length > 1 ? `${JSON.stringify(entry)} ${problem}` : problem });
+    return z.NEVER;
+  };
+  const urls: string[] = [];
+  for (const entry of entries) {
+    const problem = masterUrlProblem(entry);
+    if (problem !== undefined) return refuse(entry, problem);
+    const url = normalizeMasterUrl(entry);
+    if (urls.includes(url)) return refuse(entry, `is listed twice${url === entry ? '' : ` (as ${url})`}: each master once`);
+    urls.push(url);
+  }
+  const [first, ...rest] = urls;
+  if (first === undefined) return refuse(raw, 'must name at least one master, like ws://127.0.0.1:8765 (several: ws://a:8765,ws://b:8765)');
+  return [first, ...rest];
+});
 
 function masterUrlProblem(raw: string): string | undefined {
   const example = 'must be a URL like ws://127.0.0.1:8765 or wss://master.example:8765';
@@ -124,12 +142,13 @@ function masterUrlProblem(raw: string): string | undefined {
 }
 
 /**
- * The master's WebSocket address: `--master` / MASTER_URL when given (it wins), else
- * `ws://host:port` from the already resolved `--host` / `--port` (a wildcard bind is reached on loopback).
+ * The masters' WebSocket addresses, in the order they are tried: `--master` / MASTER_URL when
+ * given (it wins; `ws://a:8765,ws://b:8765` names several), else the one `ws://host:port` of the
+ * already resolved `--host` / `--port` (a wildcard bind is reached on loopback).
  */
-export function resolveMasterUrl(flag: string | undefined, env: Environment, host: string, port: number): string {
-  const explicit = resolveSetting({ flag: 'master', env: 'MASTER_URL', schema: masterUrlSchema.optional(), fallback: () => undefined }, flag, env);
+export function resolveMasterUrls(flag: string | undefined, env: Environment, host: string, port: number): MasterUrls {
+  const explicit = resolveSetting({ flag: 'master', env: 'MASTER_URL', schema: masterUrlsSchema.optional(), fallback: () => undefined }, flag, env);
   if (explicit !== undefined) return explicit;
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `ws://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return [`ws://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`];
 }

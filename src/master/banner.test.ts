@@ -26,4 +26,10 @@ describe('formatBanner', () => {
     expect(banner).toContain('node token: generated and stored in /data/master-token');
     expect(banner).toContain('bridge token: generated and stored in /data/bridge-token');
   });
+
+  it('says which store the master uses', () => {
+    const identity = { engine: 'SQLite', location: '/data/master.db', schemaVersion: 10, migratedFrom: 10, applied: [] };
+    expect(formatBanner({ ...master, store: { identity } }, '/data', false)).toContain('  Store:      SQLite /data/master.db (schema 10)\n');
+    expect(formatBanner(master, '/data', false)).not.toContain('Store:');
+  });
 });

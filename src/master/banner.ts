@@ -1,5 +1,6 @@
 import { defaultDataDir } from '../config/index.js';
 import type { Master } from './master.js';
+import { describeStore, type Store } from './store/index.js';
 
 /** The address a person should type: a wildcard bind is reachable on loopback from this host. */
 function reachableHost(host: string): string {
@@ -12,7 +13,11 @@ function reachableHost(host: string): string {
  * themselves appear only on an interactive terminal (like Jupyter's login link); elsewhere stdout
  * usually ends up in a log, so the banner points at the 0600 files instead.
  */
-export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'bridgeToken' | 'adminToken'> & Partial<Pick<Master, 'tls'>>, dataDir: string, isTty: boolean): string {
+export function formatBanner(
+  master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 'bridgeToken' | 'adminToken'> & Partial<Pick<Master, 'tls'>> & { store?: Pick<Store, 'identity'> },
+  dataDir: string,
+  isTty: boolean,
+): string {
   const tls = master.tls === true;
   const httpBase = `${tls ? 'https' : 'http'}://${reachableHost(master.http.host)}:${master.http.port}`;
   // The fragment never leaves the browser: the token is not sent to the server nor kept in its logs.
@@ -28,6 +33,7 @@ export function formatBanner(master: Pick<Master, 'ws' | 'http' | 'nodeToken' | 
     `  Dashboard:  ${login}`,
     `  Nodes:      ${wsUrl}  (node token: ${describe(master.nodeToken)})`,
     `  Bridges:    ${wsUrl}  (bridge token: ${describe(master.bridgeToken)})`,
+    ...(master.store === undefined ? [] : [`  Store:      ${describeStore(master.store.identity)}`]),
     '',
     'Connect a node on this host (it finds the token by itself when it uses the same data dir):',
     `  npx csc node ${connect}${dataDirFlag}`,

@@ -17,7 +17,7 @@ import { Health, MasterMetrics } from './metrics/index.js';
 import { loadProfilesFile } from './profiles/index.js';
 import { RemoteNodeService } from './remote-nodes/index.js';
 import { SettingsService } from './settings/index.js';
-import { SqliteStore, type Store } from './store/index.js';
+import { describeStore, SqliteStore, type Store } from './store/index.js';
 import { WsServer } from './ws-server.js';
 
 /** A running master. */
@@ -76,6 +76,7 @@ async function startOnDataDir(config: MasterConfig, log: Logger, options: StartM
   // Before the store opens: a bad profiles file stops the start with nothing to close.
   const profilesFile = config.profilesFile === undefined ? undefined : loadProfilesFile(config.profilesFile);
   const store = new SqliteStore(config.dataDir, log, { synchronous: config.sqliteSync });
+  logStore(store, log);
   const credentials = new CredentialService({ admin: adminToken.value, node: nodeToken.value, bridge: bridgeToken.value }, store, log);
   const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
   const services = createJobServices(config, profilesFile, store, hub, log);
@@ -119,6 +120,15 @@ async function startOnDataDir(config: MasterConfig, log: Logger, options: StartM
     await shutdown(hub, jobs, wsServer, app, store, sweeper);
     throw error;
   }
+}
+
+/** Says which store the master uses, and what its opening migrated: the first thing an operator checks. */
+function logStore(store: Store, log: Logger): void {
+  const { identity } = store;
+  if (identity.applied.length > 0) {
+    log.info({ applied: identity.applied }, `migrated the store from schema ${identity.migratedFrom} to ${identity.schemaVersion}`);
+  }
+  log.info({ store: { engine: identity.engine, location: identity.location, schemaVersion: identity.schemaVersion } }, `store: ${describeStore(identity)}`);
 }
 
 /** The metrics (`/metrics`) and the health judgement (`/api/health`), fed by the hub, the jobs and the store. */

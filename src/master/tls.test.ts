@@ -39,7 +39,7 @@ async function master(overrides: Partial<MasterConfig> = {}, log?: Logger): Prom
 function node(url: string, token: string, trust: MasterTrust | undefined, log: Logger = silentLogger()): NodeWorker {
   const worker = createNodeWorker(
     {
-      url,
+      urls: [url],
       trust,
       name: 'tls-node',
       nodeId: 'node-tls-test',
@@ -82,7 +82,7 @@ describe('a master with --tls-cert / --tls-key', () => {
   it('welcomes a bridge over wss:// with the CA', async () => {
     const tlsMaster = await master({ tls: tlsOf(certificate) });
     const link = new MasterLink(
-      { url: `wss://localhost:${tlsMaster.ws.port}`, trust: { ca: [certificate.cert] }, name: 'bridge', version: 'test', token: () => tlsMaster.bridgeToken.value, reconnectMs: 50, onFrame: () => undefined, onWelcome: () => undefined },
+      { urls: [`wss://localhost:${tlsMaster.ws.port}`], trust: { ca: [certificate.cert] }, name: 'bridge', version: 'test', token: () => tlsMaster.bridgeToken.value, reconnectMs: 50, onFrame: () => undefined, onWelcome: () => undefined },
       silentLogger(),
     );
     stoppers.push(() => link.stop());

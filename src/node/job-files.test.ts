@@ -32,7 +32,7 @@ async function codexNode(maxPayloadBytes?: number): Promise<{ stand: ScriptedMas
   const workdir = tempDir('csc-files-wd-');
   const workspaces = new Workspaces({ dir: tempDir(), defaultWorkdir: workdir, allowLocalRepos: true, env: childEnvironment() });
   const worker = createNodeWorker(
-    { url: stand.url, name: 'files', nodeId: 'node-files-test', tags: [], version: 'test', slots: 1, executor: new CodexExecutor(fx.driver), workspaces, token: () => 'token', tokenHint: '', attachmentWaitMs: 500 },
+    { urls: [stand.url], name: 'files', nodeId: 'node-files-test', tags: [], version: 'test', slots: 1, executor: new CodexExecutor(fx.driver), workspaces, token: () => 'token', tokenHint: '', attachmentWaitMs: 500 },
     silentLogger(),
   );
   worker.agent.start();

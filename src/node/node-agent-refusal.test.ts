@@ -17,7 +17,7 @@ async function agentAgainst(answer: Answer) {
   const fatal: NodeAgentError[] = [];
   const agent = new NodeAgent(
     {
-      url: master.url,
+      urls: [master.url],
       name: 'laptop',
       nodeId: 'node-refusal-test',
       tags: [],

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-function startAgent(overrides: Partial<NodeAgentOptions> & { url: string }): { agent: NodeAgent; messages: AgentMessage[]; fatal: NodeAgentError[] } {
+function startAgent(overrides: Partial<NodeAgentOptions> & Pick<NodeAgentOptions, 'urls'>): { agent: NodeAgent; messages: AgentMessage[]; fatal: NodeAgentError[] } {
   const messages: AgentMessage[] = [];
   const fatal: NodeAgentError[] = [];
   const agent = new NodeAgent(
@@ -43,7 +43,7 @@ function startAgent(overrides: Partial<NodeAgentOptions> & { url: string }): { a
 describe('NodeAgent', () => {
   it('identifies itself and exchanges chat with other nodes', async () => {
     master = await startTestMaster();
-    const { agent, messages } = startAgent({ url: master.wsUrl });
+    const { agent, messages } = startAgent({ urls: [master.wsUrl] });
     await waitFor(() => agent.connected, 'the agent to be welcomed');
     expect(master.hub.listNodes()[0]).toMatchObject({ name: 'agent-1', tags: ['t1'], version: '0.0.1', capabilities: { slots: 1 } });
     const peer = await TestClient.connect(master.wsUrl, master.nodeToken.value);
@@ -59,7 +59,7 @@ describe('NodeAgent', () => {
     master = await startTestMaster();
     const { dataDir } = master.config;
     const port = master.ws.port;
-    const { agent } = startAgent({ url: master.wsUrl });
+    const { agent } = startAgent({ urls: [master.wsUrl] });
     await waitFor(() => agent.connected, 'the first connection');
     await master.close();
     await waitFor(() => !agent.connected, 'the agent to notice');
@@ -73,7 +73,7 @@ describe('NodeAgent', () => {
     const { port } = first.ws;
     const { dataDir } = first.config;
     await first.close();
-    const { agent } = startAgent({ url: `ws://127.0.0.1:${port}` });
+    const { agent } = startAgent({ urls: [`ws://127.0.0.1:${port}`] });
     await new Promise((resolve) => setTimeout(resolve, 300));
     master = await startTestMaster({ dataDir, port });
     await waitFor(() => agent.connected, 'the agent to connect once the master is up');
@@ -81,7 +81,7 @@ describe('NodeAgent', () => {
 
   it('gives up with a clear error when the master refuses the token', async () => {
     master = await startTestMaster();
-    const { fatal } = startAgent({ url: master.wsUrl, token: () => 'not-the-right-token-000' });
+    const { fatal } = startAgent({ urls: [master.wsUrl], token: () => 'not-the-right-token-000' });
     await waitFor(() => fatal.length > 0, 'a fatal error');
     expect(fatal[0]?.code).toBe('unauthorized');
     expect(fatal[0]?.message).toMatch(/the token was refused\. Pass --token\./);
@@ -90,7 +90,7 @@ describe('NodeAgent', () => {
   it('gives up when another node already holds its name', async () => {
     master = await startTestMaster();
     const holder = await TestClient.node(master.wsUrl, master.nodeToken.value, { name: 'agent-1', nodeId: 'node-someone-else' });
-    const { fatal } = startAgent({ url: master.wsUrl });
+    const { fatal } = startAgent({ urls: [master.wsUrl] });
     await waitFor(() => fatal.length > 0, 'a fatal error');
     expect(fatal[0]?.code).toBe('name_taken');
     expect(fatal[0]?.message).toContain('--name');

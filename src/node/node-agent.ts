@@ -4,10 +4,12 @@ import {
   closeMasterSocket,
   encodeFrame,
   isJsonFrame,
+  MasterAddresses,
   openMasterSocket,
   parseFrame,
   type Capabilities,
   type Frame,
+  type MasterUrls,
   type WelcomeFrame,
 } from '../protocol/index.js';
 import type { MasterTrust } from '../protocol/master-socket.js';
@@ -29,9 +31,9 @@ export class NodeAgentError extends Error {
 }
 
 export interface NodeAgentOptions {
-  /** `ws://host:port` or `wss://host:port` of the master. */
-  url: string;
-  /** For `wss://`: the CAs (`--ca`) to verify the master's certificate with, instead of the public ones. */
+  /** `ws://host:port` or `wss://host:port` of the masters: the first is dialled first, then each in turn after a failed or dropped connection. */
+  urls: MasterUrls;
+  /** For `wss://`: the CAs (`--ca`) to verify the masters' certificates with, instead of the public ones. */
   trust?: MasterTrust;
   name: string;
   nodeId: string;
@@ -60,13 +62,15 @@ const CLOSE_FORBIDDEN = 4003;
 
 /**
  * A node's connection to the master: identifies itself, answers pings (ws does so by itself),
- * and reconnects with capped, jittered backoff whenever the master goes away.
+ * and reconnects with capped, jittered backoff whenever the master goes away, to the next of
+ * its masters when it has several. A reconnect elsewhere is the same `hello` with the running jobs.
  */
 export class NodeAgent {
   private ws: WebSocket | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
+  private readonly addresses: MasterAddresses;
   private welcomed = false;
 
   constructor(
@@ -74,6 +78,7 @@ export class NodeAgent {
     private readonly log: Logger,
   ) {
     this.backoff = options.backoff ?? new Backoff();
+    this.addresses = new MasterAddresses(options.urls);
   }
 
   start(): void {
@@ -114,7 +119,9 @@ export class NodeAgent {
 
   private connect(): void {
     const token = this.options.token();
-    const { ws, refusedWith, describeClose } = openMasterSocket(this.options.url, token, this.options.trust);
+    const url = this.addresses.current;
+    this.log.debug({ url }, 'connecting to master');
+    const { ws, refusedWith, describeClose } = openMasterSocket(url, token, this.options.trust);
     this.ws = ws;
     this.welcomed = false;
     ws.on('open', () => ws.send(encodeFrame(this.hello())));
@@ -142,7 +149,7 @@ export class NodeAgent {
     if (frame.type === 'welcome') {
       this.welcomed = true;
       this.backoff.reset();
-      this.log.info({ url: this.options.url, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, 'connected to master');
+      this.log.info({ url: this.addresses.current, node: frame.name, id: frame.id, serverVersion: frame.serverVersion }, `connected to master ${this.addresses.current}`);
       this.options.onWelcome?.(frame);
       return;
     }
@@ -160,7 +167,12 @@ export class NodeAgent {
       return;
     }
     const delay = this.backoff.next();
-    this.log.warn({ url: this.options.url, retryInMs: delay }, `${this.welcomed ? 'lost the master' : 'cannot reach the master'} (${why}); retrying`);
+    const url = this.addresses.current;
+    const next = this.addresses.advance();
+    // With one master the line stays as it always was; with several it says which one and which is next.
+    const where = this.addresses.several ? ` at ${url}` : '';
+    const retry = this.addresses.several ? `trying ${next} next` : 'retrying';
+    this.log.warn({ url, next, retryInMs: delay }, `${this.welcomed ? 'lost the master' : 'cannot reach the master'}${where} (${why}); ${retry}`);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 

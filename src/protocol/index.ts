@@ -6,6 +6,7 @@ export * from './change.js';
 export { isSafeRef, parseRepoSpec, repoKey, type RepoSpec } from './repo-spec.js';
 export * from './bridge.js';
 export { closeMasterSocket, openMasterSocket, type MasterSocket } from './master-socket.js';
+export { MasterAddresses, type MasterUrls } from './master-addresses.js';
 export * from './questions.js';
 export * from './profiles.js';
 export * from './usage.js';

@@ -20,7 +20,7 @@ export function startDeliveryNode(url: string, token: string, options: DeliveryN
   const name = options.name ?? 'delivery';
   const worker = createNodeWorker(
     {
-      url,
+      urls: [url],
       name,
       nodeId: `node-${name}-test`,
       tags: [],

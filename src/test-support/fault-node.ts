@@ -30,7 +30,7 @@ function faultBackoff(): Backoff {
 export function startFaultNode(url: string, token: string, options: FaultNodeOptions): NodeWorker {
   const worker = createNodeWorker(
     {
-      url,
+      urls: [url],
       name: options.name,
       nodeId: `node-${options.name}-fault`,
       tags: options.tags ?? [],

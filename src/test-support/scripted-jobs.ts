@@ -35,7 +35,7 @@ export function startChangeNode(url: string, token: string, options: Omit<Script
   const { log, lines } = captureLog('debug');
   const worker = createNodeWorker(
     {
-      url,
+      urls: [url],
       name: 'change-node',
       nodeId: 'node-change-test',
       tags: [],

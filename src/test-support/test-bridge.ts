@@ -9,7 +9,7 @@ const NO_PLATFORMS: ChatPlatformSettings = {
 /** A bridge config for `master`, with quick reconnects and the platform settings given (others off). */
 export function testBridgeConfig(master: TestMaster, platforms: { slack?: ChatPlatformSettings['slack']; telegram?: ChatPlatformSettings['telegram'] }): BridgeConfig {
   return {
-    masterUrl: master.wsUrl,
+    masterUrls: [master.wsUrl],
     token: master.bridgeToken.value,
     tokenFile: '/nonexistent',
     name: 'bridge',

@@ -17,7 +17,7 @@ export interface TestNodeOptions {
 export function startTestNode(url: string, token: string, options: TestNodeOptions): NodeWorker {
   const worker = createNodeWorker(
     {
-      url,
+      urls: [url],
       name: options.name,
       nodeId: `node-${options.name}-test`,
       tags: options.tags ?? [],

@@ -1,8 +1,8 @@
-export { SqliteStore, StoreOpenError, type SqliteStoreOptions, type SqliteSync } from './sqlite-store.js';
-export type { KnownNode, NodeSighting, Store } from './store.js';
+export { openSqliteFile, SQLITE_FILE, SqliteStore, StoreOpenError, type SqliteStoreOptions, type SqliteSync } from './sqlite-store.js';
+export { describeStore, type KnownNode, type NodeSighting, type Store, type StoreIdentity } from './store.js';
 export { withChanges, type DiffPart, type EncodedJobEvent, type IdempotencyRecord, type JobChanges, type JobFilter, type JobOrigin, type JobPipeline, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
 export { StoreCommitError } from './tick-transaction.js';
-export { migrate, readMigrations, type Migration } from './migrate.js';
+export { migrate, migrationFile, NewerSchemaError, readMigrations, schemaStatus, type Migration, type SchemaStatus } from './migrate.js';
 export type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
 export type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';
 export type { CredentialStore, MachineRole, StoredCredential } from './credential-store.js';

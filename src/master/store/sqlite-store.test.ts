@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { waitFor } from '../../test-support/wait.js';
-import { migrate, readMigrations } from './migrate.js';
+import { migrate, migrationFile, NewerSchemaError, readMigrations } from './migrate.js';
 import { SqliteStore, StoreOpenError } from './sqlite-store.js';
+import { describeStore } from './store.js';
 
 afterAll(removeTempDirs);
 
@@ -62,22 +63,52 @@ describe('SqliteStore', () => {
     expect(statSync(join(dir, 'master.db')).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses a database written by a newer release, naming the versions', () => {
+  it('refuses a database written by a newer release, naming both versions, before it changes the file', () => {
     const dir = tempDir();
-    const db = new Database(join(dir, 'master.db'));
+    const path = join(dir, 'master.db');
+    const db = new Database(path);
     db.pragma('user_version = 999');
     db.close();
+    const known = readMigrations().length;
+    expect(() => new SqliteStore(dir)).toThrow(new NewerSchemaError(path, 999, known));
+    expect(() => new SqliteStore(dir)).toThrow(`${path} was written by a newer csc: schema 999, this csc knows ${known}; upgrade csc to use it`);
+    const after = new Database(path, { readonly: true });
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+    after.close();
+  });
+
+  it('says which store it is and what its opening migrated', () => {
+    const dir = tempDir();
+    const path = join(dir, 'master.db');
+    const all = readMigrations();
+    const db = new Database(path);
+    migrate(db, all.slice(0, all.length - 1));
+    db.close();
+    const store = new SqliteStore(dir);
+    expect(store.identity).toEqual({ engine: 'SQLite', location: path, schemaVersion: all.length, migratedFrom: all.length - 1, applied: all.slice(-1).map(migrationFile) });
+    expect(describeStore(store.identity)).toBe(`SQLite ${path} (schema ${all.length})`);
+    store.close();
+    const reopened = new SqliteStore(dir);
+    expect(reopened.identity).toMatchObject({ schemaVersion: all.length, migratedFrom: all.length, applied: [] });
+    reopened.close();
+  });
+
+  it('wraps any other failure to open in StoreOpenError', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'master.db'));
     expect(() => new SqliteStore(dir)).toThrow(StoreOpenError);
-    expect(() => new SqliteStore(dir)).toThrow(/schema version 999/);
   });
 });
 
 describe('migrations', () => {
-  it('applies only the ones a database has not seen, once', () => {
+  it('applies only the ones a database has not seen, once, telling each as it commits', () => {
     const db = new Database(':memory:');
     const all = readMigrations();
     expect(all.map((m) => m.version)).toEqual(all.map((_, i) => i + 1));
-    expect(migrate(db, all)).toEqual(all.map((m) => m.version));
+    const told: Array<[string, number]> = [];
+    expect(migrate(db, all, (m) => told.push([migrationFile(m), db.pragma('user_version', { simple: true }) as number]))).toEqual(all.map((m) => m.version));
+    expect(told).toEqual(all.map((m) => [`${String(m.version).padStart(4, '0')}_${m.name}.sql`, m.version]));
+    expect(told[0]?.[0]).toBe('0001_nodes.sql');
     expect(migrate(db, all)).toEqual([]);
     const extra = { version: all.length + 1, name: 'extra', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' };
     expect(migrate(db, [...all, extra])).toEqual([extra.version]);

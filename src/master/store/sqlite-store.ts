@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { restrictToOwner } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
 import { Checkpointer, type CheckpointReport } from './checkpointer.js';
-import { migrate } from './migrate.js';
+import { migrate, migrationFile, NewerSchemaError, readMigrations, schemaStatus, type Migration } from './migrate.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
 import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
@@ -13,7 +13,7 @@ import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
 import { TickTransaction } from './tick-transaction.js';
-import type { KnownNode, NodeSighting, Store } from './store.js';
+import type { KnownNode, NodeSighting, Store, StoreIdentity } from './store.js';
 
 interface NodeRow {
   name: string;
@@ -63,19 +63,59 @@ export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** A WAL of about this many 4 KiB frames is at the limit. */
 const WAL_LIMIT_FRAMES = Math.floor(WAL_SIZE_LIMIT_BYTES / 4096);
 
+/** The store's file inside a data dir. */
+export const SQLITE_FILE = 'master.db';
+
 /**
- * Opens the database readable by its owner only: it holds bridge tokens. SQLite gives the WAL and
- * shared-memory files the database file's mode, so creating that one 0600 covers them too.
+ * Opens (creating it if need be) the store's database file as every writer of it must: readable by
+ * its owner only, since it holds bridge tokens (SQLite gives the WAL and shared-memory files the
+ * database file's mode, so creating that one 0600 covers them too), in WAL mode, synced as asked.
+ * A schema newer than this csc's is refused (`NewerSchemaError`) before the journal mode, kept in
+ * the file's header, is changed.
  */
-function openPrivately(path: string): Database.Database {
+export function openSqliteFile(path: string, synchronous: SqliteSync = 'full', migrations: Migration[] = readMigrations()): Database.Database {
   closeSync(openSync(path, 'a', 0o600));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) restrictToOwner(file, 0o600);
-  return new Database(path);
+  const db = new Database(path);
+  try {
+    schemaStatus(db, migrations);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * Opens the store's file for the master and applies its pending migrations. A newer schema's
+ * `NewerSchemaError` passes unwrapped: its message is already the whole story.
+ */
+function openStore(path: string, synchronous: SqliteSync | undefined): { db: Database.Database; identity: StoreIdentity } {
+  let db: Database.Database | undefined;
+  try {
+    const migrations = readMigrations();
+    db = openSqliteFile(path, synchronous, migrations);
+    // The checkpointer's thread does it, so that no commit waits for an fsync.
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    const migratedFrom = schemaStatus(db, migrations).version;
+    const applied: string[] = [];
+    migrate(db, migrations, (migration) => applied.push(migrationFile(migration)));
+    return { db, identity: { engine: 'SQLite', location: path, schemaVersion: migrations.length, migratedFrom, applied } };
+  } catch (error) {
+    db?.close();
+    if (error instanceof NewerSchemaError) throw error;
+    throw new StoreOpenError(`cannot open the store at ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** The embedded store: one SQLite file in WAL mode, with node sightings written in batches. */
 export class SqliteStore implements Store {
   readonly path: string;
+  readonly identity: StoreIdentity;
   readonly jobs: SqliteJobStore;
   readonly settings: SqliteSettingsStore;
   readonly remoteNodes: SqliteRemoteNodeStore;
@@ -92,19 +132,8 @@ export class SqliteStore implements Store {
   private flushScheduled = false;
 
   constructor(dataDir: string, log?: Logger, options: SqliteStoreOptions = {}) {
-    this.path = join(dataDir, 'master.db');
-    try {
-      this.db = openPrivately(this.path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // The checkpointer's thread does it, so that no commit waits for an fsync.
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      migrate(this.db);
-    } catch (error) {
-      throw new StoreOpenError(`cannot open the store at ${this.path}: ${(error as Error).message}`, { cause: error });
-    }
+    this.path = join(dataDir, SQLITE_FILE);
+    ({ db: this.db, identity: this.identity } = openStore(this.path, options.synchronous));
     this.upsertNode = this.db.prepare(`
       INSERT INTO nodes (name, node_id, tags, version, last_address, first_seen, last_seen)
       VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -27,11 +27,32 @@ export interface NodeSighting {
   at: string;
 }
 
+/** Which engine and database a store is: the master's start-up line says it. */
+export interface StoreIdentity {
+  /** The engine as people name it: `SQLite`. */
+  engine: string;
+  /** Where the database is: its file (for an engine with a server, its URL without the password). */
+  location: string;
+  /** The schema version it is at once opened, its pending migrations applied. */
+  schemaVersion: number;
+  /** The version it had before the opening applied `applied`. */
+  migratedFrom: number;
+  /** The migrations the opening applied (`0010_retention.sql`), oldest first; empty when it was current. */
+  applied: string[];
+}
+
+/** `SQLite /data/master.db (schema 10)`: the store in one line, as the master's start prints it. */
+export function describeStore(identity: StoreIdentity): string {
+  return `${identity.engine} ${identity.location} (schema ${identity.schemaVersion})`;
+}
+
 /**
  * The master's persistent state, named in domain terms. Node sightings are batched: they are
  * durable once `flush()` or `close()` returns, and otherwise within a short window (~50 ms).
  */
 export interface Store {
+  /** Which engine and database this is, and what its opening migrated. */
+  readonly identity: StoreIdentity;
   readonly jobs: JobStore;
   /** Settings people change at run time (bridge settings). */
   readonly settings: SettingsStore;

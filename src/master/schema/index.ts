@@ -1,0 +1,1 @@
+export { migrateDataDir, MigrateError, readDataDirSchema, type DataDirSchema, type MigrateOptions, type MigrateReport } from './data-dir-schema.js';
