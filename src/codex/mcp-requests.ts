@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { VERSION } from '../paths.js';
 import type { ApprovalRequest } from './approvals.js';
 import type { ApprovalDecision } from './events.js';
-import { toReviewDecision } from './question-methods.js';
+import { toReviewDecision } from './method-row.js';
 import { shellJoin } from './shell-join.js';
 import { parseTomlValue } from './toml-value.js';
 import type { RunTurnOptions } from './turn-driver.js';

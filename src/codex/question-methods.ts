@@ -1,36 +1,8 @@
 import { z } from 'zod';
 import { UnsupportedServerRequestError } from './errors.js';
-import { toFileChange } from './events.js';
-import type {
-  CodexQuestion,
-  CommandQuestion,
-  ElicitationQuestion,
-  FileChangeQuestion,
-  PermissionsQuestion,
-  QuestionAnswer,
-  QuestionDecision,
-  ToolCallQuestion,
-  UnknownQuestion,
-  UserInputQuestion,
-} from './questions.js';
-
-/**
- * One row per method of the app-server's `ServerRequest` union (0.169): how its params become a
- * `CodexQuestion`, and how an answer becomes the exact JSON reply the method expects.
- */
-const APPROVAL_DECISIONS: QuestionDecision[] = ['accept', 'acceptForSession', 'decline', 'cancel'];
-const DECLINE_ONLY: QuestionDecision[] = ['accept', 'decline'];
-
-interface MethodRow<Q extends CodexQuestion = CodexQuestion> {
-  kind: Q['kind'];
-  /** What `parse` reads (checked against the binary's schema by the drift check); absent for refused methods. */
-  params?: z.ZodType;
-  parse(method: string, params: unknown): Q;
-  reply(question: Q, answer: QuestionAnswer): unknown;
-}
-
-const str = z.string().nullish();
-const optional = <K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> => (value ? ({ [key]: value } as Record<K, string>) : {});
+import { applyPatch, execCommand } from './legacy-question-methods.js';
+import { APPROVAL_DECISIONS, DECLINE_ONLY, approvalReply, optional, str, type MethodRow } from './method-row.js';
+import type { CodexQuestion, CommandQuestion, ElicitationQuestion, FileChangeQuestion, PermissionsQuestion, QuestionAnswer, QuestionDecision, ToolCallQuestion, UnknownQuestion, UserInputQuestion } from './questions.js';
 
 const commandParams = z.object({
   threadId: z.string(),
@@ -52,33 +24,6 @@ function offered(available: unknown[] | null | undefined): QuestionDecision[] {
   if (!available) return APPROVAL_DECISIONS;
   const known = APPROVAL_DECISIONS.filter((d) => available.includes(d));
   return known.length > 0 ? known : APPROVAL_DECISIONS;
-}
-
-/**
- * Approvals take an offered decision as is; anything else declines. `decline` is always a valid
- * answer (the response type has it, and Codex 0.169 honours it even when not listed as offered).
- */
-function approvalReply(question: CodexQuestion, answer: QuestionAnswer): { decision: QuestionDecision } {
-  return { decision: question.decisions.includes(answer.decision) ? answer.decision : 'decline' };
-}
-
-/** A decision as the legacy (v1) approvals and the 0.153 MCP server take it: a `ReviewDecision`; `denied` carries what the model is told. */
-export function toReviewDecision(decision: QuestionDecision, rejection: string): { decision: unknown } {
-  switch (decision) {
-    case 'accept':
-      return { decision: 'approved' };
-    case 'acceptForSession':
-      return { decision: 'approved_for_session' };
-    case 'cancel':
-      return { decision: 'abort' };
-    case 'decline':
-      return { decision: { denied: { rejection } } };
-  }
-}
-
-/** The legacy (v1) approvals answer with a `ReviewDecision`. */
-function reviewDecision(question: CodexQuestion, answer: QuestionAnswer): { decision: unknown } {
-  return toReviewDecision(approvalReply(question, answer).decision, answer.text ?? 'declined');
 }
 
 const command: MethodRow<CommandQuestion> = {
@@ -221,39 +166,6 @@ const toolCall: MethodRow<ToolCallQuestion> = {
   },
 };
 
-const legacyFileChange = z.object({ conversationId: z.string(), callId: z.string(), reason: str, grantRoot: str, fileChanges: z.record(z.string(), z.unknown()) });
-const legacyChange = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('add'), content: z.string() }),
-  z.object({ type: z.literal('delete'), content: z.string() }),
-  z.object({ type: z.literal('update'), unified_diff: z.string(), move_path: z.string().nullish() }),
-]);
-
-const applyPatch: MethodRow<FileChangeQuestion> = {
-  kind: 'file_change',
-  params: legacyFileChange,
-  parse(method, params) {
-    const p = legacyFileChange.parse(params);
-    const changes = Object.entries(p.fileChanges).map(([path, raw]) => {
-      const c = legacyChange.parse(raw);
-      return c.type === 'update' ? toFileChange(path, 'update', c.move_path, c.unified_diff) : toFileChange(path, c.type, undefined, c.content);
-    });
-    return { kind: 'file_change', method, threadId: p.conversationId, itemId: p.callId, changes, ...optional('reason', p.reason), ...optional('grantRoot', p.grantRoot), decisions: APPROVAL_DECISIONS };
-  },
-  reply: reviewDecision,
-};
-
-const legacyCommand = z.object({ conversationId: z.string(), callId: z.string(), approvalId: str, command: z.array(z.string()), cwd: str, reason: str });
-
-const execCommand: MethodRow<CommandQuestion> = {
-  kind: 'command',
-  params: legacyCommand,
-  parse(method, params) {
-    const p = legacyCommand.parse(params);
-    return { kind: 'command', method, threadId: p.conversationId, itemId: p.callId, command: p.command.join(' '), ...optional('cwd', p.cwd), ...optional('reason', p.reason), ...optional('approvalId', p.approvalId), decisions: APPROVAL_DECISIONS };
-  },
-  reply: reviewDecision,
-};
-
 /** Requests that are not questions for a person (credentials of an account we do not use). */
 const refused: MethodRow<UnknownQuestion> = {
   kind: 'unknown',
@@ -263,7 +175,10 @@ const refused: MethodRow<UnknownQuestion> = {
   },
 };
 
-/** One row per method of the app-server's `ServerRequest` union (0.169). */
+/**
+ * One row per method of the app-server's `ServerRequest` union (0.171): how its params become a
+ * `CodexQuestion`, and how an answer becomes the exact JSON reply the method expects.
+ */
 export const QUESTION_METHODS: Readonly<Record<string, MethodRow>> = {
   'item/commandExecution/requestApproval': command,
   'item/fileChange/requestApproval': fileChange,

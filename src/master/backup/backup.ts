@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { BackupError, DATABASE_FILE, countRows, fsyncPath, type TableCount } from './database-file.js';
+import { SQLITE_FILE } from '../store/index.js';
+import { BackupError, countRows, fsyncPath, type TableCount } from './database-file.js';
 
 /** What `backupDatabase` copies, and where to. */
 export interface BackupOptions {
@@ -37,7 +38,7 @@ const ALL_PAGES = 0x7fffffff;
  */
 export async function backupDatabase(options: BackupOptions): Promise<BackupReport> {
   const began = performance.now();
-  const source = join(options.dataDir, DATABASE_FILE);
+  const source = join(options.dataDir, SQLITE_FILE);
   const file = resolve(options.file);
   if (!existsSync(source)) throw new BackupError(`there is no database to back up at ${source} (is --data-dir right?)`);
   if (existsSync(file) && options.force !== true) throw new BackupError(`${file} exists; pass --force to replace it`);

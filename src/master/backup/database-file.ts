@@ -12,9 +12,6 @@ export class BackupError extends Error {
   override readonly name = 'BackupError';
 }
 
-/** The database's file name inside a data dir (`SqliteStore`'s). */
-export const DATABASE_FILE = 'master.db';
-
 const SQLITE_MAGIC = 'SQLite format 3\0';
 /** Byte 18 of the header: the file format's write version, 2 for WAL. */
 const WRITE_VERSION_OFFSET = 18;

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { ensureDataDir } from '../../config/index.js';
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from '../data-dir-lock.js';
 import { checkBackupFile, checkBackupHeader } from './backup-check.js';
-import { BackupError, DATABASE_FILE, countRows, fsyncPath, type TableCount } from './database-file.js';
+import { SQLITE_FILE } from '../store/index.js';
+import { BackupError, countRows, fsyncPath, type TableCount } from './database-file.js';
 
 /** Which backup `restoreDatabase` puts into which data dir. */
 export interface RestoreOptions {
@@ -36,7 +37,7 @@ export interface RestoreReport {
  */
 export function restoreDatabase(options: RestoreOptions): RestoreReport {
   const file = resolve(options.file);
-  const database = join(options.dataDir, DATABASE_FILE);
+  const database = join(options.dataDir, SQLITE_FILE);
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`);
   checkBackupHeader(file);
   ensureDataDir(options.dataDir);
@@ -44,7 +45,7 @@ export function restoreDatabase(options: RestoreOptions): RestoreReport {
   const temp = `${database}.restoring-${process.pid}`;
   try {
     if (existsSync(database) && options.force !== true) {
-      throw new BackupError(`${options.dataDir} already has a database; pass --force to replace it (it is kept as ${DATABASE_FILE}.before-restore-<time>)`);
+      throw new BackupError(`${options.dataDir} already has a database; pass --force to replace it (it is kept as ${SQLITE_FILE}.before-restore-<time>)`);
     }
     copyFileSync(file, temp);
     chmodSync(temp, 0o600);
