@@ -1,14 +1,24 @@
 /**
- * The pipelines the jobs bench compares, each its own process with a fresh data dir: the real
- * master (`csc master`, as the hub bench starts it) as shipped, which syncs every commit
- * (`MASTER_SQLITE_SYNC=full`); the same with `MASTER_SQLITE_SYNC=normal` (`normal`), so the run
- * shows what durability costs; the bare baseline (bench/bare-pipeline.ts, synchronous=NORMAL like
- * `normal`); and with BENCH_IDEMPOTENCY=1 the master again with an `Idempotency-Key` on every
- * POST (`keyed`), for what idempotent creates cost.
+ * The pipelines the jobs bench compares, each its own process with a fresh store:
+ * - `master`: the real master (`csc master`, as the hub bench starts it) as shipped, which syncs
+ *   every commit (`MASTER_SQLITE_SYNC=full`);
+ * - `normal`: the same with `MASTER_SQLITE_SYNC=normal`, so the run shows what durability costs;
+ * - `bare`: the bare baseline (bench/bare-pipeline.ts, synchronous=NORMAL like `normal`);
+ * - `keyed`: `master` with an `Idempotency-Key` on every POST, for what idempotent creates cost;
+ * - `postgres`: the master as shipped with `MASTER_DATABASE_URL` on a fresh database of the bench's
+ *   PostgreSQL server (bench/bench-postgres.ts: durable commits, as `full` is);
+ * - `before`: `master` built from a git ref (bench/baseline-master.ts), for the same-run ratio
+ *   master/before.
+ * A later `postgres2` (two masters on one database, the load split across them) fits beside
+ * `postgres`: two `launchMaster` calls on one `BenchDatabase`, the second master's CPU added through
+ * `serverCpuSec` (or a second pid of the target); what it needs besides is a client (jobs-client.ts)
+ * that spreads the POSTs, the node slots and the followers over two targets.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BaselineCheckout } from './baseline-master.js';
+import type { BenchPostgres } from './bench-postgres.js';
 import type { JobsResult, JobsSpec, PipelineTarget } from './jobs-spec.js';
 import {
   BENCH_DIR,
@@ -24,28 +34,53 @@ import {
   type Child,
 } from './processes.js';
 
-export type PipelineKind = 'master' | 'normal' | 'bare' | 'keyed';
-export const PIPELINES: readonly PipelineKind[] = process.env.BENCH_IDEMPOTENCY === '1' ? ['master', 'normal', 'bare', 'keyed'] : ['master', 'normal', 'bare'];
+export type PipelineKind = 'master' | 'normal' | 'bare' | 'keyed' | 'postgres' | 'before';
+/** Every pipeline, in the order the tables show them. */
+export const ALL_PIPELINES: readonly PipelineKind[] = ['master', 'normal', 'bare', 'keyed', 'postgres', 'before'];
+
+/** What pipelines share across the run: started once by bench/jobs-setup.ts when one needs it. */
+export interface PipelineResources {
+  postgres?: BenchPostgres;
+  baseline?: BaselineCheckout;
+}
 
 export interface RunningPipeline {
   kind: PipelineKind;
   target: PipelineTarget;
   /** Runs a client process (bench node + load generator) against this pipeline. */
   run(spec: JobsSpec): Promise<JobsResult>;
+  /**
+   * CPU seconds used so far by the processes that serve this pipeline besides `target.pid` (the
+   * client counts that one alone): the PostgreSQL server. Absent when there are none.
+   */
+  serverCpuSec?: () => number;
   stop(): Promise<void>;
 }
 
 /** The banner's two addresses, printed once both ports listen. */
 const MASTER_READY = /Dashboard:\s+http:\/\/127\.0\.0\.1:(\d+)\/.*\n\s*Nodes:\s+ws:\/\/127\.0\.0\.1:(\d+)/;
+/** The banner's store line (`Store: SQLite /…/master.db (schema 10)`); masters before issue 19 print none. */
+const STORE_LINE = /\n\s*Store:\s+(\S+)/;
+const CLI = join(ROOT, 'bin', 'csc.js');
 
-async function startMaster(kind: 'master' | 'normal' | 'keyed'): Promise<RunningPipeline> {
+interface MasterLaunch {
+  kind: PipelineKind;
+  /** The `bin/csc.js` to run: this repository's, or the baseline checkout's. */
+  cli: string;
+  /** MASTER_* settings over a clean environment. */
+  env: Record<string, string>;
+  /** The engine the banner must name, so that a master that ignored MASTER_DATABASE_URL is not measured as PostgreSQL. */
+  engine: 'SQLite' | 'PostgreSQL';
+  idempotencyKeys?: boolean;
+}
+
+async function launchMaster(options: MasterLaunch): Promise<RunningPipeline> {
   const dataDir = makeDataDir();
-  const cli = [join(ROOT, 'bin', 'csc.js'), 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
+  const cli = [options.cli, 'master', '--port', '0', '--http-port', '0', '--data-dir', dataDir];
   const logging = ['--log-level', 'warn', '--log-format', 'json'];
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
-  const env = Object.assign(masterEnv(), { MASTER_SQLITE_SYNC: kind === 'normal' ? 'normal' : 'full' });
-  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env });
-  const match = await awaitOutput(child, MASTER_READY, 'the master');
+  const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env: { ...masterEnv(), ...options.env } });
+  const match = await awaitOutput(child, MASTER_READY, `the ${options.kind} master`);
   const secret = (file: string): string => readFileSync(join(dataDir, file), 'utf8').trim();
   const target = {
     httpUrl: `http://127.0.0.1:${match[1]}`,
@@ -53,9 +88,23 @@ async function startMaster(kind: 'master' | 'normal' | 'keyed'): Promise<Running
     adminToken: secret('admin-token'),
     nodeToken: secret('master-token'),
     pid: child.process.pid ?? -1,
-    idempotencyKeys: kind === 'keyed',
+    idempotencyKeys: options.idempotencyKeys === true,
   };
-  return supervise(kind, child, target, () => removeDataDir(dataDir));
+  const pipeline = supervise(options.kind, child, target, () => removeDataDir(dataDir));
+  try {
+    await checkEngine(child, options);
+  } catch (error) {
+    await pipeline.stop();
+    throw error;
+  }
+  return pipeline;
+}
+
+/** A PostgreSQL master must name its store; a SQLite one may be older than the store line. */
+async function checkEngine(child: Child, options: MasterLaunch): Promise<void> {
+  const what = `the ${options.kind} master`;
+  const engine = options.engine === 'PostgreSQL' ? (await awaitOutput(child, STORE_LINE, `${what}'s store line`))[1] : STORE_LINE.exec(child.stdout())?.[1];
+  if (engine !== undefined && engine !== options.engine) throw new Error(`${what} runs on ${engine}, not ${options.engine}:\n${child.stdout()}`);
 }
 
 async function startBare(): Promise<RunningPipeline> {
@@ -68,6 +117,23 @@ async function startBare(): Promise<RunningPipeline> {
   return supervise('bare', child, target, () => removeDataDir(dataDir));
 }
 
+/** The master as shipped on a database of its own, dropped once the master has stopped. */
+async function startPostgres(postgres: BenchPostgres): Promise<RunningPipeline> {
+  const database = await postgres.createDatabase();
+  let pipeline: RunningPipeline;
+  try {
+    pipeline = await launchMaster({ kind: 'postgres', cli: CLI, env: { MASTER_DATABASE_URL: database.url }, engine: 'PostgreSQL' });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const stop = async (): Promise<void> => {
+    await pipeline.stop();
+    await database.drop();
+  };
+  return { ...pipeline, serverCpuSec: () => postgres.cpuSec(), stop };
+}
+
 function supervise(kind: PipelineKind, child: Child, target: PipelineTarget, cleanUp: () => void): RunningPipeline {
   const server = superviseServer(`the ${kind} pipeline`, child, cleanUp);
   return {
@@ -78,6 +144,24 @@ function supervise(kind: PipelineKind, child: Child, target: PipelineTarget, cle
   };
 }
 
-export function startPipeline(kind: PipelineKind): Promise<RunningPipeline> {
-  return kind === 'bare' ? startBare() : startMaster(kind);
+function needed<T>(resource: T | undefined, kind: PipelineKind): T {
+  if (resource === undefined) throw new Error(`the ${kind} pipeline was not prepared (bench/jobs-setup.ts)`);
+  return resource;
+}
+
+export function startPipeline(kind: PipelineKind, resources: PipelineResources): Promise<RunningPipeline> {
+  const sqlite = (sync: 'full' | 'normal'): Record<string, string> => ({ MASTER_SQLITE_SYNC: sync });
+  switch (kind) {
+    case 'bare':
+      return startBare();
+    case 'master':
+    case 'normal':
+      return launchMaster({ kind, cli: CLI, env: sqlite(kind === 'normal' ? 'normal' : 'full'), engine: 'SQLite' });
+    case 'keyed':
+      return launchMaster({ kind, cli: CLI, env: sqlite('full'), engine: 'SQLite', idempotencyKeys: true });
+    case 'postgres':
+      return startPostgres(needed(resources.postgres, kind));
+    case 'before':
+      return launchMaster({ kind, cli: needed(resources.baseline, kind).cli, env: sqlite('full'), engine: 'SQLite' });
+  }
 }

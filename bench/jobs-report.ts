@@ -1,16 +1,28 @@
 /**
  * The jobs bench's tables: medians per pipeline, then ratios: `full/normal` (what syncing every
  * commit costs the master), `normal/bare` (the master's code against the bare pipeline, both
- * synchronous=NORMAL) and, with BENCH_IDEMPOTENCY=1, `keyed/full` (what an Idempotency-Key on
- * every create costs); targets are checked on the master as shipped (FULL).
+ * synchronous=NORMAL), `keyed/full` (what an Idempotency-Key on every create costs),
+ * `postgres/master` (PostgreSQL against SQLite, both durable) and `master/before` (the working
+ * tree's master against the baseline ref's, measured in the same run). A ratio is shown when both
+ * of its pipelines ran. Absolute targets are checked on the master as shipped (FULL), ratio targets
+ * on their ratio; none fails the run.
  */
-import { PIPELINES, type PipelineKind } from './jobs-pipelines.js';
+import { ALL_PIPELINES, type PipelineKind } from './jobs-pipelines.js';
+import type { BenchRun } from './jobs-server-cpu.js';
 import type { DeliveryResult, DispatchResult, IngestResult, JobsResult, ThroughputResult } from './jobs-spec.js';
 import { formatMs, formatRate, formatUs } from './report.js';
 import { median } from './stats.js';
 
-export type JobsResults = Partial<Record<PipelineKind, JobsResult[]>>;
+export type JobsResults = Partial<Record<PipelineKind, BenchRun[]>>;
 type Figures = Partial<Record<PipelineKind, number>>;
+
+/** Minimums of the same-run ratios: PostgreSQL against SQLite, the master against its baseline. */
+export interface RatioTargets {
+  /** postgres/master, in jobs/s. */
+  postgres: number;
+  /** master/before: SQLite unchanged within noise. */
+  unchanged: number;
+}
 
 interface Row {
   label: string;
@@ -19,53 +31,93 @@ interface Row {
   target?: string;
   /** Whether the master meets the target. */
   pass?: boolean;
+  /** Minimums of ratio columns (by label), checked when both pipelines ran. */
+  ratioTargets?: Partial<Record<RatioLabel, number>>;
 }
 
-const WIDTHS = { label: 30, value: 11, ratio: 13 };
+const WIDTHS = { label: 30, value: 11, ratio: 16 };
 
 /** Ratio columns: label, numerator, denominator; shown when both pipelines ran. */
-const RATIOS: ReadonlyArray<readonly [string, PipelineKind, PipelineKind]> = [
+const RATIOS = [
   ['full/normal', 'master', 'normal'],
   ['normal/bare', 'normal', 'bare'],
   ['keyed/full', 'keyed', 'master'],
-];
-const ratios = RATIOS.filter(([, a, b]) => PIPELINES.includes(a) && PIPELINES.includes(b));
+  ['postgres/master', 'postgres', 'master'],
+  ['master/before', 'master', 'before'],
+] as const satisfies ReadonlyArray<readonly [string, PipelineKind, PipelineKind]>;
+type RatioLabel = (typeof RATIOS)[number][0];
 
-function pick<R extends JobsResult>(results: JobsResults, kind: R['kind'], value: (result: R) => number): Figures {
-  const of = (pipeline: PipelineKind): number => median((results[pipeline] ?? []).filter((r): r is R => r.kind === kind).map(value));
-  return Object.fromEntries(PIPELINES.map((pipeline) => [pipeline, of(pipeline)]));
+/** The pipelines that ran, in table order. */
+function pipelinesOf(results: JobsResults): PipelineKind[] {
+  return ALL_PIPELINES.filter((kind) => results[kind] !== undefined);
 }
 
-function ratio(figures: Figures, a: PipelineKind, b: PipelineKind): string {
-  const quotient = (figures[a] ?? Number.NaN) / (figures[b] ?? Number.NaN);
-  return Number.isFinite(quotient) ? `${quotient.toFixed(2)}×` : '-';
+function pick<R extends JobsResult>(results: JobsResults, kind: R['kind'], value: (result: R & BenchRun) => number): Figures {
+  const of = (pipeline: PipelineKind): number => median((results[pipeline] ?? []).filter((r): r is R & BenchRun => r.kind === kind).map(value));
+  return Object.fromEntries(pipelinesOf(results).map((pipeline) => [pipeline, of(pipeline)]));
 }
 
-function printTable(title: string, rows: Row[]): void {
-  console.log(`\n${title}`);
-  const header = PIPELINES.map((p) => p.padStart(WIDTHS.value)).join('') + ratios.map(([label]) => label.padStart(WIDTHS.ratio)).join('');
-  console.log(`  ${''.padEnd(WIDTHS.label)}${header}   target (master)`);
-  for (const r of rows) {
-    const values = PIPELINES.map((p) => r.format(r.figures[p] ?? Number.NaN).padStart(WIDTHS.value)).join('');
-    const quotients = ratios.map(([, a, b]) => ratio(r.figures, a, b).padStart(WIDTHS.ratio)).join('');
-    const verdict = r.pass === undefined ? '' : r.pass ? '  PASS' : '  FAIL';
-    console.log(`  ${r.label.padEnd(WIDTHS.label)}${values}${quotients}   ${r.target ?? ''}${verdict}`);
+function quotient(figures: Figures, a: PipelineKind, b: PipelineKind): number {
+  return (figures[a] ?? Number.NaN) / (figures[b] ?? Number.NaN);
+}
+
+function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : '-';
+}
+
+const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+
+/** The row's targets with their verdicts: the master's own, then each ratio's whose pipelines both ran. */
+function targetsOf(row: Row, pipelines: readonly PipelineKind[]): string {
+  const parts: string[] = [];
+  // Without the master there is nothing to check the target on: it is shown without a verdict.
+  if (row.target !== undefined) parts.push(row.pass === undefined || !pipelines.includes('master') ? row.target : `${row.target} ${verdict(row.pass)}`);
+  for (const [label, a, b] of RATIOS) {
+    const min = row.ratioTargets?.[label];
+    if (min === undefined || !pipelines.includes(a) || !pipelines.includes(b)) continue;
+    parts.push(`${label} ≥ ${min} ${verdict(quotient(row.figures, a, b) >= min)}`);
   }
+  return parts.join('; ');
+}
+
+function printTable(title: string, pipelines: readonly PipelineKind[], rows: Row[]): void {
+  const ratios = RATIOS.filter(([, a, b]) => pipelines.includes(a) && pipelines.includes(b));
+  console.log(`\n${title}`);
+  const header = pipelines.map((p) => p.padStart(WIDTHS.value)).join('') + ratios.map(([label]) => label.padStart(WIDTHS.ratio)).join('');
+  console.log(`  ${''.padEnd(WIDTHS.label)}${header}   targets (absolute ones: on master)`);
+  for (const r of rows) {
+    const values = pipelines.map((p) => r.format(r.figures[p] ?? Number.NaN).padStart(WIDTHS.value)).join('');
+    const quotients = ratios.map(([, a, b]) => formatRatio(quotient(r.figures, a, b)).padStart(WIDTHS.ratio)).join('');
+    console.log(`  ${r.label.padEnd(WIDTHS.label)}${values}${quotients}   ${targetsOf(r, pipelines)}`);
+  }
+}
+
+/** The store server's share of a CPU row, shown when a pipeline has one (PostgreSQL). */
+function serverCpuRow(results: JobsResults, kind: JobsResult['kind']): Row[] {
+  const figures = pick(results, kind, (r) => r.serverCpuUs ?? Number.NaN);
+  if (!Object.values(figures).some(Number.isFinite)) return [];
+  return [{ label: '… of which PostgreSQL server', figures, format: (n) => (Number.isNaN(n) ? '-' : formatUs(n)) }];
 }
 
 /** The master's figure (as shipped); NaN when it did not run. */
 const shipped = (figures: Figures): number => figures.master ?? Number.NaN;
 
+/** Each pipeline's value of `value(a, b)` from two tables of the same pipelines. */
+function combine(a: Figures, b: Figures, value: (a: number, b: number) => number): Figures {
+  return Object.fromEntries(Object.keys(a).map((p) => [p, value(a[p as PipelineKind] ?? Number.NaN, b[p as PipelineKind] ?? Number.NaN)]));
+}
+
 /** One line per measurement, printed as the bench goes. */
-export function describeRun(result: JobsResult): string {
+export function describeRun(result: BenchRun): string {
+  const server = result.serverCpuUs === undefined ? '' : ` (PostgreSQL ${formatUs(result.serverCpuUs)} of it)`;
   switch (result.kind) {
     case 'dispatch':
-      return `dispatch p50 ${formatMs(result.dispatch.p50)}, p99 ${formatMs(result.dispatch.p99)}; create p50 ${formatMs(result.create.p50)}; ${formatUs(result.pipelineCpuUsPerJob)} CPU/job`;
+      return `dispatch p50 ${formatMs(result.dispatch.p50)}, p99 ${formatMs(result.dispatch.p99)}; create p50 ${formatMs(result.create.p50)}; ${formatUs(result.pipelineCpuUsPerJob)} CPU/job${server}`;
     case 'throughput':
-      return `${formatRate(result.jobsPerSec)} jobs/s, ${formatUs(result.pipelineCpuUsPerJob)} CPU/job (client ${formatUs(result.clientCpuUsPerJob)}), ${result.completed} jobs checked`;
+      return `${formatRate(result.jobsPerSec)} jobs/s, ${formatUs(result.pipelineCpuUsPerJob)} CPU/job${server} (client ${formatUs(result.clientCpuUsPerJob)}), ${result.completed} jobs checked`;
     case 'ingest': {
       const slow = result.slowCaughtUpMs === undefined ? '' : `; slow follower done ${formatMs(result.slowCaughtUpMs)} after`;
-      return `${formatRate(result.storedPerSec)} events/s stored, ${formatRate(result.deliveredPerSec)}/s delivered, lag p99 ${formatMs(result.lag.p99)}, ${formatUs(result.pipelineCpuUsPerEvent)} CPU/event${slow}`;
+      return `${formatRate(result.storedPerSec)} events/s stored, ${formatRate(result.deliveredPerSec)}/s delivered, lag p99 ${formatMs(result.lag.p99)}, ${formatUs(result.pipelineCpuUsPerEvent)} CPU/event${server}${slow}`;
     }
     case 'delivery':
       return `no diff p50 ${formatMs(result.plain.p50)}, with the diff p50 ${formatMs(result.withDiff.p50)} (p99 ${formatMs(result.plain.p99)} / ${formatMs(result.withDiff.p99)}); the diff costs ${formatUs(result.diffCpuUs)} CPU`;
@@ -75,33 +127,38 @@ export function describeRun(result: JobsResult): string {
 export function reportDispatch(title: string, results: JobsResults, targets: { p50Ms: number; p99Ms: number }): void {
   const p50 = pick<DispatchResult>(results, 'dispatch', (r) => r.dispatch.p50);
   const p99 = pick<DispatchResult>(results, 'dispatch', (r) => r.dispatch.p99);
-  printTable(title, [
+  printTable(title, pipelinesOf(results), [
     { label: 'POST → node, p50', figures: p50, format: formatMs, target: `≤ ${targets.p50Ms} ms`, pass: shipped(p50) <= targets.p50Ms },
     { label: 'POST → node, p99', figures: p99, format: formatMs, target: `≤ ${targets.p99Ms} ms`, pass: shipped(p99) <= targets.p99Ms },
     { label: 'POST → response, p50', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p50), format: formatMs },
     { label: 'POST → response, p99', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p99), format: formatMs },
     { label: 'pipeline CPU per job', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.pipelineCpuUsPerJob), format: formatUs },
+    ...serverCpuRow(results, 'dispatch'),
   ]);
 }
 
-export function reportThroughput(title: string, results: JobsResults, minJobsPerSec: number): void {
+export function reportThroughput(title: string, results: JobsResults, minJobsPerSec: number, ratios: RatioTargets): void {
   const rate = pick<ThroughputResult>(results, 'throughput', (r) => r.jobsPerSec);
-  printTable(title, [
-    { label: 'jobs/s completed', figures: rate, format: formatRate, target: `≥ ${formatRate(minJobsPerSec)}`, pass: shipped(rate) >= minJobsPerSec },
+  const ratioTargets = { 'postgres/master': ratios.postgres, 'master/before': ratios.unchanged };
+  printTable(title, pipelinesOf(results), [
+    { label: 'jobs/s completed', figures: rate, format: formatRate, target: `≥ ${formatRate(minJobsPerSec)}`, pass: shipped(rate) >= minJobsPerSec, ratioTargets },
     { label: 'pipeline CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.pipelineCpuUsPerJob), format: formatUs },
+    ...serverCpuRow(results, 'throughput'),
     { label: 'client CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.clientCpuUsPerJob), format: formatUs },
   ]);
 }
 
-export function reportIngest(title: string, results: JobsResults, targets: { minPerSec: number; maxLagP99Ms: number }): void {
+export function reportIngest(title: string, results: JobsResults, targets: { minPerSec: number; maxLagP99Ms: number }, ratios: RatioTargets): void {
   const stored = pick<IngestResult>(results, 'ingest', (r) => r.storedPerSec);
   const lag = pick<IngestResult>(results, 'ingest', (r) => r.lag.p99);
-  printTable(title, [
-    { label: 'events/s stored', figures: stored, format: formatRate, target: `≥ ${formatRate(targets.minPerSec)}`, pass: shipped(stored) >= targets.minPerSec },
+  const storedRow: Row = { label: 'events/s stored', figures: stored, format: formatRate, target: `≥ ${formatRate(targets.minPerSec)}`, pass: shipped(stored) >= targets.minPerSec };
+  printTable(title, pipelinesOf(results), [
+    { ...storedRow, ratioTargets: { 'master/before': ratios.unchanged } },
     { label: 'events/s delivered to follower', figures: pick<IngestResult>(results, 'ingest', (r) => r.deliveredPerSec), format: formatRate },
     { label: 'follower lag p50', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p50), format: formatMs },
     { label: 'follower lag p99', figures: lag, format: formatMs, target: `≤ ${targets.maxLagP99Ms} ms`, pass: shipped(lag) <= targets.maxLagP99Ms },
     { label: 'pipeline CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.pipelineCpuUsPerEvent), format: formatUs },
+    ...serverCpuRow(results, 'ingest'),
     { label: 'client CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.clientCpuUsPerEvent), format: formatUs },
   ]);
 }
@@ -109,9 +166,8 @@ export function reportIngest(title: string, results: JobsResults, targets: { min
 /** Compared with the same pipeline's run without the slow follower (`alone`). */
 export function reportSlowFollower(title: string, results: JobsResults, alone: JobsResults, minShare: number): void {
   const stored = pick<IngestResult>(results, 'ingest', (r) => r.storedPerSec);
-  const storedAlone = pick<IngestResult>(alone, 'ingest', (r) => r.storedPerSec);
-  const share: Figures = Object.fromEntries(PIPELINES.map((p) => [p, (stored[p] ?? Number.NaN) / (storedAlone[p] ?? Number.NaN)]));
-  printTable(title, [
+  const share = combine(stored, pick<IngestResult>(alone, 'ingest', (r) => r.storedPerSec), (a, b) => a / b);
+  printTable(title, pipelinesOf(results), [
     { label: 'events/s stored', figures: stored, format: formatRate },
     { label: '… share of the rate without it', figures: share, format: (n) => `${(n * 100).toFixed(0)}%`, target: `≥ ${minShare * 100}%`, pass: shipped(share) >= minShare },
     { label: 'live follower lag p99', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p99), format: formatMs },
@@ -123,11 +179,10 @@ export function reportSlowFollower(title: string, results: JobsResults, alone: J
 export function reportDelivery(title: string, results: JobsResults, diffLabel: string): void {
   const plain = pick<DeliveryResult>(results, 'delivery', (r) => r.plain.p50);
   const withDiff = pick<DeliveryResult>(results, 'delivery', (r) => r.withDiff.p50);
-  const added: Figures = Object.fromEntries(PIPELINES.map((p) => [p, (withDiff[p] ?? Number.NaN) - (plain[p] ?? Number.NaN)]));
-  printTable(title, [
+  printTable(title, pipelinesOf(results), [
     { label: 'job, no diff: p50', figures: plain, format: formatMs },
     { label: `job, ${diffLabel} diff: p50`, figures: withDiff, format: formatMs },
-    { label: '… the diff adds (p50)', figures: added, format: formatMs },
+    { label: '… the diff adds (p50)', figures: combine(withDiff, plain, (a, b) => a - b), format: formatMs },
     { label: 'job, no diff: p99', figures: pick<DeliveryResult>(results, 'delivery', (r) => r.plain.p99), format: formatMs },
     { label: `job, ${diffLabel} diff: p99`, figures: pick<DeliveryResult>(results, 'delivery', (r) => r.withDiff.p99), format: formatMs },
     { label: 'pipeline CPU for the diff', figures: pick<DeliveryResult>(results, 'delivery', (r) => r.diffCpuUs), format: formatUs },

@@ -43,8 +43,8 @@ const DISPATCH = { slots: 64, burstWindow: 200, ratePerSec: 100, logs: 10, warmu
 const BURST_MS = { cold: 6000, warm: 2000 };
 
 /** Writes the old finished jobs straight into a store the master's migrations made, in one transaction. */
-function seed(dataDir: string): void {
-  new SqliteStore(dataDir).close();
+async function seed(dataDir: string): Promise<void> {
+  await new SqliteStore(dataDir).close();
   const db = new Database(join(dataDir, 'master.db'));
   const ended = new Date(Date.now() - 100 * 86_400_000).toISOString();
   const job = db.prepare<[string, string, string]>(
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   console.log(`bench:retention — ${QUICK ? 'quick' : 'full'}; ${availableParallelism()} CPUs, load ${loadavg()[0]?.toFixed(2)}`);
   const dataDir = makeDataDir();
   let t = performance.now();
-  seed(dataDir);
+  await seed(dataDir);
   console.log(`seeded ${JOBS.toLocaleString('en')} finished jobs, ${(JOBS * PER_JOB).toLocaleString('en')} events, ended 100 days ago (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   const master = await start(dataDir);
   try {
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(24)} ${String(r.jobs).padStart(6)} ${ms(r.dispatch.p50).padStart(10)} ${ms(r.dispatch.p99).padStart(10)}`);
     }
     console.log(`  ratio (pruning / not)    ${''.padStart(6)} ${`${(pruning.dispatch.p50 / quiet.dispatch.p50).toFixed(2)}×`.padStart(10)} ${`${(pruning.dispatch.p99 / quiet.dispatch.p99).toFixed(2)}×`.padStart(10)}`);
-    const left = master.store.maintenance.endedBefore(new Date(Date.now() - 30 * 86_400_000).toISOString(), undefined, 1).length;
+    const left = (await master.store.maintenance.endedBefore(new Date(Date.now() - 30 * 86_400_000).toISOString(), undefined, 1)).length;
     if (left > 0) throw new Error('old finished jobs are still stored after the sweep');
   } finally {
     await master.close();

@@ -34,7 +34,7 @@ describe('seed 001 commands on the bridge (real master, node and codex)', () => 
     expect(request.model).toBe('gpt-5.4-mini');
     // Codex ran `cat` in the job's checkout of the profile's repository.
     expect(modelInput(model, before + 1)).toContain('kiwi-42');
-    const job = master.jobs.list({ limit: 20 }).find((j) => j.prompt === 'what does the marker file say?');
+    const job = (await master.jobs.list({ limit: 20 })).find((j) => j.prompt === 'what does the marker file say?');
     expect(job).toMatchObject({ profileName: 'fast', repo: origin.bare });
   }, 60_000);
 
@@ -58,7 +58,7 @@ describe('seed 001 commands on the bridge (real master, node and codex)', () => 
     expect(modelInput(model, before + 1)).toContain('Plan: 1. write hello.txt');
     expect(modelInput(model, before + 2)).toMatch(/reviewer/i);
     expect(modelInput(model, before + 2)).toContain('Wrote hello.txt as planned.');
-    const steps = master.jobs.list({ limit: 50 }).filter((j) => j.pipeline !== undefined && j.prompt.includes('add a hello file'));
+    const steps = (await master.jobs.list({ limit: 50 })).filter((j) => j.pipeline !== undefined && j.prompt.includes('add a hello file'));
     expect(steps.map((j) => [j.pipeline?.role, j.pipeline?.step, j.pipeline?.steps, j.status]).sort()).toEqual([
       ['coder', 2, 3, 'succeeded'],
       ['planner', 1, 3, 'succeeded'],

@@ -60,7 +60,7 @@ describe.skipIf(!browserAvailable())('approving from the dashboard (real master,
 
     await page.locator('[data-question="a1q1"][data-status="answered"]').waitFor();
     await expect.poll(() => page.getByTestId('job-status').textContent(), { timeout: 30_000 }).toContain('succeeded');
-    const events = master.jobs.events(id, 0, 1000).map((e) => e.event);
+    const events = (await master.jobs.events(id, 0, 1000)).map((e) => e.event);
     expect(events).toContainEqual(expect.objectContaining({ kind: 'answer', questionId: 'a1q1', answer: { decision: 'accept' }, by: expect.objectContaining({ via: 'dashboard', name: 'admin' }) as unknown }));
     const ran = events.find((e) => e.kind === 'command_finished');
     expect(ran?.kind === 'command_finished' && ran.output).toContain('approved-in-the-browser');

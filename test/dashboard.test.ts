@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NodeWorker } from '../src/node/index.js';
 import type { JobResult, JobSpec } from '../src/protocol/index.js';
 import { browserAvailable, startBrowser, type TestBrowser } from '../src/test-support/browser.js';
 import { ScriptedExecutor, type ScriptStep } from '../src/test-support/scripted-executor.js';
 import { removeTempDirs } from '../src/test-support/temp-dir.js';
 import { TestClient } from '../src/test-support/test-client.js';
+import { describeOnEngines } from '../src/test-support/test-database.js';
 import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
 import { startTestNode } from '../src/test-support/test-node.js';
 import { waitFor } from '../src/test-support/wait.js';
@@ -56,7 +57,8 @@ function script(job: JobSpec): Script {
   };
 }
 
-describe.skipIf(!browserAvailable())('dashboard in a real browser', () => {
+// Once per store engine: every step reads and writes the store the master runs on.
+describeOnEngines('dashboard in a real browser', (engine) => {
   let master: TestMaster;
   let browser: TestBrowser;
   let page: Page;
@@ -79,7 +81,7 @@ describe.skipIf(!browserAvailable())('dashboard in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(`${DASHBOARD_DIR}/index.html`)) throw new Error(`no built dashboard in ${DASHBOARD_DIR}: run npm run build first`);
-    master = await startTestMaster(MASTER_CONFIG, { dashboardDir: DASHBOARD_DIR });
+    master = await startTestMaster({ ...MASTER_CONFIG, databaseUrl: await engine.databaseUrl('dashboard') }, { dashboardDir: DASHBOARD_DIR });
     adminToken = master.adminToken.value;
     browser = await startBrowser();
     page = browser.page;
@@ -236,7 +238,7 @@ describe.skipIf(!browserAvailable())('dashboard in a real browser', () => {
   it('shows when the master is gone and reconnects by itself when it is back', async () => {
     await page.goto(`${master.httpUrl}/`);
     await expect.poll(() => page.getByTestId('live-state').textContent()).toBe('Live');
-    const same = { ...MASTER_CONFIG, port: master.ws.port, httpPort: master.http.port, dataDir: master.config.dataDir };
+    const same = { ...MASTER_CONFIG, port: master.ws.port, httpPort: master.http.port, dataDir: master.config.dataDir, databaseUrl: master.config.databaseUrl };
     await master.close();
     await expect.poll(() => page.getByTestId('live-state').textContent()).toBe('Offline, reconnecting…');
     master = await startTestMaster(same, { dashboardDir: DASHBOARD_DIR });
@@ -245,4 +247,4 @@ describe.skipIf(!browserAvailable())('dashboard in a real browser', () => {
     await expect.poll(() => nodeStatus('builder').textContent(), { timeout: 15_000 }).toBe('online');
     await expect.poll(() => page.getByTestId('master-status').textContent()).toMatch(/^ok · /);
   });
-});
+}, { skip: !browserAvailable() });

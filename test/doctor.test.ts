@@ -1,14 +1,18 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODEX_VERSIONS } from '../src/codex/codex-support.js';
 import type { CheckResult, DoctorReport } from '../src/doctor/index.js';
 import type { NodeWorker } from '../src/node/index.js';
 import { GitHubStandIn } from '../src/test-support/github-stand-in.js';
+import { postgresAvailable, stopWorkerPostgres } from '../src/test-support/postgres-server.js';
 import { ResponsesStandIn, writeCodexHome, type CodexHome } from '../src/test-support/responses-stand-in.js';
 import { SlackStandIn } from '../src/test-support/slack-stand-in.js';
 import { TelegramStandIn } from '../src/test-support/telegram-stand-in.js';
 import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
+import { testDatabaseUrl } from '../src/test-support/test-database.js';
 import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
 import { startTestNode } from '../src/test-support/test-node.js';
 import { waitFor } from '../src/test-support/wait.js';
@@ -61,6 +65,11 @@ async function doctor(args: string[], extra: Record<string, string> = {}): Promi
   return { code, report, checks: Object.fromEntries(report.checks.map((check) => [check.id, check])), output: cli.stdout() + cli.stderr() };
 }
 
+/** The migrations as shipped, counted here on their own. */
+const migrationCount = (dir: string) => readdirSync(new URL(`../migrations/${dir}`, import.meta.url)).filter((file) => file.endsWith('.sql')).length;
+const SQLITE_KNOWN = migrationCount('');
+const PG_KNOWN = migrationCount('postgres');
+
 const statuses = (checks: Record<string, CheckResult>) => Object.fromEntries(Object.entries(checks).map(([id, check]) => [id, check.status]));
 
 describe('csc doctor (the built CLI)', () => {
@@ -76,6 +85,7 @@ describe('csc doctor (the built CLI)', () => {
       'credential.admin': 'ok',
       'ports.ws': 'ok',
       'ports.http': 'ok',
+      store: 'ok',
       'codex.binary': 'ok',
       'codex.version': 'ok',
       'codex.protocol': 'ok',
@@ -90,6 +100,7 @@ describe('csc doctor (the built CLI)', () => {
     expect(code).toBe(0);
     expect(checks['codex.version']?.summary).toContain('app-server');
     expect(checks['codex.login']?.summary).toContain('CSC_STAND_IN_API_KEY');
+    expect(checks.store?.summary).toBe(`SQLite ${join(master.config.dataDir, 'master.db')}, schema ${SQLITE_KNOWN}: current`);
     for (const secret of [master.nodeToken.value, master.bridgeToken.value, master.adminToken.value, GITHUB_TOKEN, telegram.token, slack.botToken, slack.appToken]) expect(output).not.toContain(secret);
   });
 
@@ -158,9 +169,62 @@ describe('csc doctor (the built CLI)', () => {
     expect(code).toBe(1);
   });
 
+  it('fails a SQLite store written by a newer csc, which the master would refuse', async () => {
+    const dataDir = tempDir();
+    const db = new Database(join(dataDir, 'master.db'));
+    db.pragma(`user_version = ${SQLITE_KNOWN + 2}`);
+    db.close();
+    const { code, checks } = await doctor(['--offline'], { MASTER_DATA_DIR: dataDir });
+    expect(checks.store).toMatchObject({ status: 'fail', summary: `the store SQLite ${join(dataDir, 'master.db')} was written by a newer csc: schema ${SQLITE_KNOWN + 2}, this csc knows ${SQLITE_KNOWN}` });
+    expect(code).toBe(1);
+  });
+
   it('explains itself in --help', async () => {
     const help = runCsc(['doctor', '--help']);
     expect(await help.exited).toBe(0);
     for (const option of ['--master <url>', '--token <token>', '--ca <file>', '--data-dir <dir>', '--json', '--offline', 'Exit status: 0']) expect(help.stdout()).toContain(option);
+  });
+});
+
+describe.skipIf(!postgresAvailable())('csc doctor on a master with a PostgreSQL store', () => {
+  /** The test server trusts 127.0.0.1: the password is there to prove that it is never printed. */
+  const PASSWORD = 'doctor-never-prints-0123';
+  const withPassword = (url: string) => Object.assign(new URL(url), { password: PASSWORD }).toString();
+  afterAll(stopWorkerPostgres);
+
+  it('finds the database reachable and its schema current once migrated, pending before, never printing the password', async () => {
+    const shown = await testDatabaseUrl('doctor_store');
+    const url = withPassword(shown);
+    const fresh = await doctor(['--offline'], { MASTER_DATABASE_URL: url });
+    expect(fresh.checks.store).toMatchObject({ status: 'warn', summary: `PostgreSQL ${shown} is at schema 0, this csc knows ${PG_KNOWN}: ${PG_KNOWN} migration${PG_KNOWN === 1 ? '' : 's'} pending` });
+    expect(fresh.checks.store?.hint).toContain('pg_dump');
+    const migrate = runCsc(['migrate', '--data-dir', tempDir()], { MASTER_DATABASE_URL: url });
+    expect(await migrate.exited).toBe(0);
+    const current = await doctor(['--offline'], { MASTER_DATABASE_URL: url });
+    expect(current.checks.store).toMatchObject({ status: 'ok', summary: `PostgreSQL ${shown}, schema ${PG_KNOWN}: current` });
+    expect(current.checks.config?.status).toBe('ok');
+    for (const output of [fresh.output, current.output]) expect(output).not.toContain(PASSWORD);
+  });
+
+  it('fails a server that refuses, or that never answers, within its short timeout', async () => {
+    const refused = await doctor(['--offline'], { MASTER_DATABASE_URL: `postgres://csc:${PASSWORD}@127.0.0.1:1/csc` });
+    expect(refused.checks.store).toMatchObject({ status: 'fail', summary: expect.stringMatching(/^cannot read the store at postgres:\/\/csc@127\.0\.0\.1:1\/csc: .*ECONNREFUSED/) as unknown });
+    expect(refused.checks.store?.hint).toContain('MASTER_DATABASE_URL');
+    expect(refused.code).toBe(1);
+    // A port that accepts and then says nothing, as a firewall that drops packets would look.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const began = Date.now();
+      const hung = await doctor(['--offline'], { MASTER_DATABASE_URL: `postgres://csc:${PASSWORD}@127.0.0.1:${port}/csc` });
+      expect(Date.now() - began).toBeLessThan(15_000);
+      expect(hung.checks.store).toMatchObject({ status: 'fail', summary: expect.stringContaining(`cannot read the store at postgres://csc@127.0.0.1:${port}/csc: `) as unknown });
+      for (const output of [refused.output, hung.output]) expect(output).not.toContain(PASSWORD);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

@@ -105,7 +105,7 @@ describe('chat answers for a job with a change', () => {
   });
 
   it('Telegram: /pr opens a pull request for the thread\'s last job, and /pr branch reports a refused push', async () => {
-    const last = master.jobs.list({ limit: 1 })[0];
+    const last = (await master.jobs.list({ limit: 1 }))[0];
     telegram.say({ chatId: CHAT, text: '/pr' });
     await reply(`Publishing job \\#${last?.id}`);
     const request = await node.publishRequest(10_000);

@@ -79,8 +79,8 @@ function answer(asked: number, text: string) {
   return waitFor(() => telegram.sentTo(CHAT).find((m) => m.replyTo === asked && m.text.includes(text)), `an answer with "${text}"`, 10_000);
 }
 
-function jobOf(prompt: string) {
-  return master.jobs.list({ limit: 100 }).find((job) => job.prompt === prompt);
+async function jobOf(prompt: string) {
+  return (await master.jobs.list({ limit: 100 })).find((job) => job.prompt === prompt);
 }
 
 describe('one job at a time per chat thread (bridge, real master and node)', () => {
@@ -89,11 +89,11 @@ describe('one job at a time per chat thread (bridge, real master and node)', () 
     const second = telegram.say({ chatId: CHAT, text: 'second' });
     const notice = await answer(second, 'Queued behind the request before it');
     const first = await gated.running('first');
-    expect(jobOf('second')).toBeUndefined();
+    expect(await jobOf('second')).toBeUndefined();
     await gated.finish('first');
     const next = await gated.running('second');
-    expect(jobOf('first')?.status).toBe('succeeded');
-    expect(jobOf('second')?.continueFrom).toBe(first.id);
+    expect((await jobOf('first'))?.status).toBe('succeeded');
+    expect((await jobOf('second'))?.continueFrom).toBe(first.id);
     // The notice became the second job's progress message.
     await answer(second, `Job \\#${next.id}`);
     expect(notice.history.some((text) => text.includes('Sending to Codex'))).toBe(true);
@@ -115,7 +115,7 @@ describe('one job at a time per chat thread (bridge, real master and node)', () 
     await reply(`Cancelling job \\#${id}… Dropped the 5 requests waiting behind it`);
     await answer(busy, `Job \\#${id} cancelled`);
     for (const asked of waiting) await answer(asked, 'Not run: /cancel dropped this request');
-    const prompts = master.jobs.list({ limit: 100 }).map((job) => job.prompt);
+    const prompts = (await master.jobs.list({ limit: 100 })).map((job) => job.prompt);
     expect(prompts.filter((prompt) => prompt.startsWith('waiting') || prompt === 'one too many')).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('one job at a time per chat thread (bridge, real master and node)', () 
     await reply('Fresh start: the next request begins a new Codex conversation\\. The request waiting in this thread starts it\\.');
     await gated.finish('before new');
     await gated.running('after new');
-    expect(jobOf('after new')?.continueFrom).toBeUndefined();
+    expect((await jobOf('after new'))?.continueFrom).toBeUndefined();
     await gated.finish('after new');
     await answer(after, 'Answer to after new');
   });
@@ -140,10 +140,10 @@ describe('one job at a time per chat thread (bridge, real master and node)', () 
     const inThread = (text: string) => waitFor(() => slack.posted.find((p) => p.threadTs === root && p.text.includes(text)), `"${text}" in the thread`, 10_000);
     await inThread('Queued behind the request before it');
     const first = await gated.running('slack first');
-    expect(jobOf('slack second')).toBeUndefined();
+    expect(await jobOf('slack second')).toBeUndefined();
     await gated.finish('slack first');
     await gated.running('slack second');
-    expect(jobOf('slack second')?.continueFrom).toBe(first.id);
+    expect((await jobOf('slack second'))?.continueFrom).toBe(first.id);
     await gated.finish('slack second');
     await inThread('Answer to slack second');
   });

@@ -56,21 +56,21 @@ describe('csc bridge on Slack (Socket Mode stand-in, real master and node)', () 
     const progress = slack.posted.find((p) => p.threadTs === ts && p.history[0]?.includes('Sending to Codex'));
     expect(progress?.text).toContain('Job #');
     expect(result.text).toContain('<http://dash.test/jobs/');
-    expect(master.jobs.list({ limit: 10 }).filter((j) => j.prompt === 'say hello')).toHaveLength(1);
+    expect((await master.jobs.list({ limit: 10 })).filter((j) => j.prompt === 'say hello')).toHaveLength(1);
     await waitFor(() => envelopes.every((id) => slack.acked.has(id)), 'the acks');
   });
 
   it('continues the conversation in the thread without a mention, and ignores its own messages', async () => {
     const root = slack.posted.find((p) => p.text.includes('succeeded in'))?.threadTs ?? '';
-    const first = master.jobs.list({ limit: 10 }).find((j) => j.prompt === 'say hello');
+    const first = (await master.jobs.list({ limit: 10 })).find((j) => j.prompt === 'say hello');
     slack.sendEvent({ type: 'message', channel: 'C1', user: SLACK_BOT_USER, text: 'my own words', ts: slack.nextTs(), thread_ts: root });
     slack.sendEvent({ type: 'message', channel: 'C1', bot_id: 'BOTHER', user: 'U2', text: 'another bot', ts: slack.nextTs(), thread_ts: root });
     slack.sendEvent({ type: 'message', channel: 'C1', user: 'U1', text: 'and again', ts: slack.nextTs(), thread_ts: root });
     await waitFor(() => slack.posted.filter((p) => p.threadTs === root && p.text.includes('succeeded in')).length === 2, 'the second result', 10_000);
-    const prompts = master.jobs.list({ limit: 10 }).map((j) => j.prompt);
+    const prompts = (await master.jobs.list({ limit: 10 })).map((j) => j.prompt);
     expect(prompts).not.toContain('my own words');
     expect(prompts).not.toContain('another bot');
-    expect(master.jobs.list({ limit: 10 }).find((j) => j.prompt === 'and again')?.continueFrom).toBe(first?.id);
+    expect((await master.jobs.list({ limit: 10 })).find((j) => j.prompt === 'and again')?.continueFrom).toBe(first?.id);
   });
 
   it('reconnects on refresh_requested and keeps handling events', async () => {

@@ -69,7 +69,7 @@ async function askForPatch(channel: string, user: SlackPresser, name: string) {
   const ts = slack.nextTs();
   slack.sendEvent({ type: 'app_mention', channel, channel_type: 'channel', user: user.id, text: `<@${SLACK_BOT_USER}> write ${name} outside`, ts });
   const question = await waitFor(() => slack.posted.find((p) => p.threadTs === ts && p.blocks.some((b) => b.type === 'actions')), `the question of ${name} with its buttons`, 30_000);
-  const job = await waitFor(() => master.jobs.list({ limit: 50 }).find((j) => j.prompt === `write ${name} outside`), `the job of ${name}`);
+  const job = await waitFor(async () => (await master.jobs.list({ limit: 50 })).find((j) => j.prompt === `write ${name} outside`), `the job of ${name}`);
   return { ts, question, target, jobId: job.id, callId: String(patch.item.call_id) };
 }
 
@@ -92,7 +92,7 @@ describe('Codex questions on Slack (real codex on-request, master, node; Slack s
     expect(question.text).toContain(`Job #${jobId} asks to change 1 file`);
     expect(question.text).toContain('denied.txt');
     expect(labels(question)).toEqual(expect.arrayContaining(['Approve once', 'Deny']));
-    expect(master.jobs.get(jobId).questions).toMatchObject([{ status: 'pending', question: { kind: 'file_change' } }]);
+    expect((await master.jobs.get(jobId)).questions).toMatchObject([{ status: 'pending', question: { kind: 'file_change' } }]);
 
     const envelope = slack.press(question, 'Deny', ALICE);
     await waitFor(() => slack.acked.has(envelope), 'the ack of the press');
@@ -103,7 +103,7 @@ describe('Codex questions on Slack (real codex on-request, master, node; Slack s
     // Codex told the model that its patch was refused.
     const input = (standIn.requests.at(-1)?.body as { input?: { type: string; call_id?: string; output?: unknown }[] }).input ?? [];
     expect(input.find((item) => item.type === 'custom_tool_call_output' && item.call_id === callId)?.output).toBe('patch rejected by user');
-    expect(master.jobs.get(jobId).questions).toMatchObject([{ status: 'answered', answer: { decision: 'decline' }, by: { via: 'slack', userId: 'U1', name: 'alice' } }]);
+    expect((await master.jobs.get(jobId)).questions).toMatchObject([{ status: 'answered', answer: { decision: 'decline' }, by: { via: 'slack', userId: 'U1', name: 'alice' } }]);
     await waitFor(() => question.blocks.length === 0 || undefined, 'the buttons to go');
     expect(question.text).toMatch(/Denied by alice \(Slack\) at \d\d:\d\d:\d\d UTC/);
   });
@@ -112,14 +112,14 @@ describe('Codex questions on Slack (real codex on-request, master, node; Slack s
     const { ts, question, target, jobId } = await askForPatch('C3', ALICE, 'approved.txt');
     slack.press(question, 'Approve once', STRANGER);
     expect((await toldTo(STRANGER, ts)).text).toContain('You may not answer');
-    expect(master.jobs.get(jobId).questions).toMatchObject([{ status: 'pending' }]);
+    expect((await master.jobs.get(jobId)).questions).toMatchObject([{ status: 'pending' }]);
     expect(labels(question)).toContain('Approve once');
 
     slack.press(question, 'Approve once', ALICE);
     await toldTo(ALICE, ts);
     await result(ts);
     expect(readFileSync(target, 'utf8')).toBe('written\n');
-    expect(master.jobs.get(jobId).questions).toMatchObject([{ status: 'answered', answer: { decision: 'accept' }, by: { via: 'slack', userId: 'U1' } }]);
+    expect((await master.jobs.get(jobId)).questions).toMatchObject([{ status: 'answered', answer: { decision: 'accept' }, by: { via: 'slack', userId: 'U1' } }]);
     await waitFor(() => question.blocks.length === 0 || undefined, 'the buttons to go');
     expect(question.text).toMatch(/Approved once by alice \(Slack\)/);
   });
@@ -130,7 +130,7 @@ describe('Codex questions on Slack (real codex on-request, master, node; Slack s
     slack.press(question, 'Approve once', BOB);
     const [alice, bob] = await Promise.all([toldTo(ALICE, ts), toldTo(BOB, ts)]);
     await result(ts);
-    const state = master.jobs.get(jobId).questions?.[0];
+    const state = (await master.jobs.get(jobId)).questions?.[0];
     const winner = state?.by?.userId;
     expect([ALICE.id, BOB.id]).toContain(winner);
     expect((winner === ALICE.id ? bob : alice).text).toMatch(/already decided/i);

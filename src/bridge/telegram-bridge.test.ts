@@ -109,12 +109,12 @@ describe('csc bridge on Telegram (real master, node and codex)', () => {
   });
 
   it('refuses a stranger with their chat id, and runs nothing', async () => {
-    const jobsBefore = master.jobs.list({ limit: 100 }).length;
+    const jobsBefore = (await master.jobs.list({ limit: 100 })).length;
     telegram.say({ chatId: 555, userId: 777, text: 'rm -rf /' });
     const refused = await reply(555, 'Unauthorized');
     expect(refused.text).toContain('555');
     expect(refused.text).toContain('777');
-    expect(master.jobs.list({ limit: 100 }).length).toBe(jobsBefore);
+    expect((await master.jobs.list({ limit: 100 })).length).toBe(jobsBefore);
   });
 
   it('waits out a 429 retry_after, answers in a forum topic, and lists nodes', async () => {

@@ -68,7 +68,7 @@ function press(question: BotMessage, label: string, userId = USER): string {
 }
 
 const callbackAnswer = (query: string) => waitFor(() => telegram.callbackAnswers.find((a) => a.queryId === query), 'the answer to the press');
-const events = (jobId: number): JobEvent[] => master.jobs.events(jobId, 0, 1000).map((e) => e.event);
+const events = async (jobId: number): Promise<JobEvent[]> => (await master.jobs.events(jobId, 0, 1000)).map((e) => e.event);
 const result = (jobId: number) => waitFor(() => telegram.sentTo(CHAT).find((m) => m.text.includes(`Job \\#${jobId} succeeded in`)), 'the result', 20_000);
 
 describe('Codex asks through Telegram (real master, node and codex on-request)', () => {
@@ -83,7 +83,7 @@ describe('Codex asks through Telegram (real master, node and codex on-request)',
     expect(question.text).toMatch(/✅ Approved once by june \\\(Telegram\\\) at \d\d:\d\d:\d\d UTC/);
     expect(question.buttons).toBeUndefined();
     await result(jobId);
-    const log = events(jobId);
+    const log = (await events(jobId));
     expect(log).toContainEqual(expect.objectContaining({ kind: 'answer', questionId: 'a1q1', answer: { decision: 'accept' }, by: expect.objectContaining({ via: 'telegram', userId: String(USER), name: 'june' }) as unknown }));
     const ran = log.find((e) => e.kind === 'command_finished');
     expect(ran?.kind === 'command_finished' && ran.output).toContain('approved-output');
@@ -95,7 +95,7 @@ describe('Codex asks through Telegram (real master, node and codex on-request)',
     await saveAllowedChats([]);
     const refused = press(question, 'Approve once');
     expect((await callbackAnswer(refused)).text).toBe(`You may not answer Codex's questions here (your user id: ${USER}).`);
-    expect(master.jobs.get(jobId).questions?.[0]?.status).toBe('pending');
+    expect((await master.jobs.get(jobId)).questions?.[0]?.status).toBe('pending');
     await saveAllowedChats(null);
     const denied = await master.api(`/api/jobs/${jobId}/questions/a1q1`, { method: 'POST', body: JSON.stringify({ decision: 'decline', text: 'not this one', via: 'dashboard' }) });
     expect(denied.status).toBe(200);
@@ -103,8 +103,8 @@ describe('Codex asks through Telegram (real master, node and codex on-request)',
     expect(question.text).toContain('🛑 Denied: "not this one" by admin \\(the dashboard\\)');
     expect(question.buttons).toBeUndefined();
     await result(jobId);
-    expect(events(jobId)).toContainEqual(expect.objectContaining({ kind: 'approval_request', decision: 'decline' }));
-    expect(events(jobId).find((e) => e.kind === 'command_finished')).toMatchObject({ exitCode: null, output: '' });
+    expect((await events(jobId))).toContainEqual(expect.objectContaining({ kind: 'approval_request', decision: 'decline' }));
+    expect((await events(jobId)).find((e) => e.kind === 'command_finished')).toMatchObject({ exitCode: null, output: '' });
   });
 
   it('two members press at once: the first answer wins and the second is told so', { timeout: 40_000 }, async () => {
@@ -115,9 +115,9 @@ describe('Codex asks through Telegram (real master, node and codex on-request)',
     expect((await callbackAnswer(second)).text).toMatch(/already decided/i);
     await waitFor(() => question.text.includes('Denied by june') || undefined, 'the question message edited');
     await result(jobId);
-    expect(events(jobId).filter((e) => e.kind === 'answer')).toMatchObject([{ answer: { decision: 'decline' } }]);
-    expect(events(jobId)).toContainEqual(expect.objectContaining({ kind: 'approval_request', decision: 'decline' }));
-    expect(events(jobId).find((e) => e.kind === 'command_finished')).toMatchObject({ exitCode: null, output: '' });
+    expect((await events(jobId)).filter((e) => e.kind === 'answer')).toMatchObject([{ answer: { decision: 'decline' } }]);
+    expect((await events(jobId))).toContainEqual(expect.objectContaining({ kind: 'approval_request', decision: 'decline' }));
+    expect((await events(jobId)).find((e) => e.kind === 'command_finished')).toMatchObject({ exitCode: null, output: '' });
   });
 
   it('a master restart while the question waits: the chat keeps its one question, and the answer still reaches Codex', { timeout: 60_000 }, async () => {
@@ -130,7 +130,7 @@ describe('Codex asks through Telegram (real master, node and codex on-request)',
     const query = press(question, 'Approve once');
     expect((await callbackAnswer(query)).text).toMatch(/^Approved/);
     await result(jobId);
-    const ran = events(jobId).find((e) => e.kind === 'command_finished');
+    const ran = (await events(jobId)).find((e) => e.kind === 'command_finished');
     expect(ran?.kind === 'command_finished' && ran.output).toContain('after-restart-output');
     expect(telegram.sentTo(CHAT).filter((m) => m.text.includes(`Job \\#${jobId} asks`))).toHaveLength(1);
     expect(question.text).toContain('Approved once by june');

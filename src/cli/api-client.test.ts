@@ -68,7 +68,7 @@ describe('csc job run', () => {
       await run('--tags', 'gpu', 'train it');
       await run('--node', 'gpu-box', '--queue-timeout', '30', 'on that box');
       expect(stderr).toEqual(['job 1 queued (no connected node has tags gpu)\n', 'job 2 queued (no connected node named gpu-box)\n']);
-      expect(master.jobs.get(2).queueTimeoutSec).toBe(30);
+      expect((await master.jobs.get(2)).queueTimeoutSec).toBe(30);
       const db = new Database(`${master.config.dataDir}/master.db`, { readonly: true });
       const keys = db.prepare('SELECT key, job_id AS jobId FROM job_idempotency_keys ORDER BY job_id').all() as Array<{ key: string; jobId: number }>;
       db.close();

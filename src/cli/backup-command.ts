@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadEnvironment, resolveDataDir } from '../config/index.js';
+import { loadEnvironment, resolveStoreTarget } from '../config/index.js';
 import type { BackupReport, RestoreReport, TableCount } from '../master/backup/index.js';
 
 interface BackupFlags {
@@ -18,10 +18,11 @@ export function registerBackupCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nThe copy is the database only: the token files and attachments/ in the data dir are not in it.\n' +
+        'SQLite only: with MASTER_DATABASE_URL (PostgreSQL) use pg_dump.\n' +
         'Example:\n  csc backup /var/backups/csc-$(date +%F).db',
     )
     .action(async (file: string, flags: BackupFlags) => {
-      const dataDir = resolveDataDir(flags.dataDir, loadEnvironment());
+      const dataDir = sqliteDataDir(flags, 'backup');
       const { backupDatabase } = await import('../master/backup/index.js');
       printBackup(await backupDatabase({ dataDir, file, force: flags.force === true }));
     });
@@ -35,14 +36,31 @@ export function registerBackupCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nThe backup is checked first: a SQLite database of csc, a schema this csc knows, PRAGMA integrity_check.\n' +
+        'SQLite only: with MASTER_DATABASE_URL (PostgreSQL) use pg_restore.\n' +
         'Restoring into a fresh data dir needs no --force; the master there generates new token files\n' +
         'unless you copy them (or set MASTER_TOKEN, MASTER_BRIDGE_TOKEN, MASTER_ADMIN_TOKEN).',
     )
     .action(async (file: string, flags: BackupFlags) => {
-      const dataDir = resolveDataDir(flags.dataDir, loadEnvironment());
+      const dataDir = sqliteDataDir(flags, 'restore');
       const { restoreDatabase } = await import('../master/backup/index.js');
       printRestore(restoreDatabase({ dataDir, file, force: flags.force === true }));
     });
+}
+
+/** Thrown by `csc backup` and `csc restore` for a PostgreSQL store, which PostgreSQL's own tools copy. */
+class NotSqliteStoreError extends Error {
+  override readonly name = 'NotSqliteStoreError';
+}
+
+/**
+ * The data dir whose SQLite store to copy. With MASTER_DATABASE_URL the store is PostgreSQL and the
+ * file in the data dir, if any, is not the master's: copying or replacing it would mislead.
+ */
+function sqliteDataDir(flags: BackupFlags, command: 'backup' | 'restore'): string {
+  const { dataDir, databaseUrl } = resolveStoreTarget(flags, loadEnvironment());
+  if (databaseUrl === undefined) return dataDir;
+  const tool = command === 'backup' ? 'pg_dump -Fc -f FILE.dump DATABASE' : 'pg_restore --clean -d DATABASE FILE.dump (with the master stopped)';
+  throw new NotSqliteStoreError(`csc ${command} copies a SQLite store, and MASTER_DATABASE_URL makes the store PostgreSQL: use ${tool} instead (README, PostgreSQL)`);
 }
 
 function printBackup(report: BackupReport): void {

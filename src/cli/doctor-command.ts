@@ -22,8 +22,9 @@ export function registerDoctorCommand(program: Command): void {
       '\nEach check says ok, warn, fail or skip, with what to do for warn and fail:\n' +
         '  the Node.js version; the master (GET /api/health), its clock against this one, and each credential\n' +
         '  (node and bridge ones by a WebSocket upgrade, the admin one by GET /api/nodes); the ports of a master\n' +
-        '  set up on this host; the Codex a node would run (NODE_CODEX_COMMAND, NODE_CODEX_ARGS), its version and\n' +
-        '  protocol, and its login or model provider (CODEX_HOME); git and GITHUB_TOKEN (GET /user); bubblewrap\n' +
+        '  set up on this host, and its store (SQLite in the data dir, or PostgreSQL at MASTER_DATABASE_URL: reached\n' +
+        '  within 3 s, its schema current, behind or newer); the Codex a node would run (NODE_CODEX_COMMAND,\n' +
+        '  NODE_CODEX_ARGS), its version and protocol, and its login or model provider (CODEX_HOME); git and GITHUB_TOKEN (GET /user); bubblewrap\n' +
         "  for Codex's sandbox on Linux; free space in the data dir; TELEGRAM_BOT_TOKEN (getMe) and the Slack tokens\n" +
         '  (auth.test, apps.connections.open). No secret is ever printed.\n' +
         'Exit status: 0 when nothing failed, 1 otherwise.\n' +
@@ -35,8 +36,8 @@ export function registerDoctorCommand(program: Command): void {
     .action(async (flags: DoctorCommandFlags) => {
       const env = loadEnvironment();
       const config = resolveDoctorConfig(flags, env);
-      const { renderReport, runDoctor } = await import('../doctor/index.js');
-      const doctor = await runDoctor(config);
+      const [{ renderReport, runDoctor }, { probeStore }] = await Promise.all([import('../doctor/index.js'), import('./store-probe.js')]);
+      const doctor = await runDoctor(config, { store: probeStore });
       process.stdout.write(flags.json === true ? `${JSON.stringify(doctor, null, 2)}\n` : renderReport(doctor, wantsColour(process.stdout, env)));
       process.exitCode = doctor.ok ? 0 : 1;
     });

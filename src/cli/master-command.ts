@@ -12,6 +12,7 @@ export function registerMasterCommand(program: Command): void {
     .option('--http-host <host>', 'address to bind the HTTP port (env MASTER_HTTP_HOST, default: --host)')
     .option('--http-port <port>', 'HTTP port for the API and dashboard (env MASTER_HTTP_PORT, default 8080)')
     .option('--data-dir <dir>', 'store and generated tokens (env MASTER_DATA_DIR, default ~/.codex-super-client)')
+    .option('--database-url <url>', 'store in this PostgreSQL database instead of SQLite in the data dir: postgres://USER:PASSWORD@HOST:5432/DB (env MASTER_DATABASE_URL: better, as ps shows every flag)')
     .option('--tls-cert <file>', 'PEM certificate (chain): serve wss:// and https:// (env MASTER_TLS_CERT; needs --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert (env MASTER_TLS_KEY)')
     .option('--local-node', 'also run a node in this process that runs jobs with Codex on this machine (npm start does)')
@@ -22,7 +23,9 @@ export function registerMasterCommand(program: Command): void {
       'after',
       '\nDefault host is 127.0.0.1 (this machine only); use --host 0.0.0.0 to accept remote nodes.\n' +
         'Tokens come from MASTER_TOKEN / MASTER_ADMIN_TOKEN, or are generated once and stored (mode 0600)\n' +
-        'in the data dir. Settings may also come from a .env file in the working directory.',
+        'in the data dir. Settings may also come from a .env file in the working directory.\n' +
+        'The store is SQLite in the data dir unless MASTER_DATABASE_URL names a PostgreSQL database; the\n' +
+        'start line says which (Store: ...). A store written by a newer csc is refused.',
     )
     .action(async (flags: MasterFlags & { localNode?: boolean }) => {
       const isTty = process.stdout.isTTY === true;

@@ -78,4 +78,14 @@ describe('csc doctor configuration', () => {
     expect(config.github).toEqual({ token: 'ghp_0123456789', apiUrl: 'http://127.0.0.1:2/api/v3' });
     expect(config.localMaster).toBeUndefined();
   });
+
+  it("knows the master's PostgreSQL store from MASTER_DATABASE_URL, and reports a bad one without its password", () => {
+    const url = 'postgres://csc:doctor-pw-123@db.example/csc';
+    // A master's host: its ports are checked too.
+    expect(resolveDoctorConfig({}, environmentFrom({ MASTER_DATA_DIR: tempDir(), MASTER_DATABASE_URL: url }))).toMatchObject({ databaseUrl: url, problems: [], localMaster: { port: 8765, httpPort: 8080 } });
+    const bad = resolveDoctorConfig({}, environmentFrom({ MASTER_DATA_DIR: tempDir(), MASTER_DATABASE_URL: 'mysql://csc:doctor-pw-123@db/csc' }));
+    expect(bad.databaseUrl).toBeUndefined();
+    expect(bad.problems.map((p) => p.key)).toEqual(['MASTER_DATABASE_URL (environment)']);
+    expect(bad.problems[0]?.message).not.toContain('doctor-pw-123');
+  });
 });

@@ -7,6 +7,7 @@ import { ConfigError } from './config-error.js';
 import { resolveDeliverySettings } from './delivery-settings.js';
 import { childEnvironment, environmentFrom, type Environment } from './environment.js';
 import { SECRET_FILES, readSecretFile } from './secrets.js';
+import { resolveDatabaseUrl } from './store-config.js';
 import { defaultDataDir, hostSchema, pathSchema, portSchema, resolveSetting, tokenSchema, type Setting } from './settings.js';
 import { resolveCaFile, resolveMasterUrls } from './tls-settings.js';
 
@@ -33,6 +34,8 @@ export interface DoctorConfig {
   /** `--offline`: nothing beyond the master is contacted (GitHub, Telegram, Slack). */
   offline: boolean;
   dataDir: string;
+  /** `MASTER_DATABASE_URL`: the master's store is this PostgreSQL database; undefined: SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
   master: { httpUrl: string; wsUrl: string; ca: Buffer | undefined };
   credentials: DoctorCredential[];
   /** As a node runs Codex: NODE_CODEX_COMMAND (undefined: the installed package, else PATH), NODE_CODEX_ARGS, and the environment it gets. */
@@ -125,9 +128,9 @@ function credentials(read: Read, flag: string | undefined, env: Environment, dat
   return found;
 }
 
-/** The master's ports here, if this host has a master's data dir or master settings. */
+/** The master's ports here, if this host has a master's data dir or master settings (its ports, or a PostgreSQL store). */
 function localMaster(read: Read, env: Environment, dataDir: string): LocalMasterPorts | undefined {
-  const keys = ['MASTER_HOST', 'MASTER_PORT', 'MASTER_HTTP_HOST', 'MASTER_HTTP_PORT'];
+  const keys = ['MASTER_HOST', 'MASTER_PORT', 'MASTER_HTTP_HOST', 'MASTER_HTTP_PORT', 'MASTER_DATABASE_URL'];
   if (!existsSync(join(dataDir, 'master.db')) && !keys.some((key) => env.get(key) !== undefined)) return undefined;
   const host = read({ env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' });
   return {
@@ -178,6 +181,7 @@ export function resolveDoctorConfig(flags: DoctorFlags, env: Environment): Docto
   return {
     offline: flags.offline === true,
     dataDir,
+    databaseUrl: attempt(problems, () => resolveDatabaseUrl(undefined, env), undefined),
     master: { ...masterAddresses(read, flags.master, wsUrlOf), ca: attempt(problems, () => resolveCaFile(flags.ca, env), undefined) },
     credentials: found,
     codex: codexSettings(read, problems, env, found),

@@ -8,6 +8,7 @@ export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-confi
 export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restrictToOwner, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';
 export { resolveDataDir } from './data-dir-config.js';
+export { redactDatabaseUrl, resolveStoreTarget, type StoreFlags, type StoreTarget } from './store-config.js';
 export { resolveClientConfig, type ClientConfig, type ClientFlags } from './client-config.js';
 export {
   resolveBridgeConfig,

@@ -14,6 +14,7 @@ import {
   tagsSchema,
   tokenSchema,
 } from './settings.js';
+import { resolveDatabaseUrl, resolveSqliteSync, type SqliteSyncSetting } from './store-config.js';
 import { resolveMasterTls, type MasterTls } from './tls-settings.js';
 
 /** Everything `csc master` needs, validated. */
@@ -52,10 +53,16 @@ export interface MasterConfig {
     approvalTimeoutSec?: number | undefined;
   };
   /**
-   * `MASTER_SQLITE_SYNC`: `full` (the default) makes every commit durable before anything is
-   * acknowledged; `normal` is faster, but the last commits can vanish on power loss.
+   * `MASTER_DATABASE_URL` / `--database-url`: the store is this PostgreSQL database (a postgres:// or
+   * postgresql:// URL, never logged with its password); undefined: SQLite in `dataDir`.
    */
-  sqliteSync?: 'normal' | 'full' | undefined;
+  databaseUrl?: string | undefined;
+  /**
+   * `MASTER_SQLITE_SYNC`: `full` (the default) makes every commit durable before anything is
+   * acknowledged; `normal` is faster, but the last commits can vanish on power loss. SQLite only:
+   * undefined with `databaseUrl` (setting both is refused).
+   */
+  sqliteSync?: SqliteSyncSetting | undefined;
   /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
   remoteDefaultTags: string[];
   /** `MASTER_PROFILES_FILE`: named profiles and the pipeline's agents (TOML), read at start; read-only through the API. */
@@ -86,6 +93,7 @@ export interface MasterFlags {
   httpHost?: string;
   httpPort?: string;
   dataDir?: string;
+  databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   logLevel?: string;
@@ -96,7 +104,6 @@ export interface MasterFlags {
 const queueTimeoutSchema = z.preprocess((value) => (value === 'off' || value === '0' ? undefined : value), positiveSecondsSchema.optional());
 /** Whole seconds, as a job's `profile.approvalTimeoutSec` takes them. */
 const approvalTimeoutSchema = z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)');
-const sqliteSyncSchema = z.enum(['normal', 'full'], { message: 'must be normal or full' });
 
 /** Tokens per day, or `off` / `0` / empty for no cap. */
 const budgetSchema = z.preprocess(
@@ -124,6 +131,7 @@ const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('mus
 
 export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty: boolean): MasterConfig {
   const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
+  const databaseUrl = resolveDatabaseUrl(flags.databaseUrl, env);
   return {
     host,
     port: resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env),
@@ -151,7 +159,8 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
       queueTimeoutSec: resolveSetting({ env: 'MASTER_QUEUE_TIMEOUT', schema: queueTimeoutSchema, fallback: () => undefined }, undefined, env),
       approvalTimeoutSec: resolveSetting({ env: 'MASTER_APPROVAL_TIMEOUT', schema: approvalTimeoutSchema, fallback: () => DEFAULT_APPROVAL_TIMEOUT_SEC }, undefined, env),
     },
-    sqliteSync: resolveSetting({ env: 'MASTER_SQLITE_SYNC', schema: sqliteSyncSchema, fallback: () => 'full' as const }, undefined, env),
+    databaseUrl,
+    sqliteSync: resolveSqliteSync(env, databaseUrl),
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
     profilesFile: resolveSetting({ env: 'MASTER_PROFILES_FILE', schema: pathSchema.optional(), fallback: () => undefined }, undefined, env),
     budgets: resolveBudgets(env),

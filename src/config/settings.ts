@@ -10,6 +10,8 @@ export interface Setting<T> {
   env?: string;
   schema: z.ZodType<T>;
   fallback: () => T;
+  /** How a bad value is shown in its error, for a secret the default rules do not recognize (a URL with a password). */
+  redact?: (raw: string) => string;
 }
 
 /**
@@ -30,6 +32,7 @@ export function resolveSetting<T>(setting: Setting<T>, flagValue: string | undef
 }
 
 function redactIfSecret(setting: Setting<unknown>, raw: string): string {
+  if (setting.redact !== undefined) return setting.redact(raw);
   return /TOKEN/.test(setting.env ?? '') || setting.flag === 'token' ? `${raw.length} characters` : raw;
 }
 

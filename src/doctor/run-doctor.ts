@@ -6,6 +6,7 @@ import { checkCodex } from './codex-checks.js';
 import { checkMaster } from './master-checks.js';
 import { checkGitHub, checkSlack, checkTelegram } from './online-checks.js';
 import { checkPorts } from './port-checks.js';
+import { checkStore, type StoreProbe } from './store-checks.js';
 import { checkBubblewrap, checkDisk, checkGit, checkNodeVersion } from './system-checks.js';
 
 /** The `engines.node` range of the installed package (`>=20.19`). */
@@ -20,14 +21,20 @@ function settingsChecks(config: DoctorConfig): CheckResult[] {
   return config.problems.map((problem) => fail('config', problem.message, `fix ${problem.key}: csc refuses to start with it (the checks below used the default instead)`));
 }
 
+/** What the doctor is handed, since it imports no master code: how to read the master's store. */
+export interface DoctorProbes {
+  store?: StoreProbe;
+}
+
 /**
  * Every check, run concurrently where they do not depend on each other, reported in a fixed order:
- * this machine, the master, Codex, git, the sandbox, the disk, the chat platforms.
+ * this machine, the master, its ports and store, Codex, git, the sandbox, the disk, the chat platforms.
  */
-export async function runDoctor(config: DoctorConfig): Promise<DoctorReport> {
-  const [master, ports, codex, git, github, bwrap, disk, telegram, slack] = await Promise.all([
+export async function runDoctor(config: DoctorConfig, probes: DoctorProbes = {}): Promise<DoctorReport> {
+  const [master, ports, store, codex, git, github, bwrap, disk, telegram, slack] = await Promise.all([
     checkMaster(config),
     checkPorts(config.localMaster),
+    checkStore(config, probes.store),
     checkCodex(config.codex),
     checkGit(config.codex.env),
     checkGitHub(config),
@@ -36,5 +43,5 @@ export async function runDoctor(config: DoctorConfig): Promise<DoctorReport> {
     checkTelegram(config),
     checkSlack(config),
   ]);
-  return report([...settingsChecks(config), checkNodeVersion(process.versions.node, enginesRange()), ...master, ...ports, ...codex, git, github, bwrap, disk, telegram, slack]);
+  return report([...settingsChecks(config), checkNodeVersion(process.versions.node, enginesRange()), ...master, ...ports, store, ...codex, git, github, bwrap, disk, telegram, slack]);
 }

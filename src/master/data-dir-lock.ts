@@ -72,25 +72,29 @@ export function acquireDataDirLock(dataDir: string, purpose: string): DataDirLoc
   throw new DataDirLockedError(path, readHolder(path) ?? holder);
 }
 
+/**
+ * Publishes the lock with its content in one step: written and synced beside it, then hard-linked
+ * into place (which fails when a lock exists). A lock created empty and written afterwards could
+ * be read in between by a process racing for it, which would then refuse it as unreadable.
+ */
 function createExclusively(path: string, holder: LockHolder): boolean {
-  let fd: number;
+  const draft = `${path}.new-${process.pid}`;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    const fd = openSync(draft, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(holder)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(draft, path);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    rmSync(draft, { force: true });
   }
-  try {
-    writeSync(fd, `${JSON.stringify(holder)}\n`);
-    fsyncSync(fd);
-  } catch (error) {
-    // An empty lock (a full disk) would stop every later start until someone deleted it.
-    closeSync(fd);
-    unlinkSync(path);
-    throw error;
-  }
-  closeSync(fd);
-  return true;
 }
 
 /** `undefined` when there is no lock file (any more); throws when there is one we cannot read. */

@@ -20,9 +20,13 @@ export interface JobServices {
   uploads: Uploads;
 }
 
-/** Builds the job layer on one store and hub, with the profiles file as read at start (`loadProfilesFile`). */
+/**
+ * Builds the job layer on one store and hub, with the profiles file as read at start
+ * (`loadProfilesFile`). What it reads from the store is loaded by the caller before it serves:
+ * `jobs.recover()` and `usage.load()`.
+ */
 export function createJobServices(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, hub: Hub, log: Logger): JobServices {
-  const profiles = new ProfileService(store.profiles, profilesFile, log);
+  const profiles = new ProfileService(store, profilesFile, log);
   const files = new AttachmentFiles(join(config.dataDir, 'attachments'));
   const sender = new AttachmentSender(files, hub, log);
   const jobs: JobService = new JobService(
@@ -40,18 +44,15 @@ export function createJobServices(config: MasterConfig, profilesFile: ProfilesFi
     },
     log,
   );
-  const usage = new UsageService(store.usage, store.settings, config.budgets ?? {}, log);
+  const usage = new UsageService(store, config.budgets ?? {}, log);
   const watch = new UsageWatch(jobs, usage, log);
   const pipeline = new Pipeline(jobs, profiles.agents, log);
   const intake = new JobIntake(jobs, profiles, watch, files, pipeline, config.jobs.allowLocalRepos);
   return { jobs, intake, profiles, usage, watch, files, uploads: new Uploads(files) };
 }
 
+/** Whether the job is still out on `node` in this attempt (from memory: the attachments go on the hot path). */
 function current(jobs: JobService, id: number, node: string, attempt: number): boolean {
-  try {
-    const job = jobs.get(id);
-    return job.node === node && job.attempt === attempt && (job.status === 'assigned' || job.status === 'running');
-  } catch {
-    return false;
-  }
+  const job = jobs.active(id);
+  return job !== undefined && job.node === node && job.attempt === attempt && (job.status === 'assigned' || job.status === 'running');
 }

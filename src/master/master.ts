@@ -14,10 +14,11 @@ import { createJobServices, type JobServices } from './job-services.js';
 import { listen, type ListenAddress } from './listen.js';
 import { Sweeper } from './maintenance/index.js';
 import { Health, MasterMetrics } from './metrics/index.js';
-import { loadProfilesFile } from './profiles/index.js';
+import { loadProfilesFile, type ProfilesFile } from './profiles/index.js';
 import { RemoteNodeService } from './remote-nodes/index.js';
 import { SettingsService } from './settings/index.js';
-import { describeStore, SqliteStore, type Store } from './store/index.js';
+import { describeStore, type Store } from './store/index.js';
+import { openStore } from './store/open-store.js';
 import { WsServer } from './ws-server.js';
 
 /** A running master. */
@@ -72,54 +73,93 @@ export async function startMaster(config: MasterConfig, log: Logger, options: St
 }
 
 async function startOnDataDir(config: MasterConfig, log: Logger, options: StartMasterOptions): Promise<Master> {
-  const { nodeToken, bridgeToken, adminToken } = loadSecrets(config);
+  const secrets = loadSecrets(config);
   // Before the store opens: a bad profiles file stops the start with nothing to close.
   const profilesFile = config.profilesFile === undefined ? undefined : loadProfilesFile(config.profilesFile);
-  const store = new SqliteStore(config.dataDir, log, { synchronous: config.sqliteSync });
+  const store = await openStore(config, log);
   logStore(store, log);
-  const credentials = new CredentialService({ admin: adminToken.value, node: nodeToken.value, bridge: bridgeToken.value }, store, log);
-  const hub = new Hub({ ...config, serverVersion: VERSION }, store, log);
+  const running: Running = {};
+  try {
+    const core = await startCore(config, profilesFile, store, secrets, running, log);
+    const { ws, http, routes } = await serve(config, options, core, store, secrets, running, log);
+    const { hub, jobs, services, sweeper, settings, remoteNodes, credentials } = core;
+    return { hub, jobs, services, store, sweeper, settings, remoteNodes, credentials, ws, http, tls: config.tls !== undefined, httpRoutes: routes, ...secrets, close: once(() => shutdown(running, store)) };
+  } catch (error) {
+    await shutdown(running, store).catch((closing: unknown) => log.warn({ err: closing }, 'the master did not stop cleanly after a failed start'));
+    throw error;
+  }
+}
+
+/** What runs on the store once it is open; the ports come after (`serve`). */
+interface Core {
+  hub: Hub;
+  jobs: JobService;
+  services: JobServices;
+  sweeper: Sweeper;
+  settings: SettingsService;
+  remoteNodes: RemoteNodeService;
+  credentials: CredentialService;
+  metrics: MasterMetrics;
+  health: Health;
+  startedAt: Date;
+}
+
+/** What a shutdown has to stop: whatever a start had made when it stopped or failed. */
+interface Running {
+  hub?: Hub;
+  jobs?: JobService;
+  sweeper?: Sweeper;
+  wsServer?: WsServer;
+  app?: FastifyInstance;
+}
+
+/** The hub, the job layer and the services, with what each reads once from the store loaded before anything runs. */
+async function startCore(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, secrets: Secrets, running: Running, log: Logger): Promise<Core> {
+  const credentials = new CredentialService({ admin: secrets.adminToken.value, node: secrets.nodeToken.value, bridge: secrets.bridgeToken.value }, store, log);
+  await credentials.load();
+  const settings = await SettingsService.open(store, log);
+  const hub = (running.hub = new Hub({ ...config, serverVersion: VERSION }, store, log));
   const services = createJobServices(config, profilesFile, store, hub, log);
   const { jobs } = services;
+  running.jobs = jobs;
   hub.attachJobs(jobs);
-  jobs.recover();
-  const sweeper = new Sweeper(store.maintenance, log, { retention: config.retention });
+  await Promise.all([jobs.recover(), services.usage.load()]);
+  const sweeper = (running.sweeper = new Sweeper(store.maintenance, log, { retention: config.retention }));
   sweeper.start();
   const { metrics, health } = watch(hub, jobs, store);
-  const settings = new SettingsService(store, log);
   const startedAt = new Date();
   const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
   hub.attachBridges(new BridgeRequests(bridgeSink, services, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
   const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
   credentials.onRevoked((name) => hub.dropCredential(name));
-  const wsServer = new WsServer(config, credentials, hub, log);
-  let app: FastifyInstance | undefined;
-  try {
-    const ws = await wsServer.listen();
-    app = await createHttpApp(
-      {
-        adminToken: adminToken.value,
-        dashboardDir: options.dashboardDir ?? join(PACKAGE_ROOT, 'frontend', 'dist'),
-        bodyLimitBytes: config.maxPayloadBytes,
-        version: VERSION,
-        startedAt,
-        allowLocalRepos: config.jobs.allowLocalRepos,
-        tls: config.tls,
-        metricsPublic: config.metricsPublic ?? false,
-      },
-      { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(adminToken.value, config.tls !== undefined), metrics, health, log },
-    );
-    await app.ready();
-    const http = await listen(app.server, config.httpHost, config.httpPort);
-    const tls = config.tls !== undefined;
-    log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
-    const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
-    if (clearText !== undefined) log.warn(clearText);
-    return { hub, jobs, services, store, sweeper, settings, remoteNodes, credentials, ws, http, tls, httpRoutes: app.routeTable, nodeToken, bridgeToken, adminToken, close: once(() => shutdown(hub, jobs, wsServer, app, store, sweeper)) };
-  } catch (error) {
-    await shutdown(hub, jobs, wsServer, app, store, sweeper);
-    throw error;
-  }
+  return { hub, jobs, services, sweeper, settings, remoteNodes, credentials, metrics, health, startedAt };
+}
+
+/** Opens the WebSocket port and the HTTP API on the core. */
+async function serve(config: MasterConfig, options: StartMasterOptions, core: Core, store: Store, secrets: Secrets, running: Running, log: Logger): Promise<{ ws: ListenAddress; http: ListenAddress; routes: readonly RouteEntry[] }> {
+  const { hub, jobs, services, settings, remoteNodes, credentials, metrics, health, startedAt } = core;
+  const wsServer = (running.wsServer = new WsServer(config, credentials, hub, log));
+  const ws = await wsServer.listen();
+  const app = (running.app = await createHttpApp(
+    {
+      adminToken: secrets.adminToken.value,
+      dashboardDir: options.dashboardDir ?? join(PACKAGE_ROOT, 'frontend', 'dist'),
+      bodyLimitBytes: config.maxPayloadBytes,
+      version: VERSION,
+      startedAt,
+      allowLocalRepos: config.jobs.allowLocalRepos,
+      tls: config.tls,
+      metricsPublic: config.metricsPublic ?? false,
+    },
+    { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(secrets.adminToken.value, config.tls !== undefined), metrics, health, log },
+  ));
+  await app.ready();
+  const http = await listen(app.server, config.httpHost, config.httpPort);
+  const tls = config.tls !== undefined;
+  log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
+  const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
+  if (clearText !== undefined) log.warn(clearText);
+  return { ws, http, routes: app.routeTable };
 }
 
 /** Says which store the master uses, and what its opening migrated: the first thing an operator checks. */
@@ -140,11 +180,18 @@ function watch(hub: Hub, jobs: JobService, store: Store): { metrics: MasterMetri
   return { metrics, health: new Health(() => hub.listNodes(), store) };
 }
 
+/** The shared credentials, as loaded. */
+interface Secrets {
+  nodeToken: LoadedSecret;
+  bridgeToken: LoadedSecret;
+  adminToken: LoadedSecret;
+}
+
 /**
  * The three shared credentials. Each grants one role, so no two may be the same secret: a bridge
  * token that is also the node token would give every node the chat platforms' tokens.
  */
-function loadSecrets(config: MasterConfig): { nodeToken: LoadedSecret; bridgeToken: LoadedSecret; adminToken: LoadedSecret } {
+function loadSecrets(config: MasterConfig): Secrets {
   const nodeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.nodeToken, config.token);
   const bridgeToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.bridgeToken, config.bridgeToken);
   const adminToken = loadOrCreateSecret(config.dataDir, SECRET_FILES.adminToken, config.adminToken);
@@ -160,13 +207,13 @@ function loadSecrets(config: MasterConfig): { nodeToken: LoadedSecret; bridgeTok
   return { nodeToken, bridgeToken, adminToken };
 }
 
-async function shutdown(hub: Hub, jobs: JobService, wsServer: WsServer, app: FastifyInstance | undefined, store: Store, sweeper: Sweeper): Promise<void> {
+async function shutdown(running: Running, store: Store): Promise<void> {
   // Timers first: nodes the hub now drops must not arm re-queue timers that outlive the store.
-  sweeper.stop();
-  jobs.close();
-  await hub.close();
-  await Promise.allSettled([wsServer.close(), app?.close()]);
-  store.close();
+  await running.sweeper?.stop();
+  running.jobs?.close();
+  await running.hub?.close();
+  await Promise.allSettled([running.wsServer?.close(), running.app?.close()]);
+  await store.close();
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

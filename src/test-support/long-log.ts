@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { SqliteStore } from '../master/store/index.js';
+import { migrate, openSqliteFile, readMigrations, SQLITE_FILE } from '../master/store/index.js';
 import type { JobEvent, JobResult } from '../protocol/index.js';
 
 /** Events in one round of a seeded log: what a Codex turn typically logs, few of them message deltas. */
@@ -49,10 +48,11 @@ export function longLogEvent(index: number): JobEvent {
  * events take about a second. Returns the job's id. No master may run on the data dir meanwhile.
  */
 export function seedLongJob(dataDir: string, events: number, prompt = `A long job of ${events} events`): number {
-  // The store's constructor migrates the database; nothing else of it is needed.
-  new SqliteStore(dataDir, undefined, { synchronous: 'normal' }).close();
-  const db = new Database(join(dataDir, 'master.db'), { fileMustExist: true });
+  // Opened and migrated as the master's store opens it; the rest is plain inserts.
+  const migrations = readMigrations();
+  const db = openSqliteFile(join(dataDir, SQLITE_FILE), 'normal', migrations);
   try {
+    migrate(db, migrations);
     const started = new Date(Date.now() - 3_600_000).toISOString();
     const finished = new Date().toISOString();
     const result: JobResult = { status: 'succeeded', finalMessage: `Done after ${events} events.`, filesChanged: [], commands: [], durationMs: 3_600_000 };

@@ -11,7 +11,11 @@ export interface TestMaster extends Master {
   api(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** A real master on ephemeral loopback ports with a fresh data dir (unless one is given). */
+/**
+ * A real master on ephemeral loopback ports with a fresh data dir (unless one is given), its store
+ * SQLite in that data dir, or the PostgreSQL database of `overrides.databaseUrl` (a fresh one from
+ * `testDatabaseUrl()`; `describeOnEngines` runs a file's tests on both).
+ */
 export async function startTestMaster(
   overrides: Partial<MasterConfig> = {},
   options: { log?: Logger; dashboardDir?: string } = {},

@@ -3,7 +3,7 @@ import type { Logger } from '../../log/index.js';
 import { isoNow } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import { Listeners } from '../listeners.js';
-import type { CredentialStore, MachineRole, Store, StoredCredential } from '../store/index.js';
+import { settled, type CredentialStore, type MachineRole, type Store, type StoredCredential } from '../store/index.js';
 import { digest, sameDigest } from './tokens.js';
 
 /** What a credential lets its holder be: the API's admin, a node, or a chat bridge. */
@@ -42,12 +42,16 @@ export interface NewCredential extends CredentialView {
 /**
  * Every credential the master accepts, and the role each grants. Tokens are compared as SHA-256
  * digests: the shared ones in constant time, the per-machine ones by looking their digest up
- * (a digest of a 256-bit random token tells nothing about the token).
+ * (a digest of a 256-bit random token tells nothing about the token). The per-machine ones are
+ * read from the store once, by `load()` before the master serves, and kept in memory (this is
+ * their only writer), so that checking a token never waits for the store.
  */
 export class CredentialService {
   private readonly shared: { role: CredentialRole; digest: Buffer }[];
   /** Per-machine credentials by the hex digest of their token. */
   private readonly machines = new Map<string, StoredCredential>();
+  /** Names (lower case) of credentials being created, not yet durable. */
+  private readonly pendingNames = new Set<string>();
   private readonly revoked: Listeners<string>;
 
   constructor(
@@ -56,8 +60,12 @@ export class CredentialService {
     private readonly log: Logger,
   ) {
     this.shared = (['admin', 'node', 'bridge'] as const).map((role) => ({ role, digest: digest(secrets[role]) }));
-    for (const credential of store.credentials.list()) this.machines.set(credential.tokenHash, credential);
     this.revoked = new Listeners((error) => log.error({ err: error }, 'credential revocation listener failed'));
+  }
+
+  /** Reads the per-machine credentials; until then only the shared ones are accepted. */
+  async load(): Promise<void> {
+    for (const credential of await this.store.credentials.list()) this.machines.set(credential.tokenHash, credential);
   }
 
   /** The principal a token proves, or undefined for a missing or unknown token. */
@@ -72,29 +80,50 @@ export class CredentialService {
     return { role: machine.role, machine: machine.name };
   }
 
-  /** Oldest first. */
-  list(): CredentialView[] {
-    return [...this.machines.values()].map(view).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  /** Oldest first (from memory: a promise like every other listing the API makes). */
+  list(): Promise<CredentialView[]> {
+    return Promise.resolve([...this.machines.values()].map(view).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name)));
   }
 
-  /** Makes a per-machine credential; its token is returned this once and stored only as a digest. */
-  create(role: MachineRole, name: string): NewCredential {
-    if (this.find(name)) throw new CodedError('conflict', `a credential named "${name}" already exists; revoke it first or choose another name`);
+  /**
+   * Makes a per-machine credential; its token is returned this once and stored only as a digest.
+   * Resolves once it is durable; it is accepted from then on. The name is taken at once, so a
+   * second create of it meanwhile is a `conflict`.
+   */
+  async create(role: MachineRole, name: string): Promise<NewCredential> {
+    if (this.find(name) || this.pendingNames.has(name.toLowerCase())) {
+      throw new CodedError('conflict', `a credential named "${name}" already exists; revoke it first or choose another name`);
+    }
     const token = `csc_${role}_${randomBytes(32).toString('base64url')}`;
     const credential: StoredCredential = { name, role, tokenHash: digest(token).toString('hex'), createdAt: isoNow(), lastUsedAt: undefined };
-    this.store.credentials.add(credential);
+    this.pendingNames.add(name.toLowerCase());
+    try {
+      this.store.credentials.add(credential);
+      await settled(this.store.commit());
+    } finally {
+      this.pendingNames.delete(name.toLowerCase());
+    }
     this.machines.set(credential.tokenHash, credential);
     this.log.info({ credential: name, role }, 'credential created');
     return { ...view(credential), token };
   }
 
-  /** Revokes a per-machine credential; its connections are closed once the removal is durable. */
-  revoke(name: string): void {
+  /**
+   * Revokes a per-machine credential: it is refused at once, and its connections are closed once
+   * the removal is durable, when this resolves.
+   */
+  async revoke(name: string): Promise<void> {
     const credential = this.find(name);
     if (!credential) throw new CodedError('not_found', `no credential named "${name}"`);
-    this.store.credentials.remove(credential.name);
-    this.store.commit();
     this.machines.delete(credential.tokenHash);
+    try {
+      await this.store.credentials.remove(credential.name);
+      await settled(this.store.commit());
+    } catch (error) {
+      // Still stored: it still works, as it will after a restart.
+      this.machines.set(credential.tokenHash, credential);
+      throw error;
+    }
     this.log.info({ credential: credential.name, role: credential.role }, 'credential revoked');
     this.revoked.emit(credential.name);
   }

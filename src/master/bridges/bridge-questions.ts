@@ -18,9 +18,9 @@ const DECIDED: Record<QuestionAnswerFrame['answer']['decision'], string> = {
  * (the bridge has checked its allow-list; an admin answers over HTTP). The first answer wins;
  * `question_result` tells the bridge how it went, with the question's state when there is one.
  */
-export function answerFromChat(jobs: Pick<JobService, 'get' | 'questions'>, frame: QuestionAnswerFrame): QuestionResultFrame {
+export async function answerFromChat(jobs: Pick<JobService, 'get' | 'questions'>, frame: QuestionAnswerFrame): Promise<QuestionResultFrame> {
   const { jobId, questionId, user } = frame;
-  const job = findJob(jobs, jobId);
+  const job = await findJob(jobs, jobId);
   if (job === undefined) return result(frame, 'not_found', `There is no job ${jobId}.`);
   if (job.origin.kind !== user.platform || String(job.origin.chatId) !== user.chatId) {
     return result(frame, 'refused', `Job ${jobId} was not started in this chat: only its own chat may answer its questions.`);
@@ -28,11 +28,11 @@ export function answerFromChat(jobs: Pick<JobService, 'get' | 'questions'>, fram
   const by: Answerer = { via: user.platform, userId: user.userId, at: isoNow() };
   if (user.userName !== undefined) by.name = user.userName;
   try {
-    const state = jobs.questions.answer(jobId, questionId, frame.answer, by);
+    const state = await jobs.questions.answer(jobId, questionId, frame.answer, by);
     return result(frame, 'answered', `${DECIDED[frame.answer.decision]} (job ${jobId}, question ${questionId}).`, state);
   } catch (error) {
     if (!(error instanceof CodedError)) throw error;
-    if (error.code === 'conflict') return result(frame, 'already_decided', capitalized(error.message), jobs.questions.get(jobId, questionId));
+    if (error.code === 'conflict') return result(frame, 'already_decided', capitalized(error.message), await jobs.questions.get(jobId, questionId));
     if (error.code === 'not_found') return result(frame, 'not_found', `${capitalized(error.message)}.`);
     if (error.code === 'bad_request') return result(frame, 'refused', `${capitalized(error.message)}.`);
     throw error;
@@ -52,9 +52,9 @@ export function questionsForChat(states: readonly QuestionState[]): QuestionStat
   });
 }
 
-function findJob(jobs: Pick<JobService, 'get'>, id: number): JobRecord | undefined {
+async function findJob(jobs: Pick<JobService, 'get'>, id: number): Promise<JobRecord | undefined> {
   try {
-    return jobs.get(id);
+    return await jobs.get(id);
   } catch (error) {
     if (error instanceof CodedError && error.code === 'not_found') return undefined;
     throw error;

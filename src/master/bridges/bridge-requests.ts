@@ -1,15 +1,5 @@
 import type { Logger } from '../../log/index.js';
-import {
-  FINAL_JOB_STATUSES,
-  isSafeRef,
-  parseRepoSpec,
-  repoKey,
-  type ErrorCode,
-  type Frame,
-  type JobPublishRequestFrame,
-  type JobSubmitFrame,
-  type SequencedJobEvent,
-} from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, type ErrorCode, type Frame, type JobPublishRequestFrame, type JobSubmitFrame, type SequencedJobEvent } from '../../protocol/index.js';
 import type { Uploads } from '../attachments/index.js';
 import { CodedError } from '../coded-error.js';
 import type { JobIntake, JobService, JobUpdate } from '../jobs/index.js';
@@ -19,6 +9,7 @@ import type { JobRecord } from '../store/index.js';
 import type { BridgeChannel, BridgeRequestFrame, Client } from '../hub/index.js';
 import type { UsageService } from '../usage/index.js';
 import { answerFromChat } from './bridge-questions.js';
+import { BridgeSubmits } from './bridge-submits.js';
 import { MAX_UPDATE_FILE_PARTS, fileParts, forBridges, nodeSummary, summarize, trimmed, type ListedNode } from './bridge-view.js';
 import { usageFor } from './bridge-usage.js';
 
@@ -30,7 +21,7 @@ export interface BridgeSink {
 
 /** The job layer as bridges use it. */
 export interface BridgeJobs {
-  jobs: Pick<JobService, 'get' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>;
+  jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>;
   intake: Pick<JobIntake, 'create' | 'cancel'>;
   profiles: Pick<ProfileService, 'list'>;
   usage: Pick<UsageService, 'report' | 'today'>;
@@ -45,19 +36,19 @@ export interface BridgeRequestsOptions {
   windowMs?: number;
 }
 
-const REMEMBERED_REQUESTS = 1000;
-
 /**
  * Jobs and status for chat bridges over the WebSocket (they hold the bridge credential, not the admin
  * token): submit, cancel, follow, status, answers to Codex's questions, and the dashboard's bridge
  * settings. A job's updates go to the bridge (by name) that submitted or follows it, coalesced per
  * job, so a bridge that reconnects and re-follows its jobs misses nothing but intermediate states.
+ * Requests that read the store are answered once it has answered: every failure becomes the
+ * bridge's `error` frame, none is left unhandled.
  */
 export class BridgeRequests implements BridgeChannel {
   private readonly bridges = new Map<string, Client>();
   private readonly followers = new Map<number, string>();
   private readonly pending = new Map<number, { job: JobRecord; events: SequencedJobEvent[] }>();
-  private readonly submitted = new Map<string, number>();
+  private readonly submits: BridgeSubmits;
   private timer: NodeJS.Timeout | undefined;
   private readonly jobs: BridgeJobs['jobs'];
 
@@ -69,12 +60,8 @@ export class BridgeRequests implements BridgeChannel {
     private readonly log: Logger,
   ) {
     this.jobs = services.jobs;
-    const jobs = this.jobs;
-    // A submit stored just before a restart is recognized when its bridge resends it afterwards.
-    for (const job of jobs.list({ limit: REMEMBERED_REQUESTS }).reverse()) {
-      if (typeof job.origin.requestId === 'string') this.remember(job.origin.requestId, job.id);
-    }
-    jobs.subscribe((update) => this.onJobUpdate(update));
+    this.submits = new BridgeSubmits(this.jobs, services.intake, options.allowLocalRepos, (job, client) => this.submitted(job, client), log);
+    this.jobs.subscribe((update) => this.onJobUpdate(update));
     settings.subscribe(() => {
       for (const client of this.bridges.values()) this.sendConfig(client);
     });
@@ -101,28 +88,24 @@ export class BridgeRequests implements BridgeChannel {
       this.fail(client, new CodedError('unexpected_frame', `${frame.type} frames come from bridges that said hello`), frame);
       return;
     }
-    try {
-      this.handle(client, frame);
-    } catch (error) {
-      this.fail(client, error, frame);
-    }
+    this.handle(client, frame).catch((error: unknown) => this.fail(client, error, frame));
   }
 
-  private handle(client: Client, frame: BridgeRequestFrame): void {
+  private async handle(client: Client, frame: BridgeRequestFrame): Promise<void> {
     switch (frame.type) {
       case 'job_submit':
         return this.submit(client, frame);
       case 'job_cancel_request':
-        this.followers.set(this.services.intake.cancel(frame.jobId).id, client.name);
+        this.followers.set((await this.services.intake.cancel(frame.jobId)).id, client.name);
         return;
       case 'status_request':
-        return this.sink.send(client, { type: 'status', ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }), ...this.status() });
+        return this.sink.send(client, { type: 'status', ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }), ...(await this.status()) });
       case 'job_follow':
         return this.follow(client, frame.jobIds);
       case 'job_publish_request':
         return this.publish(client, frame);
       case 'question_answer': {
-        const result = answerFromChat(this.jobs, frame);
+        const result = await answerFromChat(this.jobs, frame);
         // The chat that answered hears how its job goes on (and its question's state), whichever bridge submitted it.
         if (result.outcome === 'answered') this.followers.set(frame.jobId, client.name);
         return this.sink.send(client, result);
@@ -132,7 +115,7 @@ export class BridgeRequests implements BridgeChannel {
         return attachment && this.sink.send(client, { type: 'attachment_stored', requestId: frame.requestId, attachment });
       }
       case 'usage_request':
-        return this.sink.send(client, usageFor(this.services.usage, frame));
+        return this.sink.send(client, await usageFor(this.services.usage, frame));
     }
   }
 
@@ -151,66 +134,42 @@ export class BridgeRequests implements BridgeChannel {
     );
   }
 
-  private submit(client: Client, frame: JobSubmitFrame): void {
-    // A bridge resends a submit it got no answer to after a reconnect: answer it, do not run it twice.
-    const known = this.madeFor(frame.requestId);
-    if (known) return this.sendUpdate(client, known, [], frame.requestId);
-    const repo = frame.repo === undefined ? undefined : parseRepoSpec(frame.repo, { allowLocal: this.options.allowLocalRepos });
-    if (repo && 'error' in repo) throw new CodedError('bad_request', repo.error);
-    if (frame.ref !== undefined && !isSafeRef(frame.ref)) throw new CodedError('bad_request', `"${frame.ref}" is not a branch, tag or commit name`);
-    const job = this.services.intake.create({
-      prompt: frame.prompt,
-      ...(frame.node === undefined ? {} : { node: frame.node }),
-      ...(frame.tags === undefined ? {} : { tags: frame.tags }),
-      ...(repo === undefined ? {} : { repo: repoKey(repo) }),
-      ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-      ...(frame.continueFrom === undefined || !this.stillStored(frame.continueFrom) ? {} : { continueFrom: frame.continueFrom }),
-      ...(frame.profileName === undefined ? {} : { profileName: frame.profileName }),
-      ...(frame.mode === undefined ? {} : { mode: frame.mode }),
-      ...(frame.attachments === undefined ? {} : { attachments: frame.attachments }),
-      origin: { ...frame.origin, bridge: client.name, requestId: frame.requestId },
-    });
-    this.remember(frame.requestId, job.id);
+  /** A bridge's submit made a job: its updates go to that bridge, from the answer to the submit on. */
+  private submitted(job: JobRecord, client: Client): void {
     this.followers.set(job.id, client.name);
     this.pending.delete(job.id);
-    this.sendUpdate(client, this.jobs.get(job.id), [], frame.requestId);
   }
 
-  /**
-   * Whether a chat thread's last job is still stored. Retention (`MASTER_RETENTION_DAYS`) prunes
-   * the last job of a thread left quiet long enough: its next request starts a new Codex
-   * conversation, rather than failing for a job that is gone, as every request would from then on.
-   */
-  private stillStored(id: number): boolean {
-    try {
-      this.jobs.get(id);
-      return true;
-    } catch (error) {
-      if (error instanceof CodedError && error.code === 'not_found') return false;
-      throw error;
-    }
+  private async submit(client: Client, frame: JobSubmitFrame): Promise<void> {
+    const job = await this.submits.submit(client, frame);
+    // From memory: the job as it is now (a node may have taken it), unless it has ended already.
+    this.sendUpdate(client, this.jobs.active(job.id) ?? job, [], frame.requestId);
   }
 
-  private follow(client: Client, jobIds: number[]): void {
-    for (const id of jobIds) {
-      let job: JobRecord;
-      try {
-        job = this.jobs.get(id);
-      } catch (error) {
-        this.fail(client, error, { type: 'job_follow' });
-        continue;
-      }
-      if (!FINAL_JOB_STATUSES.has(job.status)) this.followers.set(id, client.name);
+  private async follow(client: Client, jobIds: number[]): Promise<void> {
+    const jobs = await Promise.all(
+      jobIds.map((id) =>
+        this.jobs.get(id).catch((error: unknown) => {
+          this.fail(client, error, { type: 'job_follow' });
+          return undefined;
+        }),
+      ),
+    );
+    for (const read of jobs) {
+      if (read === undefined) continue;
+      // From memory once read: an update that came meanwhile is not sent older than it was.
+      const job = this.jobs.active(read.id) ?? read;
+      if (!FINAL_JOB_STATUSES.has(job.status)) this.followers.set(job.id, client.name);
       this.sendUpdate(client, job, []);
     }
   }
 
-  private status() {
+  private async status() {
     const nodes = this.sink.nodes().map((node) => nodeSummary(node, this.jobs.runningOn(node.name)));
     const queued = this.jobs.queuedCount();
     const active = nodes.reduce((sum, node) => sum + node.running.length, 0);
     const master = { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active };
-    return { master, nodes, profiles: this.services.profiles.list() };
+    return { master, nodes, profiles: await this.services.profiles.list() };
   }
 
   private onJobUpdate({ job, events }: JobUpdate): void {
@@ -253,35 +212,15 @@ export class BridgeRequests implements BridgeChannel {
     this.sink.send(client, { type: 'bridge_config', settings: { slack: settings.slack, telegram: settings.telegram }, savedAt });
   }
 
-  /**
-   * The job made for a request, if it is still that job. A commit that failed (disk full) took
-   * the job back, and SQLite may have given its id to another since: the stored origin says whose.
-   */
-  private madeFor(requestId: string): JobRecord | undefined {
-    const id = this.submitted.get(requestId);
-    if (id === undefined) return undefined;
-    try {
-      const job = this.jobs.get(id);
-      if (job.origin.requestId === requestId) return job;
-    } catch (error) {
-      if (!(error instanceof CodedError && error.code === 'not_found')) throw error;
-    }
-    this.submitted.delete(requestId);
-    return undefined;
-  }
-
-  private remember(requestId: string, jobId: number): void {
-    this.submitted.set(requestId, jobId);
-    if (this.submitted.size > REMEMBERED_REQUESTS) {
-      const oldest = this.submitted.keys().next().value;
-      if (oldest !== undefined) this.submitted.delete(oldest);
-    }
-  }
-
+  /** Answers a request that failed with an `error` frame; never throws (it ends every request's promise). */
   private fail(client: Client, error: unknown, frame: { type: string; requestId?: string }): void {
     const code: ErrorCode = error instanceof CodedError ? error.code : 'internal';
     if (code === 'internal') this.log.error({ err: error, ref: frame.type }, 'bridge request failed');
     const message = error instanceof Error ? error.message : String(error);
-    this.sink.send(client, { type: 'error', code, message, ref: frame.type, ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }) });
+    try {
+      this.sink.send(client, { type: 'error', code, message, ref: frame.type, ...(frame.requestId === undefined ? {} : { requestId: frame.requestId }) });
+    } catch (sendError) {
+      this.log.error({ err: sendError, ref: frame.type }, 'could not answer a bridge request that failed');
+    }
   }
 }

@@ -20,6 +20,6 @@ describe('a chat thread whose last job retention pruned', () => {
     const update = await bridge.next((m) => m.json?.type === 'job_update' || m.json?.type === 'error');
     expect(update.json).toMatchObject({ type: 'job_update', requestId: 'r-1', job: { status: 'queued' } });
     const id = (update.json?.job as { id: number }).id;
-    expect(master.jobs.get(id).continueFrom).toBeUndefined();
+    expect((await master.jobs.get(id)).continueFrom).toBeUndefined();
   });
 });

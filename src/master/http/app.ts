@@ -10,7 +10,7 @@ import type { JobServices } from '../job-services.js';
 import type { Health, MasterMetrics } from '../metrics/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import type { SettingsService } from '../settings/index.js';
-import type { Store } from '../store/index.js';
+import { settled, type Commit, type Store } from '../store/index.js';
 import { CodedError } from '../coded-error.js';
 import { HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
 import { enforceAccess, publicScope, type RouteEntry } from './access.js';
@@ -70,14 +70,20 @@ export async function createHttpApp(options: HttpAppOptions, deps: HttpAppDeps):
   });
 
   app.decorate('routeTable', enforceAccess(app, options.adminToken, deps.sessions));
-  // Nothing is announced before it is stored: the store commits before any response leaves.
+  // Nothing is announced before it is stored: the store commits before any response leaves. A
+  // commit that is durable at once (SQLite) lets the reply go in the same turn, without a promise.
   app.addHook('onSend', (_req, _reply, payload, done) => {
+    let commit: Commit;
     try {
-      deps.store.commit();
-      done(null, payload);
+      commit = deps.store.commit();
     } catch (error) {
-      done(error as Error);
+      return done(error as Error);
     }
+    if (commit === undefined) return done(null, payload);
+    settled(commit).then(
+      () => done(null, payload),
+      (error: unknown) => done(error as Error),
+    );
   });
   app.setErrorHandler((error: FastifyError | CodedError, _req, reply) => sendError(error, reply, deps.log));
   acceptEmptyJsonBodies(app);

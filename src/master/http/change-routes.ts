@@ -23,8 +23,8 @@ export function registerChangeRoutes(app: FastifyInstance, jobs: JobService): vo
     url: '/api/jobs/:id/diff',
     params: IdParams,
     query: DiffQuery,
-    handler: ({ params: { id }, query: { format } }, _req, reply) => {
-      const { text, truncated } = jobs.diff(id);
+    handler: async ({ params: { id }, query: { format } }, _req, reply) => {
+      const { text, truncated } = await jobs.diff(id);
       if (format === 'json') return { files: parseUnifiedDiff(text), truncated };
       // The bytes as the node's git wrote them, so that `git apply` takes them as they are.
       return reply.type('text/x-diff; charset=utf-8').header('content-disposition', `inline; filename="job-${id}.diff"`).send(text);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { captureLog } from '../../test-support/log-capture.js';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { waitFor } from '../../test-support/wait.js';
 import type { CurrentBridgeSettings } from '../settings/index.js';
 import { migrate, readMigrations } from '../store/migrate.js';
 
@@ -63,6 +64,35 @@ describe('GET|PUT /api/config', () => {
     expect(told).toHaveLength(1);
     expect(told[0]?.settings).toMatchObject({ slack: { botToken: SLACK_BOT, appToken: SLACK_APP }, telegram: { botToken: TELEGRAM } });
     expect(master.settings.get()).toEqual(told[0]);
+  });
+
+  it('runs saves one at a time, each over the last, told once durable, when commits answer later', async () => {
+    master = await startTestMaster();
+    const store = master.store;
+    const commit = store.commit.bind(store);
+    const commits: Array<() => void> = [];
+    store.commit = () => {
+      void commit();
+      return new Promise<void>((resolve) => commits.push(resolve));
+    };
+    try {
+      const told: string[] = [];
+      master.settings.subscribe((current) => told.push(current.settings.memo));
+      const first = master.settings.save({ slack: { defaultChannel: '#general' }, memo: 'one' });
+      const second = master.settings.save({ memo: 'two' });
+      await waitFor(() => commits.length === 1, 'the first save to commit');
+      expect(told).toEqual([]);
+      expect(master.settings.get().savedAt).toBeNull();
+      commits.shift()?.();
+      expect((await first).settings.memo).toBe('one');
+      expect(told).toEqual(['one']);
+      await waitFor(() => commits.length === 1, 'the second save to commit');
+      commits.shift()?.();
+      expect((await second).settings).toMatchObject({ slack: { defaultChannel: '#general' }, memo: 'two' });
+      expect(told).toEqual(['one', 'two']);
+    } finally {
+      store.commit = commit;
+    }
   });
 
   it('clears a token given as null and keeps every field a partial change leaves out', async () => {

@@ -33,21 +33,21 @@ export function registerCredentialRoutes(app: FastifyInstance, credentials: Cred
     handler: (_input, _req, reply) => reply.header('set-cookie', sessions.clear()).status(204).send(),
   });
 
-  route(app, { method: 'GET', url: '/api/tokens', handler: () => ({ tokens: credentials.list() }) });
+  route(app, { method: 'GET', url: '/api/tokens', handler: async () => ({ tokens: await credentials.list() }) });
 
   route(app, {
     method: 'POST',
     url: '/api/tokens',
     body: CreateBody,
-    handler: ({ body }, _req, reply) => reply.status(201).header('cache-control', 'no-store').send(credentials.create(body.role, body.name)),
+    handler: async ({ body }, _req, reply) => reply.status(201).header('cache-control', 'no-store').send(await credentials.create(body.role, body.name)),
   });
 
   route(app, {
     method: 'DELETE',
     url: '/api/tokens/:name',
     params: NameParams,
-    handler: ({ params }, _req, reply) => {
-      credentials.revoke(params.name);
+    handler: async ({ params }, _req, reply) => {
+      await credentials.revoke(params.name);
       return reply.status(204).send();
     },
   });

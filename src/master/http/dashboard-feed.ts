@@ -4,7 +4,7 @@ import type { Hub, NodeEvent } from '../hub/index.js';
 import type { JobService } from '../jobs/index.js';
 import type { RemoteNodeService } from '../remote-nodes/index.js';
 import { maskSettings, type SettingsService } from '../settings/index.js';
-import type { JobRecord } from '../store/index.js';
+import { settled, type Commit, type JobRecord } from '../store/index.js';
 import { Coalescer } from './coalescer.js';
 import type { NodeView } from './node-view.js';
 import { RunningJobsWatch } from './running-jobs-watch.js';
@@ -37,6 +37,8 @@ export class DashboardFeed {
   private readonly watch: RunningJobsWatch;
   private readonly jobUpdates: Coalescer<JobRecord>;
   private unsubscribe: Array<() => void> = [];
+  /** Job batches waiting for a commit, in order: settles once the last has gone. */
+  private delivering: Promise<void> | undefined;
 
   constructor(private readonly sources: FeedSources) {
     this.watch = new RunningJobsWatch(sources.jobs);
@@ -82,15 +84,38 @@ export class DashboardFeed {
     if (event === 'disconnected') this.watch.forget(node.name);
   }
 
+  /**
+   * Job changes are announced only once stored: the turn that made them has normally committed
+   * long since, and then they go at once. A commit still in flight holds them, and the batches
+   * after them, which go in order once it is done.
+   */
   private sendJobs(batch: JobRecord[]): void {
-    // Announced only once stored; the turn that changed them has normally committed long since.
+    let commit: Commit;
     try {
-      this.sources.jobs.commit();
+      commit = this.sources.jobs.commit();
     } catch (error) {
-      this.sources.log.error({ err: error }, 'job changes could not be stored: dropping the dashboards that would hear of them');
-      this.fanout.dropAll();
-      return;
+      return this.lost(error);
     }
+    if (commit === undefined && this.delivering === undefined) return this.deliver(batch);
+    const stored = settled(commit).then(
+      () => true,
+      (error: unknown) => (this.lost(error), false),
+    );
+    const delivering = (this.delivering ?? Promise.resolve())
+      .then(() => stored)
+      .then((ok) => {
+        if (this.delivering === delivering) this.delivering = undefined;
+        if (ok) this.deliver(batch);
+      });
+    this.delivering = delivering;
+  }
+
+  private lost(error: unknown): void {
+    this.sources.log.error({ err: error }, 'job changes could not be stored: dropping the dashboards that would hear of them');
+    this.fanout.dropAll();
+  }
+
+  private deliver(batch: JobRecord[]): void {
     for (const job of batch) this.fanout.send('job', job);
     // Starting and ending jobs changes nodes' running jobs, of which the hub has no word.
     const changed = new Set(this.watch.changedBy(batch));

@@ -5,6 +5,7 @@ import { removeTempDirs } from '../../test-support/temp-dir.js';
 import { TestClient } from '../../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
 import { startTestNode } from '../../test-support/test-node.js';
+import { waitFor } from '../../test-support/wait.js';
 import type { JobRecord } from '../store/index.js';
 import type { NodeView } from './node-view.js';
 
@@ -72,6 +73,33 @@ describe('GET /api/events', () => {
     expect(seen.map((j) => j.status)).toContain('running');
     // Six updates (queued, assigned, started, the message, the result, finished) in fewer events.
     expect(seen.length).toBeLessThan(6);
+  });
+
+  it('holds job events while their commit is in flight, and the batches after them, then sends them in order', async () => {
+    master = await startTestMaster();
+    const stream = await openEvents();
+    const jobs = master.jobs;
+    const commit = jobs.commit.bind(jobs);
+    const commits: Array<() => void> = [];
+    jobs.commit = () => {
+      void commit();
+      return new Promise<void>((resolve) => commits.push(resolve));
+    };
+    try {
+      const first = (await (await master.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'one' }) })).json()) as JobRecord;
+      await waitFor(() => commits.length === 1, 'the first batch to wait for its commit');
+      const second = (await (await master.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'two' }) })).json()) as JobRecord;
+      await waitFor(() => commits.length === 2, 'the second batch to wait for its commit');
+      // The second commit answers first: its batch still waits for the first.
+      commits[1]?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stream.events.filter((e) => e.event === 'job')).toEqual([]);
+      commits[0]?.();
+      await stream.next((e) => e.event === 'job' && (e.data as JobRecord).id === second.id);
+      expect(stream.events.filter((e) => e.event === 'job').map((e) => (e.data as JobRecord).id)).toEqual([first.id, second.id]);
+    } finally {
+      jobs.commit = commit;
+    }
   });
 
   it('sends saved settings as the API shows them, and every change of the remote nodes', async () => {

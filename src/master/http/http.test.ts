@@ -5,6 +5,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { TestClient } from '../../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { waitFor } from '../../test-support/wait.js';
+import { StoreCommitError } from '../store/index.js';
 
 let master: TestMaster;
 afterEach(async () => master.close());
@@ -36,6 +38,36 @@ describe('HTTP API authentication', () => {
     agent.destroy();
     expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 401, 401, 200]);
     expect(new Set(answers.map((a) => a.socket)).size).toBe(1);
+  });
+});
+
+describe('replies and the store', () => {
+  it('holds a reply until a commit that answers later is done, and answers 500 when it fails', async () => {
+    master = await startTestMaster();
+    const store = master.store;
+    const commit = store.commit.bind(store);
+    const answers: Array<(error?: Error) => void> = [];
+    store.commit = () => {
+      void commit();
+      return new Promise<void>((resolve, reject) => answers.push((error) => (error ? reject(error) : resolve())));
+    };
+    try {
+      let answered = false;
+      const reply = master.api('/api/nodes').then((res) => ((answered = true), res));
+      await waitFor(() => answers.length === 1, 'the reply to wait for its commit');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(answered).toBe(false);
+      answers.shift()?.();
+      expect((await reply).status).toBe(200);
+      const failing = master.api('/api/nodes');
+      await waitFor(() => answers.length === 1, 'the reply to wait for its commit');
+      // The error's own reply commits too: at once, this time.
+      store.commit = commit;
+      answers.shift()?.(new StoreCommitError('the store could not commit: database or disk is full'));
+      expect((await failing).status).toBe(500);
+    } finally {
+      store.commit = commit;
+    }
   });
 });
 

@@ -84,7 +84,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, intake
       const normalized = parsed && !('error' in parsed) ? repoKey(parsed) : repo;
       const request = { prompt, node, tags, repo: normalized, ref, profile, continueFrom, timeoutSec, queueTimeoutSec, profileName, mode, attachments, origin: { kind: origin } };
       // With a key, a repeat (a retry after a reset connection) gets the job the key made: 200, not 201.
-      const { job, created } = key === undefined ? { job: intake.create(request), created: true } : intake.createOnce(request, key);
+      const { job, created } = key === undefined ? { job: await intake.create(request), created: true } : await intake.createOnce(request, key);
       // Answered with the turn's commit rather than a commit of its own (creates arrive in bursts),
       // and after the turn's frames: a node that was free gets the job before the requester hears back.
       // Both asked for now: the turn's end before the commit resolves (asked for later, it would
@@ -101,8 +101,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, intake
     method: 'GET',
     url: '/api/jobs',
     query: ListQuery,
-    handler: ({ query }) => {
-      const list = jobs.list({ ...query, ...(query.before === undefined ? {} : { beforeId: query.before }) });
+    handler: async ({ query }) => {
+      const list = await jobs.list({ ...query, ...(query.before === undefined ? {} : { beforeId: query.before }) });
       const last = list.at(-1);
       return { jobs: list, next: list.length === query.limit && last ? last.id : null };
     },
@@ -114,7 +114,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, intake
     method: 'POST',
     url: '/api/jobs/:id/cancel',
     params: IdParams,
-    handler: ({ params }, _req, reply) => reply.status(202).send(intake.cancel(params.id)),
+    handler: async ({ params }, _req, reply) => reply.status(202).send(await intake.cancel(params.id)),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../../protocol/index.js';
 import type { JobService, JobUpdate } from '../jobs/index.js';
-import type { JobRecord } from '../store/index.js';
+import type { Commit, JobRecord } from '../store/index.js';
 
 /** Writes stop while a follower has this much unsent: it catches up from the store instead. */
 const FOLLOWER_BUFFER_LIMIT = 1024 * 1024;
@@ -23,43 +23,92 @@ function sseText(events: readonly SequencedJobEvent[]): string {
   return text;
 }
 
+type FollowedJobs = Pick<JobService, 'commit' | 'eventsJson' | 'get' | 'active' | 'subscribe'>;
+
 /**
  * Streams one job's log as server-sent events from `after` until the job has ended. A follower
  * that is up to date gets each update's events as they are stored, in one write; one that is
  * behind (new, reconnecting with `Last-Event-ID`, or slow to read) catches up from the store, so
  * a slow follower is never buffered for and never slows ingest down.
+ *
+ * Nothing is written before it is durable: the store's unit of work is ended (`commit()`) and
+ * settled first. When that settles at once (SQLite) an update is written in the listener, as it
+ * comes; otherwise the follower is busy until it has, and so while a page is read: one store
+ * operation at a time per follower, so pages and updates never interleave. An update that comes
+ * while the follower is busy is not written: the follower catches up from the store afterwards.
  */
-export function followJobLog(jobs: JobService, jobId: number, res: ServerResponse, after: number): void {
+export function followJobLog(jobs: FollowedJobs, jobId: number, res: ServerResponse, after: number): void {
   let sent = after;
-  // After the end (or a hang-up) a late update must not write: that error would have no listener.
+  let busy = false;
+  /** Something came while busy: catch up once idle. */
+  let behind = false;
+  // After the end (or a hang-up) a late write must not happen: that error would have no listener.
   const open = (): boolean => !res.writableEnded && !res.destroyed && res.writableLength <= FOLLOWER_BUFFER_LIMIT;
-  const durable = (): boolean => {
+  const endIfFinished = (job: JobRecord): void => {
+    if (FINAL_JOB_STATUSES.has(job.status) && sent >= job.lastSeq) res.end(`event: end\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
+  };
+  /** Ends the unit of work; undefined when it was durable at once, false when it failed (the stream is closed). */
+  const commit = (): Commit | false => {
     try {
-      jobs.commit();
-      return true;
+      return jobs.commit();
     } catch (error) {
       res.destroy(error as Error);
       return false;
     }
   };
-  const endIfFinished = (job: JobRecord): void => {
-    if (FINAL_JOB_STATUSES.has(job.status) && sent >= job.lastSeq) res.end(`event: end\ndata: ${JSON.stringify({ status: job.status })}\n\n`);
+  const write = (text: string, last: number | undefined): void => {
+    res.write(text);
+    sent = last ?? sent;
+  };
+  /** Pages from the store until there are no more events, each written once it is durable. */
+  const readOn = async (): Promise<void> => {
+    while (open()) {
+      const page = await jobs.eventsJson(jobId, sent, PAGE);
+      // What the page holds may be this unit of work's: durable before it is written.
+      const committed = commit();
+      if (committed === false) return;
+      await committed;
+      if (!open()) return;
+      if (page.length === 0) return endIfFinished(jobs.active(jobId) ?? (await jobs.get(jobId)));
+      // A page read before an update's events were written may overlap them.
+      const fresh = page.filter((e) => e.seq > sent);
+      write(fresh.map((e) => sseLine(e.seq, e.json)).join(''), fresh.at(-1)?.seq);
+    }
+  };
+  /** Runs one store operation; what came meanwhile is caught up with afterwards. */
+  const run = (operation: () => Promise<void>): void => {
+    busy = true;
+    behind = false;
+    operation()
+      .catch((error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        busy = false;
+        if (behind) catchUp();
+      });
   };
   const catchUp = (): void => {
-    if (!open() || !durable()) return;
-    for (let page = jobs.eventsJson(jobId, sent, PAGE); page.length > 0; page = jobs.eventsJson(jobId, sent, PAGE)) {
-      res.write(page.map((e) => sseLine(e.seq, e.json)).join(''));
-      sent = page.at(-1)?.seq ?? sent;
-      if (!open()) return;
-    }
-    endIfFinished(jobs.get(jobId));
+    if (busy) behind = true;
+    else if (open()) run(readOn);
   };
   const onUpdate = ({ job, events }: JobUpdate): void => {
     if (job.id !== jobId || !open()) return;
+    if (busy) {
+      behind = true;
+      return;
+    }
     if (events[0]?.seq === sent + 1) {
-      if (!durable()) return;
-      res.write(sseText(events));
-      sent = events.at(-1)?.seq ?? sent;
+      const committed = commit();
+      if (committed === false) return;
+      if (committed !== undefined) {
+        const last = events.at(-1)?.seq;
+        return run(async () => {
+          await committed;
+          if (open() && sent + 1 === events[0]?.seq) write(sseText(events), last);
+          if (sent >= job.lastSeq && open()) endIfFinished(job);
+          else behind = true;
+        });
+      }
+      write(sseText(events), events.at(-1)?.seq);
     }
     if (sent < job.lastSeq) catchUp();
     else endIfFinished(job);

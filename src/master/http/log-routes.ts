@@ -59,9 +59,8 @@ export function registerLogRoutes(app: FastifyInstance, jobs: JobService, log: J
     url: '/api/jobs/:id/logs',
     params: IdParams,
     query: LogsQuery,
-    handler: ({ params: { id }, query }) => {
-      const job = jobs.get(id);
-      const { events, more } = log.page(id, pageQuery(query));
+    handler: async ({ params: { id }, query }) => {
+      const [job, { events, more }] = await Promise.all([jobs.get(id), log.page(id, pageQuery(query))]);
       return { jobId: id, status: job.status, lastSeq: job.lastSeq, events, more };
     },
   });
@@ -71,9 +70,9 @@ export function registerLogRoutes(app: FastifyInstance, jobs: JobService, log: J
     url: '/api/jobs/:id/logs/search',
     params: IdParams,
     query: SearchQuery,
-    handler: ({ params: { id }, query: { q, limit, before, fold } }) => {
-      jobs.get(id);
-      return { matches: log.search(id, { text: q, limit, before, fold }) };
+    handler: async ({ params: { id }, query: { q, limit, before, fold } }) => {
+      const [, matches] = await Promise.all([jobs.get(id), log.search(id, { text: q, limit, before, fold })]);
+      return { matches };
     },
   });
 
@@ -93,8 +92,9 @@ function resumePoint(req: FastifyRequest): number | undefined {
   return typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
 }
 
-function followLog(jobs: JobService, id: number, after: number, reply: FastifyReply): void {
-  jobs.get(id);
+/** Opens the stream once the job is known to exist (a 404 otherwise, before any header). */
+async function followLog(jobs: JobService, id: number, after: number, reply: FastifyReply): Promise<void> {
+  await jobs.get(id);
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   // Headers go now, not with the first event: a queued job's follower (EventSource) opens at once.

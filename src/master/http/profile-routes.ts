@@ -25,15 +25,15 @@ function profileBody(allowLocal: boolean) {
  * read-only here: changing one is a 409.
  */
 export function registerProfileRoutes(app: FastifyInstance, profiles: ProfileService, allowLocalRepos: boolean): void {
-  route(app, { method: 'GET', url: '/api/profiles', handler: () => ({ profiles: profiles.list(), agents: profiles.agents }) });
+  route(app, { method: 'GET', url: '/api/profiles', handler: async () => ({ profiles: await profiles.list(), agents: profiles.agents }) });
 
   route(app, {
     method: 'PUT',
     url: '/api/profiles/:name',
     params: NameParams,
     body: profileBody(allowLocalRepos),
-    handler: ({ params, body }, _req, reply) => {
-      const { profile, created } = profiles.put({ ...body, name: params.name });
+    handler: async ({ params, body }, _req, reply) => {
+      const { profile, created } = await profiles.put({ ...body, name: params.name });
       return reply.status(created ? 201 : 200).send(profile);
     },
   });
@@ -42,8 +42,8 @@ export function registerProfileRoutes(app: FastifyInstance, profiles: ProfileSer
     method: 'DELETE',
     url: '/api/profiles/:name',
     params: NameParams,
-    handler: ({ params }, _req, reply) => {
-      profiles.delete(params.name);
+    handler: async ({ params }, _req, reply) => {
+      await profiles.delete(params.name);
       return reply.status(204).send();
     },
   });

@@ -16,20 +16,20 @@ const AnswerBody = z.strictObject({ ...QuestionAnswerSchema.shape, via: z.enum([
  * `409` that says who decided, how and when; a decision the question does not offer is a `400`.
  */
 export function registerQuestionRoutes(app: FastifyInstance, jobs: Pick<JobService, 'questions'>): void {
-  route(app, { method: 'GET', url: '/api/jobs/:id/questions', params: IdParams, handler: ({ params }) => ({ questions: jobs.questions.list(params.id) }) });
+  route(app, { method: 'GET', url: '/api/jobs/:id/questions', params: IdParams, handler: async ({ params }) => ({ questions: await jobs.questions.list(params.id) }) });
 
   route(app, {
     method: 'POST',
     url: '/api/jobs/:id/questions/:qid',
     params: QuestionParams,
     body: AnswerBody,
-    handler: ({ params, body: { via, decision, text, answers, content } }) => {
+    handler: async ({ params, body: { via, decision, text, answers, content } }) => {
       // Field by field: an absent extra stays absent in the stored answer and the node's frame.
       const answer: QuestionAnswer = { decision };
       if (text !== undefined) answer.text = text;
       if (answers !== undefined) answer.answers = answers;
       if (content !== undefined) answer.content = content;
-      return { question: jobs.questions.answer(params.id, params.qid, answer, { via, name: 'admin', at: isoNow() }) };
+      return { question: await jobs.questions.answer(params.id, params.qid, answer, { via, name: 'admin', at: isoNow() }) };
     },
   });
 }

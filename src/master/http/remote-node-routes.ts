@@ -38,7 +38,7 @@ export function registerRemoteNodeRoutes(app: FastifyInstance, remoteNodes: Remo
     method: 'POST',
     url: '/api/remote-nodes',
     body: CreateBody,
-    handler: ({ body }, _req, reply) => reply.status(201).send(remoteNodes.add(body)),
+    handler: async ({ body }, _req, reply) => reply.status(201).send(await remoteNodes.add(body)),
   });
 
   route(app, {
@@ -53,8 +53,8 @@ export function registerRemoteNodeRoutes(app: FastifyInstance, remoteNodes: Remo
     method: 'DELETE',
     url: '/api/remote-nodes/:id',
     params: IdParams,
-    handler: ({ params }, _req, reply) => {
-      remoteNodes.remove(params.id);
+    handler: async ({ params }, _req, reply) => {
+      await remoteNodes.remove(params.id);
       return reply.status(204).send();
     },
   });

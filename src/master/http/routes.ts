@@ -63,7 +63,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   route(app, { method: 'GET', url: '/api/nodes', handler: () => ({ nodes: deps.hub.listNodes().map((node) => nodeView(node, deps.jobs)) }) });
 
-  route(app, { method: 'GET', url: '/api/nodes/known', handler: () => ({ nodes: deps.store.listKnownNodes() }) });
+  route(app, { method: 'GET', url: '/api/nodes/known', handler: async () => ({ nodes: await deps.store.listKnownNodes() }) });
 
   route(app, {
     method: 'POST',

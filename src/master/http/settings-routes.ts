@@ -57,5 +57,5 @@ const SettingsPatchBody = z.strictObject({
 export function registerSettingsRoutes(app: FastifyInstance, settings: SettingsService): void {
   route(app, { method: 'GET', url: '/api/config', handler: () => maskSettings(settings.get()) });
 
-  route(app, { method: 'PUT', url: '/api/config', body: SettingsPatchBody, handler: ({ body }) => maskSettings(settings.save(body)) });
+  route(app, { method: 'PUT', url: '/api/config', body: SettingsPatchBody, handler: async ({ body }) => maskSettings(await settings.save(body)) });
 }

@@ -27,6 +27,12 @@ export class Client {
   status: NodeStatus = 'online';
   /** Corked by the outbox until the current turn's I/O callbacks have run. */
   corked = false;
+  /** This turn's frames, held by the outbox because the socket still holds an earlier turn's that wait for a commit. */
+  held: Buffer[] | undefined;
+  /** Turns whose frames for this client wait for their commit (see `Outbox`). */
+  awaiting = 0;
+  /** Bytes of `held` frames, of every turn, not yet written to the socket. */
+  heldBytes = 0;
 
   constructor(
     readonly id: string,

@@ -54,6 +54,29 @@ describe('plain-text chat relay (the seed behaviour)', () => {
     await waitFor(() => receiver.received.length === lines.length, '500 lines');
     expect(receiver.received.map((m) => m.text)).toEqual(lines);
   });
+
+  it('keeps the order of a burst when commits answer later (a database server)', async () => {
+    master = await startTestMaster();
+    const store = master.store;
+    const commit = store.commit.bind(store);
+    let commits = 0;
+    // Durable at once underneath, answered a few milliseconds later: several turns wait at a time.
+    store.commit = () => {
+      void commit();
+      commits++;
+      return new Promise<void>((resolve) => setTimeout(resolve, 3));
+    };
+    const [sender, receiver] = [await connect(), await connect({ name: 'r' })];
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i}`);
+    for (const [i, line] of lines.entries()) {
+      sender.send(line);
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await waitFor(() => receiver.received.length === lines.length, '500 lines');
+    expect(receiver.received.map((m) => m.text)).toEqual(lines);
+    expect(commits).toBeGreaterThan(1);
+    store.commit = commit;
+  });
 });
 
 describe('frame validation', () => {

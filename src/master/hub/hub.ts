@@ -61,11 +61,12 @@ export class Hub {
     this.events = new NodeEvents((error) => log.error({ err: error }, 'node event listener failed'));
     const limits = { maxBufferedBytes: options.maxSendBufferBytes, stallMs: (options.sendStallSec ?? DEFAULT_SEND_STALL_SEC) * 1000 };
     this.outbox = new Outbox(limits, (client, why) => {
-      log.warn({ id: client.id, node: client.name, buffered: client.socket.writableLength }, `disconnecting a stalled consumer: ${why}`);
+      log.warn({ id: client.id, node: client.name, buffered: this.outbox.queuedBytes(client) }, `disconnecting a stalled consumer: ${why}`);
       this.observer?.sendBufferCutoff();
       client.ws.terminate();
     }, () => this.commitStore());
-    // A commit that fails elsewhere (its own setImmediate, an HTTP response) happens before the outbox flushes.
+    // A commit that fails elsewhere (the store's own, an HTTP response's, an earlier one still in flight) may have
+    // taken writes this turn's frames announce: they never leave.
     store.onCommitFailed(() => this.outbox.dropCorked());
     this.heartbeat = new Heartbeat(options.pingIntervalSec * 1000, options.maxMissedPings, {
       clients: () => this.clients.values(),
@@ -81,14 +82,19 @@ export class Hub {
     this.heartbeat.start();
   }
 
-  private commitStore(): boolean {
+  /** The outbox's `beforeFlush`: true once the turn's writes are durable, false when they are lost. */
+  private commitStore(): boolean | Promise<boolean> {
     try {
-      this.store.commit();
-      return true;
+      const commit = this.store.commit();
+      return commit === undefined ? true : commit.then(() => true, (error: unknown) => this.commitFailed(error));
     } catch (error) {
-      this.log.error({ err: error }, 'the store could not commit: dropping the connections that were about to hear of it');
-      return false;
+      return this.commitFailed(error);
     }
+  }
+
+  private commitFailed(error: unknown): false {
+    this.log.error({ err: error }, 'the store could not commit: dropping the connections that were about to hear of it');
+    return false;
   }
 
   /** Takes over an upgraded connection, authenticated as `principal`: its role is the credential's. */
@@ -150,7 +156,8 @@ export class Hub {
 
   /** Bytes queued for the named node and not yet taken by the kernel (undefined: not connected): large sends pace themselves by it. */
   backlogOf(name: string): number | undefined {
-    return this.named.node.get(name)?.socket.writableLength;
+    const node = this.named.node.get(name);
+    return node && this.outbox.queuedBytes(node);
   }
 
   onNodeEvent(listener: NodeListener): () => void {

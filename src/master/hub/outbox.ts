@@ -38,6 +38,11 @@ interface Behind extends Progress {
  */
 const CHECKS_PER_WINDOW = 4;
 
+/** Frames a turn held back for a client (see `Outbox`): they go out together after its commit. */
+type Held = [client: Client, frames: Buffer[]];
+
+const NONE_HELD: readonly Held[] = [];
+
 /**
  * Delivers text frames to clients. Each frame is encoded once for all its receivers and written
  * straight to their sockets; each receiving socket is corked until the current turn's I/O
@@ -47,12 +52,27 @@ const CHECKS_PER_WINDOW = 4;
  * connection, one that stays over the limit without draining for `stallMs` (or passes
  * `HARD_CAP_FACTOR` times the limit) is cut off, not buffered for forever. Sockets over the limit
  * are checked by one timer for all of them, which runs only while there are any.
- * `beforeFlush` runs before the corked frames leave: the store commits there, so no frame
- * announces a write that a crash could still lose. When it fails the frames are dropped with
- * their connections: peers reconnect and resend what was not acknowledged.
+ *
+ * `beforeFlush` runs before a turn's frames leave: the store commits there, so no frame announces
+ * a write that a crash could still lose. When it fails the frames are dropped with their
+ * connections: peers reconnect and resend what was not acknowledged. When it answers at once
+ * (SQLite commits on the spot) the corked sockets are uncorked in the same turn. When it answers
+ * later (a database server), the turn's sockets stay corked until it does, and frames of later
+ * turns for those sockets are held here, not written behind the corked ones (an uncork would let
+ * them out before their own commit): each turn's frames leave once its own commit is done and
+ * every earlier turn's have left, in order. Held frames count towards the send buffer limit.
  */
 export class Outbox {
   private corked: Client[] = [];
+  /** Clients whose frames this turn holds (`Client.held`). */
+  private held: Client[] = [];
+  /** Commit failures so far: a turn in flight when one happens is dropped, not delivered. */
+  private failures = 0;
+  private flushQueued = false;
+  /** Turns waiting for their commit, or for an earlier turn's frames to leave. */
+  private inFlight = 0;
+  /** Settles once every turn handed to it so far has been delivered or dropped. */
+  private delivered: Promise<void> = Promise.resolve();
   private readonly behind = new Map<Client, Behind>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly hardCap: number;
@@ -60,7 +80,7 @@ export class Outbox {
   constructor(
     private readonly limits: SendLimits,
     private readonly onOverflow: (client: Client, why: string) => void,
-    private readonly beforeFlush: () => boolean,
+    private readonly beforeFlush: () => boolean | Promise<boolean>,
   ) {
     this.hardCap = limits.maxBufferedBytes * HARD_CAP_FACTOR;
   }
@@ -75,14 +95,31 @@ export class Outbox {
     return delivered;
   }
 
-  /** The store lost this turn's writes: frames waiting to announce them must never leave. Their peers reconnect and resend. */
+  /**
+   * The store lost writes: frames waiting to announce them must never leave, this turn's nor those
+   * of turns still waiting for their commit (their writes came after the lost ones and may stand on
+   * them). Their peers reconnect and resend.
+   */
   dropCorked(): void {
+    this.failures++;
     const clients = this.corked;
     this.corked = [];
     for (const client of clients) {
       client.corked = false;
       client.ws.terminate();
     }
+    const held = this.held;
+    this.held = [];
+    for (const client of held) {
+      client.heldBytes -= byteLength(client.held ?? []);
+      client.held = undefined;
+      client.ws.terminate();
+    }
+  }
+
+  /** Bytes waiting for the client: in its socket, and held here behind a commit. */
+  queuedBytes(client: Client): number {
+    return client.socket.writableLength + client.heldBytes;
   }
 
   /** Stops watching slow sockets (the hub is closing). */
@@ -94,20 +131,40 @@ export class Outbox {
 
   private write(client: Client, frame: Buffer): boolean {
     if (client.ws.readyState !== WebSocket.OPEN) return false;
+    if (client.awaiting > 0 || client.held !== undefined) return this.hold(client, frame);
     const socket = client.socket;
     if (!client.corked) {
       client.corked = true;
       socket.cork();
-      if (this.corked.push(client) === 1) setImmediate(this.flush);
+      this.corked.push(client);
+      this.queueFlush();
     }
     socket.write(frame);
     // The only per-write cost of the limit: one comparison. The rest runs for sockets over it.
     return socket.writableLength > this.limits.maxBufferedBytes ? this.overLimit(client) : true;
   }
 
+  /** The socket still holds an earlier turn's frames, corked until their commit: this turn's wait here. */
+  private hold(client: Client, frame: Buffer): boolean {
+    if (client.held === undefined) {
+      client.held = [];
+      this.held.push(client);
+      this.queueFlush();
+    }
+    client.held.push(frame);
+    client.heldBytes += frame.length;
+    return this.queuedBytes(client) > this.limits.maxBufferedBytes ? this.overLimit(client) : true;
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(this.flush);
+  }
+
   /** A socket past the limit: cut it at the hard cap, otherwise watch that it keeps draining. */
   private overLimit(client: Client): boolean {
-    if (client.socket.writableLength > this.hardCap) {
+    if (this.queuedBytes(client) > this.hardCap) {
       this.cut(client, `over ${mebibytes(this.hardCap)} queued`);
       return false;
     }
@@ -121,7 +178,7 @@ export class Outbox {
   /** Forgets sockets back under the limit (or gone) and cuts those that drained nothing for `stallMs`. */
   private readonly sweep = (): void => {
     for (const [client, seen] of this.behind) {
-      if (client.ws.readyState !== WebSocket.OPEN || client.socket.writableLength <= this.limits.maxBufferedBytes) {
+      if (client.ws.readyState !== WebSocket.OPEN || this.queuedBytes(client) <= this.limits.maxBufferedBytes) {
         this.behind.delete(client);
         continue;
       }
@@ -142,15 +199,67 @@ export class Outbox {
   }
 
   private readonly flush = (): void => {
-    const clients = this.corked;
+    this.flushQueued = false;
+    const corked = this.corked;
     this.corked = [];
+    const held = this.takeHeld();
     const deliver = this.beforeFlush();
-    for (const client of clients) {
+    if (typeof deliver === 'boolean' && this.inFlight === 0) return this.release(corked, held, deliver);
+    // Later turns' frames for these sockets are held from now on, until these have left.
+    for (const client of corked) {
+      client.corked = false;
+      client.awaiting++;
+    }
+    for (const [client] of held) client.awaiting++;
+    const outcome = typeof deliver === 'boolean' ? deliver : deliver.then((ok) => ok, () => false);
+    const failuresBefore = this.failures;
+    this.inFlight++;
+    this.delivered = this.delivered
+      .then(() => outcome)
+      .then((ok) => {
+        this.inFlight--;
+        for (const client of corked) client.awaiting--;
+        for (const [client] of held) client.awaiting--;
+        this.release(corked, held, ok && this.failures === failuresBefore);
+      });
+  };
+
+  /** This turn's held frames, taken off their clients. */
+  private takeHeld(): readonly Held[] {
+    if (this.held.length === 0) return NONE_HELD;
+    const held = this.held.map((client): Held => [client, client.held ?? []]);
+    for (const client of this.held) client.held = undefined;
+    this.held = [];
+    return held;
+  }
+
+  /** A turn's frames leave (`deliver`), or their connections are dropped. */
+  private release(corked: readonly Client[], held: readonly Held[], deliver: boolean): void {
+    for (const client of corked) {
       client.corked = false;
       if (deliver) client.socket.uncork();
       else client.ws.terminate();
     }
-  };
+    for (const [client, frames] of held) {
+      client.heldBytes -= byteLength(frames);
+      if (!deliver) client.ws.terminate();
+      else if (client.ws.readyState === WebSocket.OPEN) this.writeHeld(client, frames);
+    }
+  }
+
+  private writeHeld(client: Client, frames: readonly Buffer[]): void {
+    const socket = client.socket;
+    socket.cork();
+    for (const frame of frames) socket.write(frame);
+    socket.uncork();
+    if (socket.writableLength > this.limits.maxBufferedBytes) this.overLimit(client);
+  }
+}
+
+function byteLength(frames: readonly Buffer[]): number {
+  let bytes = 0;
+  for (const frame of frames) bytes += frame.length;
+  return bytes;
 }
 
 /**

@@ -27,7 +27,7 @@ export class Claims {
   constructor(
     private readonly hub: Pick<Hub, 'sendToNode'>,
     /** A job from the store: for ids no longer (or never) among the unfinished jobs. */
-    private readonly stored: (id: number) => JobRecord | undefined,
+    private readonly stored: (id: number) => Promise<JobRecord | undefined>,
     private readonly log: Logger,
   ) {}
 
@@ -61,32 +61,46 @@ export class Claims {
       this.log.info({ job: job.id, node: nodeName, attempt: frame.attempt, current: job.attempt }, 'dropped events of an earlier attempt');
       return;
     }
-    const { reason, message } = this.refusal(nodeName, frame.jobId, job, frame.attempt);
-    this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: frame.jobId, reason, message });
-    this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: frame.jobId, seq });
-    this.log.warn({ job: frame.jobId, node: nodeName, attempt: frame.attempt, reason }, `refused events: ${message}`);
-  }
-
-  /** Tells a node to stop each job it claims (`hello.runningJobs`) that is not in `kept`. */
-  refuseClaims(nodeName: string, claimed: Iterable<number>, kept: ReadonlySet<number>, active: ReadonlyMap<number, JobRecord>): void {
-    for (const id of claimed) {
-      if (kept.has(id)) continue;
-      const { reason, message } = this.refusal(nodeName, id, active.get(id));
-      this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: id, reason, message });
-      this.log.warn({ job: id, node: nodeName, reason }, `refused a claim: ${message}`);
-    }
+    this.answer(nodeName, frame.jobId, job, frame.attempt, ({ reason, message }) => {
+      this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: frame.jobId, reason, message });
+      this.hub.sendToNode(nodeName, { type: 'job_ack', jobId: frame.jobId, seq });
+      this.log.warn({ job: frame.jobId, node: nodeName, attempt: frame.attempt, reason }, `refused events: ${message}`);
+    });
   }
 
   /**
-   * Why `node` may not hold job `jobId`. `attempt` is the attempt the node said it has, when it
-   * said one: a node only knows attempts the master gave it, so that copy was superseded.
+   * Tells a node to stop each job it claims (`hello.runningJobs`) that is not in `kept`. The
+   * unfinished jobs' answers go at once, before anything can be dispatched to the node (a new
+   * attempt's `job_assign` must follow the old copy's `job_cancel`); the others', which name jobs
+   * that have ended or never were, once the store has said which.
    */
-  refusal(node: string, jobId: number, job: JobRecord | undefined, attempt?: number): Refusal {
-    if (!job) {
-      const stored = this.stored(jobId);
-      if (stored) return { reason: 'ended', message: `job ${jobId} has already ended (${stored.status})` };
-      return { reason: 'not_assigned', message: `there is no job ${jobId} on this master` };
+  refuseClaims(nodeName: string, claimed: Iterable<number>, kept: ReadonlySet<number>, active: ReadonlyMap<number, JobRecord>): void {
+    for (const id of claimed) {
+      if (kept.has(id)) continue;
+      this.answer(nodeName, id, active.get(id), undefined, ({ reason, message }) => {
+        this.hub.sendToNode(nodeName, { type: 'job_cancel', jobId: id, reason, message });
+        this.log.warn({ job: id, node: nodeName, reason }, `refused a claim: ${message}`);
+      });
     }
+  }
+
+  /** Calls `send` with the refusal: at once for an unfinished job, after the store's answer for any other. */
+  private answer(node: string, jobId: number, job: JobRecord | undefined, attempt: number | undefined, send: (refusal: Refusal) => void): void {
+    if (job) {
+      send(this.refusal(node, jobId, job, attempt));
+      return;
+    }
+    this.stored(jobId).then(
+      (stored) => send(stored ? { reason: 'ended', message: `job ${jobId} has already ended (${stored.status})` } : { reason: 'not_assigned', message: `there is no job ${jobId} on this master` }),
+      (error: unknown) => this.log.error({ err: error, job: jobId, node }, 'could not answer a copy of a job that is not running: the store did not say whether it has ended'),
+    );
+  }
+
+  /**
+   * Why `node` may not hold unfinished job `job`. `attempt` is the attempt the node said it has,
+   * when it said one: a node only knows attempts the master gave it, so that copy was superseded.
+   */
+  private refusal(node: string, jobId: number, job: JobRecord, attempt?: number): Refusal {
     const now = job.node === undefined ? `it is queued for attempt ${job.attempt + 1}` : `attempt ${job.attempt} runs on node ${job.node}`;
     const lost = this.former.get(jobId)?.get(node) ?? attempt;
     if (lost !== undefined) return { reason: 'superseded', message: `job ${jobId} was taken back from node ${node} after attempt ${lost} and re-queued; ${now}` };

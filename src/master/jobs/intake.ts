@@ -31,26 +31,26 @@ export class JobIntake {
     private readonly allowLocalRepos: boolean,
   ) {}
 
-  create(ask: JobAsk): JobRecord {
-    const { request, multi } = this.resolve(ask);
-    this.watch.checkCreate(request.origin);
+  async create(ask: JobAsk): Promise<JobRecord> {
+    const { request, multi } = await this.resolve(ask);
+    await this.watch.checkCreate(request.origin);
     return multi ? this.pipeline.start(request) : this.jobs.create(request);
   }
 
   /** `create` once per `Idempotency-Key`: a repeat gets the first one's job, budgets or not. */
-  createOnce(ask: JobAsk, key: IdempotencyKey): { job: JobRecord; created: boolean } {
+  createOnce(ask: JobAsk, key: IdempotencyKey): Promise<{ job: JobRecord; created: boolean }> {
     return this.jobs.createOnce(ask, key, () => this.create(ask));
   }
 
   /** Cancels a job; a pipeline's finished step stands for its pipeline, so its running step is cancelled. */
-  cancel(id: number): JobRecord {
-    return this.jobs.cancel(this.pipeline.cancelTarget(this.jobs.get(id)));
+  async cancel(id: number): Promise<JobRecord> {
+    return this.jobs.cancel(this.pipeline.cancelTarget(await this.jobs.get(id)));
   }
 
-  private resolve(ask: JobAsk): { request: JobRequest; multi: boolean } {
+  private async resolve(ask: JobAsk): Promise<{ request: JobRequest; multi: boolean }> {
     const { mode, ...request } = ask;
     if (request.attachments !== undefined) this.files.check(request.attachments);
-    const resolved = request.profileName === undefined ? request : withProfile(request, this.profiles.get(request.profileName), this.allowLocalRepos);
+    const resolved = request.profileName === undefined ? request : withProfile(request, await this.profiles.get(request.profileName), this.allowLocalRepos);
     return { request: resolved, multi: mode === 'multi' };
   }
 }

@@ -17,10 +17,24 @@ interface Timer {
 /** One job's timers; every job's record has the same shape (no keys added or deleted). */
 type Timers = Record<TimerKind, Timer | undefined>;
 
-/** Per-job timers by kind; setting one again replaces it. A timer can be paused and resumed. */
+/** A timer that came due while the timers were held. */
+interface Due {
+  kind: TimerKind;
+  jobId: number;
+  timer: Timer;
+}
+
+/**
+ * Per-job timers by kind; setting one again replaces it. A timer can be paused and resumed. While
+ * held (the unfinished jobs are being reloaded from the store), a timer that comes due does not
+ * run: it stays armed, paused with nothing left, and runs at `release()` unless it was cleared or
+ * replaced meanwhile (the reload found its job otherwise).
+ */
 export class JobTimers {
   private readonly timers = new Map<number, Timers>();
   private stopped = false;
+  private held = false;
+  private due: Due[] = [];
 
   /** Arms a timer; after `stop()` none is armed (the store it would write to is closing). */
   set(kind: TimerKind, jobId: number, ms: number, run: () => void): void {
@@ -69,9 +83,27 @@ export class JobTimers {
     this.timers.delete(jobId);
   }
 
+  /** From now on a timer that comes due waits for `release()`. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Runs the timers that came due while held and are still armed, in the order they came due. */
+  release(): void {
+    this.held = false;
+    const due = this.due;
+    this.due = [];
+    for (const { kind, jobId, timer } of due) {
+      if (this.timers.get(jobId)?.[kind] !== timer || timer.handle !== undefined) continue;
+      this.clear(kind, jobId);
+      timer.run();
+    }
+  }
+
   /** Stops every timer for good (master shutdown): nodes leaving afterwards arm none. */
   stop(): void {
     this.stopped = true;
+    this.due = [];
     for (const timers of this.timers.values()) clearEach(timers);
     this.timers.clear();
   }
@@ -79,6 +111,12 @@ export class JobTimers {
   private start(kind: TimerKind, jobId: number, timer: Timer): void {
     timer.dueAt = Date.now() + timer.leftMs;
     timer.handle = setTimeout(() => {
+      if (this.held) {
+        timer.handle = undefined;
+        timer.leftMs = 0;
+        this.due.push({ kind, jobId, timer });
+        return;
+      }
       this.clear(kind, jobId);
       timer.run();
     }, timer.leftMs);

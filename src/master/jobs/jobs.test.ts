@@ -279,12 +279,13 @@ describe('job API', () => {
     const hello = { name: 'raw', nodeId: 'raw-node-id', capabilities: { slots: 1, executors: ['raw'] } };
     const node = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);
     void failNextCommit(master);
-    const lost = master.jobs.create({ prompt: 'lost with its turn', origin: { kind: 'api' } });
+    const lost = await master.jobs.create({ prompt: 'lost with its turn', origin: { kind: 'api' } });
     await expect(master.jobs.whenCommitted()).rejects.toThrow(/could not commit/);
     await node.whenClosed();
     expect(node.received.some((m) => m.json?.type === 'job_assign')).toBe(false);
-    // Memory follows the store: the job is gone, the node's slot is free again, nothing waits.
-    expect(() => master.jobs.get(lost.id)).toThrow(/no job/);
+    // Memory follows the store (once it has been read back): the job is gone, the node's slot is free again, nothing waits.
+    await expect(master.jobs.get(lost.id)).rejects.toThrow(/no job/);
+    expect(master.jobs.active(lost.id)).toBeUndefined();
     expect(master.jobs.queuedCount()).toBe(0);
 
     const again = await TestClient.node(master.wsUrl, master.nodeToken.value, hello);

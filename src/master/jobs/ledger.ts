@@ -2,44 +2,85 @@ import type { Logger } from '../../log/index.js';
 import { FINAL_JOB_STATUSES, isoNow, type JobEvent, type JobStatus, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import { withChanges, type JobChanges, type JobRecord, type JobStore } from '../store/index.js';
+import type { LoadGate } from './load-gate.js';
 import { withQuestionWaiting } from './question-waiting.js';
 import type { JobUpdate } from './types.js';
 
 /** States of a job that is out on a node. */
 export const OUT: readonly JobStatus[] = ['assigned', 'running'];
 
+/** The unfinished jobs as the store has them, with the finished jobs they continue. */
+export interface Unfinished {
+  jobs: JobRecord[];
+  /** Job id → the job it continues (`continueFrom`), for the follow-ups whose predecessor is still stored. */
+  predecessors: Map<number, JobRecord>;
+}
+
 /**
- * The unfinished jobs, mirrored in memory, and every write to them: `JobService` changes a job
+ * The unfinished jobs, mirrored in memory, and every write to them: the job layer changes a job
  * only through here, so memory and store change together and listeners hear of each change.
  * Reading a job back from the store on every event, ack and dispatch was most of the master's
- * cost per job (bench:jobs); the mirror is never read back from the store but after a failed commit.
+ * cost per job (bench:jobs); the mirror is never read back from the store but at start and after a
+ * failed commit (`gate`). A follow-up's predecessor is kept beside it, so that assigning it reads
+ * nothing either.
  */
 export class JobLedger {
   /** Every job not in a final state, as stored. */
   readonly active = new Map<number, JobRecord>();
+  /** Unfinished job id → the finished job it continues (its Codex thread and branch). */
+  private readonly predecessors = new Map<number, JobRecord>();
   private readonly listeners = new Set<(update: JobUpdate) => void>();
 
   constructor(
     private readonly store: JobStore,
+    /** Readers wait while the mirror is being reloaded. */
+    private readonly gate: Pick<LoadGate, 'opened'>,
     private readonly log: Logger,
   ) {}
 
-  /** A job, unfinished from memory, finished from the store; `not_found` otherwise. */
-  get(id: number): JobRecord {
-    const job = this.active.get(id) ?? this.store.get(id);
-    if (!job) throw new CodedError('not_found', `no job ${id}`);
-    return job;
+  /** A job, unfinished from memory, finished from the store (once a reload under way is done); `not_found` otherwise. */
+  async find(id: number): Promise<JobRecord> {
+    await this.gate.opened();
+    const job = this.active.get(id) ?? (await this.store.get(id));
+    // Memory wins: the job may have been taken in (created, reloaded) while the store answered.
+    const current = this.active.get(id) ?? job;
+    if (!current) throw new CodedError('not_found', `no job ${id}`);
+    return current;
   }
 
-  /** The store's unfinished jobs, oldest first. */
-  stored(): JobRecord[] {
-    return this.store.withStatus(['queued', ...OUT]);
+  /** The store's unfinished jobs, oldest first, with their predecessors. */
+  async stored(): Promise<Unfinished> {
+    const jobs = await this.store.withStatus(['queued', ...OUT]);
+    // Each predecessor read once, however many follow-ups continue it, all at once.
+    const reads = new Map<number, Promise<JobRecord | undefined>>();
+    for (const { continueFrom } of jobs) if (continueFrom !== undefined && !reads.has(continueFrom)) reads.set(continueFrom, this.store.get(continueFrom));
+    const results = await Promise.all(reads.values());
+    const found = new Map([...reads.keys()].map((id, i) => [id, results[i]]));
+    const predecessors = new Map<number, JobRecord>();
+    for (const job of jobs) {
+      const predecessor = job.continueFrom === undefined ? undefined : found.get(job.continueFrom);
+      if (predecessor) predecessors.set(job.id, predecessor);
+    }
+    return { jobs, predecessors };
   }
 
   /** Replaces the mirror with these jobs (the store's unfinished ones). */
-  replace(jobs: readonly JobRecord[]): void {
+  replace({ jobs, predecessors }: Unfinished): void {
     this.active.clear();
+    this.predecessors.clear();
     for (const job of jobs) this.active.set(job.id, job);
+    for (const [id, predecessor] of predecessors) this.predecessors.set(id, predecessor);
+  }
+
+  /** Takes a job the store has just made into memory, with the job it continues. */
+  admit(job: JobRecord, predecessor: JobRecord | undefined): void {
+    this.active.set(job.id, job);
+    if (predecessor) this.predecessors.set(job.id, predecessor);
+  }
+
+  /** The finished job an unfinished one continues, as loaded with it. */
+  predecessorOf(job: JobRecord): JobRecord | undefined {
+    return job.continueFrom === undefined ? undefined : this.predecessors.get(job.id);
   }
 
   /** Jobs assigned to or running on a node (a snapshot: handling one may change the others). */
@@ -66,8 +107,10 @@ export class JobLedger {
   save(job: JobRecord, changes: JobChanges): JobRecord {
     this.store.update(job.id, changes);
     const next = withChanges(job, changes);
-    if (FINAL_JOB_STATUSES.has(next.status)) this.active.delete(job.id);
-    else this.active.set(job.id, next);
+    if (FINAL_JOB_STATUSES.has(next.status)) {
+      this.active.delete(job.id);
+      this.predecessors.delete(job.id);
+    } else this.active.set(job.id, next);
     return next;
   }
 

@@ -4,7 +4,12 @@ import { ChangeNode, changeSummary } from '../../test-support/change-node.js';
 import { removeTempDirs } from '../../test-support/temp-dir.js';
 import { TestClient } from '../../test-support/test-client.js';
 import { startTestMaster, type TestMaster } from '../../test-support/test-master.js';
+import { captureLog } from '../../test-support/log-capture.js';
+import { waitFor } from '../../test-support/wait.js';
 import { DEFAULT_AGENTS } from '../profiles/index.js';
+import type { JobRecord } from '../store/index.js';
+import { Pipeline } from './pipeline.js';
+import type { JobUpdate } from './types.js';
 
 let master: TestMaster;
 const clients: Array<{ close(): void }> = [];
@@ -82,5 +87,23 @@ describe('mode: multi', () => {
     await node.finish(planner, undefined, { status: 'failed', error: 'no plan' });
     const { jobs } = (await (await master.api('/api/jobs')).json()) as { jobs: unknown[] };
     expect(jobs).toHaveLength(1);
+  });
+});
+
+describe("a pipeline's next step", () => {
+  it('logs a create that fails, and the pipeline ends there: nothing rejects unheard', async () => {
+    const { log, lines } = captureLog();
+    let listener: ((update: JobUpdate) => void) | undefined;
+    const jobs = {
+      create: () => Promise.reject(new Error('the store went away')),
+      subscribe: (next: (update: JobUpdate) => void) => {
+        listener = next;
+        return () => undefined;
+      },
+    };
+    new Pipeline(jobs, DEFAULT_AGENTS, log);
+    const planner = { id: 1, status: 'succeeded', pipeline: { id: 1, role: 'planner', step: 1, steps: 3, request: 'tidy up', profile: {} }, origin: { kind: 'api' }, timeoutSec: 60 } as unknown as JobRecord;
+    listener?.({ job: planner, events: [] });
+    await waitFor(() => lines.some((line) => line.msg === "could not queue the pipeline's next step: the pipeline ends here"), 'the failure to be logged', 2000);
   });
 });

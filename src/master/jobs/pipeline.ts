@@ -5,7 +5,7 @@ import type { JobRequest, JobUpdate } from './types.js';
 
 /** What the pipeline needs of the job service. */
 export interface PipelineJobs {
-  create(request: JobRequest): JobRecord;
+  create(request: JobRequest): Promise<JobRecord>;
   subscribe(listener: (update: JobUpdate) => void): () => void;
 }
 
@@ -44,7 +44,7 @@ export class Pipeline {
   }
 
   /** Makes the first step of a request (its `profile` already resolved). */
-  start(request: JobRequest): JobRecord {
+  async start(request: JobRequest): Promise<JobRecord> {
     const [role] = this.agents;
     if (role === undefined) throw new Error('a pipeline needs at least one agent');
     const profile = request.profile ?? {};
@@ -71,6 +71,7 @@ export class Pipeline {
     queueMicrotask(() => this.next(job));
   }
 
+  /** Queues the step after `previous`; a create that fails is logged and ends the pipeline (nothing may reject unheard). */
   private next(previous: JobRecord): void {
     const pipeline = previous.pipeline;
     const role = pipeline && this.agents[pipeline.step];
@@ -87,12 +88,14 @@ export class Pipeline {
     if (previous.profileName !== undefined) request.profileName = previous.profileName;
     if (previous.attachments !== undefined) request.attachments = previous.attachments;
     if (previous.queueTimeoutSec !== undefined) request.queueTimeoutSec = previous.queueTimeoutSec;
-    try {
-      const made = this.jobs.create(request);
-      this.current.set(pipeline.id, made.id);
-      this.log.info({ job: made.id, pipeline: pipeline.id, role: role.name, step: pipeline.step + 1 }, 'pipeline step queued');
-    } catch (error) {
-      this.log.error({ err: error, pipeline: pipeline.id, after: previous.id }, 'could not queue the pipeline\'s next step: the pipeline ends here');
-    }
+    this.jobs.create(request).then(
+      // Its own first update has made it the pipeline's current step (`onUpdate`).
+      (made) => {
+        this.log.info({ job: made.id, pipeline: pipeline.id, role: role.name, step: pipeline.step + 1 }, 'pipeline step queued');
+      },
+      (error: unknown) => {
+        this.log.error({ err: error, pipeline: pipeline.id, after: previous.id }, "could not queue the pipeline's next step: the pipeline ends here");
+      },
+    );
   }
 }

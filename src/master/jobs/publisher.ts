@@ -38,19 +38,20 @@ export class Publisher {
   private made = 0;
 
   constructor(
-    private readonly jobs: Pick<JobLedger, 'get' | 'save' | 'notify'>,
+    private readonly jobs: Pick<JobLedger, 'find' | 'save' | 'notify'>,
     private readonly hub: Pick<Hub, 'sendToNode'>,
     private readonly log: Logger,
   ) {}
 
   /**
    * Asks the job's node to publish its branch and resolves with the job once the answer is
-   * stored (a failed publication too: its `error` says why). Throws at once when the job cannot
-   * be published (`conflict`) or its node is not connected (`node_unavailable`); rejects with
+   * stored (a failed publication too: its `error` says why). Rejects when the job cannot be
+   * published (`conflict`) or its node is not connected (`node_unavailable`), and with
    * `node_timeout` when no answer came within `waitMs`. The same request while one is out joins it.
    */
-  publish(id: number, mode: PublishMode, waitMs = DEFAULT_PUBLISH_WAIT_MS): Promise<JobRecord> {
-    const { job, change } = publishable(this.jobs.get(id));
+  async publish(id: number, mode: PublishMode, waitMs = DEFAULT_PUBLISH_WAIT_MS): Promise<JobRecord> {
+    const { job, change } = publishable(await this.jobs.find(id));
+    // Looked for after the read: a request made while it ran is joined, not sent twice.
     const pending = [...this.requests.values()].find((r) => r.jobId === id && r.settle !== undefined);
     if (pending?.mode === mode) return pending.answer;
     if (pending) throw new CodedError('conflict', `job ${id} is being published as a ${pending.mode === 'pr' ? 'pull request' : 'branch'}; wait for that first`);
@@ -69,10 +70,23 @@ export class Publisher {
     return request.answer;
   }
 
-  /** A node's `job_published`: stored into the job's result when it comes from the job's node. */
+  /** A node's `job_published`: stored into the job's result when it comes from the job's node (the job is read first). */
   answered(node: string, frame: JobPublishedFrame): void {
+    this.record(node, frame).catch((error: unknown) => {
+      this.log.error({ err: error, job: frame.jobId, node }, 'could not store a publish answer');
+      const request = this.requests.get(frame.requestId);
+      const settle = request?.settle;
+      if (!request || !settle) return;
+      delete request.settle;
+      clearTimeout(settle.timer);
+      settle.reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  private async record(node: string, frame: JobPublishedFrame): Promise<void> {
+    const found = await this.find(frame.jobId, node);
     const request = this.requests.get(frame.requestId);
-    const job = this.answerable(node, frame, request);
+    const job = found && this.answerable(node, frame, found, request);
     if (!job) return;
     this.requests.delete(frame.requestId);
     if (request?.settle) clearTimeout(request.settle.timer);
@@ -102,15 +116,19 @@ export class Publisher {
     for (const request of this.requests.values()) this.giveUp(request, 'node_unavailable', 'the master is shutting down');
   }
 
-  /** The job a `job_published` is for, when it may store it; logs why not otherwise. */
-  private answerable(node: string, frame: JobPublishedFrame, request: Request | undefined): JobRecord | undefined {
-    let job: JobRecord;
+  /** The job a `job_published` is for; undefined (logged) when there is none. */
+  private async find(jobId: number, node: string): Promise<JobRecord | undefined> {
     try {
-      job = this.jobs.get(frame.jobId);
-    } catch {
-      this.log.warn({ job: frame.jobId, node }, 'a publish answer for a job that does not exist: ignored');
+      return await this.jobs.find(jobId);
+    } catch (error) {
+      if (!(error instanceof CodedError && error.code === 'not_found')) throw error;
+      this.log.warn({ job: jobId, node }, 'a publish answer for a job that does not exist: ignored');
       return undefined;
     }
+  }
+
+  /** `job` when the `job_published` may be stored into it; logs why not otherwise. */
+  private answerable(node: string, frame: JobPublishedFrame, job: JobRecord, request: Request | undefined): JobRecord | undefined {
     // Unknown requests (made before a restart) are taken from the job's node for the job's branch only.
     const mine = request ? request.jobId === job.id && request.node === node : job.node === node && job.result?.change?.branch === frame.publication.branch;
     if (mine && FINAL_JOB_STATUSES.has(job.status)) return job;

@@ -52,8 +52,10 @@ export class Questions {
    * `conflict` once it is decided (the message says how, by whom and when), `bad_request` for a
    * decision the question does not offer (declining is always possible).
    */
-  answer(jobId: number, questionId: string, answer: QuestionAnswer, by: Answerer): QuestionState {
-    const job = this.jobs.get(jobId);
+  async answer(jobId: number, questionId: string, answer: QuestionAnswer, by: Answerer): Promise<QuestionState> {
+    const found = await this.jobs.find(jobId);
+    // Decided on the job as it is now in memory: it may have changed while a read ran.
+    const job = this.jobs.active.get(jobId) ?? found;
     const index = job.questions?.findIndex((state) => state.question.id === questionId) ?? -1;
     const state = job.questions?.[index];
     if (state === undefined) throw new CodedError('not_found', `job ${jobId} has no question ${questionId}`);
@@ -66,13 +68,13 @@ export class Questions {
   }
 
   /** A job's questions, oldest first; `not_found` for no such job. */
-  list(jobId: number): QuestionState[] {
-    return this.jobs.get(jobId).questions ?? [];
+  async list(jobId: number): Promise<QuestionState[]> {
+    return (await this.jobs.find(jobId)).questions ?? [];
   }
 
   /** A question's state; `not_found` for no such job or question. */
-  get(jobId: number, questionId: string): QuestionState {
-    const state = this.jobs.get(jobId).questions?.find((s) => s.question.id === questionId);
+  async get(jobId: number, questionId: string): Promise<QuestionState> {
+    const state = (await this.jobs.find(jobId)).questions?.find((s) => s.question.id === questionId);
     if (state === undefined) throw new CodedError('not_found', `job ${jobId} has no question ${questionId}`);
     return state;
   }

@@ -23,29 +23,26 @@ export interface WatchedJobs {
  * is refused (`over_budget`), and a running job whose usage takes one of them over is cancelled
  * with the figures. Also records every job's own usage when it ends. A running job's usage is its
  * latest `token_usage` event (the job's own running total), counted with the day's ended jobs.
+ * The day's figures are read from the store, asynchronously: one check per running job at a time,
+ * and a job whose usage changed meanwhile is checked again after it.
  */
 export class UsageWatch {
   private readonly running = new Map<number, Running>();
+  /** Running jobs being checked now; true: their usage changed since the check began. */
+  private readonly checking = new Map<number, boolean>();
 
   constructor(
     private readonly jobs: WatchedJobs,
-    private readonly usage: UsageService,
+    private readonly usage: Pick<UsageService, 'today' | 'budgets' | 'record'>,
     private readonly log: Logger,
   ) {
     jobs.subscribe((update) => this.onUpdate(update));
   }
 
-  /** Throws `over_budget` when a job of this origin may not start today. */
-  checkCreate(origin: JobOrigin): void {
-    const over = this.overBudget(ownerOf(origin));
+  /** Rejects with `over_budget` when a job of this origin may not start today. */
+  async checkCreate(origin: JobOrigin): Promise<void> {
+    const over = await this.overBudget(ownerOf(origin));
     if (over !== undefined) throw new CodedError('over_budget', `${over}; no new jobs until the budget resets at 00:00 UTC`);
-  }
-
-  /** Today's tokens of a scope: ended jobs and the running ones' usage so far. */
-  used(scope: BudgetScope): number {
-    let used = this.usage.today(scope).total;
-    for (const { owner, tokens } of this.running.values()) if (scopesOf(owner).some((s) => sameScope(s, scope))) used += tokens.total;
-    return used;
   }
 
   private onUpdate({ job, events }: JobUpdate): void {
@@ -54,13 +51,28 @@ export class UsageWatch {
     if (latest === undefined) return;
     const owner = this.running.get(job.id)?.owner ?? ownerOf(job.origin);
     this.running.set(job.id, { owner, tokens: latest });
-    const over = this.overBudget(owner);
-    if (over === undefined) return;
-    this.log.warn({ job: job.id, over }, 'over budget: cancelling the job');
-    // After the listeners have heard of this update: a stop inside it would reach them first.
-    queueMicrotask(() => {
-      if (this.running.has(job.id)) this.jobs.stop(job.id, 'cancelled', `cancelled: over budget (${over})`);
-    });
+    this.check(job.id, owner);
+  }
+
+  /** Cancels the job if its owner is over a budget; after the listeners have heard of this update, as the check reads first. */
+  private check(jobId: number, owner: UsageOwner): void {
+    if (this.checking.has(jobId)) {
+      this.checking.set(jobId, true);
+      return;
+    }
+    this.checking.set(jobId, false);
+    this.overBudget(owner)
+      .then((over) => {
+        if (over === undefined || !this.running.has(jobId)) return;
+        this.log.warn({ job: jobId, over }, 'over budget: cancelling the job');
+        this.jobs.stop(jobId, 'cancelled', `cancelled: over budget (${over})`);
+      })
+      .catch((error: unknown) => this.log.error({ err: error, job: jobId }, 'could not check a running job against the budgets'))
+      .finally(() => {
+        const again = this.checking.get(jobId) === true;
+        this.checking.delete(jobId);
+        if (again && this.running.has(jobId)) this.check(jobId, owner);
+      });
   }
 
   private ended(job: JobRecord): void {
@@ -73,15 +85,23 @@ export class UsageWatch {
   }
 
   /** The first of the owner's scopes at or over its budget, as a message; none: all under. */
-  private overBudget(owner: UsageOwner): string | undefined {
+  private async overBudget(owner: UsageOwner): Promise<string | undefined> {
     const budgets = this.usage.budgets();
-    for (const scope of scopesOf(owner)) {
+    const scopes = scopesOf(owner).filter((scope) => budgets[scope.budget] !== null);
+    const ended = await Promise.all(scopes.map((scope) => this.usage.today(scope)));
+    for (const [i, scope] of scopes.entries()) {
       const budget = budgets[scope.budget];
-      if (budget === null) continue;
-      const used = this.used(scope);
-      if (used >= budget) return overBudgetMessage(scope, used, budget);
+      const used = (ended[i]?.total ?? 0) + this.runningTotal(scope);
+      if (budget !== null && used >= budget) return overBudgetMessage(scope, used, budget);
     }
     return undefined;
+  }
+
+  /** The running jobs' tokens so far in a scope (counted after the day's figures are read: they are the latest). */
+  private runningTotal(scope: BudgetScope): number {
+    let used = 0;
+    for (const { owner, tokens } of this.running.values()) if (scopesOf(owner).some((s) => sameScope(s, scope))) used += tokens.total;
+    return used;
   }
 }
 

@@ -49,8 +49,9 @@ export interface Removed {
 /**
  * One kind of clean-up, as a generator that yields whenever its budget for the turn is spent (the
  * sweeper resumes it on a later turn) and returns once nothing is left to do before its cutoff.
+ * Asynchronous, as the store's reads and deletes are: a turn is its steps and their awaits.
  */
-export type SweepTask = (budget: Budget, removed: Removed) => Generator<void, void, void>;
+export type SweepTask = (budget: Budget, removed: Removed) => AsyncGenerator<void, void, void>;
 
 /** Jobs per query of the walk over finished jobs. */
 const JOB_PAGE = 200;
@@ -62,10 +63,10 @@ const ALL = Number.MAX_SAFE_INTEGER;
  * moves past each job it hands out, so a later walk goes on where this one stopped), pausing
  * whenever the budget runs out.
  */
-function* eachEnded(store: JobMaintenance, before: string, cursor: { at?: EndedCursor }, budget: Budget, visit: (job: EndedJob) => Generator<void, void, void>): Generator<void, void, void> {
+async function* eachEnded(store: JobMaintenance, before: string, cursor: { at?: EndedCursor }, budget: Budget, visit: (job: EndedJob) => AsyncGenerator<void, void, void>): AsyncGenerator<void, void, void> {
   for (;;) {
     if (budget.left <= 0) yield;
-    const page = store.endedBefore(before, cursor.at, Math.min(JOB_PAGE, Math.max(1, budget.left)));
+    const page = await store.endedBefore(before, cursor.at, Math.min(JOB_PAGE, Math.max(1, budget.left)));
     budget.spend(page.length);
     if (page.length === 0) return;
     for (const job of page) {
@@ -76,12 +77,12 @@ function* eachEnded(store: JobMaintenance, before: string, cursor: { at?: EndedC
 }
 
 /** Deletes the job's events below `belowSeq`, a budget's worth per turn; returns how many. */
-function* deleteEvents(store: JobMaintenance, jobId: number, belowSeq: number, budget: Budget): Generator<void, number, void> {
+async function* deleteEvents(store: JobMaintenance, jobId: number, belowSeq: number, budget: Budget): AsyncGenerator<void, number, void> {
   let deleted = 0;
   for (;;) {
     if (budget.left <= 0) yield;
     const asked = budget.left;
-    const n = store.deleteEventsBelow(jobId, belowSeq, asked);
+    const n = await store.deleteEventsBelow(jobId, belowSeq, asked);
     budget.spend(Math.max(1, n));
     deleted += n;
     if (n < asked) return deleted;
@@ -95,21 +96,21 @@ function* deleteEvents(store: JobMaintenance, jobId: number, belowSeq: number, b
  * sweep: a job kept because an unfinished one continues it is taken once that one has finished.
  */
 export function pruneJobs(store: JobMaintenance, before: () => string): SweepTask {
-  return function* (budget, removed) {
+  return async function* (budget, removed) {
     const cutoff = before();
     for (;;) {
       if (budget.left <= 0) yield;
       const asked = budget.left;
-      const n = store.deleteKeysBefore(cutoff, asked);
+      const n = await store.deleteKeysBefore(cutoff, asked);
       budget.spend(Math.max(1, n));
       if (n < asked) break;
     }
-    yield* eachEnded(store, cutoff, {}, budget, function* (job) {
+    yield* eachEnded(store, cutoff, {}, budget, async function* (job) {
       budget.spend(1);
       // Kept whole until its follow-up has run: the next sweep after that takes it.
-      if (store.continuedByUnfinished(job.id)) return;
+      if (await store.continuedByUnfinished(job.id)) return;
       removed.events += yield* deleteEvents(store, job.id, ALL, budget);
-      if (store.deleteJob(job.id)) removed.jobs++;
+      if (await store.deleteJob(job.id)) removed.jobs++;
     });
   };
 }
@@ -120,10 +121,10 @@ export function pruneJobs(store: JobMaintenance, before: () => string): SweepTas
  */
 export function pruneEvents(store: JobMaintenance, before: () => string): SweepTask {
   const cursor: { at?: EndedCursor } = {};
-  return function* (budget, removed) {
-    yield* eachEnded(store, before(), cursor, budget, function* (job) {
+  return async function* (budget, removed) {
+    yield* eachEnded(store, before(), cursor, budget, async function* (job) {
       if (job.logState === LOG_STATE.pruned) return;
-      removed.events += yield* deleteEvents(store, job.id, store.lastSeq(job.id), budget);
+      removed.events += yield* deleteEvents(store, job.id, await store.lastSeq(job.id), budget);
       store.setLogState(job.id, LOG_STATE.pruned);
     });
   };
@@ -134,17 +135,17 @@ export function pruneEvents(store: JobMaintenance, before: () => string): SweepT
  * deltas a later complete message covers (`coveredDeltas`). Backwards, because what decides a
  * delta comes after it: the nearest later message or `started` is carried from page to page.
  */
-function* foldJob(store: JobMaintenance, jobId: number, budget: Budget): Generator<void, number, void> {
+async function* foldJob(store: JobMaintenance, jobId: number, budget: Budget): AsyncGenerator<void, number, void> {
   let below = ALL;
   let next: string | undefined;
   let folded = 0;
   for (;;) {
     if (budget.left <= 0) yield;
     const asked = Math.max(1, Math.floor(budget.left / 2));
-    const page = store.eventKinds(jobId, below, asked).reverse();
+    const page = (await store.eventKinds(jobId, below, asked)).reverse();
     const judged = next === undefined ? page : [...page, { seq: ALL, kind: next }];
     const covered = [...coveredDeltas(judged)];
-    folded += store.deleteEventsAt(jobId, covered);
+    folded += await store.deleteEventsAt(jobId, covered);
     budget.spend(page.length + covered.length);
     next = page.find((e) => e.kind === 'agent_message' || e.kind === 'started')?.kind ?? next;
     if (page.length < asked) return folded;
@@ -155,8 +156,8 @@ function* foldJob(store: JobMaintenance, jobId: number, budget: Budget): Generat
 /** Delta folding: the covered deltas of finished jobs that ended before `before`, each job once (0010's `log_state`). */
 export function foldDeltas(store: JobMaintenance, before: () => string): SweepTask {
   const cursor: { at?: EndedCursor } = {};
-  return function* (budget, removed) {
-    yield* eachEnded(store, before(), cursor, budget, function* (job) {
+  return async function* (budget, removed) {
+    yield* eachEnded(store, before(), cursor, budget, async function* (job) {
       if (job.logState !== LOG_STATE.whole) return;
       removed.deltas += yield* foldJob(store, job.id, budget);
       store.setLogState(job.id, LOG_STATE.folded);

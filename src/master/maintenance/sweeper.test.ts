@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log/index.js';
 import type { JobEvent, JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
-import { coveredDeltas, SqliteStore, type JobMaintenance } from '../store/index.js';
+import { coveredDeltas, settled, SqliteStore, type JobMaintenance } from '../store/index.js';
 import { Sweeper, type SweeperOptions } from './sweeper.js';
 
 afterAll(removeTempDirs);
@@ -12,7 +12,9 @@ const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const daysAgo = (days: number) => new Date(NOW - days * DAY).toISOString();
 
 const stores: SqliteStore[] = [];
-afterEach(() => stores.splice(0).forEach((store) => store.close()));
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
 
 function openStore(): SqliteStore {
   const store = new SqliteStore(tempDir());
@@ -39,8 +41,8 @@ const EVENTS: Record<string, JobEvent> = {
 };
 
 /** A job with these events (by the short names above, `finished` last when it ended), ended `endedDaysAgo` if given. */
-function seed(store: SqliteStore, kinds: readonly string[], ended?: { daysAgo: number; status?: JobStatus }, continueFrom?: number): number {
-  const { id } = store.jobs.create(newJob(continueFrom), daysAgo(400));
+async function seed(store: SqliteStore, kinds: readonly string[], ended?: { daysAgo: number; status?: JobStatus }, continueFrom?: number): Promise<number> {
+  const { id } = await store.jobs.create(newJob(continueFrom), daysAgo(400));
   const events: SequencedJobEvent[] = kinds.map((kind, i) => ({ seq: i + 1, at: daysAgo(400), event: EVENTS[kind]! }));
   if (ended !== undefined) {
     const result = { status: 'succeeded' as const, filesChanged: [], commands: [], durationMs: 1 };
@@ -50,11 +52,11 @@ function seed(store: SqliteStore, kinds: readonly string[], ended?: { daysAgo: n
     store.jobs.update(id, { status: 'running', node: 'n1', attempt: 1 });
   }
   store.jobs.appendEvents(id, events);
-  store.commit();
+  await settled(store.commit());
   return id;
 }
 
-const seqs = (store: SqliteStore, id: number) => store.jobs.events(id, 0, 100_000).map((e) => e.seq);
+const seqs = async (store: SqliteStore, id: number) => (await store.jobs.events(id, 0, 100_000)).map((e) => e.seq);
 
 function sweeper(store: JobMaintenance, options: SweeperOptions = {}): Sweeper {
   return new Sweeper(store, silentLogger(), { now: () => NOW, ...options });
@@ -63,65 +65,66 @@ function sweeper(store: JobMaintenance, options: SweeperOptions = {}): Sweeper {
 describe('Sweeper: retention', () => {
   it('deletes finished jobs older than MASTER_RETENTION_DAYS with their events and keys; keeps young, unfinished ones and usage', async () => {
     const store = openStore();
-    const old = seed(store, ['started', 'log', 'log'], { daysAgo: 40 });
-    const oldFailed = seed(store, ['started'], { daysAgo: 31, status: 'failed' });
-    const young = seed(store, ['started', 'log'], { daysAgo: 10 });
-    const running = seed(store, ['started', 'log']);
+    const old = await seed(store, ['started', 'log', 'log'], { daysAgo: 40 });
+    const oldFailed = await seed(store, ['started'], { daysAgo: 31, status: 'failed' });
+    const young = await seed(store, ['started', 'log'], { daysAgo: 10 });
+    const running = await seed(store, ['started', 'log']);
     // Impossible through the service, but the sweeper trusts the state, not the time: not final, not touched.
     store.jobs.update(running, { finishedAt: daysAgo(90) });
-    const continued = seed(store, ['started'], { daysAgo: 35 });
-    const followUp = seed(store, ['started'], { daysAgo: 5 }, continued);
-    const waitedFor = seed(store, ['started'], { daysAgo: 35 });
-    const queuedFollowUp = store.jobs.create(newJob(waitedFor), daysAgo(0)).id;
+    const continued = await seed(store, ['started'], { daysAgo: 35 });
+    const followUp = await seed(store, ['started'], { daysAgo: 5 }, continued);
+    const waitedFor = await seed(store, ['started'], { daysAgo: 35 });
+    const queuedFollowUp = (await store.jobs.create(newJob(waitedFor), daysAgo(0))).id;
     store.jobs.saveIdempotencyKey('k-old', { jobId: old, fingerprint: 'f', createdAt: daysAgo(400) });
     // Not expired, yet naming an old job (keys are made with their jobs; this one cannot be): it goes with its job.
     store.jobs.saveIdempotencyKey('k-stray', { jobId: oldFailed, fingerprint: 'f', createdAt: daysAgo(1) });
     store.usage.record({ jobId: old, day: daysAgo(40).slice(0, 10), user: 'admin', tokens: { input: 1, output: 2, total: 3 } });
-    store.commit();
+    await settled(store.commit());
 
     const figures = await sweeper(store.maintenance, { retention: { jobDays: 30, eventDays: undefined } }).sweep();
 
     expect(figures).toMatchObject({ jobs: 3, events: 4 + 2 + 2 });
-    for (const gone of [old, oldFailed, continued]) expect(store.jobs.get(gone)).toBeUndefined();
-    expect(store.jobs.events(old, 0, 100)).toEqual([]);
-    expect(store.jobs.idempotencyKey('k-old')).toBeUndefined();
-    expect(store.jobs.idempotencyKey('k-stray')).toBeUndefined();
-    expect(store.jobs.get(young)?.lastSeq).toBe(3);
-    expect(store.jobs.get(running)).toMatchObject({ status: 'running', lastSeq: 2 });
+    for (const gone of [old, oldFailed, continued]) expect(await store.jobs.get(gone)).toBeUndefined();
+    expect(await store.jobs.events(old, 0, 100)).toEqual([]);
+    expect(await store.jobs.idempotencyKey('k-old')).toBeUndefined();
+    expect(await store.jobs.idempotencyKey('k-stray')).toBeUndefined();
+    expect((await store.jobs.get(young))?.lastSeq).toBe(3);
+    expect(await store.jobs.get(running)).toMatchObject({ status: 'running', lastSeq: 2 });
     // A finished follow-up forgets the job it continued; a queued one keeps it: it takes its thread from it when assigned.
-    expect(store.jobs.get(followUp)?.continueFrom).toBeUndefined();
-    expect(store.jobs.get(waitedFor)).toMatchObject({ status: 'succeeded', lastSeq: 2 });
-    expect(store.jobs.get(queuedFollowUp)?.continueFrom).toBe(waitedFor);
-    expect(store.usage.sums('user', '2000-01-01', '2100-01-01')).toEqual([{ key: 'admin', jobs: 1, tokens: { input: 1, output: 2, total: 3 } }]);
+    expect((await store.jobs.get(followUp))?.continueFrom).toBeUndefined();
+    expect(await store.jobs.get(waitedFor)).toMatchObject({ status: 'succeeded', lastSeq: 2 });
+    expect((await store.jobs.get(queuedFollowUp))?.continueFrom).toBe(waitedFor);
+    expect(await store.usage.sums('user', '2000-01-01', '2100-01-01')).toEqual([{ key: 'admin', jobs: 1, tokens: { input: 1, output: 2, total: 3 } }]);
   });
 
   it('MASTER_EVENT_RETENTION_DAYS keeps the job, its result and its last event, and only prunes old ones', async () => {
     const store = openStore();
-    const old = seed(store, ['started', 'log', 'message', 'log'], { daysAgo: 8 });
-    const young = seed(store, ['started', 'log'], { daysAgo: 6 });
+    const old = await seed(store, ['started', 'log', 'message', 'log'], { daysAgo: 8 });
+    const young = await seed(store, ['started', 'log'], { daysAgo: 6 });
     const figures = await sweeper(store.maintenance, { retention: { jobDays: undefined, eventDays: 7 } }).sweep();
     expect(figures).toMatchObject({ jobs: 0, events: 4 });
-    expect(store.jobs.get(old)).toMatchObject({ status: 'succeeded', lastSeq: 5, result: { status: 'succeeded' } });
-    expect(store.jobs.events(old, 0, 100).map((e) => e.event.kind)).toEqual(['finished']);
-    expect(seqs(store, young)).toEqual([1, 2, 3]);
+    expect(await store.jobs.get(old)).toMatchObject({ status: 'succeeded', lastSeq: 5, result: { status: 'succeeded' } });
+    expect((await store.jobs.events(old, 0, 100)).map((e) => e.event.kind)).toEqual(['finished']);
+    expect(await seqs(store, young)).toEqual([1, 2, 3]);
     // Once: a second sweep finds nothing more to do.
     expect(await sweeper(store.maintenance, { retention: { jobDays: undefined, eventDays: 7 } }).sweep()).toMatchObject({ events: 0 });
   });
 
   it('works in batches: no turn deletes more rows than the batch, and everything goes in the end', async () => {
     const store = openStore();
-    const big = seed(store, Array.from({ length: 1000 }, () => 'log'), { daysAgo: 50 });
-    const small = Array.from({ length: 60 }, () => seed(store, ['started', 'log'], { daysAgo: 45 }));
+    const big = await seed(store, Array.from({ length: 1000 }, () => 'log'), { daysAgo: 50 });
+    const small: number[] = [];
+    for (let i = 0; i < 60; i++) small.push(await seed(store, ['started', 'log'], { daysAgo: 45 }));
     let deleted = 0;
     const perTurn: number[] = [];
     // The store as the sweeper sees it, counting the rows each commit (one per turn) ends.
     const counting: JobMaintenance = Object.assign(Object.create(store.maintenance) as JobMaintenance, {
-      deleteEventsBelow: (jobId: number, below: number, limit: number) => count(store.maintenance.deleteEventsBelow(jobId, below, limit)),
-      deleteJob: (jobId: number) => count(store.maintenance.deleteJob(jobId) ? 1 : 0) > 0,
+      deleteEventsBelow: async (jobId: number, below: number, limit: number) => count(await store.maintenance.deleteEventsBelow(jobId, below, limit)),
+      deleteJob: async (jobId: number) => count((await store.maintenance.deleteJob(jobId)) ? 1 : 0) > 0,
       commit: () => {
         perTurn.push(deleted);
         deleted = 0;
-        store.maintenance.commit();
+        return store.maintenance.commit();
       },
     });
     const count = (n: number) => ((deleted += n), n);
@@ -130,7 +133,7 @@ describe('Sweeper: retention', () => {
     expect(figures.events).toBe(1001 + 60 * 3);
     expect(Math.max(...perTurn)).toBeLessThanOrEqual(100);
     expect(figures.turns).toBeGreaterThanOrEqual(12);
-    expect(store.jobs.get(big) ?? store.jobs.get(small[0]!)).toBeUndefined();
+    expect((await store.jobs.get(big)) ?? (await store.jobs.get(small[0]!))).toBeUndefined();
   });
 });
 
@@ -139,16 +142,16 @@ describe('Sweeper: delta folding', () => {
     const store = openStore();
     // Attempt 1 died mid-message; attempt 2 said one message in full, then began another it never finished.
     const kinds = ['started', 'delta', 'delta', 'started', 'delta', 'command', 'delta', 'message', 'delta', 'delta'];
-    const id = seed(store, kinds, { daysAgo: 1 });
-    const running = seed(store, ['started', 'delta', 'message']);
-    const justEnded = seed(store, ['started', 'delta', 'message'], { daysAgo: 0 });
+    const id = await seed(store, kinds, { daysAgo: 1 });
+    const running = await seed(store, ['started', 'delta', 'message']);
+    const justEnded = await seed(store, ['started', 'delta', 'message'], { daysAgo: 0 });
     const figures = await sweeper(store.maintenance).sweep();
     expect(figures.deltas).toBe(2);
-    expect(seqs(store, id)).toEqual([1, 2, 3, 4, 6, 8, 9, 10, 11]);
-    expect(store.jobs.get(id)?.lastSeq).toBe(11);
-    expect(seqs(store, running)).toEqual([1, 2, 3]);
+    expect(await seqs(store, id)).toEqual([1, 2, 3, 4, 6, 8, 9, 10, 11]);
+    expect((await store.jobs.get(id))?.lastSeq).toBe(11);
+    expect(await seqs(store, running)).toEqual([1, 2, 3]);
     // Within foldAfterMs of its end: still as it streamed.
-    expect(seqs(store, justEnded)).toEqual([1, 2, 3, 4]);
+    expect(await seqs(store, justEnded)).toEqual([1, 2, 3, 4]);
     expect((await sweeper(store.maintenance).sweep()).deltas).toBe(0);
   });
 
@@ -159,25 +162,25 @@ describe('Sweeper: delta folding', () => {
     const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = ['delta', 'delta', 'delta', 'delta', 'message', 'started', 'log', 'command'];
     const kinds = Array.from({ length: 3000 }, () => pick[Math.floor(random() * pick.length)]!);
-    const id = seed(store, kinds, { daysAgo: 2 });
-    const before = store.jobs.events(id, 0, 100_000).map((e) => ({ seq: e.seq, kind: e.event.kind }));
+    const id = await seed(store, kinds, { daysAgo: 2 });
+    const before = (await store.jobs.events(id, 0, 100_000)).map((e) => ({ seq: e.seq, kind: e.event.kind }));
     const covered = coveredDeltas(before);
     expect(covered.size).toBeGreaterThan(100);
     const figures = await sweeper(store.maintenance, { batchRows: 64 }).sweep();
     expect(figures.deltas).toBe(covered.size);
-    expect(seqs(store, id)).toEqual(before.map((e) => e.seq).filter((seq) => !covered.has(seq)));
+    expect(await seqs(store, id)).toEqual(before.map((e) => e.seq).filter((seq) => !covered.has(seq)));
   });
 });
 
 describe('Sweeper: schedule', () => {
   it('sweeps on its own once started, and not after stop', async () => {
     const store = openStore();
-    const id = seed(store, ['started', 'delta', 'message'], { daysAgo: 1 });
+    const id = await seed(store, ['started', 'delta', 'message'], { daysAgo: 1 });
     const swept = sweeper(store.maintenance, { intervalMs: 10 });
     swept.start();
     const { waitFor } = await import('../../test-support/wait.js');
-    await waitFor(() => seqs(store, id).length === 3, 'the delta folded');
-    swept.stop();
-    expect(seqs(store, id)).toEqual([1, 3, 4]);
+    await waitFor(async () => (await seqs(store, id)).length === 3, 'the delta folded');
+    await swept.stop();
+    expect(await seqs(store, id)).toEqual([1, 3, 4]);
   });
 });

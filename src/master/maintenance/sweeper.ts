@@ -1,6 +1,6 @@
 import type { RetentionSettings } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
-import type { JobMaintenance } from '../store/index.js';
+import { settled, type JobMaintenance } from '../store/index.js';
 import { Budget, foldDeltas, pruneEvents, pruneJobs, type Removed, type SweepTask } from './sweep-tasks.js';
 
 export interface SweeperOptions {
@@ -87,10 +87,14 @@ export class Sweeper {
     return this.running;
   }
 
-  /** No turn runs after this; a sweep under way resolves with what it did so far. */
-  stop(): void {
+  /**
+   * No turn starts after this; a sweep under way resolves with what it did so far. Resolves once
+   * its last turn has ended: the store may close then.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.running;
   }
 
   private rearm(): void {
@@ -103,30 +107,34 @@ export class Sweeper {
     const pending = this.tasks.map(([name, task]) => ({ name, steps: task(this.budget, figures) }));
     const started = performance.now();
     return new Promise((resolve) => {
-      const turn = (): void => {
+      const turn = async (): Promise<void> => {
         const t0 = performance.now();
-        if (!this.stopped) this.turn(pending);
+        if (!this.stopped) await this.turn(pending);
         const took = performance.now() - t0;
         this.budget.settle(took);
         figures.turns++;
         figures.busyMs += took;
         // At most a quarter of the loop's time, whatever a turn costs here.
-        if (pending.length > 0 && !this.stopped) return void setTimeout(turn, Math.max(this.restMs, 3 * took));
+        if (pending.length > 0 && !this.stopped) return void setTimeout(() => void turn(), Math.max(this.restMs, 3 * took));
         figures.elapsedMs = performance.now() - started;
         this.report(figures);
         resolve(figures);
       };
-      setImmediate(turn);
+      setImmediate(() => void turn());
     });
   }
 
-  /** One turn: the tasks in order, until the budget is spent or none is left; then a commit. */
-  private turn(pending: Array<{ name: string; steps: Generator<void, void, void> }>): void {
+  /**
+   * One turn: the tasks in order, until the budget is spent or none is left; then a commit. On
+   * SQLite the store answers at once, so a turn is one pass of the event loop; with a database
+   * server it is its statements' round trips, its time (and so the next turn's rows) with them.
+   */
+  private async turn(pending: Array<{ name: string; steps: AsyncGenerator<void, void, void> }>): Promise<void> {
     this.budget.refill();
     while (pending.length > 0 && this.budget.left > 0) {
       const task = pending[0]!;
       try {
-        if (task.steps.next().done) pending.shift();
+        if ((await task.steps.next()).done) pending.shift();
       } catch (error) {
         // A task that failed (a busy or broken store) is retried by the next sweep; the others go on.
         this.log.warn({ err: error, task: task.name }, 'a maintenance task failed; the next sweep tries again');
@@ -134,7 +142,7 @@ export class Sweeper {
       }
     }
     try {
-      this.store.commit();
+      await settled(this.store.commit());
     } catch (error) {
       this.log.warn({ err: error }, 'the maintenance sweep could not commit; the next sweep tries again');
       pending.length = 0;

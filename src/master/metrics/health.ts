@@ -25,7 +25,7 @@ export class Health {
     private readonly now: () => number = Date.now,
   ) {
     store.onCommitFailed((error) => {
-      // SQLite's own words ("database or disk is full"), without our "could not commit" around them.
+      // The engine's own words (SQLite's "database or disk is full"), without our "could not commit" around them.
       const cause = error.cause instanceof Error ? error.cause.message : error.message;
       this.lastFailure = { at: new Date(this.now()), message: cause };
     });

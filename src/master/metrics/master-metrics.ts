@@ -46,7 +46,7 @@ export class MasterMetrics implements HubObserver {
     this.nodeGauge(registers);
     this.jobGauges(registers);
     this.jobs = new JobMetrics(this.jobFigures(registers), sources.unfinished());
-    this.commitSeconds = new Histogram({ name: 'csc_store_commit_seconds', help: 'Time of each store commit (one SQLite transaction per event-loop turn).', buckets: COMMIT_BUCKETS, registers });
+    this.commitSeconds = new Histogram({ name: 'csc_store_commit_seconds', help: 'Time of each store commit (one transaction per unit of work: the writes of an event-loop turn).', buckets: COMMIT_BUCKETS, registers });
     this.cutoffs = new Counter({ name: 'csc_ws_send_buffer_cutoffs_total', help: 'WebSocket connections cut for reading too slowly (MASTER_MAX_SEND_BUFFER).', registers });
     this.chatErrors = new Counter({ name: 'csc_chat_errors_total', help: 'Failed calls to a chat platform, as the bridges report them.', labelNames: ['platform'], registers });
     for (const platform of CHAT_PLATFORMS) this.chatErrors.inc({ platform }, 0);
@@ -97,19 +97,21 @@ export class MasterMetrics implements HubObserver {
       help: 'Jobs by state: unfinished ones as the master holds them, finished ones as stored.',
       labelNames: ['status'],
       registers,
-      collect: () => {
+      collect: async () => {
         for (const status of JobStatusSchema.options) counts.set(status, 0);
         oldestQueued = undefined;
         for (const job of unfinished()) {
           counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
           if (job.status === 'queued') oldestQueued = Math.min(oldestQueued ?? Infinity, Date.parse(job.createdAt));
         }
-        const stored = store.countByStatus();
+        const stored = await store.countByStatus();
         for (const status of FINAL) counts.set(status, stored[status]);
         for (const [status, count] of counts) jobs.set({ status }, count);
       },
     });
-    // Read after `csc_jobs` (registration order), from the same pass over the jobs.
+    // Read after `csc_jobs` (registration order), from the same pass over the jobs: prom-client
+    // starts every collect of a scrape in that order before awaiting any, and the pass runs
+    // before this one's first await.
     const queue: Gauge = new Gauge({ name: 'csc_queue_length', help: 'Jobs waiting for a node.', registers, collect: () => queue.set(counts.get('queued') ?? 0) });
     const age: Gauge = new Gauge({
       name: 'csc_queue_oldest_age_seconds',

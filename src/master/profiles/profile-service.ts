@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import { isoNow, type AgentRole, type NamedProfile } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
-import type { ProfileStore } from '../store/index.js';
+import { settled, type Store } from '../store/index.js';
 import { DEFAULT_AGENTS, type ProfilesFile } from './profiles-file.js';
 
 /**
@@ -15,7 +15,7 @@ export class ProfileService {
   readonly agents: readonly AgentRole[];
 
   constructor(
-    private readonly store: ProfileStore,
+    private readonly store: Pick<Store, 'profiles' | 'commit'>,
     file: ProfilesFile | undefined,
     private readonly log: Logger,
   ) {
@@ -24,38 +24,45 @@ export class ProfileService {
   }
 
   /** Every profile, by name. */
-  list(): NamedProfile[] {
-    const stored = this.store.list().filter((profile) => !this.fromFile.has(profile.name));
+  async list(): Promise<NamedProfile[]> {
+    const stored = (await this.store.profiles.list()).filter((profile) => !this.fromFile.has(profile.name));
     return [...this.fromFile.values(), ...stored.map((profile) => ({ ...profile, source: 'api' as const }))].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The profile of this name; `bad_request` naming the known ones when there is none (a request named it). */
-  get(name: string): NamedProfile {
-    const profile = this.find(name);
+  /**
+   * The profile of this name. None is `bad_request`, naming the known ones: a request named it
+   * (a job's `profileName`), so the request is what is wrong.
+   */
+  async get(name: string): Promise<NamedProfile> {
+    const fromFile = this.fromFile.get(name);
+    if (fromFile) return fromFile;
+    const all = await this.list();
+    const profile = all.find((p) => p.name === name);
     if (profile) return profile;
-    const known = this.list().map((p) => p.name);
+    const known = all.map((p) => p.name);
     throw new CodedError('bad_request', `no profile named "${name}"${known.length > 0 ? ` (there are ${known.join(', ')})` : ' (there are none yet)'}`);
   }
 
-  /** Creates or replaces an API profile; a file profile is changed in its file (`conflict`). Returns it and whether it is new. */
-  put(profile: NamedProfile): { profile: NamedProfile; created: boolean } {
+  /**
+   * Creates or replaces an API profile; a file profile is changed in its file (`conflict`).
+   * Resolves once it is durable, with it and whether it is new.
+   */
+  async put(profile: NamedProfile): Promise<{ profile: NamedProfile; created: boolean }> {
     this.refuseFileProfile(profile.name, 'changed');
-    const created = this.find(profile.name) === undefined;
+    const created = !(await this.store.profiles.list()).some((stored) => stored.name === profile.name);
     const saved = { ...profile, source: 'api' as const };
-    this.store.put(saved, isoNow());
+    this.store.profiles.put(saved, isoNow());
+    await settled(this.store.commit());
     this.log.info({ profile: profile.name, created }, 'profile saved');
     return { profile: saved, created };
   }
 
-  delete(name: string): void {
+  /** Deletes an API profile (`not_found`: none); resolves once that is durable. */
+  async delete(name: string): Promise<void> {
     this.refuseFileProfile(name, 'deleted');
-    if (!this.store.delete(name)) throw new CodedError('not_found', `no profile named "${name}"`);
+    if (!(await this.store.profiles.delete(name))) throw new CodedError('not_found', `no profile named "${name}"`);
+    await settled(this.store.commit());
     this.log.info({ profile: name }, 'profile deleted');
-  }
-
-  private find(name: string): NamedProfile | undefined {
-    const stored = this.store.list().find((profile) => profile.name === name);
-    return this.fromFile.get(name) ?? (stored && { ...stored, source: 'api' });
   }
 
   private refuseFileProfile(name: string, what: string): void {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import { CodedError } from '../coded-error.js';
 import { Listeners } from '../listeners.js';
-import type { RemoteNode, RemoteNodeChanges, RemoteNodeStatus, Store } from '../store/index.js';
+import { settled, type RemoteNode, type RemoteNodeChanges, type RemoteNodeStatus, type Store } from '../store/index.js';
 
 /** A new record as a person describes it; tags default to `REMOTE_DEFAULT_TAGS`, status to `offline`. */
 export interface RemoteNodeInput {
@@ -32,34 +32,34 @@ export class RemoteNodeService {
     this.listeners = new Listeners((error) => log.error({ err: error }, 'remote node listener failed'));
   }
 
-  list(): RemoteNodeList {
-    return { remoteNodes: this.store.remoteNodes.list(), defaultTags: [...this.defaultTags] };
+  async list(): Promise<RemoteNodeList> {
+    return { remoteNodes: await this.store.remoteNodes.list(), defaultTags: [...this.defaultTags] };
   }
 
-  /** Adds a record; `conflict` when the name is taken. */
-  add(input: RemoteNodeInput): RemoteNode {
-    this.assertNameFree(input.name);
-    const record = this.store.remoteNodes.add(
+  /** Adds a record; `conflict` when the name is taken. Resolves once it is durable. */
+  async add(input: RemoteNodeInput): Promise<RemoteNode> {
+    await this.assertNameFree(input.name);
+    const record = await this.store.remoteNodes.add(
       { name: input.name, host: input.host, tags: input.tags ?? [...this.defaultTags], status: input.status ?? 'offline' },
       new Date().toISOString(),
     );
-    this.changed('remote node added', record);
+    await this.changed('remote node added', record);
     return record;
   }
 
-  /** Changes a record; `not_found` for an unknown id, `conflict` when the new name is taken. */
-  update(id: number, changes: RemoteNodeChanges): RemoteNode {
-    if (changes.name !== undefined) this.assertNameFree(changes.name, id);
-    const record = this.store.remoteNodes.update(id, changes, new Date().toISOString());
+  /** Changes a record; `not_found` for an unknown id, `conflict` when the new name is taken. Resolves once it is durable. */
+  async update(id: number, changes: RemoteNodeChanges): Promise<RemoteNode> {
+    if (changes.name !== undefined) await this.assertNameFree(changes.name, id);
+    const record = await this.store.remoteNodes.update(id, changes, new Date().toISOString());
     if (!record) throw notFound(id);
-    this.changed('remote node changed', record);
+    await this.changed('remote node changed', record);
     return record;
   }
 
-  /** Deletes a record; `not_found` for an unknown id. */
-  remove(id: number): void {
-    if (!this.store.remoteNodes.remove(id)) throw notFound(id);
-    this.changed('remote node deleted', { id });
+  /** Deletes a record; `not_found` for an unknown id. Resolves once it is durable. */
+  async remove(id: number): Promise<void> {
+    if (!(await this.store.remoteNodes.remove(id))) throw notFound(id);
+    await this.changed('remote node deleted', { id });
   }
 
   /** Calls `listener` with the whole list after every change; the function returned unsubscribes. */
@@ -67,16 +67,16 @@ export class RemoteNodeService {
     return this.listeners.subscribe(listener);
   }
 
-  private assertNameFree(name: string, exceptId?: number): void {
-    const holder = this.store.remoteNodes.findByName(name);
+  private async assertNameFree(name: string, exceptId?: number): Promise<void> {
+    const holder = await this.store.remoteNodes.findByName(name);
     if (holder && holder.id !== exceptId) throw new CodedError('conflict', `a remote node named "${holder.name}" already exists`);
   }
 
-  private changed(what: string, record: Pick<RemoteNode, 'id'> & Partial<RemoteNode>): void {
+  private async changed(what: string, record: Pick<RemoteNode, 'id'> & Partial<RemoteNode>): Promise<void> {
     // Dashboards show the change at once: it must survive a crash first.
-    this.store.commit();
+    await settled(this.store.commit());
     this.log.info({ remoteNode: record.id, name: record.name, status: record.status }, what);
-    if (this.listeners.size > 0) this.listeners.emit(this.list());
+    if (this.listeners.size > 0) this.listeners.emit(await this.list());
   }
 }
 

@@ -4,54 +4,16 @@ import Database from 'better-sqlite3';
 import { ensureDataDir } from '../../config/index.js';
 import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from '../data-dir-lock.js';
 import { migrate, migrationFile, NewerSchemaError, openSqliteFile, readMigrations, schemaStatus, SQLITE_FILE, type Migration, type SchemaStatus } from '../store/index.js';
-
-/** Thrown when `csc migrate` cannot run; the message says why in plain words. */
-export class MigrateError extends Error {
-  override readonly name = 'MigrateError';
-}
+import { MigrateError, type MigrateOptions, type MigrateReport, type StoreSchema } from './store-schema.js';
 
 /** How long reading waits for a writer's lock (a master's checkpoint). */
 const BUSY_TIMEOUT_MS = 5000;
-
-/** Where a data dir's store stands against this csc's migrations. */
-export interface DataDirSchema {
-  /** The engine as people name it: `SQLite`. */
-  engine: string;
-  database: string;
-  /** False for a data dir no master (nor `csc migrate`) has made a database in yet. */
-  exists: boolean;
-  /** Its schema version; 0 when it has none yet. */
-  version: number;
-  /** The newest version this csc knows. */
-  known: number;
-  /** The migrations' files (`0001_nodes.sql`) it has, oldest first. */
-  applied: string[];
-  /** Those it lacks, in the order they apply. */
-  pending: string[];
-}
-
-/** What `migrateDataDir` did. */
-export interface MigrateReport {
-  /** Where the store stood before. */
-  before: DataDirSchema;
-  /** The schema version it is at now. */
-  version: number;
-}
-
-/** What `migrateDataDir` works on, and whom it tells as it goes. */
-export interface MigrateOptions {
-  dataDir: string;
-  /** Before the first migration, with where the store stands. */
-  onStart?: (schema: DataDirSchema) => void;
-  /** After each migration has committed: its file and how long it took. */
-  onApplied?: (file: string, ms: number) => void;
-}
 
 /**
  * Reads where the data dir's store stands, changing nothing, and without the data dir's lock, so it
  * also works beside a running master. A schema newer than this csc's throws `NewerSchemaError`.
  */
-export function readDataDirSchema(dataDir: string): DataDirSchema {
+export function readDataDirSchema(dataDir: string): StoreSchema {
   const database = join(dataDir, SQLITE_FILE);
   const migrations = readMigrations();
   const base = { engine: 'SQLite', database, known: migrations.length };
@@ -66,7 +28,7 @@ export function readDataDirSchema(dataDir: string): DataDirSchema {
  * made (0600, WAL) when the data dir has none yet; a newer schema throws `NewerSchemaError` before
  * anything is written.
  */
-export function migrateDataDir(options: MigrateOptions): MigrateReport {
+export function migrateDataDir(options: Omit<MigrateOptions, 'databaseUrl'>): MigrateReport {
   ensureDataDir(options.dataDir);
   const lock = lockForMigrate(options.dataDir);
   try {

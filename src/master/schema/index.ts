@@ -1,1 +1,2 @@
-export { migrateDataDir, MigrateError, readDataDirSchema, type DataDirSchema, type MigrateOptions, type MigrateReport } from './data-dir-schema.js';
+export { migrateStore, readStoreSchema } from './migrate-store.js';
+export { MigrateError, type MigrateOptions, type MigrateReport, type StoreSchema } from './store-schema.js';

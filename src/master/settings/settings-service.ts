@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import { Listeners } from '../listeners.js';
 import type { TelegramParseMode } from '../../protocol/index.js';
-import type { BridgeSettings, SavedBridgeSettings, Store } from '../store/index.js';
+import { settled, type BridgeSettings, type SavedBridgeSettings, type Store } from '../store/index.js';
 
 /** A token in a change: a string sets it, `null` clears it, absent keeps it. */
 type TokenChange = string | null;
@@ -39,20 +39,27 @@ const DEFAULT_BRIDGE_SETTINGS: BridgeSettings = {
 
 /**
  * The bridge settings people change from the dashboard: saved in the store, kept in memory (this
- * is their only writer), and pushed to subscribers (running bridges, dashboards) as soon as a save
- * is durable.
+ * is their only writer, so they are read once, at start), and pushed to subscribers (running
+ * bridges, dashboards) as soon as a save is durable. Saves run one at a time, each over the one
+ * before, so two at once both count.
  */
 export class SettingsService {
-  private current: CurrentBridgeSettings;
   private readonly listeners: Listeners<CurrentBridgeSettings>;
+  /** The save under way; the next one starts from what it made. */
+  private saving: Promise<unknown> = Promise.resolve();
 
-  constructor(
+  private constructor(
     private readonly store: Pick<Store, 'settings' | 'commit'>,
     private readonly log: Logger,
+    private current: CurrentBridgeSettings,
   ) {
     this.listeners = new Listeners((error) => log.error({ err: error }, 'settings listener failed'));
-    const saved = store.settings.bridges();
-    this.current = saved ? { settings: withDefaults(saved.settings), savedAt: saved.savedAt } : { settings: DEFAULT_BRIDGE_SETTINGS, savedAt: null };
+  }
+
+  /** Reads the saved settings (the defaults before the first save) and keeps them. */
+  static async open(store: Pick<Store, 'settings' | 'commit'>, log: Logger): Promise<SettingsService> {
+    const saved = await store.settings.bridges();
+    return new SettingsService(store, log, saved ? { settings: withDefaults(saved.settings), savedAt: saved.savedAt } : { settings: DEFAULT_BRIDGE_SETTINGS, savedAt: null });
   }
 
   /** The settings in force, tokens included: for the bridges, never for an API answer. */
@@ -60,21 +67,28 @@ export class SettingsService {
     return this.current;
   }
 
-  /** Applies a change, stores it, and tells the subscribers once it is durable. */
-  save(patch: BridgeSettingsPatch): CurrentBridgeSettings {
-    const saved: SavedBridgeSettings = { settings: applyPatch(this.current.settings, patch), savedAt: new Date().toISOString() };
-    this.store.settings.saveBridges(saved);
-    // Bridges act on it at once, and dashboards show it: it must survive a crash first.
-    this.store.commit();
-    this.current = saved;
-    this.log.info({ changed: changedFields(patch) }, 'bridge settings saved');
-    this.listeners.emit(saved);
-    return saved;
+  /** Applies a change and stores it; resolves once it is durable, when the subscribers have been told. */
+  save(patch: BridgeSettingsPatch): Promise<CurrentBridgeSettings> {
+    const saving = this.saving.then(() => this.write(patch));
+    // A failed save is its caller's to hear of; the next one starts from the settings in force.
+    this.saving = saving.catch(() => undefined);
+    return saving;
   }
 
   /** Calls `listener` after every save; the function returned unsubscribes. */
   subscribe(listener: (current: CurrentBridgeSettings) => void): () => void {
     return this.listeners.subscribe(listener);
+  }
+
+  private async write(patch: BridgeSettingsPatch): Promise<CurrentBridgeSettings> {
+    const saved: SavedBridgeSettings = { settings: applyPatch(this.current.settings, patch), savedAt: new Date().toISOString() };
+    this.store.settings.saveBridges(saved);
+    // Bridges act on it at once, and dashboards show it: it must survive a crash first.
+    await settled(this.store.commit());
+    this.current = saved;
+    this.log.info({ changed: changedFields(patch) }, 'bridge settings saved');
+    this.listeners.emit(saved);
+    return saved;
   }
 }
 

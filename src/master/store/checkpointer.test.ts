@@ -16,22 +16,22 @@ describe('Checkpointer', () => {
     const store = new SqliteStore(tempDir());
     const before = statSync(store.path).size;
     // About 1500 pages: past SQLite's automatic checkpoint (1000), which would have grown the file in this commit.
-    for (let i = 0; i < 2000; i++) store.jobs.create(newJob(`job ${i} ${'x'.repeat(2500)}`), '2026-01-01T00:00:00.000Z');
+    for (let i = 0; i < 2000; i++) await store.jobs.create(newJob(`job ${i} ${'x'.repeat(2500)}`), '2026-01-01T00:00:00.000Z');
     store.commit();
     expect(statSync(store.path).size).toBe(before);
     await waitFor(() => statSync(store.path).size > before || undefined, 'the checkpoint thread', 5000);
-    store.close();
+    await store.close();
   });
 
   it('says when a reader keeps it from copying a long WAL back, and not once all of it is copied', async () => {
     const store = new SqliteStore(tempDir());
-    store.jobs.create(newJob('one'), '2026-01-01T00:00:00.000Z');
+    await store.jobs.create(newJob('one'), '2026-01-01T00:00:00.000Z');
     store.commit();
     // A reader pinning an old snapshot: frames written after it cannot be copied back yet.
     const reader = new Database(store.path, { readonly: true });
     reader.prepare('BEGIN').run();
     reader.prepare('SELECT count(*) FROM jobs').get();
-    store.jobs.create(newJob('two'), '2026-01-01T00:00:00.000Z');
+    await store.jobs.create(newJob('two'), '2026-01-01T00:00:00.000Z');
     store.commit();
     const reports: CheckpointReport[] = [];
     const checkpointer = new Checkpointer({ path: store.path, intervalMs: 20, maxFrames: 0, truncateFrames: 1_000_000, onReport: (report) => reports.push(report) });
@@ -44,12 +44,12 @@ describe('Checkpointer', () => {
     await sleep(200);
     expect(reports.length).toBe(settled);
     checkpointer.stop();
-    store.close();
+    await store.close();
   });
 
   it('gives the disk back: a WAL a reader made grow past the limit comes back under it once copied back', async () => {
     const store = new SqliteStore(tempDir());
-    const job = store.jobs.create(newJob('long'), '2026-01-01T00:00:00.000Z');
+    const job = await store.jobs.create(newJob('long'), '2026-01-01T00:00:00.000Z');
     store.commit();
     const wal = `${store.path}-wal`;
     const walSize = () => (existsSync(wal) ? statSync(wal).size : 0);
@@ -71,7 +71,7 @@ describe('Checkpointer', () => {
     // The checkpoint thread copies it back within a tick or two and truncates it.
     const back = await waitFor(() => (walSize() <= WAL_SIZE_LIMIT_BYTES ? { size: walSize() } : undefined), 'the WAL back under the limit', 15_000);
     expect(back.size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
-    expect(store.jobs.get(job.id)?.lastSeq).toBe(seq);
-    store.close();
+    expect((await store.jobs.get(job.id))?.lastSeq).toBe(seq);
+    await store.close();
   });
 });

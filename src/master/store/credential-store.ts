@@ -11,14 +11,14 @@ export interface StoredCredential {
 }
 
 /**
- * Per-machine credentials. Names are unique regardless of case. Writes join the current turn's
- * transaction: call the store's `commit()` before telling anyone about them.
+ * Per-machine credentials. Names are unique regardless of case. Writes join the current unit of
+ * work: settle it (the store's `commit()`) before telling anyone about them.
  */
 export interface CredentialStore {
   /** Oldest first. */
-  list(): StoredCredential[];
+  list(): Promise<StoredCredential[]>;
   add(credential: Omit<StoredCredential, 'lastUsedAt'>): void;
   /** False when there was no credential with this name. */
-  remove(name: string): boolean;
+  remove(name: string): Promise<boolean>;
   markUsed(name: string, at: string): void;
 }

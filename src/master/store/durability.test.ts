@@ -18,7 +18,7 @@ describe('acknowledged means durable', () => {
     }
     const store = new SqliteStore(tempDir());
     expect(store.synchronousLevel()).toBe(2);
-    store.close();
+    await store.close();
   });
 
   it('runs synchronous = NORMAL only when MASTER_SQLITE_SYNC asks for it', async () => {

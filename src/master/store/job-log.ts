@@ -36,6 +36,6 @@ export interface LogMatch {
 
 /** Reading a long job log a page at a time, and searching it. */
 export interface JobLog {
-  page(jobId: number, query: LogPageQuery): LogPage;
-  search(jobId: number, query: LogSearchQuery): LogMatch[];
+  page(jobId: number, query: LogPageQuery): Promise<LogPage>;
+  search(jobId: number, query: LogSearchQuery): Promise<LogMatch[]>;
 }

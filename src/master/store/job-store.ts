@@ -1,5 +1,6 @@
 import type { Attachment, JobProfile, JobResult, JobStatus, PipelineStep, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
 import type { JobLog } from './job-log.js';
+import type { Commit } from './unit-of-work.js';
 
 /** Where a job may run: a named node, nodes with all of some tags, or (neither) any node. */
 export interface JobTarget {
@@ -123,41 +124,43 @@ export function withChanges(job: JobRecord, changes: JobChanges): JobRecord {
 }
 
 /**
- * Jobs and their event logs. Writes are durable once `commit()` returns, and otherwise by the end
- * of the current event-loop turn: call `commit()` before telling anyone about a write.
+ * Jobs and their event logs. Reads are asynchronous (an engine with a server answers later);
+ * writes that return nothing join the current unit of work at once (see `Store`), and those that
+ * return what the store made resolve once it is made, before it is durable. Nothing may tell
+ * anyone about a write before `whenCommitted()` (or the store's `commit()`) has settled it.
  */
 export interface JobStore {
-  /** Stores a new queued job and returns it as stored. */
-  create(job: NewJob, at: string): JobRecord;
-  get(id: number): JobRecord | undefined;
+  /** Stores a new queued job and returns it as stored (its id given by the store). */
+  create(job: NewJob, at: string): Promise<JobRecord>;
+  get(id: number): Promise<JobRecord | undefined>;
   /** Newest first. */
-  list(filter: JobFilter): JobRecord[];
+  list(filter: JobFilter): Promise<JobRecord[]>;
   /** Jobs in any of these states, oldest first (FIFO). */
-  withStatus(statuses: readonly JobStatus[]): JobRecord[];
+  withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]>;
   /** Applies `changes`; `withChanges` gives the record as it now is. */
   update(id: number, changes: JobChanges): void;
   /** Stores events not seen before (by seq); a record's `lastSeq` is the highest stored. */
   appendEvents(jobId: number, events: readonly SequencedJobEvent[]): void;
   /** Events after `afterSeq`, in order. */
-  events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[];
+  events(jobId: number, afterSeq: number, limit: number): Promise<SequencedJobEvent[]>;
   /** The same events as JSON text (what `JSON.stringify` gives of each), for streams that only pass them on. */
-  eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[];
+  eventsJson(jobId: number, afterSeq: number, limit: number): Promise<EncodedJobEvent[]>;
   /** The job's `diff` events, in seq order (every attempt's: the reader picks the last whole run). */
-  diffParts(jobId: number): DiffPart[];
+  diffParts(jobId: number): Promise<DiffPart[]>;
   /** A long log a page at a time (newest first, folded), and searched. */
   readonly logs: JobLog;
   /** The job made with this `Idempotency-Key`, if the key is still stored. */
-  idempotencyKey(key: string): IdempotencyRecord | undefined;
+  idempotencyKey(key: string): Promise<IdempotencyRecord | undefined>;
   /** Remembers the job a key made (replacing an expired record of the same key). */
   saveIdempotencyKey(key: string, record: IdempotencyRecord): void;
   /** Forgets keys made before `before` (an ISO time). */
   pruneIdempotencyKeys(before: string): void;
-  /** Makes every write so far durable. */
-  commit(): void;
-  /** Resolves once every write so far is durable, with the turn's other writes. */
+  /** Ends the current unit of work now (see `Store.commit`). */
+  commit(): Commit;
+  /** Resolves once every write so far is durable, with the unit of work's other writes. */
   whenCommitted(): Promise<void>;
   /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
   onCommitFailed(listener: (error: Error) => void): () => void;
   /** How many jobs are stored in each state (the metrics' `csc_jobs`); cheap while most jobs succeed. */
-  countByStatus(): Record<JobStatus, number>;
+  countByStatus(): Promise<Record<JobStatus, number>>;
 }

@@ -20,17 +20,17 @@ export interface RemoteNode extends NewRemoteNode {
 export type RemoteNodeChanges = Partial<NewRemoteNode>;
 
 /**
- * Remote node records. Names are unique regardless of case. Writes join the current turn's
- * transaction: call the store's `commit()` before telling anyone about them.
+ * Remote node records. Names are unique regardless of case. Writes join the current unit of
+ * work: settle it (the store's `commit()`) before telling anyone about them.
  */
 export interface RemoteNodeStore {
   /** Oldest first. */
-  list(): RemoteNode[];
+  list(): Promise<RemoteNode[]>;
   /** The record with this name, compared regardless of case. */
-  findByName(name: string): RemoteNode | undefined;
-  add(node: NewRemoteNode, at: string): RemoteNode;
+  findByName(name: string): Promise<RemoteNode | undefined>;
+  add(node: NewRemoteNode, at: string): Promise<RemoteNode>;
   /** Applies `changes` and returns the record as it now is; undefined when there is no such id. */
-  update(id: number, changes: RemoteNodeChanges, at: string): RemoteNode | undefined;
+  update(id: number, changes: RemoteNodeChanges, at: string): Promise<RemoteNode | undefined>;
   /** False when there was no such id. */
-  remove(id: number): boolean;
+  remove(id: number): Promise<boolean>;
 }

@@ -14,14 +14,14 @@ export interface SavedBridgeSettings {
 }
 
 /**
- * Settings changed at run time, kept in the store. Writes join the current turn's transaction:
- * call the store's `commit()` before telling anyone about them.
+ * Settings changed at run time, kept in the store. Writes join the current unit of work: settle
+ * it (the store's `commit()`) before telling anyone about them.
  */
 export interface SettingsStore {
   /** The bridge settings last saved, or undefined before the first save. */
-  bridges(): SavedBridgeSettings | undefined;
+  bridges(): Promise<SavedBridgeSettings | undefined>;
   saveBridges(saved: SavedBridgeSettings): void;
   /** The token budgets last saved (`PUT /api/budgets`), or undefined before the first save. */
-  budgets(): Budgets | undefined;
+  budgets(): Promise<Budgets | undefined>;
   saveBudgets(budgets: Budgets, at: string): void;
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CredentialStore, MachineRole, StoredCredential } from './credential-store.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface CredentialRow {
@@ -27,14 +28,16 @@ export class SqliteCredentialStore implements CredentialStore {
     this.touch = db.prepare('UPDATE credentials SET last_used_at = ? WHERE name = ?');
   }
 
-  list(): StoredCredential[] {
-    return this.selectAll.all().map((row) => ({
-      name: row.name,
-      role: row.role as MachineRole,
-      tokenHash: row.token_hash,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at ?? undefined,
-    }));
+  list(): Promise<StoredCredential[]> {
+    return ranNow(() =>
+      this.selectAll.all().map((row) => ({
+        name: row.name,
+        role: row.role as MachineRole,
+        tokenHash: row.token_hash,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at ?? undefined,
+      })),
+    );
   }
 
   add(credential: Omit<StoredCredential, 'lastUsedAt'>): void {
@@ -42,9 +45,11 @@ export class SqliteCredentialStore implements CredentialStore {
     this.insert.run(credential.name, credential.role, credential.tokenHash, credential.createdAt);
   }
 
-  remove(name: string): boolean {
-    this.tx.open();
-    return this.deleteRow.run(name).changes > 0;
+  remove(name: string): Promise<boolean> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.deleteRow.run(name).changes > 0;
+    });
   }
 
   markUsed(name: string, at: string): void {

@@ -3,6 +3,7 @@ import type { JobEvent, SequencedJobEvent } from '../../protocol/index.js';
 import { FOLD_BOUNDARY_KINDS, coveredDeltas, type SeqKind } from './delta-folding.js';
 import { SNIPPET_CHARS, eventText, snippetAround } from './event-text.js';
 import type { JobLog, LogMatch, LogPage, LogPageQuery, LogSearchQuery } from './job-log.js';
+import { ranNow } from './sqlite-read.js';
 
 interface EventRow extends SeqKind {
   at: string;
@@ -68,12 +69,15 @@ export class SqliteJobLog implements JobLog {
     this.candidates = db.prepare('SELECT seq, event FROM job_events WHERE job_id = ? AND seq < ? AND instr(lower(event), ?) > 0 ORDER BY seq DESC LIMIT ?');
   }
 
-  page(jobId: number, query: LogPageQuery): LogPage {
-    if (query.before !== undefined) return this.older(jobId, query.before, query.limit, query.fold);
-    return this.newer(jobId, query.after, query.limit, query.fold);
+  page(jobId: number, query: LogPageQuery): Promise<LogPage> {
+    return ranNow(() => (query.before !== undefined ? this.older(jobId, query.before, query.limit, query.fold) : this.newer(jobId, query.after, query.limit, query.fold)));
   }
 
-  search(jobId: number, { text, limit, before, fold }: LogSearchQuery): LogMatch[] {
+  search(jobId: number, query: LogSearchQuery): Promise<LogMatch[]> {
+    return ranNow(() => this.matches(jobId, query));
+  }
+
+  private matches(jobId: number, { text, limit, before, fold }: LogSearchQuery): LogMatch[] {
     const needle = storedNeedle(text);
     const wanted = text.toLowerCase();
     const matches: LogMatch[] = [];

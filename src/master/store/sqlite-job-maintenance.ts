@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { FINAL_JOB_STATUSES } from '../../protocol/index.js';
 import type { SeqKind } from './delta-folding.js';
 import type { EndedCursor, EndedJob, JobMaintenance, LogState } from './job-maintenance.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 /** `'succeeded', 'failed', …`: the final states, spelled into the SQL once. */
@@ -53,27 +54,31 @@ export class SqliteJobMaintenance implements JobMaintenance {
     };
   }
 
-  endedBefore(before: string, after: EndedCursor | undefined, limit: number): EndedJob[] {
-    return this.sql.ended.all(after?.finishedAt ?? '', after?.id ?? 0, before, limit);
+  endedBefore(before: string, after: EndedCursor | undefined, limit: number): Promise<EndedJob[]> {
+    return ranNow(() => this.sql.ended.all(after?.finishedAt ?? '', after?.id ?? 0, before, limit));
   }
 
-  lastSeq(jobId: number): number {
-    return this.sql.lastSeq.get(jobId)?.seq ?? 0;
+  lastSeq(jobId: number): Promise<number> {
+    return ranNow(() => this.sql.lastSeq.get(jobId)?.seq ?? 0);
   }
 
-  eventKinds(jobId: number, belowSeq: number, limit: number): SeqKind[] {
-    return this.sql.kinds.all(jobId, belowSeq, limit);
+  eventKinds(jobId: number, belowSeq: number, limit: number): Promise<SeqKind[]> {
+    return ranNow(() => this.sql.kinds.all(jobId, belowSeq, limit));
   }
 
-  deleteEventsAt(jobId: number, seqs: readonly number[]): number {
-    if (seqs.length === 0) return 0;
-    this.tx.open();
-    return this.sql.deleteAt.run(jobId, JSON.stringify(seqs)).changes;
+  deleteEventsAt(jobId: number, seqs: readonly number[]): Promise<number> {
+    return ranNow(() => {
+      if (seqs.length === 0) return 0;
+      this.tx.open();
+      return this.sql.deleteAt.run(jobId, JSON.stringify(seqs)).changes;
+    });
   }
 
-  deleteEventsBelow(jobId: number, belowSeq: number, limit: number): number {
-    this.tx.open();
-    return this.sql.deleteBelow.run(jobId, jobId, belowSeq, limit).changes;
+  deleteEventsBelow(jobId: number, belowSeq: number, limit: number): Promise<number> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.sql.deleteBelow.run(jobId, jobId, belowSeq, limit).changes;
+    });
   }
 
   setLogState(jobId: number, state: LogState): void {
@@ -81,24 +86,32 @@ export class SqliteJobMaintenance implements JobMaintenance {
     this.sql.setLogState.run(state, jobId);
   }
 
-  deleteKeysBefore(before: string, limit: number): number {
-    this.tx.open();
-    return this.sql.deleteKeys.run(before, limit).changes;
+  deleteKeysBefore(before: string, limit: number): Promise<number> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.sql.deleteKeys.run(before, limit).changes;
+    });
   }
 
-  continuedByUnfinished(jobId: number): boolean {
-    return this.sql.continued.get(jobId) !== undefined;
+  continuedByUnfinished(jobId: number): Promise<boolean> {
+    return ranNow(() => this.sql.continued.get(jobId) !== undefined);
   }
 
-  deleteJob(jobId: number): boolean {
+  deleteJob(jobId: number): Promise<boolean> {
+    return ranNow(() => this.unlinkAndDelete(jobId));
+  }
+
+  /** Commits on the spot: `undefined` (the `Commit` of a unit of work already durable), or a thrown `StoreCommitError`. */
+  commit(): undefined {
+    this.tx.commit();
+    return undefined;
+  }
+
+  private unlinkAndDelete(jobId: number): boolean {
     this.tx.open();
     this.sql.unlink.run(jobId);
     // Its keys went by age already (they are made with the job); one that did not must not block the delete.
     this.sql.deleteJobKeys.run(jobId);
     return this.sql.deleteJob.run(jobId, jobId).changes > 0;
-  }
-
-  commit(): void {
-    this.tx.commit();
   }
 }

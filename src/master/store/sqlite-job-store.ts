@@ -1,39 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { Attachment, JobResult, JobStatus, QuestionState, SequencedJobEvent } from '../../protocol/index.js';
+import type { JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import { JobStatusSchema } from '../../protocol/index.js';
-import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobPipeline, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { JobLog } from './job-log.js';
+import { JOB_COLUMNS, toRecord, type JobRow } from './sqlite-job-row.js';
 import { SqliteJobLog } from './sqlite-job-log.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
-
-interface JobRow {
-  id: number;
-  status: string;
-  prompt: string;
-  target_node: string | null;
-  target_tags: string;
-  repo: string | null;
-  ref: string | null;
-  profile: string;
-  origin: string;
-  continue_from: number | null;
-  node: string | null;
-  attempt: number;
-  max_attempts: number;
-  timeout_sec: number;
-  queue_timeout_sec: number | null;
-  created_at: string;
-  assigned_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  result: string | null;
-  error: string | null;
-  questions: string | null;
-  profile_name: string | null;
-  pipeline: string | null;
-  attachments: string | null;
-  last_seq: number;
-}
 
 const COLUMNS: Record<keyof JobChanges, string> = {
   status: 'status',
@@ -47,48 +20,6 @@ const COLUMNS: Record<keyof JobChanges, string> = {
   questions: 'questions',
 };
 
-/** Drops undefined fields, so records compare equal to what was stored and JSON stays small. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
-}
-
-function toRecord(row: JobRow): JobRecord {
-  return compact({
-    id: row.id,
-    status: row.status as JobStatus,
-    prompt: row.prompt,
-    target: compact({ node: row.target_node ?? undefined, tags: JSON.parse(row.target_tags) as string[] }),
-    repo: row.repo,
-    ref: row.ref,
-    profile: JSON.parse(row.profile) as JobRecord['profile'],
-    origin: JSON.parse(row.origin) as JobRecord['origin'],
-    continueFrom: row.continue_from,
-    node: row.node,
-    attempt: row.attempt,
-    maxAttempts: row.max_attempts,
-    timeoutSec: row.timeout_sec,
-    queueTimeoutSec: row.queue_timeout_sec,
-    createdAt: row.created_at,
-    assignedAt: row.assigned_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    result: row.result === null ? undefined : (JSON.parse(row.result) as JobResult),
-    error: row.error,
-    lastSeq: row.last_seq,
-    questions: row.questions === null ? undefined : (JSON.parse(row.questions) as QuestionState[]),
-    profileName: row.profile_name,
-    pipeline: row.pipeline === null ? undefined : { id: row.id, ...(JSON.parse(row.pipeline) as Partial<JobPipeline>) },
-    attachments: row.attachments === null ? undefined : (JSON.parse(row.attachments) as Attachment[]),
-  } as JobRecord);
-}
-
-/**
- * A job's columns, with `last_seq` read from its events: the events table is the truth, so ingest
- * writes no job row per frame (0002's `jobs.last_seq` column is no longer written). The max over
- * the (job_id, seq) primary key is one index seek.
- */
-const JOB_COLUMNS = `jobs.*, (SELECT ifnull(max(seq), 0) FROM job_events WHERE job_id = jobs.id) AS last_seq`;
-
 interface IdempotencyStatements {
   select: Database.Statement<[string], IdempotencyRecord>;
   upsert: Database.Statement<[string, number, string, string]>;
@@ -101,7 +32,8 @@ const EVENTS_PER_INSERT = 32;
 /**
  * `JobStore` on the master's SQLite database. Statements are prepared once; writes join the
  * current turn's transaction, and callers learn what changed from what they asked for, not by
- * reading the row back.
+ * reading the row back. Every statement runs when it is called, reads too (`ranNow`): the
+ * promises only carry what SQLite answered at once.
  */
 export class SqliteJobStore implements JobStore {
   private readonly insertJob: Database.Statement;
@@ -143,7 +75,27 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  create(job: NewJob, at: string): JobRecord {
+  create(job: NewJob, at: string): Promise<JobRecord> {
+    return ranNow(() => this.insert(job, at));
+  }
+
+  get(id: number): Promise<JobRecord | undefined> {
+    return ranNow(() => {
+      const row = this.selectJob.get(id);
+      return row && toRecord(row);
+    });
+  }
+
+  list(filter: JobFilter): Promise<JobRecord[]> {
+    return ranNow(() => this.select(filter));
+  }
+
+  withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]> {
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
+    return ranNow(() => (this.prepared(sql, () => sql).all(...statuses) as JobRow[]).map(toRecord));
+  }
+
+  private insert(job: NewJob, at: string): JobRecord {
     this.tx.open();
     // Positional: binding by name costs a lookup per parameter on every create.
     const { lastInsertRowid } = this.insertJob.run(
@@ -170,12 +122,7 @@ export class SqliteJobStore implements JobStore {
     return record;
   }
 
-  get(id: number): JobRecord | undefined {
-    const row = this.selectJob.get(id);
-    return row && toRecord(row);
-  }
-
-  list(filter: JobFilter): JobRecord[] {
+  private select(filter: JobFilter): JobRecord[] {
     const conditions: Array<[string, string | number | undefined]> = [
       ['status = ?', filter.status],
       ['node = ?', filter.node],
@@ -186,11 +133,6 @@ export class SqliteJobStore implements JobStore {
     const params = used.map(([, value]) => value as string | number);
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.prepared(sql, () => sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
-  }
-
-  withStatus(statuses: readonly JobStatus[]): JobRecord[] {
-    const sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
-    return (this.prepared(sql, () => sql).all(...statuses) as JobRow[]).map(toRecord);
   }
 
   update(id: number, changes: JobChanges): void {
@@ -216,8 +158,8 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-  idempotencyKey(key: string): IdempotencyRecord | undefined {
-    return this.idempotency.select.get(key);
+  idempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
+    return ranNow(() => this.idempotency.select.get(key));
   }
 
   saveIdempotencyKey(key: string, record: IdempotencyRecord): void {
@@ -230,8 +172,10 @@ export class SqliteJobStore implements JobStore {
     this.idempotency.prune.run(before);
   }
 
-  commit(): void {
+  /** Commits on the spot: `undefined` (the `Commit` of a unit of work already durable), or a thrown `StoreCommitError`. */
+  commit(): undefined {
     this.tx.commit();
+    return undefined;
   }
 
   whenCommitted(): Promise<void> {
@@ -242,16 +186,16 @@ export class SqliteJobStore implements JobStore {
     return this.tx.onFailure(listener);
   }
 
-  events(jobId: number, afterSeq: number, limit: number): SequencedJobEvent[] {
-    return this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] }));
+  events(jobId: number, afterSeq: number, limit: number): Promise<SequencedJobEvent[]> {
+    return ranNow(() => this.selectEvents.all(jobId, afterSeq, limit).map((row) => ({ seq: row.seq, at: row.at, event: JSON.parse(row.event) as SequencedJobEvent['event'] })));
   }
 
-  eventsJson(jobId: number, afterSeq: number, limit: number): EncodedJobEvent[] {
-    return this.selectEventsJson.all(jobId, afterSeq, limit);
+  eventsJson(jobId: number, afterSeq: number, limit: number): Promise<EncodedJobEvent[]> {
+    return ranNow(() => this.selectEventsJson.all(jobId, afterSeq, limit));
   }
 
-  diffParts(jobId: number): DiffPart[] {
-    return this.selectDiffParts.all(jobId);
+  diffParts(jobId: number): Promise<DiffPart[]> {
+    return ranNow(() => this.selectDiffParts.all(jobId));
   }
 
   /**
@@ -260,7 +204,11 @@ export class SqliteJobStore implements JobStore {
    * So each state but `succeeded` is counted in the index and `succeeded`, what most jobs end as,
    * is the rest of the table.
    */
-  countByStatus(): Record<JobStatus, number> {
+  countByStatus(): Promise<Record<JobStatus, number>> {
+    return ranNow(() => this.counts());
+  }
+
+  private counts(): Record<JobStatus, number> {
     const count = (key: string, sql: string, ...params: string[]) => (this.prepared(key, () => sql).get(...params) as { n: number }).n;
     const counts = { succeeded: count('count:all', 'SELECT count(*) AS n FROM jobs') } as Record<JobStatus, number>;
     for (const status of JobStatusSchema.options) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { NamedProfile } from '../../protocol/index.js';
 import type { ProfileStore } from './profile-store.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 /** `ProfileStore` on the master's SQLite database: one JSON document per profile. */
@@ -20,8 +21,8 @@ export class SqliteProfileStore implements ProfileStore {
     this.remove = db.prepare('DELETE FROM profiles WHERE name = ?');
   }
 
-  list(): NamedProfile[] {
-    return this.selectAll.all().map((row) => JSON.parse(row.value) as NamedProfile);
+  list(): Promise<NamedProfile[]> {
+    return ranNow(() => this.selectAll.all().map((row) => JSON.parse(row.value) as NamedProfile));
   }
 
   put(profile: NamedProfile, at: string): void {
@@ -29,8 +30,10 @@ export class SqliteProfileStore implements ProfileStore {
     this.upsert.run(profile.name, JSON.stringify(profile), at);
   }
 
-  delete(name: string): boolean {
-    this.tx.open();
-    return this.remove.run(name).changes > 0;
+  delete(name: string): Promise<boolean> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.remove.run(name).changes > 0;
+    });
   }
 }

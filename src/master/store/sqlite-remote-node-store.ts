@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 interface RemoteNodeRow {
@@ -49,31 +50,39 @@ export class SqliteRemoteNodeStore implements RemoteNodeStore {
     this.deleteRow = db.prepare('DELETE FROM remote_nodes WHERE id = ?');
   }
 
-  list(): RemoteNode[] {
-    return this.selectAll.all().map(toRecord);
+  list(): Promise<RemoteNode[]> {
+    return ranNow(() => this.selectAll.all().map(toRecord));
   }
 
-  findByName(name: string): RemoteNode | undefined {
-    const row = this.selectByName.get(name);
-    return row && toRecord(row);
+  findByName(name: string): Promise<RemoteNode | undefined> {
+    return ranNow(() => {
+      const row = this.selectByName.get(name);
+      return row && toRecord(row);
+    });
   }
 
-  add(node: NewRemoteNode, at: string): RemoteNode {
-    this.tx.open();
-    const row = this.insert.get(node.name, node.host, JSON.stringify(node.tags), node.status, at, at);
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toRecord(row);
+  add(node: NewRemoteNode, at: string): Promise<RemoteNode> {
+    return ranNow(() => {
+      this.tx.open();
+      const row = this.insert.get(node.name, node.host, JSON.stringify(node.tags), node.status, at, at);
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      return toRecord(row);
+    });
   }
 
-  update(id: number, changes: RemoteNodeChanges, at: string): RemoteNode | undefined {
-    this.tx.open();
-    const tags = changes.tags === undefined ? null : JSON.stringify(changes.tags);
-    const row = this.updateRow.get(changes.name ?? null, changes.host ?? null, tags, changes.status ?? null, at, id);
-    return row && toRecord(row);
+  update(id: number, changes: RemoteNodeChanges, at: string): Promise<RemoteNode | undefined> {
+    return ranNow(() => {
+      this.tx.open();
+      const tags = changes.tags === undefined ? null : JSON.stringify(changes.tags);
+      const row = this.updateRow.get(changes.name ?? null, changes.host ?? null, tags, changes.status ?? null, at, id);
+      return row && toRecord(row);
+    });
   }
 
-  remove(id: number): boolean {
-    this.tx.open();
-    return this.deleteRow.run(id).changes > 0;
+  remove(id: number): Promise<boolean> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.deleteRow.run(id).changes > 0;
+    });
   }
 }

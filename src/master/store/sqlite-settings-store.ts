@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Budgets } from '../../protocol/index.js';
 import type { BridgeSettings, SavedBridgeSettings, SettingsStore } from './settings-store.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 
 /** The row of the `settings` table that holds the bridge settings. */
@@ -23,9 +24,11 @@ export class SqliteSettingsStore implements SettingsStore {
       ON CONFLICT(name) DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at`);
   }
 
-  bridges(): SavedBridgeSettings | undefined {
-    const row = this.select.get(BRIDGES);
-    return row && { settings: JSON.parse(row.value) as BridgeSettings, savedAt: row.saved_at };
+  bridges(): Promise<SavedBridgeSettings | undefined> {
+    return ranNow(() => {
+      const row = this.select.get(BRIDGES);
+      return row && { settings: JSON.parse(row.value) as BridgeSettings, savedAt: row.saved_at };
+    });
   }
 
   saveBridges({ settings, savedAt }: SavedBridgeSettings): void {
@@ -33,9 +36,11 @@ export class SqliteSettingsStore implements SettingsStore {
     this.upsert.run(BRIDGES, JSON.stringify(settings), savedAt);
   }
 
-  budgets(): Budgets | undefined {
-    const row = this.select.get(BUDGETS);
-    return row && (JSON.parse(row.value) as Budgets);
+  budgets(): Promise<Budgets | undefined> {
+    return ranNow(() => {
+      const row = this.select.get(BUDGETS);
+      return row && (JSON.parse(row.value) as Budgets);
+    });
   }
 
   saveBudgets(budgets: Budgets, at: string): void {

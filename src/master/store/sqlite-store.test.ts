@@ -1,36 +1,31 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { waitFor } from '../../test-support/wait.js';
 import { migrate, migrationFile, NewerSchemaError, readMigrations } from './migrate.js';
 import { SqliteStore, StoreOpenError } from './sqlite-store.js';
-import { describeStore } from './store.js';
+import { storeSuite } from './store-suite.js';
+import { describeStore, type Store } from './store.js';
 
 afterAll(removeTempDirs);
 
 const sighting = (name: string, at: string, tags: string[] = []) => ({ name, nodeId: `id-${name}`, tags, version: '1.0.0', address: '10.0.0.1:5', at });
 
-describe('SqliteStore', () => {
-  it('keeps first and last sightings of a node across a reopen, in WAL mode', () => {
-    const dir = tempDir();
-    const store = new SqliteStore(dir);
-    store.recordNodeSeen(sighting('a', '2026-01-01T00:00:00.000Z', ['x']));
-    store.flush();
-    store.recordNodeSeen(sighting('a', '2026-01-02T00:00:00.000Z', ['y']));
-    store.recordNodeSeen(sighting('b', '2026-01-03T00:00:00.000Z'));
-    store.close();
+describe('SqliteStore as a Store', () => {
+  storeSuite('SQLite', () => Promise.resolve(new SqliteStore(tempDir())), {
+    reopen: (store: Store) => Promise.resolve(new SqliteStore(dirname((store as SqliteStore).path))),
+  });
+});
 
-    const reopened = new SqliteStore(dir);
-    expect(reopened.listKnownNodes()).toEqual([
-      { name: 'a', nodeId: 'id-a', tags: ['y'], version: '1.0.0', lastAddress: '10.0.0.1:5', firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-02T00:00:00.000Z' },
-      { name: 'b', nodeId: 'id-b', tags: [], version: '1.0.0', lastAddress: '10.0.0.1:5', firstSeen: '2026-01-03T00:00:00.000Z', lastSeen: '2026-01-03T00:00:00.000Z' },
-    ]);
+describe('SqliteStore', () => {
+  it('keeps its file in WAL mode', async () => {
+    const dir = tempDir();
+    await new SqliteStore(dir).close();
     const db = new Database(join(dir, 'master.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
-    reopened.close();
   });
 
   it('commits sightings that arrive in separate turns together, shortly after', async () => {
@@ -48,18 +43,18 @@ describe('SqliteStore', () => {
     }
     await waitFor(() => (count() as { n: number }).n === 100, 'the batch to be committed', 1000);
     db.close();
-    store.close();
+    await store.close();
   });
 
-  it('keeps the database readable by its owner only, tightening one that is not', () => {
+  it('keeps the database readable by its owner only, tightening one that is not', async () => {
     const dir = tempDir();
     const store = new SqliteStore(dir);
-    store.jobs.create({ prompt: 'p', target: { tags: [] }, profile: {}, origin: { kind: 'api' }, maxAttempts: 1, timeoutSec: 1 }, '2026-01-01T00:00:00.000Z');
+    await store.jobs.create({ prompt: 'p', target: { tags: [] }, profile: {}, origin: { kind: 'api' }, maxAttempts: 1, timeoutSec: 1 }, '2026-01-01T00:00:00.000Z');
     store.commit();
     for (const file of ['master.db', 'master.db-wal', 'master.db-shm']) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
-    store.close();
+    await store.close();
     chmodSync(join(dir, 'master.db'), 0o644);
-    new SqliteStore(dir).close();
+    await new SqliteStore(dir).close();
     expect(statSync(join(dir, 'master.db')).mode & 0o777).toBe(0o600);
   });
 
@@ -77,7 +72,7 @@ describe('SqliteStore', () => {
     after.close();
   });
 
-  it('says which store it is and what its opening migrated', () => {
+  it('says which store it is and what its opening migrated', async () => {
     const dir = tempDir();
     const path = join(dir, 'master.db');
     const all = readMigrations();
@@ -87,10 +82,7 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(dir);
     expect(store.identity).toEqual({ engine: 'SQLite', location: path, schemaVersion: all.length, migratedFrom: all.length - 1, applied: all.slice(-1).map(migrationFile) });
     expect(describeStore(store.identity)).toBe(`SQLite ${path} (schema ${all.length})`);
-    store.close();
-    const reopened = new SqliteStore(dir);
-    expect(reopened.identity).toMatchObject({ schemaVersion: all.length, migratedFrom: all.length, applied: [] });
-    reopened.close();
+    await store.close();
   });
 
   it('wraps any other failure to open in StoreOpenError', () => {
@@ -115,23 +107,23 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('upgrades a database at version 2 (jobs) to settings and remote nodes, keeping its jobs', () => {
+  it('upgrades a database at version 2 (jobs) to settings and remote nodes, keeping its jobs', async () => {
     const dir = tempDir();
     const db = new Database(join(dir, 'master.db'));
     expect(migrate(db, readMigrations().slice(0, 2))).toEqual([1, 2]);
     db.prepare("INSERT INTO jobs (status, prompt, origin, max_attempts, timeout_sec, created_at) VALUES ('succeeded', 'kept', '{}', 3, 60, '2026-01-01T00:00:00.000Z')").run();
     db.close();
     const store = new SqliteStore(dir);
-    expect(store.jobs.get(1)).toMatchObject({ id: 1, status: 'succeeded', prompt: 'kept' });
-    expect(store.settings.bridges()).toBeUndefined();
-    expect(store.remoteNodes.list()).toEqual([]);
-    store.close();
+    expect(await store.jobs.get(1)).toMatchObject({ id: 1, status: 'succeeded', prompt: 'kept' });
+    expect(await store.settings.bridges()).toBeUndefined();
+    expect(await store.remoteNodes.list()).toEqual([]);
+    await store.close();
     const reopened = new Database(join(dir, 'master.db'), { readonly: true });
     expect(reopened.pragma('user_version', { simple: true })).toBe(readMigrations().length);
     reopened.close();
   });
 
-  it('upgrades a database at version 9 to 0010: usage rows kept, no longer tied to their jobs, every job log whole', () => {
+  it('upgrades a database at version 9 to 0010: usage rows kept, no longer tied to their jobs, every job log whole', async () => {
     const dir = tempDir();
     const db = new Database(join(dir, 'master.db'));
     migrate(db, readMigrations().slice(0, 9));
@@ -139,11 +131,11 @@ describe('migrations', () => {
     db.prepare("INSERT INTO job_usage (job_id, day, user, input, output, total) VALUES (1, '2026-01-01', 'admin', 1, 2, 3)").run();
     db.close();
     const store = new SqliteStore(dir);
-    expect(store.maintenance.endedBefore('2027-01-01', undefined, 10)).toEqual([{ id: 1, finishedAt: '2026-01-01T00:01:00.000Z', logState: 0 }]);
-    expect(store.maintenance.deleteJob(1)).toBe(true);
+    expect(await store.maintenance.endedBefore('2027-01-01', undefined, 10)).toEqual([{ id: 1, finishedAt: '2026-01-01T00:01:00.000Z', logState: 0 }]);
+    expect(await store.maintenance.deleteJob(1)).toBe(true);
     store.commit();
-    expect(store.usage.dayTotal({ kind: 'master' }, '2026-01-01')).toEqual({ input: 1, output: 2, total: 3 });
-    store.close();
+    expect(await store.usage.dayTotal({ kind: 'master' }, '2026-01-01')).toEqual({ input: 1, output: 2, total: 3 });
+    await store.close();
   });
 
   it('rejects gaps and badly named files', () => {

@@ -9,6 +9,7 @@ import { SqliteCredentialStore } from './sqlite-credential-store.js';
 import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
+import { ranNow } from './sqlite-read.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
@@ -112,7 +113,11 @@ function openStore(path: string, synchronous: SqliteSync | undefined): { db: Dat
   }
 }
 
-/** The embedded store: one SQLite file in WAL mode, with node sightings written in batches. */
+/**
+ * The embedded store: one SQLite file in WAL mode, with node sightings written in batches. Every
+ * statement runs synchronously when it is called; the promises of the `Store` interfaces are
+ * already settled when returned (`ranNow`), and `commit()` returns `undefined` once it committed.
+ */
 export class SqliteStore implements Store {
   readonly path: string;
   readonly identity: StoreIdentity;
@@ -160,36 +165,32 @@ export class SqliteStore implements Store {
     this.pending.set(sighting.name, sighting);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setTimeout(() => this.flush(), FLUSH_WINDOW_MS);
+    setTimeout(() => this.writeSightings(), FLUSH_WINDOW_MS);
   }
 
-  listKnownNodes(): KnownNode[] {
-    this.flush();
-    return this.selectNodes.all().map((row) => ({
-      name: row.name,
-      nodeId: row.node_id ?? undefined,
-      tags: JSON.parse(row.tags) as string[],
-      version: row.version ?? undefined,
-      lastAddress: row.last_address ?? undefined,
-      firstSeen: row.first_seen,
-      lastSeen: row.last_seen,
-    }));
+  listKnownNodes(): Promise<KnownNode[]> {
+    return ranNow(() => {
+      this.writeSightings();
+      return this.selectNodes.all().map((row) => ({
+        name: row.name,
+        nodeId: row.node_id ?? undefined,
+        tags: JSON.parse(row.tags) as string[],
+        version: row.version ?? undefined,
+        lastAddress: row.last_address ?? undefined,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+      }));
+    });
   }
 
-  flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.size === 0 || !this.db.open) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    this.db.transaction(() => {
-      for (const s of batch) {
-        this.upsertNode.run(s.name, s.nodeId ?? null, JSON.stringify(s.tags), s.version ?? null, s.address, s.at, s.at);
-      }
-    })();
+  flush(): Promise<void> {
+    return ranNow(() => this.writeSightings());
   }
 
-  commit(): void {
+  /** Commits on the spot: `undefined` (the `Commit` of a unit of work already durable), or a thrown `StoreCommitError`. */
+  commit(): undefined {
     this.tx.commit();
+    return undefined;
   }
 
   whenCommitted(): Promise<void> {
@@ -204,10 +205,27 @@ export class SqliteStore implements Store {
     this.tx.observeCommits(observer);
   }
 
-  close(): void {
+  close(): Promise<void> {
+    return ranNow(() => this.closeNow());
+  }
+
+  /** Writes the pending sightings in one transaction (a savepoint of the turn's, when one is open). */
+  private writeSightings(): void {
+    this.flushScheduled = false;
+    if (this.pending.size === 0 || !this.db.open) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.db.transaction(() => {
+      for (const s of batch) {
+        this.upsertNode.run(s.name, s.nodeId ?? null, JSON.stringify(s.tags), s.version ?? null, s.address, s.at, s.at);
+      }
+    })();
+  }
+
+  private closeNow(): void {
     if (!this.db.open) return;
     this.checkpointer.stop();
-    this.flush();
+    this.writeSightings();
     this.tx.commit();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();

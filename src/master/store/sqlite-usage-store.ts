@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TokenCount } from '../../protocol/index.js';
+import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
 import type { UsageRecord, UsageScope, UsageStore, UsageSum } from './usage-store.js';
 
@@ -46,16 +47,20 @@ export class SqliteUsageStore implements UsageStore {
     this.insert.run(usage.jobId, usage.day, usage.user, usage.chat ?? null, usage.node ?? null, input, output, total);
   }
 
-  sums(group: 'day' | 'user' | 'chat' | 'node', from: string, to: string): UsageSum[] {
+  sums(group: 'day' | 'user' | 'chat' | 'node', from: string, to: string): Promise<UsageSum[]> {
     // A job without a chat (the API's) or a node (ended before it ran) has no row of its own in those tables.
-    return this.grouped[group]
-      .all(from, to)
-      .filter((row): row is SumRow & { key: string } => row.key !== null)
-      .map((row) => ({ key: row.key, jobs: row.jobs, tokens: tokens(row) }));
+    return ranNow(() =>
+      this.grouped[group]
+        .all(from, to)
+        .filter((row): row is SumRow & { key: string } => row.key !== null)
+        .map((row) => ({ key: row.key, jobs: row.jobs, tokens: tokens(row) })),
+    );
   }
 
-  dayTotal(scope: UsageScope, day: string): TokenCount {
-    const row = scope.kind === 'master' ? this.masterTotal.get(day) : this.scopeTotals[scope.kind].get(day, scope.key);
-    return row ? tokens(row) : { input: 0, output: 0, total: 0 };
+  dayTotal(scope: UsageScope, day: string): Promise<TokenCount> {
+    return ranNow(() => {
+      const row = scope.kind === 'master' ? this.masterTotal.get(day) : this.scopeTotals[scope.kind].get(day, scope.key);
+      return row ? tokens(row) : { input: 0, output: 0, total: 0 };
+    });
   }
 }

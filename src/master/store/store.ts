@@ -5,6 +5,7 @@ import type { ProfileStore } from './profile-store.js';
 import type { RemoteNodeStore } from './remote-node-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { UsageStore } from './usage-store.js';
+import type { Commit } from './unit-of-work.js';
 
 /** A node as it was last seen by the master, kept across restarts. */
 export interface KnownNode {
@@ -47,8 +48,13 @@ export function describeStore(identity: StoreIdentity): string {
 }
 
 /**
- * The master's persistent state, named in domain terms. Node sightings are batched: they are
- * durable once `flush()` or `close()` returns, and otherwise within a short window (~50 ms).
+ * The master's persistent state, named in domain terms, on any engine (SQLite embedded, or
+ * PostgreSQL). Every write joins the current unit of work: all writes of one event-loop turn,
+ * committed together once the turn's I/O callbacks have run, or earlier through `commit()`.
+ * Reads are asynchronous. The rule that nothing announces a write before it is durable is kept in
+ * one place per way out: the hub's `Outbox` commits before a turn's frames leave, the HTTP app
+ * before a reply, the log follower before an event. Node sightings are batched: they are durable
+ * once `flush()` or `close()` resolves, and otherwise within a short window (~50 ms).
  */
 export interface Store {
   /** Which engine and database this is, and what its opening migrated. */
@@ -67,15 +73,17 @@ export interface Store {
   /** Retention and delta folding of finished jobs, in small steps (the maintenance sweeper's). */
   readonly maintenance: JobMaintenance;
   recordNodeSeen(sighting: NodeSighting): void;
-  listKnownNodes(): KnownNode[];
-  flush(): void;
-  /** Makes every job, settings, remote node and credential write so far durable (they are grouped per event-loop turn otherwise). */
-  commit(): void;
-  /** Resolves once every job write so far is durable. */
+  listKnownNodes(): Promise<KnownNode[]>;
+  /** Writes the batched node sightings now. */
+  flush(): Promise<void>;
+  /** Ends the current unit of work now: every job, settings, remote node and credential write so far (see `Commit`). */
+  commit(): Commit;
+  /** Resolves once every write so far is durable. */
   whenCommitted(): Promise<void>;
   /** Calls `listener` at once when a commit fails: the writes since the last commit are gone. */
   onCommitFailed(listener: (error: Error) => void): () => void;
   /** Tells `observer` how long each successful commit took, in seconds (one observer; none: no timing). */
   observeCommits(observer: (seconds: number) => void): void;
-  close(): void;
+  /** Commits what is pending, writes the sightings and closes the database. */
+  close(): Promise<void>;
 }

@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../../log/index.js';
 import { Listeners } from '../listeners.js';
-
-/** A commit failed (disk full, I/O error): the writes since the last commit are gone. */
-export class StoreCommitError extends Error {
-  override readonly name = 'StoreCommitError';
-}
+import { StoreCommitError } from './unit-of-work.js';
 
 /** The promise every caller of `whenCommitted()` gets until the open transaction ends. */
 interface Pending {

@@ -24,13 +24,13 @@ export interface UsageSum {
 export type UsageScope = { kind: 'master' } | { kind: 'user'; key: string } | { kind: 'chat'; key: string };
 
 /**
- * Token usage per job. Writes join the current turn's transaction like every other write.
+ * Token usage per job. Writes join the current unit of work like every other write.
  */
 export interface UsageStore {
   /** Records a job's usage; a job is recorded once (a second record of it is ignored). */
   record(usage: UsageRecord): void;
   /** Sums for the days `from`..`to` (inclusive), grouped by day, user, chat or node. */
-  sums(group: 'day' | 'user' | 'chat' | 'node', from: string, to: string): UsageSum[];
+  sums(group: 'day' | 'user' | 'chat' | 'node', from: string, to: string): Promise<UsageSum[]>;
   /** Tokens of one scope on one day. */
-  dayTotal(scope: UsageScope, day: string): TokenCount;
+  dayTotal(scope: UsageScope, day: string): Promise<TokenCount>;
 }

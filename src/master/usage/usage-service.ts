@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/index.js';
 import { isoNow, type Budgets, type TokenCount, type UsageReport } from '../../protocol/index.js';
-import type { JobOrigin, SettingsStore, UsageScope, UsageStore } from '../store/index.js';
+import { settled, type JobOrigin, type Store, type UsageScope } from '../store/index.js';
 
 /** Whom a job's tokens count against: a user (`telegram:42`, `admin`) and, from a chat, that chat. */
 export interface UsageOwner {
@@ -51,54 +51,67 @@ export function overBudgetMessage(scope: UsageScope, used: number, budget: numbe
 
 /**
  * Recorded token usage and the daily budgets: reports (`GET /api/usage`, `/usage` in a chat) and
- * the figures budget checks start from. Budgets saved through the API win over the environment's.
+ * the figures budget checks start from. Budgets saved through the API win over the environment's;
+ * they are kept in memory (this is their only writer), read from the store by `load()` at start.
  */
 export class UsageService {
+  private saved: Budgets | undefined;
+
   constructor(
-    private readonly store: UsageStore,
-    private readonly settings: Pick<SettingsStore, 'budgets' | 'saveBudgets'>,
+    private readonly store: Pick<Store, 'usage' | 'settings' | 'commit'>,
     private readonly defaults: Budgets,
     private readonly log: Logger,
   ) {}
 
+  /** Reads the budgets saved through the API; until then (and without any) the environment's are in force. */
+  async load(): Promise<void> {
+    this.saved = await this.store.settings.budgets();
+  }
+
   /** Records a job's own tokens when it ends. */
   record(jobId: number, owner: UsageOwner, node: string | undefined, tokens: TokenCount, at = new Date()): void {
-    this.store.record({ jobId, day: utcDay(at), user: owner.user, chat: owner.chat, node, tokens });
+    this.store.usage.record({ jobId, day: utcDay(at), user: owner.user, chat: owner.chat, node, tokens });
   }
 
   /** Tokens of ended jobs today, for one scope. */
-  today(scope: UsageScope): TokenCount {
-    return this.store.dayTotal(scope, utcDay());
+  today(scope: UsageScope): Promise<TokenCount> {
+    return this.store.usage.dayTotal(scope, utcDay());
   }
 
+  /** The budgets in force (from memory). */
   budgets(): FullBudgets {
-    const saved = this.settings.budgets() ?? this.defaults;
-    return { userDaily: saved.userDaily ?? null, chatDaily: saved.chatDaily ?? null, masterDaily: saved.masterDaily ?? null };
+    return full(this.saved ?? this.defaults);
   }
 
-  /** Replaces the budgets (a field left out or `null`: no cap). */
-  saveBudgets(budgets: Budgets): FullBudgets {
-    const full = { userDaily: budgets.userDaily ?? null, chatDaily: budgets.chatDaily ?? null, masterDaily: budgets.masterDaily ?? null };
-    this.settings.saveBudgets(full, isoNow());
-    this.log.info(full, 'budgets saved');
-    return full;
+  /** Replaces the budgets (a field left out or `null`: no cap); resolves once they are durable, and in force. */
+  async saveBudgets(budgets: Budgets): Promise<FullBudgets> {
+    const saved = full(budgets);
+    this.store.settings.saveBudgets(saved, isoNow());
+    await settled(this.store.commit());
+    this.saved = saved;
+    this.log.info(saved, 'budgets saved');
+    return saved;
   }
 
   /** The last `days` days (UTC, today included): totals, by day, user, chat and node. */
-  report(days: number): UsageReport {
+  async report(days: number): Promise<UsageReport> {
     const to = utcDay();
     const from = utcDay(new Date(Date.parse(`${to}T00:00:00Z`) - (Math.min(days, MAX_USAGE_DAYS) - 1) * DAY_MS));
-    const stored = new Map(this.store.sums('day', from, to).map((row) => [row.key, row]));
+    const [stored, users, chats, nodes] = await Promise.all((['day', 'user', 'chat', 'node'] as const).map((group) => this.store.usage.sums(group, from, to)));
+    const byDate = new Map((stored ?? []).map((row) => [row.key, row]));
     // Every day of the period, quiet ones too: a chart of them has no gaps to guess at.
     const byDay = Array.from({ length: Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1 }, (_, i) => {
       const day = utcDay(new Date(Date.parse(from) + i * DAY_MS));
-      return stored.get(day) ?? { key: day, jobs: 0, tokens: { input: 0, output: 0, total: 0 } };
+      return byDate.get(day) ?? { key: day, jobs: 0, tokens: { input: 0, output: 0, total: 0 } };
     });
     const total = byDay.reduce(
       (sum, row) => ({ jobs: sum.jobs + row.jobs, tokens: { input: sum.tokens.input + row.tokens.input, output: sum.tokens.output + row.tokens.output, total: sum.tokens.total + row.tokens.total } }),
       { jobs: 0, tokens: { input: 0, output: 0, total: 0 } },
     );
-    const [users, chats, nodes] = (['user', 'chat', 'node'] as const).map((group) => this.store.sums(group, from, to));
     return { from, to, total, days: byDay, users: users ?? [], chats: chats ?? [], nodes: nodes ?? [], budgets: this.budgets() };
   }
+}
+
+function full(budgets: Budgets): FullBudgets {
+  return { userDaily: budgets.userDaily ?? null, chatDaily: budgets.chatDaily ?? null, masterDaily: budgets.masterDaily ?? null };
 }
