@@ -3,7 +3,7 @@ export { childEnvironment, codexBinarySetting, environmentFrom, loadEnvironment,
 export { BUILT_IN_HIDDEN_NAMES, HIDDEN_ENV_SETTING, hiddenNamePatterns, scrubEnvironment, storedSecretValues, type HiddenSecrets } from './child-environment.js';
 export type { DeliverySettings } from './delivery-settings.js';
 export type { LogSettings } from './log-settings.js';
-export { resolveMasterConfig, type MasterConfig, type MasterFlags, type RetentionSettings } from './master-config.js';
+export { DEFAULT_LEASE_SEC, defaultMasterName, resolveMasterConfig, type MasterConfig, type MasterFlags, type RetentionSettings } from './master-config.js';
 export { resolveNodeConfig, type NodeConfig, type NodeFlags } from './node-config.js';
 export { SECRET_FILES, ensureDataDir, loadOrCreateSecret, readSecretFile, restrictToOwner, type LoadedSecret } from './secrets.js';
 export { defaultDataDir } from './settings.js';

@@ -1,7 +1,8 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
 import { environmentFrom } from './environment.js';
-import { resolveMasterConfig } from './master-config.js';
+import { defaultMasterName, resolveMasterConfig } from './master-config.js';
 
 const resolve = (env: Record<string, string>) => resolveMasterConfig({}, environmentFrom(env), false);
 
@@ -40,6 +41,37 @@ describe('master configuration of issue 17: retention', () => {
       ['MASTER_RETENTION_DAYS', '1.5', /whole days/],
       ['MASTER_EVENT_RETENTION_DAYS', '-3', /MASTER_EVENT_RETENTION_DAYS.*at least 1 day/],
       ['MASTER_EVENT_RETENTION_DAYS', '100000', /at most 36500/],
+    ] as const) {
+      expect(() => resolve({ [key]: value })).toThrow(ConfigError);
+      expect(() => resolve({ [key]: value })).toThrow(reason);
+    }
+  });
+});
+
+describe('master configuration of issue 19: several masters', () => {
+  it('names the master by the host and port of its WebSocket, and leases for 10 s, by default', () => {
+    expect(resolve({ MASTER_HOST: '10.0.0.5', MASTER_PORT: '9000' })).toMatchObject({ name: '10.0.0.5:9000', leaseSec: 10 });
+    expect(resolve({}).name).toBe('127.0.0.1:8765');
+    expect(resolve({ MASTER_HOST: '::1' }).name).toBe('[::1]:8765');
+  });
+
+  it('names a wildcard bind by the host name, and a port picked at start by the pid', () => {
+    expect(resolve({ MASTER_HOST: '0.0.0.0' }).name).toBe(`${hostname()}:8765`);
+    expect(defaultMasterName('127.0.0.1', 0)).toBe(`127.0.0.1 (pid ${process.pid})`);
+  });
+
+  it('reads MASTER_NAME (trimmed) and MASTER_LEASE_SEC', () => {
+    expect(resolve({ MASTER_NAME: '  master-a ', MASTER_LEASE_SEC: '2.5' })).toMatchObject({ name: 'master-a', leaseSec: 2.5 });
+  });
+
+  it('refuses a name that is empty, too long or not one printable line, and a lease under 2 s or in milliseconds', () => {
+    for (const [key, value, reason] of [
+      ['MASTER_NAME', ' ', /MASTER_NAME.*must not be empty/],
+      ['MASTER_NAME', 'x'.repeat(101), /at most 100 characters/],
+      ['MASTER_NAME', 'a\nb', /printable text on one line/],
+      ['MASTER_LEASE_SEC', 'soon', /MASTER_LEASE_SEC.*number of seconds/],
+      ['MASTER_LEASE_SEC', '1', /at least 2 seconds/],
+      ['MASTER_LEASE_SEC', '10000', /seconds, not milliseconds/],
     ] as const) {
       expect(() => resolve({ [key]: value })).toThrow(ConfigError);
       expect(() => resolve({ [key]: value })).toThrow(reason);

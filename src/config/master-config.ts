@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_APPROVAL_TIMEOUT_SEC, type Budgets } from '../protocol/index.js';
 import type { Environment } from './environment.js';
@@ -63,6 +64,18 @@ export interface MasterConfig {
    * undefined with `databaseUrl` (setting both is refused).
    */
   sqliteSync?: SqliteSyncSetting | undefined;
+  /**
+   * `MASTER_NAME`: how people tell this master from the others sharing its database (the dashboard's
+   * nodes, the start line); default `host:port` of its WebSocket (`defaultMasterName`). Not an identity:
+   * each start has a fresh id.
+   */
+  name?: string | undefined;
+  /**
+   * `MASTER_LEASE_SEC`: seconds a master sharing a PostgreSQL database stays alive to the others
+   * without renewing its lease (renewed every third of it); a master dead that long has its jobs taken
+   * over. Default 10; unused on SQLite.
+   */
+  leaseSec?: number | undefined;
   /** Tags a new remote node record gets when it names none (the dashboard's mock-up list). */
   remoteDefaultTags: string[];
   /** `MASTER_PROFILES_FILE`: named profiles and the pipeline's agents (TOML), read at start; read-only through the API. */
@@ -127,14 +140,40 @@ function resolveRetention(env: Environment): RetentionSettings {
   return { jobDays: days('MASTER_RETENTION_DAYS'), eventDays: days('MASTER_EVENT_RETENTION_DAYS') };
 }
 
+/** What a person can read in a list: printable, one line, short. */
+const masterNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must be printable text on one line');
+/** Seconds: at least 2 (renewed every third of it, a renewal must fit between the checks); at most 10 minutes (seconds, not milliseconds). */
+const leaseSchema = z.coerce
+  .number({ message: 'must be a number of seconds' })
+  .min(2, 'must be at least 2 seconds')
+  .max(600, 'must be at most 600 seconds (it is in seconds, not milliseconds)');
+
+/** The lease when `MASTER_LEASE_SEC` is unset. */
+export const DEFAULT_LEASE_SEC = 10;
+
+/**
+ * `host:port` of the WebSocket, as other machines would reach it: a wildcard bind is named by this
+ * machine's host name. A port of 0 (picked at start, after the name is needed) adds the pid instead.
+ */
+export function defaultMasterName(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host.includes(':') ? `[${host}]` : host;
+  return port === 0 ? `${shown} (pid ${process.pid})` : `${shown}:${port}`;
+}
+
 const attemptsSchema = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20');
 
 export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty: boolean): MasterConfig {
   const host = resolveSetting({ flag: 'host', env: 'MASTER_HOST', schema: hostSchema, fallback: () => '127.0.0.1' }, flags.host, env);
   const databaseUrl = resolveDatabaseUrl(flags.databaseUrl, env);
+  const port = resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env);
   return {
     host,
-    port: resolveSetting({ flag: 'port', env: 'MASTER_PORT', schema: portSchema, fallback: () => 8765 }, flags.port, env),
+    port,
     httpHost: resolveSetting({ flag: 'http-host', env: 'MASTER_HTTP_HOST', schema: hostSchema, fallback: () => host }, flags.httpHost, env),
     httpPort: resolveSetting({ flag: 'http-port', env: 'MASTER_HTTP_PORT', schema: portSchema, fallback: () => 8080 }, flags.httpPort, env),
     dataDir: resolveSetting({ flag: 'data-dir', env: 'MASTER_DATA_DIR', schema: pathSchema, fallback: defaultDataDir }, flags.dataDir, env),
@@ -161,6 +200,8 @@ export function resolveMasterConfig(flags: MasterFlags, env: Environment, isTty:
     },
     databaseUrl,
     sqliteSync: resolveSqliteSync(env, databaseUrl),
+    name: resolveSetting({ env: 'MASTER_NAME', schema: masterNameSchema, fallback: () => defaultMasterName(host, port) }, undefined, env),
+    leaseSec: resolveSetting({ env: 'MASTER_LEASE_SEC', schema: leaseSchema, fallback: () => DEFAULT_LEASE_SEC }, undefined, env),
     remoteDefaultTags: resolveSetting({ env: 'REMOTE_DEFAULT_TAGS', schema: tagsSchema, fallback: () => [] }, undefined, env),
     profilesFile: resolveSetting({ env: 'MASTER_PROFILES_FILE', schema: pathSchema.optional(), fallback: () => undefined }, undefined, env),
     budgets: resolveBudgets(env),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { MasterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { AttachmentFiles, AttachmentSender, Uploads } from './attachments/index.js';
+import type { Fleet } from './fleet/fleet.js';
 import type { Hub } from './hub/index.js';
 import { JobIntake, JobService, Pipeline, UsageWatch } from './jobs/index.js';
 import { ProfileService, type ProfilesFile } from './profiles/index.js';
@@ -23,9 +24,10 @@ export interface JobServices {
 /**
  * Builds the job layer on one store and hub, with the profiles file as read at start
  * (`loadProfilesFile`). What it reads from the store is loaded by the caller before it serves:
- * `jobs.recover()` and `usage.load()`.
+ * `jobs.recover()` and `usage.load()`. `fleet`: the masters sharing the store (started before
+ * `jobs.recover()`); absent, this master alone.
  */
-export function createJobServices(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, hub: Hub, log: Logger): JobServices {
+export function createJobServices(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, hub: Hub, log: Logger, fleet?: Fleet): JobServices {
   const profiles = new ProfileService(store, profilesFile, log);
   const files = new AttachmentFiles(join(config.dataDir, 'attachments'));
   const sender = new AttachmentSender(files, hub, log);
@@ -43,6 +45,7 @@ export function createJobServices(config: MasterConfig, profilesFile: ProfilesFi
       onAssigned: (node, spec) => sender.send(node, spec, () => current(jobs, spec.id, node, spec.attempt)),
     },
     log,
+    fleet,
   );
   const usage = new UsageService(store, config.budgets ?? {}, log);
   const watch = new UsageWatch(jobs, usage, log);

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, SECRET_FILES, ensureDataDir, loadOrCreateSecret, type LoadedSecret, type MasterConfig } from '../config/index.js';
+import { ConfigError, DEFAULT_LEASE_SEC, SECRET_FILES, defaultMasterName, ensureDataDir, loadOrCreateSecret, type LoadedSecret, type MasterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { PACKAGE_ROOT, VERSION } from '../paths.js';
 import { CredentialService, SessionCookies } from './auth/index.js';
 import { clearTextWarning } from './clear-text.js';
-import { createHttpApp, type RouteEntry } from './http/index.js';
+import { MasterNames, NodeDirectory, createHttpApp, type RouteEntry } from './http/index.js';
 import { BridgeRequests } from './bridges/index.js';
-import { Hub } from './hub/index.js';
+import { createFleet, type Fleet } from './fleet/index.js';
+import { Hub, NodePublishing } from './hub/index.js';
 import type { JobService } from './jobs/index.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createJobServices, type JobServices } from './job-services.js';
@@ -24,6 +25,8 @@ import { WsServer } from './ws-server.js';
 /** A running master. */
 export interface Master {
   hub: Hub;
+  /** This master among those sharing its store (`shared` false: alone, as on SQLite). */
+  fleet: Fleet;
   jobs: JobService;
   /** Profiles, usage and budgets, attachments, and the intake every job request goes through. */
   services: JobServices;
@@ -55,8 +58,9 @@ export interface StartMasterOptions {
 
 /**
  * Starts the hub, the WebSocket port and the HTTP API on one store, holding the data dir's lock
- * (`master.lock`) from before the store opens until after it has closed: two masters on one
- * store would each take the unfinished jobs for theirs.
+ * (`master.lock`) from before the store opens until after it has closed: two masters on one data
+ * dir would share its files (SQLite's database among them). Masters share a PostgreSQL store
+ * through its fleet (`createFleet`), each with a data dir of its own.
  */
 export async function startMaster(config: MasterConfig, log: Logger, options: StartMasterOptions = {}): Promise<Master> {
   ensureDataDir(config.dataDir);
@@ -82,8 +86,8 @@ async function startOnDataDir(config: MasterConfig, log: Logger, options: StartM
   try {
     const core = await startCore(config, profilesFile, store, secrets, running, log);
     const { ws, http, routes } = await serve(config, options, core, store, secrets, running, log);
-    const { hub, jobs, services, sweeper, settings, remoteNodes, credentials } = core;
-    return { hub, jobs, services, store, sweeper, settings, remoteNodes, credentials, ws, http, tls: config.tls !== undefined, httpRoutes: routes, ...secrets, close: once(() => shutdown(running, store)) };
+    const { hub, fleet, jobs, services, sweeper, settings, remoteNodes, credentials } = core;
+    return { hub, fleet, jobs, services, store, sweeper, settings, remoteNodes, credentials, ws, http, tls: config.tls !== undefined, httpRoutes: routes, ...secrets, close: once(() => shutdown(running, store)) };
   } catch (error) {
     await shutdown(running, store).catch((closing: unknown) => log.warn({ err: closing }, 'the master did not stop cleanly after a failed start'));
     throw error;
@@ -93,6 +97,9 @@ async function startOnDataDir(config: MasterConfig, log: Logger, options: StartM
 /** What runs on the store once it is open; the ports come after (`serve`). */
 interface Core {
   hub: Hub;
+  fleet: Fleet;
+  /** Every node on a master sharing the store (this one's alone). */
+  nodes: NodeDirectory;
   jobs: JobService;
   services: JobServices;
   sweeper: Sweeper;
@@ -107,6 +114,8 @@ interface Core {
 /** What a shutdown has to stop: whatever a start had made when it stopped or failed. */
 interface Running {
   hub?: Hub;
+  fleet?: Fleet;
+  publishing?: NodePublishing;
   jobs?: JobService;
   sweeper?: Sweeper;
   wsServer?: WsServer;
@@ -118,26 +127,48 @@ async function startCore(config: MasterConfig, profilesFile: ProfilesFile | unde
   const credentials = new CredentialService({ admin: secrets.adminToken.value, node: secrets.nodeToken.value, bridge: secrets.bridgeToken.value }, store, log);
   await credentials.load();
   const settings = await SettingsService.open(store, log);
+  const name = masterName(config);
+  const leaseMs = (config.leaseSec ?? DEFAULT_LEASE_SEC) * 1000;
+  // An owner that cannot answer another master within a lease is dead or cut off: its jobs are about to be taken over.
+  const fleet = (running.fleet = createFleet(store, { name, leaseMs, askTimeoutMs: leaseMs, log }));
   const hub = (running.hub = new Hub({ ...config, serverVersion: VERSION }, store, log));
-  const services = createJobServices(config, profilesFile, store, hub, log);
+  const services = createJobServices(config, profilesFile, store, hub, log, fleet);
   const { jobs } = services;
   running.jobs = jobs;
   hub.attachJobs(jobs);
+  // Registered, and hearing the others, before the jobs are read: what they change meanwhile is not missed.
+  await fleet.start();
   await Promise.all([jobs.recover(), services.usage.load()]);
+  // Alone, nobody hears of this master's nodes: nothing is built or written per change.
+  if (fleet.shared) running.publishing = new NodePublishing(hub, jobs, fleet);
+  const nodes = nodeDirectory(hub, jobs, fleet, store, name, log);
   const sweeper = (running.sweeper = new Sweeper(store.maintenance, log, { retention: config.retention }));
   sweeper.start();
-  const { metrics, health } = watch(hub, jobs, store);
+  const { metrics, health } = watch(hub, nodes, jobs, store);
   const startedAt = new Date();
-  const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => hub.listNodes() };
+  const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => nodes.listed() };
   hub.attachBridges(new BridgeRequests(bridgeSink, services, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
   const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
   credentials.onRevoked((name) => hub.dropCredential(name));
-  return { hub, jobs, services, sweeper, settings, remoteNodes, credentials, metrics, health, startedAt };
+  return { hub, fleet, nodes, jobs, services, sweeper, settings, remoteNodes, credentials, metrics, health, startedAt };
+}
+
+/** `MASTER_NAME`, or `host:port` of the WebSocket (a config made in code may leave it out). */
+function masterName(config: MasterConfig): string {
+  return config.name ?? defaultMasterName(config.host, config.port);
+}
+
+/** The node lists' sources: the hub's nodes and, on a shared store, the other masters' with their names. */
+function nodeDirectory(hub: Hub, jobs: JobService, fleet: Fleet, store: Store, name: string, log: Logger): NodeDirectory {
+  const shared = store.fleet;
+  if (!fleet.shared || !shared) return new NodeDirectory(hub, jobs);
+  const names = new MasterNames(() => shared.members(), { id: fleet.masterId, name }, log);
+  return new NodeDirectory(hub, jobs, { fleet, names, name });
 }
 
 /** Opens the WebSocket port and the HTTP API on the core. */
 async function serve(config: MasterConfig, options: StartMasterOptions, core: Core, store: Store, secrets: Secrets, running: Running, log: Logger): Promise<{ ws: ListenAddress; http: ListenAddress; routes: readonly RouteEntry[] }> {
-  const { hub, jobs, services, settings, remoteNodes, credentials, metrics, health, startedAt } = core;
+  const { hub, fleet, nodes, jobs, services, settings, remoteNodes, credentials, metrics, health, startedAt } = core;
   const wsServer = (running.wsServer = new WsServer(config, credentials, hub, log));
   const ws = await wsServer.listen();
   const app = (running.app = await createHttpApp(
@@ -151,12 +182,14 @@ async function serve(config: MasterConfig, options: StartMasterOptions, core: Co
       tls: config.tls,
       metricsPublic: config.metricsPublic ?? false,
     },
-    { hub, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(secrets.adminToken.value, config.tls !== undefined), metrics, health, log },
+    { hub, nodes, jobs, services, store, settings, remoteNodes, credentials, sessions: new SessionCookies(secrets.adminToken.value, config.tls !== undefined), metrics, health, log },
   ));
   await app.ready();
   const http = await listen(app.server, config.httpHost, config.httpPort);
   const tls = config.tls !== undefined;
-  log.info({ ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, 'master listening');
+  const name = masterName(config);
+  const alone = fleet.shared ? 'sharing its store with the other masters on it' : 'alone on its store';
+  log.info({ master: name, masterId: fleet.masterId, sharedStore: fleet.shared, ws: `${ws.host}:${ws.port}`, http: `${http.host}:${http.port}`, tls, dataDir: config.dataDir }, `master listening as ${JSON.stringify(name)}, ${alone}`);
   const clearText = clearTextWarning({ host: config.host, httpHost: config.httpHost, tls });
   if (clearText !== undefined) log.warn(clearText);
   return { ws, http, routes: app.routeTable };
@@ -171,13 +204,17 @@ function logStore(store: Store, log: Logger): void {
   log.info({ store: { engine: identity.engine, location: identity.location, schemaVersion: identity.schemaVersion } }, `store: ${describeStore(identity)}`);
 }
 
-/** The metrics (`/metrics`) and the health judgement (`/api/health`), fed by the hub, the jobs and the store. */
-function watch(hub: Hub, jobs: JobService, store: Store): { metrics: MasterMetrics; health: Health } {
+/**
+ * The metrics (`/metrics`) and the health judgement (`/api/health`), fed by the hub, the jobs and
+ * the store. The metrics count this master's own nodes (each master is scraped); the health looks
+ * at every master's, since a node online on any of them takes this master's jobs.
+ */
+function watch(hub: Hub, nodes: NodeDirectory, jobs: JobService, store: Store): { metrics: MasterMetrics; health: Health } {
   const metrics = new MasterMetrics({ nodes: () => hub.listNodes(), unfinished: jobs.unfinished, store: store.jobs, version: VERSION });
   hub.observe(metrics);
   jobs.subscribe(metrics.jobs.onUpdate);
   store.observeCommits(metrics.commitTook);
-  return { metrics, health: new Health(() => hub.listNodes(), store) };
+  return { metrics, health: new Health(() => nodes.infos(), store) };
 }
 
 /** The shared credentials, as loaded. */
@@ -210,10 +247,17 @@ function loadSecrets(config: MasterConfig): Secrets {
 async function shutdown(running: Running, store: Store): Promise<void> {
   // Timers first: nodes the hub now drops must not arm re-queue timers that outlive the store.
   await running.sweeper?.stop();
+  running.publishing?.close();
   running.jobs?.close();
   await running.hub?.close();
   await Promise.allSettled([running.wsServer?.close(), running.app?.close()]);
-  await store.close();
+  try {
+    // Once its nodes are gone (to the other masters, which adopt their jobs): its lease ends now,
+    // and what is left out is theirs to take over at once.
+    await running.fleet?.close();
+  } finally {
+    await store.close();
+  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

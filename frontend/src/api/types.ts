@@ -20,6 +20,8 @@ export interface NodeInfo {
   capabilities: { slots: number; executors: string[]; codexVersion?: string; chat: boolean };
   /** Ids of the jobs the node runs now (older masters leave it out). */
   runningJobs?: number[];
+  /** The name of the master it is connected to, when several masters share one database (absent for a master alone). */
+  master?: string;
 }
 
 export interface ConfigSave {

@@ -44,6 +44,8 @@ function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
   const now = useNow(5000);
   const t = useT().overview;
   const unresponsive = nodes.filter((n) => n.status === 'unresponsive').length;
+  // Masters sharing one database list each other's nodes, each with its master; a master alone names none.
+  const masters = nodes.some((n) => n.master !== undefined);
   return (
     <div className="table-wrap">
       <table className="table table-stack" data-testid="nodes-table">
@@ -54,6 +56,7 @@ function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
         <thead>
           <tr>
             <th scope="col">{t.name}</th>
+            {masters && <th scope="col">{t.master}</th>}
             <th scope="col">{t.tags}</th>
             <th scope="col">{t.status}</th>
             <th scope="col">{t.lastActivity}</th>
@@ -68,6 +71,11 @@ function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
                 {node.name}
                 <span className="sub">{node.address}</span>
               </th>
+              {masters && (
+                <td data-label={t.master} data-testid="node-master">
+                  {node.master ?? <span className="muted">{t.none}</span>}
+                </td>
+              )}
               <td data-label={t.tags}>{node.tags.length > 0 ? node.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">{t.none}</span>}</td>
               <td data-label={t.status} data-testid="node-status">
                 <StatusBadge status={node.status} />

@@ -32,7 +32,12 @@ export async function answerFromChat(jobs: Pick<JobService, 'get' | 'questions'>
     return result(frame, 'answered', `${DECIDED[frame.answer.decision]} (job ${jobId}, question ${questionId}).`, state);
   } catch (error) {
     if (!(error instanceof CodedError)) throw error;
-    if (error.code === 'conflict') return result(frame, 'already_decided', capitalized(error.message), await jobs.questions.get(jobId, questionId));
+    if (error.code === 'conflict') {
+      const state = await jobs.questions.get(jobId, questionId);
+      // Still pending: not decided, the job is between masters (see `Questions.answer`); the chat may answer again.
+      if (state.status === 'pending') return result(frame, 'refused', `${capitalized(error.message)}.`, state);
+      return result(frame, 'already_decided', capitalized(error.message), state);
+    }
     if (error.code === 'not_found') return result(frame, 'not_found', `${capitalized(error.message)}.`);
     if (error.code === 'bad_request') return result(frame, 'refused', `${capitalized(error.message)}.`);
     throw error;

@@ -35,7 +35,7 @@ function slowServices(create: (requestId: string) => Promise<JobRecord>): { serv
     active: () => undefined,
     list: () => later([]),
     runningOn: () => [],
-    subscribe: (_listener: (update: JobUpdate) => void) => () => undefined,
+    watch: (_listener: (update: JobUpdate) => void) => () => undefined,
     queuedCount: () => 0,
     publisher: {},
     questions: { waitingJobs: () => [] },

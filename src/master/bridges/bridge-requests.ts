@@ -13,7 +13,7 @@ import { BridgeSubmits } from './bridge-submits.js';
 import { MAX_UPDATE_FILE_PARTS, fileParts, forBridges, nodeSummary, summarize, trimmed, type ListedNode } from './bridge-view.js';
 import { usageFor } from './bridge-usage.js';
 
-/** What the hub offers the handler: sending to one client, and the connected nodes. */
+/** What the hub offers the handler: sending to one client, and the connected nodes (every master's, see `ListedNode.running`). */
 export interface BridgeSink {
   send(client: Client, frame: Frame): void;
   nodes(): ListedNode[];
@@ -21,7 +21,7 @@ export interface BridgeSink {
 
 /** The job layer as bridges use it. */
 export interface BridgeJobs {
-  jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'subscribe' | 'queuedCount' | 'publisher' | 'questions'>;
+  jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'watch' | 'queuedCount' | 'publisher' | 'questions'>;
   intake: Pick<JobIntake, 'create' | 'cancel'>;
   profiles: Pick<ProfileService, 'list'>;
   usage: Pick<UsageService, 'report' | 'today'>;
@@ -61,7 +61,8 @@ export class BridgeRequests implements BridgeChannel {
   ) {
     this.jobs = services.jobs;
     this.submits = new BridgeSubmits(this.jobs, services.intake, options.allowLocalRepos, (job, client) => this.submitted(job, client), log);
-    this.jobs.subscribe((update) => this.onJobUpdate(update));
+    // Every job's updates: a job a bridge follows may run on a node of another master.
+    this.jobs.watch((update) => this.onJobUpdate(update));
     settings.subscribe(() => {
       for (const client of this.bridges.values()) this.sendConfig(client);
     });
@@ -165,7 +166,7 @@ export class BridgeRequests implements BridgeChannel {
   }
 
   private async status() {
-    const nodes = this.sink.nodes().map((node) => nodeSummary(node, this.jobs.runningOn(node.name)));
+    const nodes = this.sink.nodes().map((node) => nodeSummary(node, node.running ?? this.jobs.runningOn(node.name)));
     const queued = this.jobs.queuedCount();
     const active = nodes.reduce((sum, node) => sum + node.running.length, 0);
     const master = { version: this.options.version, startedAt: this.options.startedAt.toISOString(), queued, active };

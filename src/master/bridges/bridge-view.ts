@@ -57,6 +57,8 @@ export interface ListedNode {
   tags: string[];
   capabilities: { slots: number; codexVersion?: string | undefined };
   version?: string | undefined;
+  /** The jobs out on a node of another master, as that master published them (absent: one of this master's, whose jobs it holds). */
+  running?: number[] | undefined;
 }
 
 /** A node for `/status`: its slots, running jobs, and versions. */

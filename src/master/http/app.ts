@@ -15,6 +15,7 @@ import { CodedError } from '../coded-error.js';
 import { HTTP_STATUS, codeForStatus, errorBody } from './api-error.js';
 import { enforceAccess, publicScope, type RouteEntry } from './access.js';
 import { PLACEHOLDER_HTML } from './placeholder.js';
+import type { NodeDirectory } from './node-view.js';
 import { registerRoutes } from './routes.js';
 
 export interface HttpAppOptions {
@@ -33,6 +34,8 @@ export interface HttpAppOptions {
 
 export interface HttpAppDeps {
   hub: Hub;
+  /** Every node on a master sharing the store (`/api/nodes`, the health, the dashboard's feed). */
+  nodes: NodeDirectory;
   jobs: JobService;
   services: JobServices;
   store: Store;

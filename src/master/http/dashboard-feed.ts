@@ -6,14 +6,17 @@ import type { RemoteNodeService } from '../remote-nodes/index.js';
 import { maskSettings, type SettingsService } from '../settings/index.js';
 import { settled, type Commit, type JobRecord } from '../store/index.js';
 import { Coalescer } from './coalescer.js';
-import type { NodeView } from './node-view.js';
+import type { NodeDirectory } from './node-view.js';
+import { RemoteNodeChanges } from './remote-node-changes.js';
 import { RunningJobsWatch } from './running-jobs-watch.js';
 import { SseFanout } from './sse-fanout.js';
 
 /** What the dashboard hears about. */
 export interface FeedSources {
   hub: Pick<Hub, 'onNodeEvent' | 'listNodes'>;
-  jobs: Pick<JobService, 'subscribe' | 'runningOn' | 'commit'>;
+  /** The nodes as shown (with their master when the store is shared), and the other masters' nodes. */
+  nodes: Pick<NodeDirectory, 'own' | 'remote' | 'onRemoteChange'>;
+  jobs: Pick<JobService, 'watch' | 'runningOn' | 'commit'>;
   settings: Pick<SettingsService, 'subscribe'>;
   remoteNodes: Pick<RemoteNodeService, 'subscribe'>;
   log: Logger;
@@ -28,14 +31,16 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * The dashboard's live feed, as server-sent events: `node` (`{event, node}`, the node with its
- * running jobs), `job` (the job as stored, coalesced per job), `config` (the settings as the API
- * shows them) and `remote_nodes` (the whole list). The sources are listened to only while a
- * dashboard is connected.
+ * running jobs; with several masters on the store, theirs too, each with its master), `job` (the
+ * job as stored, coalesced per job: every master's jobs), `config` (the settings as the API shows
+ * them) and `remote_nodes` (the whole list). The sources are listened to only while a dashboard is
+ * connected.
  */
 export class DashboardFeed {
   private readonly fanout: SseFanout;
   private readonly watch: RunningJobsWatch;
   private readonly jobUpdates: Coalescer<JobRecord>;
+  private readonly remote = new RemoteNodeChanges();
   private unsubscribe: Array<() => void> = [];
   /** Job batches waiting for a commit, in order: settles once the last has gone. */
   private delivering: Promise<void> | undefined;
@@ -62,10 +67,13 @@ export class DashboardFeed {
   }
 
   private listen(): void {
-    const { hub, jobs, settings, remoteNodes } = this.sources;
+    const { hub, nodes, jobs, settings, remoteNodes } = this.sources;
+    this.remote.reset(nodes.remote());
     this.unsubscribe = [
       hub.onNodeEvent((event) => this.sendNodeEvent(event)),
-      jobs.subscribe(({ job }) => this.jobUpdates.push(job.id, job)),
+      nodes.onRemoteChange(() => this.sendRemoteNodes()),
+      // Every master's jobs: one created here may run on a node of another, and the other way round.
+      jobs.watch(({ job }) => this.jobUpdates.push(job.id, job)),
       settings.subscribe((current) => this.fanout.send('config', maskSettings(current))),
       remoteNodes.subscribe((list) => this.fanout.send('remote_nodes', list)),
     ];
@@ -76,12 +84,17 @@ export class DashboardFeed {
     this.unsubscribe = [];
     this.jobUpdates.clear();
     this.watch.clear();
+    this.remote.clear();
   }
 
   private sendNodeEvent({ event, node }: NodeEvent): void {
-    const view: NodeView = { ...node, runningJobs: this.watch.runningOn(node.name) };
-    this.fanout.send('node', { event, node: view });
+    this.fanout.send('node', { event, node: this.sources.nodes.own(node, this.watch.runningOn(node.name)) });
     if (event === 'disconnected') this.watch.forget(node.name);
+  }
+
+  /** The other masters' nodes, each as it came, changed (its running jobs too, as its master published them) or went. */
+  private sendRemoteNodes(): void {
+    for (const change of this.remote.changes(this.sources.nodes.remote())) this.fanout.send('node', change);
   }
 
   /**
@@ -117,11 +130,12 @@ export class DashboardFeed {
 
   private deliver(batch: JobRecord[]): void {
     for (const job of batch) this.fanout.send('job', job);
-    // Starting and ending jobs changes nodes' running jobs, of which the hub has no word.
+    // Starting and ending jobs changes nodes' running jobs, of which the hub has no word (another
+    // master's nodes come with theirs, as published: the jobs here of those are not looked at).
     const changed = new Set(this.watch.changedBy(batch));
     if (changed.size === 0) return;
     for (const node of this.sources.hub.listNodes()) {
-      if (changed.has(node.name)) this.fanout.send('node', { event: 'updated', node: { ...node, runningJobs: this.watch.runningOn(node.name) } });
+      if (changed.has(node.name)) this.fanout.send('node', { event: 'updated', node: this.sources.nodes.own(node, this.watch.runningOn(node.name)) });
     }
   }
 }

@@ -50,7 +50,7 @@ class SlowLog {
 
   get = (): Promise<JobRecord> => later(this.job);
   active = (): JobRecord | undefined => (this.job.status === 'running' ? this.job : undefined);
-  subscribe = (listener: (update: JobUpdate) => void): (() => void) => {
+  watch = (listener: (update: JobUpdate) => void): (() => void) => {
     this.listener = listener;
     return () => (this.listener = undefined);
   };

@@ -23,7 +23,7 @@ function sseText(events: readonly SequencedJobEvent[]): string {
   return text;
 }
 
-type FollowedJobs = Pick<JobService, 'commit' | 'eventsJson' | 'get' | 'active' | 'subscribe'>;
+type FollowedJobs = Pick<JobService, 'commit' | 'eventsJson' | 'get' | 'active' | 'watch'>;
 
 /**
  * Streams one job's log as server-sent events from `after` until the job has ended. A follower
@@ -113,7 +113,8 @@ export function followJobLog(jobs: FollowedJobs, jobId: number, res: ServerRespo
     if (sent < job.lastSeq) catchUp();
     else endIfFinished(job);
   };
-  const unsubscribe = jobs.subscribe(onUpdate);
+  // Every job's updates, this master's and the other masters' (a job may run on a node of another).
+  const unsubscribe = jobs.watch(onUpdate);
   res.on('drain', catchUp);
   res.on('close', unsubscribe);
   catchUp();

@@ -16,7 +16,8 @@ import { registerEventRoutes } from './event-routes.js';
 import { registerJobRoutes } from './job-routes.js';
 import { registerMetricsRoutes } from './metrics-routes.js';
 import { registerLogRoutes } from './log-routes.js';
-import { nodeView } from './node-view.js';
+import { registerNodeRoutes } from './node-routes.js';
+import type { NodeDirectory } from './node-view.js';
 import { registerProfileRoutes } from './profile-routes.js';
 import { registerQuestionRoutes } from './question-routes.js';
 import { registerRemoteNodeRoutes } from './remote-node-routes.js';
@@ -26,6 +27,8 @@ import { registerUsageRoutes } from './usage-routes.js';
 
 export interface RouteDeps {
   hub: Hub;
+  /** Every node on a master sharing the store: this one's and, shared, the others'. */
+  nodes: NodeDirectory;
   jobs: JobService;
   services: JobServices;
   store: Store;
@@ -57,13 +60,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const health = { status, version: deps.version, startedAt: deps.startedAt.toISOString(), uptimeSec: Math.round((now.getTime() - deps.startedAt.getTime()) / 1000), time: now.toISOString() };
       // Anyone may ask whether the master is up; why it is degraded, and what it serves, is for the admin.
       if (!req.admin) return health;
-      return { ...health, degraded, nodes: deps.hub.listNodes().length, lastConfigSave: lastConfigSave(deps.settings) };
+      return { ...health, degraded, nodes: deps.nodes.infos().length, lastConfigSave: lastConfigSave(deps.settings) };
     },
   });
 
-  route(app, { method: 'GET', url: '/api/nodes', handler: () => ({ nodes: deps.hub.listNodes().map((node) => nodeView(node, deps.jobs)) }) });
-
-  route(app, { method: 'GET', url: '/api/nodes/known', handler: async () => ({ nodes: await deps.store.listKnownNodes() }) });
+  registerNodeRoutes(app, deps.nodes, deps.store);
 
   route(app, {
     method: 'POST',

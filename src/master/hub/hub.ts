@@ -52,6 +52,8 @@ export class Hub {
   private jobs: JobChannel | undefined;
   private bridgeRequests: BridgeChannel | undefined;
   private observer: HubObserver | undefined;
+  /** Told when what `listNodes` lists changed (see `onNodesChanged`); one listener, none alone. */
+  private nodesChanged: (() => void) | undefined;
 
   constructor(
     private readonly options: HubOptions,
@@ -77,6 +79,7 @@ export class Hub {
       onStatusChange: (client) => this.emitNode('updated', client),
       afterRound: () => {
         for (const node of this.nodes) if (node.greeted) this.recordSeen(node);
+        this.nodesChanged?.();
       },
     });
     this.heartbeat.start();
@@ -162,6 +165,16 @@ export class Hub {
 
   onNodeEvent(listener: NodeListener): () => void {
     return this.events.subscribe(listener);
+  }
+
+  /**
+   * Connects the one listener of changes to the node list: a node came, said hello, changed its
+   * status or went, and after every heartbeat round (their activity moved on). It is told, not
+   * given the list: it reads `listNodes` when it needs to (the fleet's publisher, at most every
+   * 100 ms), so a connect storm costs it nothing per node.
+   */
+  onNodesChanged(listener: () => void): void {
+    this.nodesChanged = listener;
   }
 
   /** Connects the one observer of what the hub handles on its own (the metrics). */
@@ -326,6 +339,7 @@ export class Hub {
   }
 
   private emitNode(event: 'connected' | 'updated' | 'disconnected', client: Client): void {
+    this.nodesChanged?.();
     // Connect storms reach thousands a second: build the status only when someone wants it.
     if (!this.events.hasListeners && this.bridges.size === 0) return;
     const frame = { type: 'node_status', event, node: client.info() } as const;

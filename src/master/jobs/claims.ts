@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.js';
-import type { JobCancelReason, JobEventsFrame } from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, type JobCancelReason, type JobEventsFrame } from '../../protocol/index.js';
 import type { Hub } from '../hub/index.js';
 import type { JobRecord } from '../store/index.js';
 
@@ -91,7 +91,7 @@ export class Claims {
       return;
     }
     this.stored(jobId).then(
-      (stored) => send(stored ? { reason: 'ended', message: `job ${jobId} has already ended (${stored.status})` } : { reason: 'not_assigned', message: `there is no job ${jobId} on this master` }),
+      (stored) => send(refusalOf(jobId, stored)),
       (error: unknown) => this.log.error({ err: error, job: jobId, node }, 'could not answer a copy of a job that is not running: the store did not say whether it has ended'),
     );
   }
@@ -111,4 +111,12 @@ export class Claims {
   clear(): void {
     this.former.clear();
   }
+}
+
+/** Why a node may not hold a job this master does not hold: ended, held elsewhere (another master's), or none such. */
+function refusalOf(jobId: number, stored: JobRecord | undefined): Refusal {
+  if (stored === undefined) return { reason: 'not_assigned', message: `there is no job ${jobId} on this master` };
+  if (FINAL_JOB_STATUSES.has(stored.status)) return { reason: 'ended', message: `job ${jobId} has already ended (${stored.status})` };
+  const where = stored.node === undefined ? 'it is queued' : `attempt ${stored.attempt} runs on node ${stored.node}`;
+  return { reason: 'not_assigned', message: `job ${jobId} is not held by this master for this node; ${where}` };
 }

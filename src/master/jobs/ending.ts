@@ -11,6 +11,8 @@ export interface Ending {
   fresh?: SequencedJobEvent[];
   /** When the job started, if that is news too (its `started` came with its end). */
   startedAt?: string | undefined;
+  /** The store holds an assignment memory never had (a conditional finish of a queued job, see `FleetJobs.finishQueued`): cleared. */
+  unassigned?: boolean;
 }
 
 /** What the master records itself when it ends a job without the node's word. */
@@ -22,8 +24,12 @@ export function closingEvents(job: JobRecord, status: FinalStatus, at: string, e
 }
 
 /** What a job's end writes. Assigned one by one: object spreads of these varying shapes took V8's slow path. */
-export function finalChanges(status: FinalStatus, at: string, { error, result, startedAt }: Ending): JobChanges {
+export function finalChanges(status: FinalStatus, at: string, { error, result, startedAt, unassigned }: Ending): JobChanges {
   const changes: JobChanges = { status, finishedAt: at };
+  if (unassigned === true) {
+    changes.node = null;
+    changes.assignedAt = null;
+  }
   if (startedAt !== undefined) changes.startedAt = startedAt;
   if (error !== undefined) changes.error = error;
   if (result) changes.result = result;

@@ -49,6 +49,18 @@ describe('Idempotency-Keys while creates are in flight', () => {
     await expect(first).resolves.toMatchObject({ created: true });
   });
 
+  it('saves no key beside a job whose create handed it to the store, and saves it for a create that did not', async () => {
+    const store = slowKeys();
+    const saved: string[] = [];
+    const keys = new IdempotencyKeys({ ...store, saveIdempotencyKey: (key, record) => (saved.push(key), store.saveIdempotencyKey(key, record)) } as JobStore);
+    const handing = await keys.once({ key: 'k1', fingerprint: 'f1' }, (given) => (keys.handOver(given), Promise.resolve(record(7))), show);
+    expect(handing).toMatchObject({ created: true, job: { id: 7 } });
+    expect(saved).toEqual([]);
+    await keys.once({ key: 'k2', fingerprint: 'f2' }, () => Promise.resolve(record(8)), show);
+    expect(saved).toEqual(['k2']);
+    expect(await keys.once({ key: 'k2', fingerprint: 'f2' }, () => Promise.resolve(record(9)), show)).toMatchObject({ created: false, job: { id: 8 } });
+  });
+
   it('lets a repeat make the job itself when the first create failed', async () => {
     const keys = new IdempotencyKeys(slowKeys() as JobStore);
     const { create, calls } = slowCreates(1);

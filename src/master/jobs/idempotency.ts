@@ -1,16 +1,12 @@
 import { CodedError } from '../coded-error.js';
-import type { JobRecord, JobStore } from '../store/index.js';
+import type { IdempotencyKey, JobRecord, JobStore } from '../store/index.js';
+
+export type { IdempotencyKey };
 
 /** How long an `Idempotency-Key` names the job it made: a retry comes within seconds, 24 h is generous. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Expired keys are deleted at most this often, by a create that brings a key (no timer). */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-
-/** An `Idempotency-Key` and a digest of the request it came with. */
-export interface IdempotencyKey {
-  key: string;
-  fingerprint: string;
-}
 
 /** A create with a key that is under way: what a second request with the key waits for. */
 interface InFlight {
@@ -20,9 +16,13 @@ interface InFlight {
 
 type Once = { job: JobRecord; created: boolean };
 
+/** Makes the job for a key: hands the key to `JobStore.create` with it (and says so with `IdempotencyKeys.handOver`). */
+export type KeyedCreate = (idempotency: IdempotencyKey) => Promise<JobRecord>;
+
 /**
  * The `Idempotency-Key`s of creates, in the store (so a retry after a master restart is recognized)
- * and in the same transaction as the job they made (so a rolled-back create forgets its key too).
+ * and in the same unit of work as the job they made (`JobStore.create` stores both: a rolled-back
+ * create forgets its key too, and no key names a job that is not there).
  * While a create with a key is under way (the store's reads and its insert are asynchronous), a
  * second request with the same key waits for it, rather than finding the key not stored yet and
  * making a second job. Creates without a key never touch them.
@@ -30,6 +30,8 @@ type Once = { job: JobRecord; created: boolean };
 export class IdempotencyKeys {
   private prunedAt = 0;
   private readonly inFlight = new Map<string, InFlight>();
+  /** The keys of this master's creates that went to the store with their jobs (see `handOver`). */
+  private readonly handed = new WeakSet<IdempotencyKey>();
 
   constructor(private readonly store: JobStore) {}
 
@@ -37,7 +39,7 @@ export class IdempotencyKeys {
    * `create()` once per key within 24 h: a repeat gets the job the key made, as `show` gives it now
    * (`created` false); the same key with another request is a `conflict`.
    */
-  async once(idempotency: IdempotencyKey, create: () => Promise<JobRecord>, show: (id: number) => Promise<JobRecord>): Promise<Once> {
+  async once(idempotency: IdempotencyKey, create: KeyedCreate, show: (id: number) => Promise<JobRecord>): Promise<Once> {
     const running = this.inFlight.get(idempotency.key);
     if (running) return this.join(running, idempotency, create, show);
     const made = this.findOrCreate(idempotency, create, show);
@@ -53,7 +55,7 @@ export class IdempotencyKeys {
   }
 
   /** A repeat of a create under way gets its job; when that create fails, the repeat runs on its own. */
-  private async join(running: InFlight, idempotency: IdempotencyKey, create: () => Promise<JobRecord>, show: (id: number) => Promise<JobRecord>): Promise<Once> {
+  private async join(running: InFlight, idempotency: IdempotencyKey, create: KeyedCreate, show: (id: number) => Promise<JobRecord>): Promise<Once> {
     let made: JobRecord;
     try {
       made = await running.job;
@@ -65,12 +67,25 @@ export class IdempotencyKeys {
     return { job: await show(made.id), created: false };
   }
 
-  private async findOrCreate(idempotency: IdempotencyKey, create: () => Promise<JobRecord>, show: (id: number) => Promise<JobRecord>): Promise<Once> {
+  /**
+   * Called by the create a key was given to as it passes the key to `JobStore.create` with the job.
+   * A create that did not (a `make` that calls a create without the key) has it stored afterwards,
+   * in a later unit of work than its job's: a retry is still recognized, only a crash in between
+   * loses the key.
+   */
+  handOver(idempotency: IdempotencyKey): void {
+    this.handed.add(idempotency);
+  }
+
+  private async findOrCreate(idempotency: IdempotencyKey, create: KeyedCreate, show: (id: number) => Promise<JobRecord>): Promise<Once> {
     const now = Date.now();
     const made = await this.find(idempotency, now);
     if (made !== undefined) return { job: await show(made), created: false };
-    const job = await create();
-    this.remember(idempotency, job.id, job.createdAt, now);
+    // A copy of its own per attempt: `handOver` tells of this create alone.
+    const given: IdempotencyKey = { key: idempotency.key, fingerprint: idempotency.fingerprint };
+    const job = await create(given);
+    if (!this.handed.has(given)) this.store.saveIdempotencyKey(given.key, { jobId: job.id, fingerprint: given.fingerprint, createdAt: job.createdAt });
+    this.prune(now);
     return { job, created: true };
   }
 
@@ -85,9 +100,8 @@ export class IdempotencyKeys {
     return known.jobId;
   }
 
-  /** Records that `key` made job `jobId`, and now and then forgets expired keys. */
-  private remember({ key, fingerprint }: IdempotencyKey, jobId: number, createdAt: string, nowMs: number): void {
-    this.store.saveIdempotencyKey(key, { jobId, fingerprint, createdAt });
+  /** Now and then forgets expired keys. */
+  private prune(nowMs: number): void {
     if (nowMs - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = nowMs;
     this.store.pruneIdempotencyKeys(new Date(nowMs - IDEMPOTENCY_TTL_MS).toISOString());

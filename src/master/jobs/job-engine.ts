@@ -1,9 +1,12 @@
 import type { Logger } from '../../log/index.js';
 import { DEFAULT_APPROVAL_TIMEOUT_SEC, FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type SequencedJobEvent } from '../../protocol/index.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { Hub, ReadyNode } from '../hub/index.js';
 import type { JobRecord, JobStore } from '../store/index.js';
 import { Claims } from './claims.js';
 import { closingEvents, finalChanges, type Ending, type FinalStatus } from './ending.js';
+import type { EngineParts } from './engine-parts.js';
+import { FleetJobs } from './fleet-jobs.js';
 import { JobQueue } from './job-queue.js';
 import { JobTimers } from './job-timers.js';
 import { JobLedger } from './ledger.js';
@@ -28,7 +31,9 @@ export class JobEngine {
   private readonly timers = new JobTimers();
   private readonly queue = new JobQueue();
   private readonly claims: Claims;
-  private readonly waiting = new Waiting(this.pool, this.timers, (id) => this.queueTimedOut(id));
+  private readonly waiting: Waiting;
+  /** Other masters share the store and the queue (undefined alone: see `FleetJobs`). */
+  readonly shared: FleetJobs | undefined;
   /** Holds the work on jobs while they are (re)loaded from the store (see `LoadGate`). */
   readonly gate: LoadGate;
   readonly jobs: JobLedger;
@@ -42,18 +47,27 @@ export class JobEngine {
     private readonly hub: Pick<Hub, 'sendToNode'>,
     private readonly options: JobServiceOptions,
     private readonly log: Logger,
+    fleet?: Fleet,
   ) {
+    const shared = fleet?.shared === true ? fleet : undefined;
     this.gate = new LoadGate({ hold: () => this.timers.hold(), release: () => this.released() }, log);
-    this.jobs = new JobLedger(store, this.gate, log);
+    this.jobs = new JobLedger(store, this.gate, log, shared);
+    this.waiting = new Waiting(this.pool, this.timers, (id) => this.queueTimedOut(id), shared && (() => this.shared?.others() ?? []));
     this.claims = new Claims(hub, (id) => store.get(id), log);
     this.questions = new Questions(this.jobs, this.timers, hub, options.approvalTimeoutSec ?? DEFAULT_APPROVAL_TIMEOUT_SEC, log);
     const { jobs, pool, timers, queue, waiting, questions, claims } = this;
     this.memory = { jobs, pool, timers, queue, waiting, questions, claims, log, armGrace: (job) => this.armGrace(job), timeOut: (id) => this.timeOut(id) };
+    this.shared = shared && new FleetJobs(shared, this.parts(store));
   }
 
-  /** At start: loads the unfinished jobs (see `restore`); what comes meanwhile waits for them. */
-  recover(): Promise<void> {
-    return this.gate.reload(() => this.jobs.stored(), (stored) => restore(this.memory, stored), false);
+  /**
+   * At start: loads the unfinished jobs (see `restore`); what comes meanwhile waits for them. With
+   * other masters only the queued ones: the jobs out on nodes are their owners', or come here as
+   * orphans or adopted with their nodes.
+   */
+  async recover(): Promise<void> {
+    await this.gate.reload(() => this.jobs.stored(this.shared ? ['queued'] : undefined), (stored) => restore(this.memory, stored), false);
+    this.shared?.start();
   }
 
   /**
@@ -63,7 +77,9 @@ export class JobEngine {
    * (`resynced`), the held work runs in order, and the queue dispatches.
    */
   resync(): void {
-    this.gate.reload(() => this.jobs.stored(), (stored) => resynced(this.memory, stored), true).catch((error: unknown) => {
+    const own = this.shared;
+    const load = own ? async () => own.own(await this.jobs.stored()) : () => this.jobs.stored();
+    this.gate.reload(load, (stored) => resynced(this.memory, stored), true).catch((error: unknown) => {
       this.log.error({ err: error }, 'the unfinished jobs could not be reloaded after a failed commit');
     });
   }
@@ -74,6 +90,7 @@ export class JobEngine {
     this.jobs.admit(job, predecessor);
     this.queue.push(job.id);
     this.waiting.arm(job);
+    if (this.shared) this.jobs.changed(job.id);
     this.jobs.notify(job, []);
     this.dispatch();
   }
@@ -100,6 +117,7 @@ export class JobEngine {
     if (this.gate.holding) return this.gate.run(() => this.stop(id, status, error));
     const job = this.jobs.active.get(id);
     if (job === undefined) return;
+    if (this.shared?.stop(job, status, error, () => this.stop(id, status, error)) === true) return;
     // `ended`, not a cancel: the master records the end now, so the node's own would be refused.
     if (job.node !== undefined) this.hub.sendToNode(job.node, { type: 'job_cancel', jobId: id, reason: 'ended', message: `job ${id} ${error}` });
     this.finish(job, status, { error });
@@ -107,6 +125,12 @@ export class JobEngine {
 
   nodeReady(node: ReadyNode): void {
     if (this.gate.holding) return this.gate.run(() => this.nodeReady(node));
+    if (this.shared?.nodeReady(node, () => this.nodeReady(node)) === true) return;
+    this.nodeReadyNow(node);
+  }
+
+  /** A node is ready and every job it claims that this master can hold is held here. */
+  private nodeReadyNow(node: ReadyNode): void {
     const out = this.jobs.outOn(node.name);
     const claimed = new Set(node.runningJobs);
     // A node holds only what was handed to it: a claim of any other job (one that has ended, one
@@ -126,6 +150,7 @@ export class JobEngine {
 
   nodeGone(name: string): void {
     if (this.gate.holding) return this.gate.run(() => this.nodeGone(name));
+    if (this.shared?.holds(name) === true) return this.shared.later(name, () => this.nodeGone(name));
     this.pool.remove(name);
     for (const job of this.jobs.outOn(name)) this.armGrace(job);
     // Nothing can be assigned anew, but the queued jobs' waiting reasons may have changed.
@@ -134,6 +159,7 @@ export class JobEngine {
 
   jobEvents(nodeName: string, frame: JobEventsFrame): void {
     if (this.gate.holding) return this.gate.run(() => this.jobEvents(nodeName, frame));
+    if (this.shared?.holds(nodeName) === true) return this.shared.later(nodeName, () => this.jobEvents(nodeName, frame));
     const job = this.jobs.active.get(frame.jobId);
     // A frame without `attempt` (a node older than attempts) is judged by its node alone.
     if (!job || job.node !== nodeName || (frame.attempt !== undefined && frame.attempt !== job.attempt)) {
@@ -155,6 +181,7 @@ export class JobEngine {
   close(): void {
     this.gate.close();
     this.timers.stop();
+    this.shared?.close();
   }
 
   /** A load has been applied and the work it held has run: the timers it held run, the queue dispatches. */
@@ -184,6 +211,8 @@ export class JobEngine {
       (id) => {
         const job = this.jobs.active.get(id);
         if (!job) return true;
+        // A job being claimed (taken back into the queue by a reload meanwhile) is the claim's to place.
+        if (this.shared?.claimSettled(id) !== undefined) return true;
         const node = this.pool.pick(job.target);
         if (node !== undefined && this.assign(job, node)) return true;
         const waiting = this.waiting.changed(job);
@@ -197,6 +226,7 @@ export class JobEngine {
   private assign(job: JobRecord, node: string): boolean {
     // The predecessor was loaded with the job: assigning reads nothing.
     const spec = nextAttempt(job, this.jobs.predecessorOf(job));
+    if (this.shared) return this.shared.claim(job, node, spec);
     if (!this.hub.sendToNode(node, { type: 'job_assign', job: spec })) return false;
     this.options.onAssigned?.(node, spec);
     // Written in the same turn as the frame, and committed before the frame leaves.
@@ -216,14 +246,30 @@ export class JobEngine {
 
   private queueTimedOut(id: number): void {
     const job = this.jobs.active.get(id);
-    if (job?.status === 'queued') this.finish(job, 'failed', { error: this.waiting.timeoutError(job) });
+    if (job?.status !== 'queued') return;
+    if (this.shared) this.stop(id, 'failed', this.waiting.timeoutError(job));
+    else this.finish(job, 'failed', { error: this.waiting.timeoutError(job) });
   }
 
   private armGrace(job: JobRecord): void {
     this.timers.set('grace', job.id, this.options.requeueGraceMs, () => {
       const current = this.jobs.active.get(job.id);
-      if (current) this.requeueOrLose(current, `node ${job.node ?? '?'} vanished`);
+      const reason = `node ${job.node ?? '?'} vanished`;
+      if (current && this.shared) this.shared.graceOver(current, (still) => this.requeueOrLose(still, reason));
+      else if (current) this.requeueOrLose(current, reason);
     });
+  }
+
+  /** What `FleetJobs` works with. */
+  private parts(store: JobStore): EngineParts {
+    const { hub, options, jobs, pool, timers, queue, waiting, questions, claims, gate, log } = this;
+    const dispatch = () => this.dispatch();
+    const nodeReadyNow = (node: ReadyNode) => this.nodeReadyNow(node);
+    const armGrace = (job: JobRecord) => this.armGrace(job);
+    const timeOut = (id: number) => this.timeOut(id);
+    const requeueOrLose = (job: JobRecord, reason: string) => this.requeueOrLose(job, reason);
+    const finish = (job: JobRecord, status: FinalStatus, ending: Ending) => this.finish(job, status, ending);
+    return { store, hub, options, jobs, pool, timers, queue, waiting, questions, claims, gate, log, dispatch, nodeReadyNow, armGrace, timeOut, requeueOrLose, finish };
   }
 
   private requeueOrLose(job: JobRecord, reason: string): void {
@@ -244,7 +290,7 @@ export class JobEngine {
     this.dispatch();
   }
 
-  private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], startedAt }: Ending = {}): JobRecord {
+  private finish(job: JobRecord, status: FinalStatus, { error, result, fresh = [], startedAt, unassigned }: Ending = {}): JobRecord {
     this.timers.clearAll(job.id);
     if (job.status === 'queued') {
       this.queue.remove(job.id);
@@ -254,7 +300,7 @@ export class JobEngine {
     this.claims.ended(job.id);
     const at = isoNow();
     const closing = result ? [] : this.jobs.sequence(job, closingEvents(job, status, at, error));
-    const changes = this.questions.ended(job, finalChanges(status, at, { error, result, startedAt }));
+    const changes = this.questions.ended(job, finalChanges(status, at, { error, result, startedAt, unassigned }));
     const finished = this.jobs.save(closing.length > 0 ? this.jobs.append(job, closing) : job, changes);
     this.log.info({ job: job.id, status, error }, 'job finished');
     this.jobs.notify(finished, [...fresh, ...closing]);

@@ -1,10 +1,12 @@
 import type { Logger } from '../../log/index.js';
 import { FINAL_JOB_STATUSES, isoNow, type JobEventsFrame, type JobPublishedFrame, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { Hub, JobChannel, ReadyNode } from '../hub/index.js';
-import { StoreCommitError, type Commit, type EncodedJobEvent, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
+import { StoreCommitError, type Commit, type EncodedJobEvent, type IdempotencyKey, type JobFilter, type JobRecord, type JobStore } from '../store/index.js';
 import type { FinalStatus } from './ending.js';
-import { IdempotencyKeys, type IdempotencyKey } from './idempotency.js';
+import { FleetRequests, type CancelParts } from './fleet-requests.js';
+import { IdempotencyKeys, type KeyedCreate } from './idempotency.js';
 import { JobEngine } from './job-engine.js';
 import { assembleDiff, type JobDiff } from './job-diff.js';
 import type { JobLedger } from './ledger.js';
@@ -32,24 +34,34 @@ export class JobService implements JobChannel {
   readonly publisher: Publisher;
   /** Codex's questions of the running jobs and their answers. */
   readonly questions: Questions;
+  /** Requests for jobs other masters hold, and theirs for this master's (undefined alone). */
+  private readonly requests: FleetRequests | undefined;
 
+  /**
+   * `fleet`: the masters sharing the store (absent, or one that is not shared: this master alone,
+   * and nothing here differs from a master that never heard of others).
+   */
   constructor(
     private readonly store: JobStore,
     hub: Pick<Hub, 'sendToNode'>,
     private readonly options: JobServiceOptions,
     log: Logger,
+    fleet?: Fleet,
   ) {
-    this.engine = new JobEngine(store, hub, options, log);
+    this.engine = new JobEngine(store, hub, options, log, fleet);
     this.jobs = this.engine.jobs;
     this.questions = this.engine.questions;
     this.keys = new IdempotencyKeys(store);
     this.publisher = new Publisher(this.jobs, hub, log);
     store.onCommitFailed(() => this.engine.resync());
+    if (fleet?.shared === true) this.requests = this.serve(fleet, log);
   }
 
   /**
    * At start: loads the unfinished jobs; those that were out on nodes wait for those nodes to come
-   * back and claim them. Nodes that connect meanwhile are taken once the jobs are loaded.
+   * back and claim them. Nodes that connect meanwhile are taken once the jobs are loaded. With
+   * other masters, only the queued ones (see `JobEngine.recover`); what the others send before
+   * this has loaded waits for it.
    */
   recover(): Promise<void> {
     return this.engine.recover();
@@ -59,15 +71,17 @@ export class JobService implements JobChannel {
    * Queues a job and dispatches it if a node can take it; resolves with it as `show` gives it. A
    * follow-up's predecessor is read here and kept with it (assigning reads nothing). Rejects
    * (`StoreCommitError`) when a failed commit took the job back before it was taken into memory.
+   * `idempotency`: the key it is made for, stored with it (see `createOnce`).
    */
-  async create(request: JobRequest): Promise<JobRecord> {
+  async create(request: JobRequest, idempotency?: IdempotencyKey): Promise<JobRecord> {
     const threadFrom = request.continueFrom === undefined ? undefined : await this.get(request.continueFrom);
     if (threadFrom && !FINAL_JOB_STATUSES.has(threadFrom.status)) {
       throw new CodedError('conflict', `job ${threadFrom.id} is still ${threadFrom.status}; continue from it once it has finished`);
     }
     const { gate } = this.engine;
     const loads = gate.loads;
-    const made = this.store.create(newJobFor(request, this.options, threadFrom), isoNow());
+    if (idempotency !== undefined) this.keys.handOver(idempotency);
+    const made = this.store.create(newJobFor(request, this.options, threadFrom), isoNow(), idempotency);
     this.awaitInsert(this.store.whenCommitted());
     const job = await made;
     await gate.opened();
@@ -76,11 +90,17 @@ export class JobService implements JobChannel {
     const current = this.jobs.active.get(job.id);
     if (gate.loads !== loads && !(current && sameJob(current, job))) throw new StoreCommitError(`job ${job.id} was lost: the store could not commit it`);
     if (current === undefined) this.engine.admit(job, threadFrom);
+    // Alone, dispatch has assigned it by now; sharing the queue, the claim dispatch made for it is
+    // still out: the answer waits for it, so that the requester hears where the job went.
+    await this.engine.shared?.claimSettled(job.id);
     return this.engine.view(this.jobs.active.get(job.id) ?? job);
   }
 
-  /** `create` (or `make`) once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`). */
-  createOnce(request: JobRequest, idempotency: IdempotencyKey, make = () => this.create(request)): Promise<{ job: JobRecord; created: boolean }> {
+  /**
+   * `create` (or `make`) once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`); the
+   * key is stored with the job when `make` passes the key it is given on to `create`.
+   */
+  createOnce(request: JobRequest, idempotency: IdempotencyKey, make: KeyedCreate = (key) => this.create(request, key)): Promise<{ job: JobRecord; created: boolean }> {
     return this.keys.once(idempotency, make, (id) => this.show(id));
   }
 
@@ -121,9 +141,13 @@ export class JobService implements JobChannel {
     return assembleDiff(job, parts);
   }
 
-  /** Cancels a job in any state but a final one: at once when queued, through its node otherwise. */
+  /**
+   * Cancels a job in any state but a final one: at once when queued, through its node otherwise.
+   * With other masters, a job out on another master's node is cancelled by that master.
+   */
   async cancel(id: number): Promise<JobRecord> {
     const found = await this.get(id);
+    if (this.requests !== undefined) return this.requests.cancel(this.cancelParts(), id, found, true);
     // From memory, after the read: the job as it is now, not as it was when the read began.
     const job = this.jobs.active.get(id);
     if (job) return this.engine.cancel(job);
@@ -165,10 +189,49 @@ export class JobService implements JobChannel {
   close(): void {
     this.engine.close();
     this.publisher.close();
+    this.requests?.close();
   }
 
+  /** Routes the requests for other masters' jobs to them, and serves theirs with the local operations. */
+  private serve(fleet: Fleet, log: Logger): FleetRequests {
+    const requests = new FleetRequests(fleet, log);
+    this.questions.routeTo((jobId, questionId, answer, by) => requests.answer(jobId, questionId, answer, by));
+    this.publisher.routeTo((node, jobId, mode, waitMs) => requests.publish(node, jobId, mode, waitMs));
+    requests.serve({
+      cancel: async (jobId) => requests.cancel(this.cancelParts(), jobId, await this.get(jobId), false),
+      answer: (jobId, questionId, answer, by) => this.questions.answer(jobId, questionId, answer, by, false),
+      publish: (jobId, mode, waitMs) => this.publisher.publish(jobId, mode, waitMs, false),
+    });
+    return requests;
+  }
+
+  private cancelParts(): CancelParts {
+    const { engine, jobs, store } = this;
+    return {
+      active: (id) => jobs.active.get(id),
+      stored: (id) => store.get(id),
+      claimSettled: (id) => engine.shared?.claimSettled(id),
+      cancelOut: (job) => engine.cancel(job),
+      takeQueued: (job) => engine.shared?.takeQueued(job),
+      cancelQueued: async (job) => engine.shared?.finishQueued(job, 'cancelled', 'cancelled before it started') ?? engine.cancel(job),
+    };
+  }
+
+  /**
+   * Updates of this master's own jobs: what is done once per change, by the master that holds the
+   * job (the pipeline's next step, usage, budgets, metrics).
+   */
   subscribe(listener: (update: JobUpdate) => void): () => void {
     return this.jobs.subscribe(listener);
+  }
+
+  /**
+   * Updates of every job, this master's own and those of the other masters sharing the store as
+   * they are read back (the same shape, with the events stored since the last update): for
+   * whoever shows jobs (log followers, the dashboard, the bridges' followed jobs).
+   */
+  watch(listener: (update: JobUpdate) => void): () => void {
+    return this.jobs.watch(listener);
   }
 
   nodeReady(node: ReadyNode): void {

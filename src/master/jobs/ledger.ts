@@ -2,12 +2,16 @@ import type { Logger } from '../../log/index.js';
 import { FINAL_JOB_STATUSES, isoNow, type JobEvent, type JobStatus, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import { withChanges, type JobChanges, type JobRecord, type JobStore } from '../store/index.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { LoadGate } from './load-gate.js';
 import { withQuestionWaiting } from './question-waiting.js';
 import type { JobUpdate } from './types.js';
 
 /** States of a job that is out on a node. */
 export const OUT: readonly JobStatus[] = ['assigned', 'running'];
+
+/** Every state but a final one. */
+const UNFINISHED: readonly JobStatus[] = ['queued', ...OUT];
 
 /** The unfinished jobs as the store has them, with the finished jobs they continue. */
 export interface Unfinished {
@@ -29,13 +33,20 @@ export class JobLedger {
   readonly active = new Map<number, JobRecord>();
   /** Unfinished job id → the finished job it continues (its Codex thread and branch). */
   private readonly predecessors = new Map<number, JobRecord>();
+  /** Updates of this master's own jobs (`subscribe`). */
   private readonly listeners = new Set<(update: JobUpdate) => void>();
+  /** Updates of every job, this master's and the other masters' (`watch`). */
+  private readonly watchers = new Set<(update: JobUpdate) => void>();
+  /** Told of each final state of a job told to the listeners (other masters share the store: see `FleetJobs`). */
+  private finalTold: ((job: JobRecord) => void) | undefined;
 
   constructor(
     private readonly store: JobStore,
     /** Readers wait while the mirror is being reloaded. */
     private readonly gate: Pick<LoadGate, 'opened'>,
     private readonly log: Logger,
+    /** Other masters share the store: each write tells them (undefined alone: nothing to tell). */
+    private readonly fleet?: Pick<Fleet, 'changed'>,
   ) {}
 
   /** A job, unfinished from memory, finished from the store (once a reload under way is done); `not_found` otherwise. */
@@ -48,9 +59,9 @@ export class JobLedger {
     return current;
   }
 
-  /** The store's unfinished jobs, oldest first, with their predecessors. */
-  async stored(): Promise<Unfinished> {
-    const jobs = await this.store.withStatus(['queued', ...OUT]);
+  /** The store's unfinished jobs (or those in `statuses`), oldest first, with their predecessors. */
+  async stored(statuses: readonly JobStatus[] = UNFINISHED): Promise<Unfinished> {
+    const jobs = await this.store.withStatus(statuses);
     // Each predecessor read once, however many follow-ups continue it, all at once.
     const reads = new Map<number, Promise<JobRecord | undefined>>();
     for (const { continueFrom } of jobs) if (continueFrom !== undefined && !reads.has(continueFrom)) reads.set(continueFrom, this.store.get(continueFrom));
@@ -78,6 +89,33 @@ export class JobLedger {
     if (predecessor) this.predecessors.set(job.id, predecessor);
   }
 
+  /**
+   * Drops a job from memory without writing anything: it is another master's now (or finished
+   * there). Returns the job as it was held, if it was.
+   */
+  forget(id: number): JobRecord | undefined {
+    const job = this.active.get(id);
+    this.active.delete(id);
+    this.predecessors.delete(id);
+    return job;
+  }
+
+  /**
+   * Takes in an assignment the store has made already (a claim that won, see `Fleet.claim`):
+   * memory changes, the store is not written again, the other masters hear of it.
+   */
+  claimed(job: JobRecord, changes: JobChanges): JobRecord {
+    const next = withChanges(job, changes);
+    this.active.set(job.id, next);
+    this.fleet?.changed(job.id);
+    return next;
+  }
+
+  /** Tells the other masters that a job changed (one made here, taken in here). */
+  changed(id: number): void {
+    this.fleet?.changed(id);
+  }
+
   /** The finished job an unfinished one continues, as loaded with it. */
   predecessorOf(job: JobRecord): JobRecord | undefined {
     return job.continueFrom === undefined ? undefined : this.predecessors.get(job.id);
@@ -98,14 +136,20 @@ export class JobLedger {
   append(job: JobRecord, events: readonly SequencedJobEvent[]): JobRecord {
     this.store.appendEvents(job.id, events);
     const lastSeq = events.reduce((highest, e) => Math.max(highest, e.seq), job.lastSeq);
-    const next = lastSeq === job.lastSeq ? job : { ...job, lastSeq };
+    if (lastSeq === job.lastSeq) {
+      this.active.set(job.id, job);
+      return job;
+    }
+    const next = { ...job, lastSeq };
     this.active.set(job.id, next);
+    if (this.fleet !== undefined) this.fleet.changed(job.id);
     return next;
   }
 
   /** Stores a state change and returns the job as it now is; a final job leaves memory. */
   save(job: JobRecord, changes: JobChanges): JobRecord {
     this.store.update(job.id, changes);
+    if (this.fleet !== undefined) this.fleet.changed(job.id);
     const next = withChanges(job, changes);
     if (FINAL_JOB_STATUSES.has(next.status)) {
       this.active.delete(job.id);
@@ -114,23 +158,50 @@ export class JobLedger {
     return next;
   }
 
+  /** Updates of this master's own jobs. */
   subscribe(listener: (update: JobUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Updates of every job: this master's own and, as they are read back, the other masters'. */
+  watch(listener: (update: JobUpdate) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  /** Whether anyone watches (the other masters' jobs' events are read only then). */
+  get watched(): boolean {
+    return this.watchers.size > 0;
+  }
+
   /**
-   * Tells every listener, the job as readers see it (a running one says when it waits for an
-   * answer); one that throws is logged and does not stop the others.
+   * Tells every listener and watcher, the job as readers see it (a running one says when it waits
+   * for an answer); one that throws is logged and does not stop the others.
    */
   notify(job: JobRecord, events: SequencedJobEvent[]): void {
-    const shown = withQuestionWaiting(job);
-    for (const listener of this.listeners) {
-      try {
-        listener({ job: shown, events });
-      } catch (error) {
-        this.log.error({ err: error }, 'job listener failed');
-      }
+    const update = { job: withQuestionWaiting(job), events };
+    for (const listener of this.listeners) this.tell(listener, update);
+    for (const watcher of this.watchers) this.tell(watcher, update);
+    if (this.finalTold !== undefined && FINAL_JOB_STATUSES.has(job.status)) this.finalTold(job);
+  }
+
+  /** Calls `listener` with every final state `notify` tells of. */
+  onFinalTold(listener: (job: JobRecord) => void): void {
+    this.finalTold = listener;
+  }
+
+  /** Tells the watchers alone of a job another master changed (as the store has it now, with the events since last told). */
+  notifyWatchers(job: JobRecord, events: SequencedJobEvent[]): void {
+    const update = { job: withQuestionWaiting(job), events };
+    for (const watcher of this.watchers) this.tell(watcher, update);
+  }
+
+  private tell(listener: (update: JobUpdate) => void, update: JobUpdate): void {
+    try {
+      listener(update);
+    } catch (error) {
+      this.log.error({ err: error }, 'job listener failed');
     }
   }
 }

@@ -5,6 +5,14 @@ interface PoolNode extends ReadyNode {
   running: Set<number>;
 }
 
+/** A node as a waiting reason looks at it: one of this master's, or one connected to another master. */
+export interface SlotView {
+  name: string;
+  tags: readonly string[];
+  capabilities: { slots: number; executors: readonly string[] };
+  running: { readonly size: number };
+}
+
 /** The nodes that can take jobs right now, with what each is running. */
 export class NodePool {
   private readonly nodes = new Map<string, PoolNode>();
@@ -45,8 +53,9 @@ export class NodePool {
    * a matching node has a free slot (the job is about to be assigned). Walks every node, so it runs
    * only for jobs that dispatch could not place and for reads, never per event.
    */
-  waitingReason(target: JobTarget): string | undefined {
-    const named = target.node === undefined ? [...this.nodes.values()] : [this.nodes.get(target.node)].filter((n) => n !== undefined);
+  waitingReason(target: JobTarget, others?: readonly SlotView[]): string | undefined {
+    const all: SlotView[] = others === undefined || others.length === 0 ? [...this.nodes.values()] : [...this.nodes.values(), ...others];
+    const named = target.node === undefined ? all : all.filter((n) => n.name === target.node);
     if (target.node !== undefined && named.length === 0) return `no connected node named ${target.node}`;
     if (named.length === 0 && target.tags.length === 0) return 'no node is connected';
     const tagged = named.filter((node) => target.tags.every((tag) => node.tags.includes(tag)));
@@ -74,6 +83,6 @@ function matches(node: ReadyNode, target: JobTarget): boolean {
 }
 
 /** "the matching node gpu-1" for one, "all 3 matching nodes" for more. */
-function matching(nodes: readonly PoolNode[]): string {
+function matching(nodes: readonly SlotView[]): string {
   return nodes.length === 1 ? `the matching node ${nodes[0]?.name ?? ''}` : `all ${nodes.length} matching nodes`;
 }

@@ -12,6 +12,9 @@ export const DEFAULT_PUBLISH_WAIT_MS = 60_000;
 /** Requests whose caller stopped waiting, still recognized when their answer comes. */
 const REMEMBERED_LATE = 1000;
 
+/** Asks the master that `node` is connected to, when another one, to publish the job; undefined when none is. */
+export type PublishElsewhere = (node: string, jobId: number, mode: PublishMode, waitMs: number) => Promise<JobRecord> | undefined;
+
 /** A `job_publish` sent to a node: who waits for its answer, until when. */
 interface Request {
   requestId: string;
@@ -36,6 +39,8 @@ export class Publisher {
   /** Per job, the order of the request whose answer was stored last. */
   private readonly stored = new Map<number, number>();
   private made = 0;
+  /** Other masters share the jobs: a node connected to one of them publishes through it. */
+  private elsewhere: PublishElsewhere | undefined;
 
   constructor(
     private readonly jobs: Pick<JobLedger, 'find' | 'save' | 'notify'>,
@@ -48,8 +53,10 @@ export class Publisher {
    * stored (a failed publication too: its `error` says why). Rejects when the job cannot be
    * published (`conflict`) or its node is not connected (`node_unavailable`), and with
    * `node_timeout` when no answer came within `waitMs`. The same request while one is out joins it.
+   * A node connected to another master is asked through that master (`route` false: here or not at
+   * all, for a request it sent).
    */
-  async publish(id: number, mode: PublishMode, waitMs = DEFAULT_PUBLISH_WAIT_MS): Promise<JobRecord> {
+  async publish(id: number, mode: PublishMode, waitMs = DEFAULT_PUBLISH_WAIT_MS, route = true): Promise<JobRecord> {
     const { job, change } = publishable(await this.jobs.find(id));
     // Looked for after the read: a request made while it ran is joined, not sent twice.
     const pending = [...this.requests.values()].find((r) => r.jobId === id && r.settle !== undefined);
@@ -57,6 +64,8 @@ export class Publisher {
     if (pending) throw new CodedError('conflict', `job ${id} is being published as a ${pending.mode === 'pr' ? 'pull request' : 'branch'}; wait for that first`);
     const requestId = randomUUID();
     if (!this.hub.sendToNode(job.node, publishFrame(job, change, mode, requestId))) {
+      const there = route ? this.elsewhere?.(job.node, id, mode, waitMs) : undefined;
+      if (there !== undefined) return there;
       throw new CodedError('node_unavailable', `node ${job.node}, which holds job ${id}'s branch ${change.branch}, is not connected; publish again once it is back`);
     }
     let settle: Request['settle'];
@@ -68,6 +77,11 @@ export class Publisher {
     this.requests.set(requestId, request);
     this.log.info({ job: id, node: job.node, mode, branch: change.branch }, 'publishing a job');
     return request.answer;
+  }
+
+  /** Publishes through the master a node is connected to when it is not connected here. */
+  routeTo(elsewhere: PublishElsewhere): void {
+    this.elsewhere = elsewhere;
   }
 
   /** A node's `job_published`: stored into the job's result when it comes from the job's node (the job is read first). */

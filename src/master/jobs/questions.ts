@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/index.js';
-import { isoNow, type Answerer, type JobEvent, type JobQuestion, type QuestionAnswer, type QuestionState, type SequencedJobEvent } from '../../protocol/index.js';
+import { FINAL_JOB_STATUSES, isoNow, type Answerer, type JobEvent, type JobQuestion, type QuestionAnswer, type QuestionState, type SequencedJobEvent } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Hub } from '../hub/index.js';
 import type { JobChanges, JobRecord } from '../store/index.js';
@@ -8,6 +8,9 @@ import type { JobLedger } from './ledger.js';
 import { pendingQuestions } from './question-waiting.js';
 
 type AnswerEvent = Extract<JobEvent, { kind: 'answer' }>;
+
+/** Answers a question of a job another master holds, there; undefined when no other master holds it. */
+export type AnswerElsewhere = (jobId: number, questionId: string, answer: QuestionAnswer, by: Answerer) => Promise<QuestionState | undefined>;
 
 /** A timer may fire a little early against `Date.now()`; a deadline this close counts as reached. */
 const DEADLINE_SLACK_MS = 20;
@@ -24,6 +27,8 @@ const DEADLINE_SLACK_MS = 20;
 export class Questions {
   /** Per job, the questions whose `answer` event the node has sent: their answers are not sent again. */
   private readonly recorded = new Map<number, Set<string>>();
+  /** Other masters share the jobs: where the questions of the jobs they hold are answered. */
+  private elsewhere: AnswerElsewhere | undefined;
 
   constructor(
     private readonly jobs: JobLedger,
@@ -50,10 +55,19 @@ export class Questions {
   /**
    * Answers a pending question: the first answer wins. `not_found` for no such job or question,
    * `conflict` once it is decided (the message says how, by whom and when), `bad_request` for a
-   * decision the question does not offer (declining is always possible).
+   * decision the question does not offer (declining is always possible). A job another master
+   * holds is answered by that master (`route` false: here or not at all, for a request it sent).
    */
-  async answer(jobId: number, questionId: string, answer: QuestionAnswer, by: Answerer): Promise<QuestionState> {
+  async answer(jobId: number, questionId: string, answer: QuestionAnswer, by: Answerer, route = true): Promise<QuestionState> {
     const found = await this.jobs.find(jobId);
+    // With other masters: a job not out on a node of this one (a queued copy may be behind: another
+    // master's node may run it by now) is answered by its owner, if it has one.
+    if (this.elsewhere !== undefined && !this.heldOut(jobId) && !FINAL_JOB_STATUSES.has(found.status)) {
+      const there = route ? await this.elsewhere(jobId, questionId, answer, by) : undefined;
+      if (there !== undefined) return there;
+      // Out on a node, held by no master right now (being taken over): not answered from a stale copy.
+      if (found.status !== 'queued' && !this.heldOut(jobId)) throw new CodedError('conflict', `job ${jobId} is changing hands between masters; answer again in a moment`);
+    }
     // Decided on the job as it is now in memory: it may have changed while a read ran.
     const job = this.jobs.active.get(jobId) ?? found;
     const index = job.questions?.findIndex((state) => state.question.id === questionId) ?? -1;
@@ -65,6 +79,22 @@ export class Questions {
       throw new CodedError('bad_request', `question ${questionId} offers ${decisions.join(', ')}, not ${answer.decision}`);
     }
     return this.decide(job, [index], answer, by)[0] as QuestionState;
+  }
+
+  /** Whether the job is held here out on a node (this master's own). */
+  private heldOut(jobId: number): boolean {
+    const status = this.jobs.active.get(jobId)?.status;
+    return status === 'assigned' || status === 'running';
+  }
+
+  /** Sends the answers to questions of jobs another master holds to that master. */
+  routeTo(elsewhere: AnswerElsewhere): void {
+    this.elsewhere = elsewhere;
+  }
+
+  /** The job is no longer held here (another master's now): what was kept for it goes. */
+  forget(jobId: number): void {
+    this.recorded.delete(jobId);
   }
 
   /** A job's questions, oldest first; `not_found` for no such job. */

@@ -41,7 +41,7 @@ export function undo(lost: RolledBack, pool: NodePool, timers: JobTimers, onTime
 }
 
 /** What is left of an assigned job's timeout (0 when it is overdue). */
-function timeoutLeftMs(job: JobRecord, nowMs: number): number {
+export function timeoutLeftMs(job: JobRecord, nowMs: number): number {
   const since = Date.parse(job.assignedAt ?? job.createdAt);
   return Math.max(0, job.timeoutSec * 1000 - (nowMs - since));
 }

@@ -1,6 +1,6 @@
 import type { JobRecord } from '../store/index.js';
 import type { JobTimers } from './job-timers.js';
-import type { NodePool } from './node-pool.js';
+import type { NodePool, SlotView } from './node-pool.js';
 import { withQuestionWaiting } from './question-waiting.js';
 
 /**
@@ -17,16 +17,22 @@ export class Waiting {
     private readonly timers: JobTimers,
     /** A queued job's queue timeout ran out. */
     private readonly onTimeout: (jobId: number) => void,
+    /** The nodes of the other masters sharing the queue (none alone). */
+    private readonly others?: () => readonly SlotView[],
   ) {}
+
+  private reason(job: JobRecord): string | undefined {
+    return this.pool.waitingReason(job.target, this.others?.());
+  }
 
   /** A job as readers see it: with `waiting` when it is queued for a reason, or running and waiting for an answer. */
   view(job: JobRecord): JobRecord {
-    return job.status === 'queued' ? withWaiting(job, this.pool.waitingReason(job.target)) : withQuestionWaiting(job);
+    return job.status === 'queued' ? withWaiting(job, this.reason(job)) : withQuestionWaiting(job);
   }
 
   /** Dispatch could not place `job`: the job with its reason when that is news, else undefined. */
   changed(job: JobRecord): JobRecord | undefined {
-    const reason = this.pool.waitingReason(job.target);
+    const reason = this.reason(job);
     if (reason === undefined || this.announced.get(job.id) === reason) return undefined;
     this.announced.set(job.id, reason);
     return withWaiting(job, reason);
@@ -51,7 +57,7 @@ export class Waiting {
 
   /** Why a job whose queue timeout ran out failed: it never started, and why not. */
   timeoutError(job: JobRecord): string {
-    const why = this.pool.waitingReason(job.target) ?? 'it was next in line';
+    const why = this.reason(job) ?? 'it was next in line';
     const what = job.attempt === 0 ? 'never started' : `not started again after attempt ${job.attempt}`;
     return `${what}: still queued after ${job.queueTimeoutSec ?? '?'} s; ${why}`;
   }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/index.js';
 import { CodedError } from '../coded-error.js';
 import { Listeners } from '../listeners.js';
-import { settled, type RemoteNode, type RemoteNodeChanges, type RemoteNodeStatus, type Store } from '../store/index.js';
+import { settled, StoreConstraintError, type RemoteNode, type RemoteNodeChanges, type RemoteNodeStatus, type Store } from '../store/index.js';
 
 /** A new record as a person describes it; tags default to `REMOTE_DEFAULT_TAGS`, status to `offline`. */
 export interface RemoteNodeInput {
@@ -39,9 +39,9 @@ export class RemoteNodeService {
   /** Adds a record; `conflict` when the name is taken. Resolves once it is durable. */
   async add(input: RemoteNodeInput): Promise<RemoteNode> {
     await this.assertNameFree(input.name);
-    const record = await this.store.remoteNodes.add(
-      { name: input.name, host: input.host, tags: input.tags ?? [...this.defaultTags], status: input.status ?? 'offline' },
-      new Date().toISOString(),
+    const record = await nameClash(
+      input.name,
+      this.store.remoteNodes.add({ name: input.name, host: input.host, tags: input.tags ?? [...this.defaultTags], status: input.status ?? 'offline' }, new Date().toISOString()),
     );
     await this.changed('remote node added', record);
     return record;
@@ -50,7 +50,7 @@ export class RemoteNodeService {
   /** Changes a record; `not_found` for an unknown id, `conflict` when the new name is taken. Resolves once it is durable. */
   async update(id: number, changes: RemoteNodeChanges): Promise<RemoteNode> {
     if (changes.name !== undefined) await this.assertNameFree(changes.name, id);
-    const record = await this.store.remoteNodes.update(id, changes, new Date().toISOString());
+    const record = await nameClash(changes.name ?? '', this.store.remoteNodes.update(id, changes, new Date().toISOString()));
     if (!record) throw notFound(id);
     await this.changed('remote node changed', record);
     return record;
@@ -69,7 +69,7 @@ export class RemoteNodeService {
 
   private async assertNameFree(name: string, exceptId?: number): Promise<void> {
     const holder = await this.store.remoteNodes.findByName(name);
-    if (holder && holder.id !== exceptId) throw new CodedError('conflict', `a remote node named "${holder.name}" already exists`);
+    if (holder && holder.id !== exceptId) throw nameTaken(holder.name);
   }
 
   private async changed(what: string, record: Pick<RemoteNode, 'id'> & Partial<RemoteNode>): Promise<void> {
@@ -77,6 +77,23 @@ export class RemoteNodeService {
     await settled(this.store.commit());
     this.log.info({ remoteNode: record.id, name: record.name, status: record.status }, what);
     if (this.listeners.size > 0) this.listeners.emit(await this.list());
+  }
+}
+
+function nameTaken(name: string, cause?: unknown): CodedError {
+  return new CodedError('conflict', `a remote node named "${name}" already exists`, { cause });
+}
+
+/**
+ * The store's own refusal of a name (`StoreConstraintError`: another request took it between the
+ * check and the write, seen on PostgreSQL where masters share the table) as the check's `conflict`.
+ */
+async function nameClash<T>(name: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof StoreConstraintError) throw nameTaken(name, error);
+    throw error;
   }
 }
 

@@ -1,6 +1,7 @@
-export { openSqliteFile, SQLITE_FILE, SqliteStore, StoreOpenError, type SqliteStoreOptions, type SqliteSync } from './sqlite-store.js';
+export { openSqliteFile, SQLITE_FILE, SqliteStore, type SqliteStoreOptions, type SqliteSync } from './sqlite-store.js';
+export { StoreConstraintError, StoreOpenError } from './store-errors.js';
 export { describeStore, type KnownNode, type NodeSighting, type Store, type StoreIdentity } from './store.js';
-export { withChanges, type DiffPart, type EncodedJobEvent, type IdempotencyRecord, type JobChanges, type JobFilter, type JobOrigin, type JobPipeline, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
+export { withChanges, type DiffPart, type EncodedJobEvent, type IdempotencyKey, type IdempotencyRecord, type JobChanges, type JobFilter, type JobOrigin, type JobPipeline, type JobRecord, type JobStore, type JobTarget, type NewJob } from './job-store.js';
 export { settled, StoreCommitError, type Commit } from './unit-of-work.js';
 export { migrate, migrationFile, NewerSchemaError, readMigrations, schemaStatus, type Migration, type SchemaStatus } from './migrate.js';
 export type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from './remote-node-store.js';
@@ -12,3 +13,4 @@ export type { JobLog, LogMatch, LogPage, LogPageQuery, LogSearchQuery } from './
 export { coveredDeltas, FOLD_BOUNDARY_KINDS, type SeqKind } from './delta-folding.js';
 export { LOG_STATE, type EndedCursor, type EndedJob, type JobMaintenance, type LogState } from './job-maintenance.js';
 export { openStore, type StoreConfig } from './open-store.js';
+export type { FleetAsk, FleetReply, FleetSignal, FleetStore, JobClaim, LiveNode, MasterMember, StoredAsk } from './fleet-store.js';

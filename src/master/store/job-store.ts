@@ -69,6 +69,12 @@ export interface JobRecord extends Omit<NewJob, 'pipeline'> {
   waiting?: string;
 }
 
+/** An `Idempotency-Key` and a digest of the request it came with: the same key with another request is refused. */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
 /** The `Idempotency-Key` of a create and what it made. */
 export interface IdempotencyRecord {
   jobId: number;
@@ -130,8 +136,12 @@ export function withChanges(job: JobRecord, changes: JobChanges): JobRecord {
  * anyone about a write before `whenCommitted()` (or the store's `commit()`) has settled it.
  */
 export interface JobStore {
-  /** Stores a new queued job and returns it as stored (its id given by the store). */
-  create(job: NewJob, at: string): Promise<JobRecord>;
+  /**
+   * Stores a new queued job and returns it as stored (its id given by the store), with the
+   * `Idempotency-Key` it was made for, if any, in the same unit of work: a create that is rolled
+   * back forgets its key too, and no key is ever stored without its job.
+   */
+  create(job: NewJob, at: string, idempotency?: IdempotencyKey): Promise<JobRecord>;
   get(id: number): Promise<JobRecord | undefined>;
   /** Newest first. */
   list(filter: JobFilter): Promise<JobRecord[]>;

@@ -5,14 +5,17 @@ import { captureLog } from '../../test-support/log-capture.js';
 import { postgresAvailable, stopWorkerPostgres } from '../../test-support/postgres-server.js';
 import { testDatabaseUrl } from '../../test-support/test-database.js';
 import { waitFor } from '../../test-support/wait.js';
-import { NewerSchemaError } from './migrate.js';
-import { pgMigrate, pgSchemaStatus, PgStore, StoreConstraintError } from './pg/index.js';
+import { migrationFile, NewerSchemaError } from './migrate.js';
+import { pgMigrate, pgSchemaStatus, PgStore, readPgMigrations } from './pg/index.js';
+import { StoreConstraintError } from './store-errors.js';
 import { storeSuite } from './store-suite.js';
 import { AT, logEvent, newJob } from './store-suite/fixtures.js';
 import type { Store } from './store.js';
 import { settled, StoreCommitError } from './unit-of-work.js';
 
-const INITIAL = '0001_initial.sql';
+/** This csc's PostgreSQL migrations (`0001_initial.sql`…), oldest first. */
+const ALL = readPgMigrations().map(migrationFile);
+const KNOWN = ALL.length;
 /** The database each store of the suite was opened on, for `reopen`. */
 const databases = new WeakMap<Store, string>();
 const opened: PgStore[] = [];
@@ -64,40 +67,40 @@ describe.skipIf(!postgresAvailable())('PgStore', () => {
 
   it('applies its migrations once, recording them; a reopening applies none', async () => {
     const { store, url } = await fresh();
-    expect(store.identity).toMatchObject({ engine: 'PostgreSQL', schemaVersion: 1, migratedFrom: 0, applied: [INITIAL] });
+    expect(store.identity).toMatchObject({ engine: 'PostgreSQL', schemaVersion: KNOWN, migratedFrom: 0, applied: ALL });
     await store.close();
     const again = await open(url);
-    expect(again.identity).toMatchObject({ schemaVersion: 1, migratedFrom: 1, applied: [] });
-    const { rows } = await (await psql(url)).query('SELECT version, name FROM schema_migrations');
-    expect(rows).toEqual([{ version: 1, name: INITIAL }]);
+    expect(again.identity).toMatchObject({ schemaVersion: KNOWN, migratedFrom: KNOWN, applied: [] });
+    const { rows } = await (await psql(url)).query('SELECT version, name FROM schema_migrations ORDER BY version');
+    expect(rows).toEqual(ALL.map((name, i) => ({ version: i + 1, name })));
   });
 
   it('migrates a fresh database once when two masters open it at the same time', async () => {
     const url = await testDatabaseUrl('pg_race');
     const [a, b] = await Promise.all([open(url), open(url)]);
-    expect([a.identity.applied, b.identity.applied].sort()).toEqual([[], [INITIAL]]);
+    expect([a.identity.applied, b.identity.applied].sort()).toEqual([[], ALL]);
     const { rows } = await (await psql(url)).query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
-    expect(rows[0]?.n).toBe('1');
+    expect(rows[0]?.n).toBe(String(KNOWN));
   });
 
   it('reports where a database stands for `csc migrate`, and migrates it', async () => {
     const url = await testDatabaseUrl('pg_status');
-    expect(await pgSchemaStatus(url)).toEqual({ version: 0, known: 1, applied: [], pending: [INITIAL] });
+    expect(await pgSchemaStatus(url)).toEqual({ version: 0, known: KNOWN, applied: [], pending: ALL });
     const applied: string[] = [];
-    expect(await pgMigrate(url, (file) => applied.push(file))).toEqual({ from: 0, version: 1, applied: [INITIAL] });
-    expect(applied).toEqual([INITIAL]);
-    expect(await pgSchemaStatus(url)).toEqual({ version: 1, known: 1, applied: [INITIAL], pending: [] });
-    expect(await pgMigrate(url)).toEqual({ from: 1, version: 1, applied: [] });
+    expect(await pgMigrate(url, (file) => applied.push(file))).toEqual({ from: 0, version: KNOWN, applied: ALL });
+    expect(applied).toEqual(ALL);
+    expect(await pgSchemaStatus(url)).toEqual({ version: KNOWN, known: KNOWN, applied: ALL, pending: [] });
+    expect(await pgMigrate(url)).toEqual({ from: KNOWN, version: KNOWN, applied: [] });
   });
 
   it('refuses a database a newer csc migrated, naming it without its password', async () => {
     const { store, url } = await fresh();
     await store.close();
-    await (await psql(url)).query(`INSERT INTO schema_migrations (version, name) VALUES (2, '0002_future.sql')`);
+    await (await psql(url)).query(`INSERT INTO schema_migrations (version, name) VALUES (${KNOWN + 1}, 'future.sql')`);
     const withPassword = url.replace('csc@', 'csc:hunter2@');
     const refused = PgStore.open(withPassword, silentLogger());
     await expect(refused).rejects.toThrow(NewerSchemaError);
-    await expect(refused).rejects.toThrow(/schema 2, this csc knows 1/);
+    await expect(refused).rejects.toThrow(new RegExp(`schema ${KNOWN + 1}, this csc knows ${KNOWN}`));
     await expect(refused).rejects.not.toThrow(/hunter2/);
     await expect(pgSchemaStatus(url)).rejects.toThrow(NewerSchemaError);
     await expect(pgMigrate(url)).rejects.toThrow(NewerSchemaError);
@@ -199,7 +202,7 @@ describe.skipIf(!postgresAvailable())('PgStore', () => {
     store.jobs.appendEvents(id, [logEvent(2, 'again'), logEvent(3), logEvent(3, 'twice')]);
     const taken = store.remoteNodes.add({ name: 'ALPHA', host: 'h2', tags: [], status: 'offline' }, AT);
     const renamed = store.remoteNodes.update(beta.id, { name: 'alpha' }, AT);
-    const orphan = store.jobs.create(newJob('orphan', { continueFrom: 999 }), AT);
+    const orphan = store.jobs.create(newJob('orphan', { continueFrom: 999 }), AT, { key: 'orphan-key', fingerprint: 'f' });
     store.credentials.add({ name: 'n1', role: 'node', tokenHash: 'a'.repeat(64), createdAt: AT });
     store.credentials.add({ name: 'N1', role: 'node', tokenHash: 'b'.repeat(64), createdAt: AT });
     store.settings.saveBudgets({ masterDaily: 5 }, AT);
@@ -215,13 +218,37 @@ describe.skipIf(!postgresAvailable())('PgStore', () => {
     expect((await second.remoteNodes.list()).map((node) => node.name)).toEqual(['Alpha', 'beta']);
     expect((await second.credentials.list()).map((credential) => credential.tokenHash)).toEqual(['a'.repeat(64)]);
     expect(await second.settings.budgets()).toEqual({ masterDaily: 5 });
+    expect(await second.jobs.idempotencyKey('orphan-key')).toBeUndefined();
+  });
+
+  it('commits the turns that come while a commit is under way together, once that one is answered', async () => {
+    const { store, url } = await fresh();
+    const locker = await psql(url);
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE profiles');
+    store.profiles.put({ name: 'a' }, AT);
+    const first = store.commit();
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
+    store.profiles.put({ name: 'b' }, AT);
+    const second = store.commit();
+    await nextTurn();
+    store.settings.saveBudgets({ masterDaily: 3 }, AT);
+    // The same unit of work: it is still open, waiting for the first commit's answer.
+    expect(store.commit()).toBe(second);
+    expect(store.whenCommitted()).toBe(second);
+    await locker.query('ROLLBACK');
+    await Promise.all([first, second]);
+    const other = await open(url);
+    expect((await other.profiles.list()).map((p) => p.name)).toEqual(['a', 'b']);
+    expect(await other.settings.budgets()).toEqual({ masterDaily: 3 });
   });
 
   it('gives back the JSON of events byte for byte, and stores a NUL of plain text as U+FFFD', async () => {
     const { store } = await fresh();
     const { id } = await store.jobs.create(newJob('a\u0000b'), AT);
     const events = [
-      { seq: 1, at: AT, event: { kind: 'log' as const, level: 'info' as const, message: 'quote " backslash \\ nul \u0000 emoji 🚀 é\n\t' } },
+      { seq: 1, at: AT, event: { kind: 'log' as const, level: 'info' as const, message: 'quote " backslash \\ nul \u0000 separator \u001e comma , emoji 🚀 é\n\t' } },
       { seq: 2, at: AT, event: { kind: 'diff' as const, part: 1, parts: 1, text: 'diff \u0000 --git' } },
     ];
     store.jobs.appendEvents(id, events);

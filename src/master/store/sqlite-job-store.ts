@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import { JobStatusSchema } from '../../protocol/index.js';
-import type { DiffPart, EncodedJobEvent, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { DiffPart, EncodedJobEvent, IdempotencyKey, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { JobLog } from './job-log.js';
-import { JOB_COLUMNS, toRecord, type JobRow } from './sqlite-job-row.js';
+import { createdRecord, toRecord, type JobRow } from './job-row.js';
 import { SqliteJobLog } from './sqlite-job-log.js';
 import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
@@ -25,6 +25,13 @@ interface IdempotencyStatements {
   upsert: Database.Statement<[string, number, string, string]>;
   prune: Database.Statement<[string]>;
 }
+
+/**
+ * A job's columns, with `last_seq` read from its events: the events table is the truth, so ingest
+ * writes no job row per frame (0002's `jobs.last_seq` column is no longer written). The max over
+ * the (job_id, seq) primary key is one index seek.
+ */
+const JOB_COLUMNS = `jobs.*, (SELECT ifnull(max(seq), 0) FROM job_events WHERE job_id = jobs.id) AS last_seq`;
 
 /** Rows per INSERT: one statement for a frame's events costs a third less than one per event. */
 const EVENTS_PER_INSERT = 32;
@@ -75,8 +82,8 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  create(job: NewJob, at: string): Promise<JobRecord> {
-    return ranNow(() => this.insert(job, at));
+  create(job: NewJob, at: string, idempotency?: IdempotencyKey): Promise<JobRecord> {
+    return ranNow(() => this.insert(job, at, idempotency));
   }
 
   get(id: number): Promise<JobRecord | undefined> {
@@ -95,7 +102,8 @@ export class SqliteJobStore implements JobStore {
     return ranNow(() => (this.prepared(sql, () => sql).all(...statuses) as JobRow[]).map(toRecord));
   }
 
-  private insert(job: NewJob, at: string): JobRecord {
+  /** The job and its key (if any) in the turn's transaction. */
+  private insert(job: NewJob, at: string, idempotency: IdempotencyKey | undefined): JobRecord {
     this.tx.open();
     // Positional: binding by name costs a lookup per parameter on every create.
     const { lastInsertRowid } = this.insertJob.run(
@@ -116,10 +124,8 @@ export class SqliteJobStore implements JobStore {
       job.attachments === undefined ? null : JSON.stringify(job.attachments),
     );
     const id = Number(lastInsertRowid);
-    // Not a spread: see `withChanges`. A pipeline's first job is its pipeline's id (stored without it, filled in on reading).
-    const record: JobRecord = Object.assign({ id, status: 'queued' as const, attempt: 0, createdAt: at, lastSeq: 0 }, job as Omit<NewJob, 'pipeline'>);
-    if (job.pipeline !== undefined) record.pipeline = { id, ...job.pipeline };
-    return record;
+    if (idempotency !== undefined) this.idempotency.upsert.run(idempotency.key, id, idempotency.fingerprint, at);
+    return createdRecord(id, job, at);
   }
 
   private select(filter: JobFilter): JobRecord[] {

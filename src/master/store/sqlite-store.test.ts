@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { waitFor } from '../../test-support/wait.js';
 import { migrate, migrationFile, NewerSchemaError, readMigrations } from './migrate.js';
-import { SqliteStore, StoreOpenError } from './sqlite-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import { StoreOpenError } from './store-errors.js';
 import { storeSuite } from './store-suite.js';
 import { describeStore, type Store } from './store.js';
 

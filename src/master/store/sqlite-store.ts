@@ -13,6 +13,7 @@ import { ranNow } from './sqlite-read.js';
 import { SqliteRemoteNodeStore } from './sqlite-remote-node-store.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
+import { StoreOpenError } from './store-errors.js';
 import { TickTransaction } from './tick-transaction.js';
 import type { KnownNode, NodeSighting, Store, StoreIdentity } from './store.js';
 
@@ -37,11 +38,6 @@ export type SqliteSync = 'normal' | 'full';
 export interface SqliteStoreOptions {
   /** Default `full`: an acknowledgement is a promise. */
   synchronous?: SqliteSync | undefined;
-}
-
-/** Thrown when the store cannot be opened; `cause` has SQLite's reason. */
-export class StoreOpenError extends Error {
-  override readonly name = 'StoreOpenError';
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RemoteNodeStore } from './remote-node-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { UsageStore } from './usage-store.js';
 import type { Commit } from './unit-of-work.js';
+import type { FleetStore } from './fleet-store.js';
 
 /** A node as it was last seen by the master, kept across restarts. */
 export interface KnownNode {
@@ -72,6 +73,8 @@ export interface Store {
   readonly usage: UsageStore;
   /** Retention and delta folding of finished jobs, in small steps (the maintenance sweeper's). */
   readonly maintenance: JobMaintenance;
+  /** What several masters on this database share (leases, owners, nodes, requests, signals); absent: this engine serves one master. */
+  readonly fleet?: FleetStore | undefined;
   recordNodeSeen(sighting: NodeSighting): void;
   listKnownNodes(): Promise<KnownNode[]>;
   /** Writes the batched node sightings now. */

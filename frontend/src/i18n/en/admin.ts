@@ -7,6 +7,8 @@ export const overview = {
   noneAfter: '.',
   caption: (count: number, unresponsive: number) => `${count} connected, ${unresponsive === 0 ? 'all online' : `${unresponsive} unresponsive`}`,
   name: 'Name',
+  /** The master a node is connected to (shown when several share one database). */
+  master: 'Master',
   tags: 'Tags',
   status: 'Status',
   lastActivity: 'Last activity',

@@ -9,6 +9,7 @@ export const overview: Catalog['overview'] = {
   noneAfter: '',
   caption: (count, unresponsive) => `${count}개 연결됨, ${unresponsive === 0 ? '모두 온라인' : `${unresponsive}개 응답 없음`}`,
   name: '이름',
+  master: '마스터',
   tags: '태그',
   status: '상태',
   lastActivity: '마지막 활동',

@@ -1,4 +1,3 @@
 export { PgStore } from './pg-store.js';
 export { PgUnitOfWork, type PgStatement } from './pg-unit-of-work.js';
-export { StoreConstraintError } from './pg-client.js';
 export { migrateDatabase, PG_MIGRATIONS_DIR, pgMigrate, pgSchemaStatus, readPgMigrations, type PgMigration, type PgSchemaStatus, type PgStatusOptions } from './pg-migrate.js';

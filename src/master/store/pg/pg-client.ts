@@ -35,15 +35,6 @@ export function pgClient(url: string, options: PgClientOptions): pg.Client {
   return new pg.Client(config);
 }
 
-/**
- * A store statement failed a rule the schema keeps (a name taken, a job that is not there) and was
- * not applied. The statement is written so that PostgreSQL does not fail it (which would abort the
- * whole unit of work): the store finds out from what it returned and says so with this.
- */
-export class StoreConstraintError extends Error {
-  override readonly name = 'StoreConstraintError';
-}
-
 const NUL = '\0';
 const REPLACEMENT = '\uFFFD';
 

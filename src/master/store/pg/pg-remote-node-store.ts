@@ -1,5 +1,5 @@
 import type { NewRemoteNode, RemoteNode, RemoteNodeChanges, RemoteNodeStatus, RemoteNodeStore } from '../remote-node-store.js';
-import { StoreConstraintError } from './pg-client.js';
+import { StoreConstraintError } from '../store-errors.js';
 import type { PgUnitOfWork } from './pg-unit-of-work.js';
 
 interface RemoteNodeRow {

@@ -1,11 +1,13 @@
+import type pg from 'pg';
 import { redactDatabaseUrl } from '../../../config/index.js';
 import type { Logger } from '../../../log/index.js';
 import { NewerSchemaError } from '../migrate.js';
-import { StoreOpenError } from '../sqlite-store.js';
+import { StoreOpenError } from '../store-errors.js';
 import type { KnownNode, NodeSighting, Store, StoreIdentity } from '../store.js';
 import { settled, type Commit } from '../unit-of-work.js';
 import { pgClient } from './pg-client.js';
 import { PgCredentialStore } from './pg-credential-store.js';
+import { PgFleetStore } from './pg-fleet-store.js';
 import { PgJobMaintenance } from './pg-job-maintenance.js';
 import { PgJobStore } from './pg-job-store.js';
 import { pgMigrate } from './pg-migrate.js';
@@ -59,6 +61,7 @@ export class PgStore implements Store {
   readonly profiles: PgProfileStore;
   readonly usage: PgUsageStore;
   readonly maintenance: PgJobMaintenance;
+  readonly fleet: PgFleetStore;
   private pending = new Map<string, NodeSighting>();
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -66,6 +69,8 @@ export class PgStore implements Store {
     readonly identity: StoreIdentity,
     private readonly uow: PgUnitOfWork,
     private readonly log: Logger,
+    /** Makes a connection of the fleet's signal listener (not connected yet). */
+    connectListener: () => pg.Client,
   ) {
     this.jobs = new PgJobStore(uow);
     this.settings = new PgSettingsStore(uow);
@@ -74,6 +79,7 @@ export class PgStore implements Store {
     this.profiles = new PgProfileStore(uow);
     this.usage = new PgUsageStore(uow);
     this.maintenance = new PgJobMaintenance(uow);
+    this.fleet = new PgFleetStore(uow, connectListener, log);
   }
 
   /**
@@ -84,7 +90,7 @@ export class PgStore implements Store {
   static async open(url: string, log: Logger): Promise<PgStore> {
     try {
       const { uow, identity } = await connect(url, log);
-      return new PgStore(identity, uow, log);
+      return new PgStore(identity, uow, log, () => pgClient(url, { applicationName: 'csc master signals', connectTimeoutMs: CONNECT_TIMEOUT_MS }));
     } catch (error) {
       if (error instanceof NewerSchemaError) throw error;
       throw new StoreOpenError(`cannot open the store at ${redactDatabaseUrl(url)}: ${(error as Error).message}`, { cause: error });
@@ -156,6 +162,7 @@ export class PgStore implements Store {
     } catch (error) {
       this.log.warn({ err: error }, 'could not store node sightings before closing');
     }
+    await this.fleet.close();
     await this.uow.close();
   }
 }

@@ -3,20 +3,23 @@ import type { QueryResult, QueryResultRow } from 'pg';
 import type { Logger } from '../../../log/index.js';
 import { Listeners } from '../../listeners.js';
 import { StoreCommitError, type Commit } from '../unit-of-work.js';
-import { storableValues } from './pg-client.js';
+import { PgWriter, type PgStatement } from './pg-writer.js';
 
-/** One statement: `name` makes it a prepared statement of the connection, parsed once. */
-export interface PgStatement {
-  name?: string;
-  text: string;
-  values?: readonly unknown[];
-}
+export type { PgStatement } from './pg-writer.js';
 
 /**
- * Rows that consecutive writes of a turn add to, sent as one statement (`PgUnitOfWork.gather`):
- * before any other statement is queued, once it is `full`, and before the commit.
+ * Rows that the writes of a turn add to, sent as one statement (`PgUnitOfWork.gather`) before any
+ * other statement is queued, once it is `full`, and before the commit. Each statement costs the
+ * server far more than its rows do (its parse, plan and reply: measured, 10 inserts of one event
+ * cost 1.8× one of ten), and a turn's writes interleave (a job's update, its events, the next job's
+ * update…): a gathering of each kind stays open beside the others, so each kind is one statement.
  */
 export interface Gathering {
+  /**
+   * Open gatherings are sent in this order, lowest first, so a row never goes ahead of one it needs:
+   * new jobs (0) before the changes (1) and events (2) of any job.
+   */
+  readonly order: number;
   readonly full: boolean;
   statement(): PgStatement;
 }
@@ -32,6 +35,8 @@ function waiters(): Waiters {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
   const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+  // `commit()` hands it out too, to callers that may drop it: a failure is told to the listeners and logged.
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
@@ -40,15 +45,9 @@ interface Turn {
   readonly client: pg.Client;
   failure: unknown;
   waiters: Waiters | undefined;
+  /** Whether its commit waits for the one before (see `commitAfter`). */
+  deferred: boolean;
 }
-
-/**
- * Plans every statement for its parameters and the tables as they are now. A prepared statement's
- * generic plan is made once, when the tables may still be empty: a plan that scans `jobs`, cheap
- * then, stays in use as it grows (measured: an event insert went from 5 ms to 100 ms per 1000 rows
- * beside 30 000 jobs, until an ANALYZE happened to replan it). Planning these statements costs less.
- */
-const SESSION_SETUP = 'SET plan_cache_mode = force_custom_plan';
 
 const message = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
 
@@ -56,8 +55,9 @@ const message = (cause: unknown): string => (cause instanceof Error ? cause.mess
  * Groups every write of one event-loop turn into one PostgreSQL transaction, on one connection
  * (the writer). The turn's first write queues BEGIN, each statement is queued as it comes (the
  * client sends them in order, pipelined), and COMMIT is queued once the turn's I/O callbacks have
- * run (`setImmediate`) or earlier through `commit()`. Reads go through the same connection, so
- * they see the turn's writes, and the commits before them.
+ * run (`setImmediate`) or earlier through `commit()`, or, while the commit before is under way,
+ * once that one is answered, with the turns that came meanwhile (`commitAfter`). Reads go through
+ * the same connection, so they see the turn's writes, and the commits before them.
  *
  * A statement that fails aborts the transaction (PostgreSQL ignores the rest of it): its commit
  * then fails as a whole, `StoreCommitError` to the failure listeners and to whoever waits on it,
@@ -66,15 +66,12 @@ const message = (cause: unknown): string => (cause instanceof Error ? cause.mess
  * with it. A connection that is lost fails its turn the same way; the next turn gets a new one.
  */
 export class PgUnitOfWork {
-  private client: pg.Client;
-  /** Whether `client` is (or is becoming) usable; false once it was lost: the next statement reconnects. */
-  private connected = true;
-  /** Whether `client` ever finished connecting: a reconnection that fails is no news worth a warning each time. */
-  private established = true;
   private closed = false;
   private turn: Turn | undefined;
-  /** The turn's rows being gathered into one statement, not sent yet. */
-  private gathering: Gathering | undefined;
+  /** The turn's rows being gathered into statements, not sent yet (a few kinds at most). */
+  private gatherings: Gathering[] = [];
+  /** The turn's gatherings held for its commit (`hold`): the fleet's signals. */
+  private held: Gathering[] = [];
   /** The last commit not settled yet: what a `commit()` with nothing of its own waits for. */
   private inflight: Promise<void> | undefined;
   private readonly failureListeners: Listeners<StoreCommitError>;
@@ -82,25 +79,15 @@ export class PgUnitOfWork {
   private commitObserver: ((seconds: number) => void) | undefined;
 
   private constructor(
-    private readonly connect: () => pg.Client,
+    private readonly writer: PgWriter,
     private readonly log: Logger,
-    first: pg.Client,
   ) {
     this.failureListeners = new Listeners((error) => log.error({ err: error }, 'a commit failure listener failed'));
-    this.client = first;
-    this.watch(first);
   }
 
   /** Connects the writer (`connect` makes each connection, this first one and any after a loss). */
   static async open(connect: () => pg.Client, log: Logger): Promise<PgUnitOfWork> {
-    const client = connect();
-    // Before connecting: an error emitted meanwhile must not be an uncaught one.
-    const early = (error: Error) => log.warn({ err: error }, 'the PostgreSQL connection failed while opening');
-    client.on('error', early);
-    await client.connect();
-    client.off('error', early);
-    await client.query(SESSION_SETUP);
-    return new PgUnitOfWork(connect, log, client);
+    return new PgUnitOfWork(await PgWriter.open(connect, log), log);
   }
 
   /** A write whose result nobody waits for: it joins the turn's transaction; a failure fails the commit. */
@@ -109,15 +96,30 @@ export class PgUnitOfWork {
   }
 
   /**
-   * The turn's open gathering of this kind for a write to add its rows to (a new one when the last
-   * statement queued was another): a frame's events cost a share of one statement, not one each.
+   * The turn's open gathering of this kind for a write to add its rows to; a new one when it is
+   * full or `fresh` is asked for (the open ones are sent first, in their order).
    */
-  gather<G extends Gathering>(kind: new () => G): G {
+  gather<G extends Gathering>(kind: new () => G, fresh = false): G {
     this.begin();
-    if (this.gathering instanceof kind && !this.gathering.full) return this.gathering;
-    this.release();
+    const open = this.gatherings.find((gathering): gathering is G => gathering instanceof kind);
+    if (open !== undefined && !open.full && !fresh) return open;
+    if (open !== undefined) this.release();
     const gathering = new kind();
-    this.gathering = gathering;
+    this.gatherings.push(gathering);
+    return gathering;
+  }
+
+  /**
+   * The turn's gathering of this kind that is sent at its commit, after every other statement of
+   * the turn: one statement per turn whatever the turn sends meanwhile (the fleet's signals, each
+   * distinct one once per transaction). Never full: it holds what the turn gives it.
+   */
+  hold<G extends Gathering>(kind: new () => G): G {
+    this.begin();
+    const open = this.held.find((gathering): gathering is G => gathering instanceof kind);
+    if (open !== undefined) return open;
+    const gathering = new kind();
+    this.held.push(gathering);
     return gathering;
   }
 
@@ -131,11 +133,16 @@ export class PgUnitOfWork {
     return this.send<R>(this.turn, statement);
   }
 
-  /** Ends the turn's transaction now (see `Commit`): the commit's promise, the one still under way, or undefined. */
+  /**
+   * Ends the turn's transaction (see `Commit`): now, or once the commit under way is answered
+   * (`commitAfter`). Gives the commit's promise, the one still under way, or undefined.
+   */
   commit(): Commit {
     const turn = this.turn;
     if (turn === undefined) return this.inflight;
+    if (this.inflight !== undefined) return this.commitAfter(this.inflight, turn);
     this.release();
+    if (this.held.length > 0) for (const gathering of this.held.splice(0)) void this.send(turn, gathering.statement());
     this.turn = undefined;
     const done = this.finish(turn);
     this.inflight = done;
@@ -156,6 +163,27 @@ export class PgUnitOfWork {
       },
     );
     return done;
+  }
+
+  /**
+   * Group commit: while a commit is under way the turn stays open, later turns' writes join it, and
+   * it commits once that commit is answered. Its statements are sent as they come all the same, so
+   * it waits for nothing the server could be doing meanwhile; only its COMMIT waits, and the
+   * connection runs one transaction at a time anyway. So a busy master makes one commit (one WAL
+   * flush, one BEGIN and COMMIT) per commit's round trip instead of one per turn. Measured in
+   * bench:jobs 2b, 4 rounds each, same-run ratio to SQLite: 0.46 without it, 0.74 with it (server
+   * 122 → 102 µs per job, master 427 → 181).
+   */
+  private commitAfter(inflight: Promise<void>, turn: Turn): Promise<void> {
+    if (!turn.deferred) {
+      turn.deferred = true;
+      const go = () => {
+        if (this.turn === turn) void this.commit();
+      };
+      inflight.then(go, go);
+    }
+    turn.waiters ??= waiters();
+    return turn.waiters.promise;
   }
 
   /** Resolves once every write so far is durable (at once when none is pending); callers of one turn share one promise. */
@@ -182,14 +210,14 @@ export class PgUnitOfWork {
     this.closed = true;
     // A failure was told to the listeners and logged already.
     await last?.catch(() => undefined);
-    await this.client.end();
+    await this.writer.end();
   }
 
   /** The turn's transaction, begun (BEGIN queued, COMMIT scheduled) by its first write. */
   private begin(): Turn {
     if (this.turn) return this.turn;
     if (this.closed) throw new StoreCommitError('the store is closed');
-    const turn: Turn = { client: this.writer(), failure: undefined, waiters: undefined };
+    const turn: Turn = { client: this.writer.current(), failure: undefined, waiters: undefined, deferred: false };
     this.turn = turn;
     void this.send(turn, { text: 'BEGIN' });
     setImmediate(() => {
@@ -202,26 +230,25 @@ export class PgUnitOfWork {
   private send<R extends QueryResultRow>(turn: Turn | undefined, statement: PgStatement): Promise<QueryResult<R>> {
     // Whatever comes next (a read of those rows too) comes after them.
     this.release();
-    const client = turn?.client ?? this.writer();
-    const values = statement.values && storableValues(statement.values);
-    const result = client.query<R>({ name: statement.name, text: statement.text, values: values as unknown[] | undefined });
+    const client = turn?.client ?? this.writer.current();
+    const result = this.writer.query<R>(client, statement);
     if (turn) result.catch((error: unknown) => (turn.failure ??= error));
     return result;
   }
 
-  /** Sends the rows gathered so far (a write of the open turn). */
+  /** Sends the rows gathered so far (writes of the open turn), in their order. */
   private release(): void {
-    const gathering = this.gathering;
-    if (gathering === undefined) return;
-    this.gathering = undefined;
-    void this.send(this.turn, gathering.statement());
+    if (this.gatherings.length === 0) return;
+    const gatherings = this.gatherings.sort((a, b) => a.order - b.order);
+    this.gatherings = [];
+    for (const gathering of gatherings) void this.send(this.turn, gathering.statement());
   }
 
   private async finish(turn: Turn): Promise<void> {
     const started = performance.now();
     let cause = turn.failure;
     try {
-      const result = await turn.client.query(cause === undefined ? 'COMMIT' : 'ROLLBACK');
+      const result = await this.writer.query(turn.client, { text: cause === undefined ? 'COMMIT' : 'ROLLBACK' });
       // An aborted transaction answers COMMIT with ROLLBACK; the failed statement said why.
       if (result.command === 'ROLLBACK') cause = turn.failure ?? cause ?? new Error('PostgreSQL rolled the transaction back');
     } catch (error) {
@@ -235,39 +262,5 @@ export class PgUnitOfWork {
     // Before anyone waiting on the commit hears of it: what would announce the lost writes can still be stopped.
     this.failureListeners.emit(error);
     throw error;
-  }
-
-  /** The writer's connection; a new one (connecting in the background) when the last was lost. */
-  private writer(): pg.Client {
-    if (this.connected || this.closed) return this.client;
-    const client = this.connect();
-    this.client = client;
-    this.connected = true;
-    this.established = false;
-    this.watch(client);
-    // Statements queued meanwhile wait for the connection; if it fails, they fail with it.
-    client.connect().then(
-      () => {
-        if (client === this.client) this.established = true;
-        this.log.info('reconnected to PostgreSQL');
-      },
-      (error: unknown) => this.lost(client, error),
-    );
-    // First in the connection's queue; a failure is the connection's, which its statements report.
-    client.query(SESSION_SETUP).catch(() => undefined);
-    return client;
-  }
-
-  private watch(client: pg.Client): void {
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client, new Error('the connection ended')));
-  }
-
-  /** The writer's connection is gone: its turn fails through its statements, and the next turn reconnects. */
-  private lost(client: pg.Client, error: unknown): void {
-    if (client !== this.client || !this.connected || this.closed) return;
-    this.connected = false;
-    if (this.established) this.log.warn({ err: error }, 'lost the connection to PostgreSQL; the next statements reconnect');
-    else this.log.debug({ err: error }, 'could not reconnect to PostgreSQL; the next statements try again');
   }
 }

@@ -16,7 +16,7 @@ const AWKWARD: JobEvent[] = [
 
 const diff = (part: number, parts: number, text: string): JobEvent => ({ kind: 'diff', part, parts, text });
 
-export function eventCases({ open }: SuiteContext): void {
+export function eventCases({ open, reopen }: SuiteContext): void {
   describe('jobs: events, eventsJson, diffParts, idempotency keys', () => {
     it('stores an event once by seq: a resend changes nothing, and lastSeq is the highest stored in every read', async () => {
       const store = await open();
@@ -95,6 +95,21 @@ export function eventCases({ open }: SuiteContext): void {
       await settled(store.commit());
       expect(await store.jobs.idempotencyKey('k1')).toBeUndefined();
       expect(await store.jobs.idempotencyKey('k2')).toEqual({ jobId: b.id, fingerprint: 'f2', createdAt: minute(10) });
+    });
+
+    it('stores the Idempotency-Key a create brings with its job, in its unit of work, a follow-up too', async () => {
+      const store = await open();
+      const first = await store.jobs.create(newJob('a'), minute(1), { key: 'k1', fingerprint: 'f1' });
+      const followUp = await store.jobs.create(newJob('b', { continueFrom: first.id }), minute(2), { key: 'k2', fingerprint: 'f2' });
+      const plain = await store.jobs.create(newJob('c'), minute(3));
+      expect(await store.jobs.idempotencyKey('k1')).toEqual({ jobId: first.id, fingerprint: 'f1', createdAt: minute(1) });
+      expect(await store.jobs.idempotencyKey('k2')).toEqual({ jobId: followUp.id, fingerprint: 'f2', createdAt: minute(2) });
+      expect(plain.id).toBeGreaterThan(followUp.id);
+      await settled(store.commit());
+      if (!reopen) return;
+      const second = await reopen(store);
+      expect(await second.jobs.idempotencyKey('k1')).toEqual({ jobId: first.id, fingerprint: 'f1', createdAt: minute(1) });
+      expect(await second.jobs.get(followUp.id)).toStrictEqual(followUp);
     });
   });
 }

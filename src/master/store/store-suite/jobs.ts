@@ -112,6 +112,25 @@ export function jobCases({ open }: SuiteContext): void {
       expect(await store.jobs.get(created.id + 1000)).toBeUndefined();
     });
 
+    it("applies a turn's writes in the order they were made, however they interleave", async () => {
+      const store = await open();
+      const [a, b] = [await store.jobs.create(newJob('a'), AT), await store.jobs.create(newJob('b'), AT)];
+      await settled(store.commit());
+      // One turn, nothing read in between: a job made, changed and given events; two jobs changed twice each.
+      const c = await store.jobs.create(newJob('c'), minute(1));
+      store.jobs.update(c.id, { status: 'assigned', node: 'n1', attempt: 1, assignedAt: minute(1) });
+      store.jobs.appendEvents(c.id, [{ seq: 1, at: AT, event: { kind: 'started', executor: 'raw' } }]);
+      store.jobs.update(a.id, { status: 'assigned', node: 'n1', attempt: 1, assignedAt: minute(1) });
+      store.jobs.update(b.id, { status: 'assigned', node: 'n2', attempt: 1, assignedAt: minute(1) });
+      store.jobs.update(a.id, { status: 'cancelled', finishedAt: minute(2), error: 'cancelled' });
+      store.jobs.update(c.id, { status: 'running', startedAt: minute(2) });
+      store.jobs.update(b.id, { status: 'queued', node: null, assignedAt: null });
+      await settled(store.commit());
+      expect(await store.jobs.get(a.id)).toStrictEqual(withChanges(a, { status: 'cancelled', node: 'n1', attempt: 1, assignedAt: minute(1), finishedAt: minute(2), error: 'cancelled' }));
+      expect(await store.jobs.get(b.id)).toStrictEqual(withChanges(b, { attempt: 1 }));
+      expect(await store.jobs.get(c.id)).toStrictEqual({ ...withChanges(c, { status: 'running', node: 'n1', attempt: 1, assignedAt: minute(1), startedAt: minute(2) }), lastSeq: 1 });
+    });
+
     it('counts the jobs in every state, each state named even when none is in it', async () => {
       const store = await open();
       const zero = Object.fromEntries(JobStatusSchema.options.map((status) => [status, 0]));

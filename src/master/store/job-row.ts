@@ -1,7 +1,7 @@
 import type { Attachment, JobResult, JobStatus, QuestionState } from '../../protocol/index.js';
-import type { JobPipeline, JobRecord } from './job-store.js';
+import type { JobPipeline, JobRecord, NewJob } from './job-store.js';
 
-/** A row of `jobs` as `JOB_COLUMNS` reads it. */
+/** A row of `jobs` as both engines read it: the table's columns and the job's last seq, read from its events. */
 export interface JobRow {
   id: number;
   status: string;
@@ -68,8 +68,11 @@ export function toRecord(row: JobRow): JobRecord {
 }
 
 /**
- * A job's columns, with `last_seq` read from its events: the events table is the truth, so ingest
- * writes no job row per frame (0002's `jobs.last_seq` column is no longer written). The max over
- * the (job_id, seq) primary key is one index seek.
+ * The record `create` gives for a new job, as both engines make it (not a spread: see `withChanges`).
+ * A pipeline's first job is its pipeline's id: stored without it, filled in on reading.
  */
-export const JOB_COLUMNS = `jobs.*, (SELECT ifnull(max(seq), 0) FROM job_events WHERE job_id = jobs.id) AS last_seq`;
+export function createdRecord(id: number, job: NewJob, at: string): JobRecord {
+  const record: JobRecord = Object.assign({ id, status: 'queued' as const, attempt: 0, createdAt: at, lastSeq: 0 }, job as Omit<NewJob, 'pipeline'>);
+  if (job.pipeline !== undefined) record.pipeline = { id, ...job.pipeline };
+  return record;
+}

@@ -1,0 +1,49 @@
+import type { FleetAsk, FleetReply, JobClaim, JobRecord, LiveNode } from '../store/index.js';
+
+/**
+ * This master's place among the masters sharing its database, as the job layer, the hub and the
+ * API see it. `SoloFleet` is one master alone (SQLite, or a database it does not share): every
+ * claim wins at once and nothing is remote. `SharedFleet` (PostgreSQL) keeps a lease, claims
+ * jobs atomically in the database, wakes the others with signals, and carries requests to the
+ * owner of a job.
+ */
+export interface Fleet {
+  /** This master's id (a fresh one per start). */
+  readonly masterId: string;
+  /** Whether other masters may share the work (false: `SoloFleet`). */
+  readonly shared: boolean;
+  /** Starts the lease and the listening; resolves once this master is registered. */
+  start(): Promise<void>;
+  /** Ends the lease (other masters take its jobs over at once) and stops listening. */
+  close(): Promise<void>;
+
+  /**
+   * Claims a queued job for a node of this master before it is assigned: `true` at once alone,
+   * otherwise the database's atomic answer (false: another master took it, or it left the queue).
+   * A won claim has written the assignment (status, node, attempt, assignedAt, owner).
+   */
+  claim(claim: JobClaim): true | Promise<boolean>;
+  /** Tells the other masters that this job changed (with the current unit of work). */
+  changed(jobId: number): void;
+  /** Jobs other masters changed (ids, each once per signal); also called with every unfinished id after a lost signal connection. */
+  onRemoteJobs(listener: (jobIds: readonly number[]) => void): () => void;
+
+  /** Takes over a job out on `node`, which claims it here after moving from another master. */
+  adopt(jobId: number, node: string): Promise<JobRecord | undefined>;
+  /** Jobs of masters whose lease ran out, now this master's: they get their grace timers here. */
+  onOrphans(listener: (jobs: readonly JobRecord[]) => void): () => void;
+
+  /** Asks the owner of a job to do `ask`; resolves with its reply, or rejects (`unavailable`) when none answers in time. */
+  ask(owner: string, ask: FleetAsk): Promise<FleetReply>;
+  /** Which master owns an unfinished job (undefined: none). */
+  owner(jobId: number): Promise<string | undefined>;
+  /** Serves the requests other masters send to this one. */
+  serve(handler: (ask: FleetAsk) => Promise<FleetReply>): void;
+
+  /** Publishes this master's connected nodes (call on every change; published at most every 100 ms). */
+  publishNodes(nodes: readonly LiveNode[]): void;
+  /** The nodes of the other live masters, as last heard (a live view: read it at once). */
+  remoteNodes(): readonly LiveNode[];
+  /** Called when another master's nodes changed. */
+  onRemoteNodes(listener: () => void): () => void;
+}

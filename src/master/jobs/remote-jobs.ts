@@ -1,0 +1,205 @@
+import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../../protocol/index.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { JobRecord } from '../store/index.js';
+import { mirror, release, type EngineParts } from './engine-parts.js';
+import { OUT } from './ledger.js';
+
+/** Events read per page when catching the watchers up on another master's job. */
+const PAGE = 1000;
+/** At most this many events per update: a master far behind tells the rest by `lastSeq` (followers read them from the store). */
+const MAX_EVENTS = 10 * PAGE;
+/** Jobs remembered (what the watchers were last told of each), at most; the oldest are forgotten first. */
+const REMEMBERED = 10_000;
+/** How long a read that failed waits before it is tried again. */
+const RETRY_MS = 1000;
+
+/** A job another master changed, as read back. */
+interface Read {
+  id: number;
+  job: JobRecord | undefined;
+  /** Its owner, read when it is held here out on a node that is away (undefined otherwise, or none). */
+  owner: string | undefined;
+  asked: boolean;
+  predecessor: JobRecord | undefined;
+  /** The seq the watchers had been told of (undefined: never told, nothing to catch up on). */
+  since: number | undefined;
+  events: SequencedJobEvent[];
+}
+
+/**
+ * Jobs other masters changed (`Fleet.onRemoteJobs`), read back from the store: a queued one joins
+ * this master's copy of the queue, one owned by another master or finished leaves memory here
+ * without anything done to it (no timers, no finish of this master's own), and the watchers
+ * (`JobService.watch`) hear of each with the events stored since they last did. A job held here,
+ * out on a node connected here, is this master's own: its signals are its own writes, not read.
+ * One batch at a time; what comes meanwhile is read after it (each job once).
+ */
+export class RemoteJobs {
+  private readonly pending = new Set<number>();
+  private draining = false;
+  private closed = false;
+  /** Job id → the last seq the watchers were told of, for jobs not held here. */
+  private readonly seen = new Map<number, number>();
+  /** Job id → the final state the watchers were last told of (`stateOf`): an echo of it is not told again. */
+  private readonly finals = new Map<number, string>();
+
+  constructor(
+    private readonly fleet: Pick<Fleet, 'owner' | 'masterId'>,
+    private readonly parts: EngineParts,
+    private readonly claiming: (id: number) => boolean,
+  ) {}
+
+  /** Jobs another master changed (or every unfinished one, after a lost signal connection). */
+  changed(ids: readonly number[]): void {
+    if (this.closed) return;
+    for (const id of ids) if (!this.ours(id)) this.pending.add(id);
+    if (!this.draining && this.pending.size > 0) void this.drain();
+  }
+
+  /** A job left memory here at `lastSeq`: the watchers hear of it from there on. */
+  left(id: number, lastSeq: number): void {
+    remember(this.seen, id, lastSeq);
+  }
+
+  /** A job is held here now: memory tells its watchers. */
+  taken(id: number): void {
+    this.seen.delete(id);
+  }
+
+  /** The watchers were told of this final state (by this master): its echo from the store is not news. */
+  told(job: JobRecord): void {
+    remember(this.finals, job.id, stateOf(job));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+  }
+
+  /** Held here out on a node connected here, or being claimed here: this master's own. */
+  private ours(id: number): boolean {
+    if (this.claiming(id)) return true;
+    const local = this.parts.jobs.active.get(id);
+    return local !== undefined && local.node !== undefined && OUT.includes(local.status) && this.parts.pool.has(local.node);
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.size > 0 && !this.closed) {
+        const ids = [...this.pending];
+        this.pending.clear();
+        await this.batch(ids);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async batch(ids: readonly number[]): Promise<void> {
+    const { store, gate, log } = this.parts;
+    let reads: Read[];
+    try {
+      // This master's own writes so far are read back as the store has them, not older.
+      await store.whenCommitted().catch(() => undefined);
+      await gate.opened();
+      reads = await Promise.all(ids.map((id) => this.read(id)));
+    } catch (error) {
+      log.error({ err: error, jobs: ids.length }, `could not read back jobs other masters changed: trying again in ${RETRY_MS / 1000} s`);
+      setTimeout(() => this.changed(ids), RETRY_MS).unref();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      gate.run(() => {
+        try {
+          for (const read of reads) this.apply(read);
+          this.parts.dispatch();
+        } catch (error) {
+          log.error({ err: error }, 'could not take in jobs other masters changed');
+        } finally {
+          resolve();
+        }
+      });
+    });
+  }
+
+  private async read(id: number): Promise<Read> {
+    const { store, jobs } = this.parts;
+    const job = await store.get(id);
+    const local = jobs.active.get(id);
+    const asked = local !== undefined && OUT.includes(local.status);
+    const owner = asked ? await this.fleet.owner(id) : undefined;
+    const predecessor = job?.status === 'queued' && job.continueFrom !== undefined && local?.status !== 'queued' ? await store.get(job.continueFrom) : undefined;
+    const since = local?.lastSeq ?? this.seen.get(id);
+    const events = job !== undefined && since !== undefined && job.lastSeq > since && jobs.watched ? await this.eventsBetween(id, since, job.lastSeq) : [];
+    return { id, job, owner, asked, predecessor, since, events };
+  }
+
+  /** Takes a read back in, as memory is now (it may have changed while the store answered). */
+  private apply({ id, job, owner, asked, predecessor, since, events }: Read): void {
+    if (this.ours(id)) return;
+    const { jobs } = this.parts;
+    const local = jobs.active.get(id);
+    if (local !== undefined && OUT.includes(local.status)) {
+      // Out on a node that is away: still this master's unless the store says otherwise.
+      if (!asked || owner === this.fleet.masterId) return;
+      release(this.parts, id);
+    } else if (local !== undefined) {
+      // Read before this master's own latest change to it: a later signal brings the next.
+      if (job !== undefined && (job.attempt < local.attempt || job.lastSeq < local.lastSeq)) return;
+      if (job?.status === 'queued') {
+        if (job.attempt === local.attempt && job.lastSeq === local.lastSeq) return;
+        jobs.admit(job, undefined);
+        return jobs.notifyWatchers(job, fresh(events, since));
+      }
+      release(this.parts, id);
+    }
+    if (job === undefined) {
+      this.seen.delete(id);
+      return;
+    }
+    if (job.status === 'queued') {
+      this.seen.delete(id);
+      mirror(this.parts, job, predecessor);
+    } else if (FINAL_JOB_STATUSES.has(job.status)) {
+      this.seen.delete(id);
+      const state = stateOf(job);
+      if (this.finals.get(id) === state) return;
+      remember(this.finals, id, state);
+    } else remember(this.seen, id, Math.max(job.lastSeq, since ?? 0));
+    jobs.notifyWatchers(job, fresh(events, since));
+  }
+
+  /** The events after `after` up to `last`, a page at a time (at most `MAX_EVENTS`). */
+  private async eventsBetween(id: number, after: number, last: number): Promise<SequencedJobEvent[]> {
+    const all: SequencedJobEvent[] = [];
+    let from = after;
+    while (from < last && all.length < MAX_EVENTS) {
+      const page = await this.parts.store.events(id, from, Math.min(PAGE, last - from));
+      const end = page.at(-1);
+      if (end === undefined) break;
+      all.push(...page);
+      from = end.seq;
+    }
+    return all;
+  }
+}
+
+function fresh(events: readonly SequencedJobEvent[], since: number | undefined): SequencedJobEvent[] {
+  return since === undefined ? [] : events.filter((e) => e.seq > since);
+}
+
+/** What tells one final state of a job from another: a publication afterwards is news. */
+function stateOf(job: JobRecord): string {
+  const publication = job.result?.publication;
+  return `${job.status}:${job.lastSeq}:${publication === undefined ? '' : JSON.stringify(publication)}`;
+}
+
+/** Sets `id` in a map kept to `REMEMBERED` entries, the oldest forgotten first. */
+function remember<T>(map: Map<number, T>, id: number, value: T): void {
+  map.delete(id);
+  map.set(id, value);
+  if (map.size <= REMEMBERED) return;
+  const oldest = map.keys().next();
+  if (oldest.done !== true) map.delete(oldest.value);
+}
