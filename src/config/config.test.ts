@@ -117,6 +117,13 @@ describe('generated secrets', () => {
     expect(loadOrCreateSecret(dir, SECRET_FILES.adminToken, 'configured-value-123').value).toBe('configured-value-123');
   });
 
+  it('never generates a secret starting with "-", which a command line would read as options after --token', () => {
+    // 1 in 64 base64url values starts with "-": 640 of them would hold about 10 such.
+    const values = Array.from({ length: 640 }, () => loadOrCreateSecret(tempDir(), SECRET_FILES.nodeToken, undefined).value);
+    expect(values.filter((value) => value.startsWith('-'))).toEqual([]);
+    expect(values.every((value) => /^[A-Za-z0-9_-]{43}$/.test(value))).toBe(true);
+  });
+
   it('keeps the data dir to its owner, tightening one open to others', () => {
     const dir = join(tempDir(), 'data');
     ensureDataDir(dir);

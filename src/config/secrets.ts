@@ -40,7 +40,7 @@ export function loadOrCreateSecret(dataDir: string, fileName: string, configured
   if (configured !== undefined) return { value: configured, origin: 'configured', path };
   const stored = readSecretFile(path);
   if (stored !== undefined) return { value: stored, origin: 'file', path };
-  const value = randomBytes(32).toString('base64url');
+  const value = newSecret();
   try {
     writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
@@ -67,4 +67,16 @@ export function readSecretFile(path: string): string | undefined {
   const value = text.trim();
   if (value.length < 16) throw new ConfigError(path, 'secret file is empty or too short; delete it to have a new one generated');
   return value;
+}
+
+/**
+ * 32 random bytes as base64url, never starting with `-`: given on a command line after
+ * `--token`, a value like `-Vx…` is read as options (commander printed the version instead of
+ * running the command, 1 time in 64).
+ */
+function newSecret(): string {
+  for (;;) {
+    const value = randomBytes(32).toString('base64url');
+    if (!value.startsWith('-')) return value;
+  }
 }
