@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assistantMessage, execCommandCall } from '../src/test-support/responses-stand-in.js';
+import { en } from '../src/chat/i18n/en.js';
 import { originRepository } from '../src/test-support/git-fixtures.js';
 import { SLACK_BOT_USER } from '../src/test-support/slack-stand-in.js';
 import { waitFor } from '../src/test-support/wait.js';
@@ -50,7 +51,9 @@ describe('seed 001 commands on the bridge (real master, node and codex)', () => 
       { output: [assistantMessage('Looks right. Verdict: APPROVE')] },
     );
     const asked = telegram.say({ chatId: chat, languageCode: 'en', text: 'add a hello file' });
-    const answer = await world.telegramReply(chat, 'Verdict: APPROVE', { timeoutMs: 45_000 });
+    // The answer, not the progress message (which shows the reviewer's words while it still runs).
+    const answer = await world.telegramReply(chat, en.pipeline.verdict('reviewer'), { timeoutMs: 45_000 });
+    expect(answer.text).toContain('Verdict: APPROVE');
     expect(model.requests.length - before).toBe(3);
     // Each step's turn saw its role's prompt and the step before it.
     expect(modelInput(model, before)).toMatch(/planner/i);
