@@ -136,22 +136,40 @@ export function diffParts(bytes: number): string[] {
   return parts;
 }
 
-/** Connects a bench node to the pipeline and resolves once it is welcomed (and so can take jobs). */
-export async function startBenchNode(target: PipelineTarget, slots: number): Promise<{ worker: NodeWorker; executor: BenchExecutor }> {
+/** The bench node that starts at master `index` of `count`: a node alone keeps the name it always had. */
+export function benchNodeName(index: number, count: number): string {
+  return count === 1 ? 'bench-node' : `bench-node-${index + 1}`;
+}
+
+/**
+ * One bench node per master of the target, all running their jobs on one executor (job ids are
+ * unique across masters on one database): node i starts at master i and lists the others after it,
+ * as `csc node --master` spreads a fleet, and `slots` are split between them, so that two masters
+ * serve the same fleet as one does. Resolves once every node is welcomed.
+ */
+export async function startBenchNodes(target: PipelineTarget, slots: number): Promise<BenchExecutor> {
+  const urls = [target.wsUrl, ...(target.peers ?? []).map((peer) => peer.wsUrl)];
   const executor = new BenchExecutor();
+  const each = Math.ceil(slots / urls.length);
+  await Promise.all(urls.map((url, i) => startBenchNode([url, ...urls.slice(i + 1), ...urls.slice(0, i)], target.nodeToken, each, benchNodeName(i, urls.length), executor)));
+  return executor;
+}
+
+/** Connects a bench node to the first of `urls` and resolves once it is welcomed (and so can take jobs). */
+async function startBenchNode(urls: readonly [string, ...string[]], token: string, slots: number, name: string, executor: BenchExecutor): Promise<NodeWorker> {
   let fatal: Error | undefined;
   const worker = createNodeWorker(
     {
-      urls: [target.wsUrl],
-      name: 'bench-node',
-      nodeId: 'bench-node-0001',
+      urls,
+      name,
+      nodeId: `${name}-0001`,
       tags: [],
       version: 'bench',
       slots,
       executor,
       // Bench jobs have no repository: Workspaces only hands out defaultWorkdir and creates nothing.
       workspaces: new Workspaces({ dir: join(tmpdir(), 'csc-bench-node'), defaultWorkdir: tmpdir(), env: childEnvironment() }),
-      token: () => target.nodeToken,
+      token: () => token,
       tokenHint: '',
       onFatal: (error) => (fatal = error),
     },
@@ -167,7 +185,7 @@ export async function startBenchNode(target: PipelineTarget, slots: number): Pro
   };
   worker.agent.start();
   if (!(await waitUntil(() => worker.agent.connected || fatal !== undefined, CONNECT_TIMEOUT_MS)) || fatal) {
-    throw new Error(`the bench node could not connect to ${target.wsUrl}: ${fatal?.message ?? 'timed out'}`);
+    throw new Error(`bench node ${name} could not connect to ${urls[0]}: ${fatal?.message ?? 'timed out'}`);
   }
-  return { worker, executor };
+  return worker;
 }

@@ -7,12 +7,11 @@
  * - `keyed`: `master` with an `Idempotency-Key` on every POST, for what idempotent creates cost;
  * - `postgres`: the master as shipped with `MASTER_DATABASE_URL` on a fresh database of the bench's
  *   PostgreSQL server (bench/bench-postgres.ts: durable commits, as `full` is);
+ * - `postgres2`: two such masters on one fresh database (README "Several masters": own data dirs
+ *   and ports, `MASTER_NAME` a and b, the same node and admin tokens); the target lists the second
+ *   as a peer, and the client spreads the creates, the nodes and their slots over both;
  * - `before`: `master` built from a git ref (bench/baseline-master.ts), for the same-run ratio
  *   master/before.
- * A later `postgres2` (two masters on one database, the load split across them) fits beside
- * `postgres`: two `launchMaster` calls on one `BenchDatabase`, the second master's CPU added through
- * `serverCpuSec` (or a second pid of the target); what it needs besides is a client (jobs-client.ts)
- * that spreads the POSTs, the node slots and the followers over two targets.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,9 +33,11 @@ import {
   type Child,
 } from './processes.js';
 
-export type PipelineKind = 'master' | 'normal' | 'bare' | 'keyed' | 'postgres' | 'before';
+export type PipelineKind = 'master' | 'normal' | 'bare' | 'keyed' | 'postgres' | 'postgres2' | 'before';
 /** Every pipeline, in the order the tables show them. */
-export const ALL_PIPELINES: readonly PipelineKind[] = ['master', 'normal', 'bare', 'keyed', 'postgres', 'before'];
+export const ALL_PIPELINES: readonly PipelineKind[] = ['master', 'normal', 'bare', 'keyed', 'postgres', 'postgres2', 'before'];
+/** The `MASTER_NAME`s of `postgres2`'s masters, in the target's order. */
+export const SHARED_MASTER_NAMES = ['a', 'b'] as const;
 
 /** What pipelines share across the run: started once by bench/jobs-setup.ts when one needs it. */
 export interface PipelineResources {
@@ -54,6 +55,8 @@ export interface RunningPipeline {
    * client counts that one alone): the PostgreSQL server. Absent when there are none.
    */
   serverCpuSec?: () => number;
+  /** Rejects when the pipeline's process exits before `stop()`. */
+  crashed: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -81,12 +84,13 @@ async function launchMaster(options: MasterLaunch): Promise<RunningPipeline> {
   // cwd is the fresh data dir so that a developer's .env in the repository cannot change the setup.
   const child = launch([...pipelineNodeArgs(), ...cli, ...logging], { cwd: dataDir, env: { ...masterEnv(), ...options.env } });
   const match = await awaitOutput(child, MASTER_READY, `the ${options.kind} master`);
+  // Tokens given in the environment (`postgres2`'s, shared) are used as they are; the master generates the others.
   const secret = (file: string): string => readFileSync(join(dataDir, file), 'utf8').trim();
   const target = {
     httpUrl: `http://127.0.0.1:${match[1]}`,
     wsUrl: `ws://127.0.0.1:${match[2]}`,
-    adminToken: secret('admin-token'),
-    nodeToken: secret('master-token'),
+    adminToken: options.env.MASTER_ADMIN_TOKEN ?? secret('admin-token'),
+    nodeToken: options.env.MASTER_TOKEN ?? secret('master-token'),
     pid: child.process.pid ?? -1,
     idempotencyKeys: options.idempotencyKeys === true,
   };
@@ -117,21 +121,46 @@ async function startBare(): Promise<RunningPipeline> {
   return supervise('bare', child, target, () => removeDataDir(dataDir));
 }
 
-/** The master as shipped on a database of its own, dropped once the master has stopped. */
-async function startPostgres(postgres: BenchPostgres): Promise<RunningPipeline> {
+/** What a master of `masters` sharing one database gets besides its URL: none for one alone. */
+function sharedSettings(masters: number): Array<Record<string, string>> {
+  if (masters === 1) return [{}];
+  const tokens = { MASTER_TOKEN: `node-${randomBytes(18).toString('hex')}`, MASTER_ADMIN_TOKEN: `admin-${randomBytes(18).toString('hex')}` };
+  return SHARED_MASTER_NAMES.slice(0, masters).map((name) => ({ ...tokens, MASTER_NAME: name }));
+}
+
+/**
+ * The master as shipped, one (`postgres`) or two (`postgres2`) on a database of their own, dropped
+ * once they have stopped. The first master's target lists the others as its peers.
+ */
+async function startPostgres(kind: 'postgres' | 'postgres2', postgres: BenchPostgres): Promise<RunningPipeline> {
   const database = await postgres.createDatabase();
-  let pipeline: RunningPipeline;
-  try {
-    pipeline = await launchMaster({ kind: 'postgres', cli: CLI, env: { MASTER_DATABASE_URL: database.url }, engine: 'PostgreSQL' });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
+  const masters: RunningPipeline[] = [];
   const stop = async (): Promise<void> => {
-    await pipeline.stop();
+    await Promise.all(masters.map((master) => master.stop()));
     await database.drop();
   };
-  return { ...pipeline, serverCpuSec: () => postgres.cpuSec(), stop };
+  try {
+    // One at a time, so that their migrations do not wait on each other's lock.
+    for (const env of sharedSettings(kind === 'postgres' ? 1 : 2)) {
+      masters.push(await launchMaster({ kind, cli: CLI, env: { MASTER_DATABASE_URL: database.url, ...env }, engine: 'PostgreSQL' }));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const [first, ...others] = masters as [RunningPipeline, ...RunningPipeline[]];
+  const peers = others.map(({ target }) => ({ httpUrl: target.httpUrl, wsUrl: target.wsUrl, pid: target.pid }));
+  const crashed = Promise.race(masters.map((master) => master.crashed));
+  // Reported through the run that races against it, as each master's own.
+  crashed.catch(() => undefined);
+  return {
+    ...first,
+    target: peers.length === 0 ? first.target : { ...first.target, peers },
+    run: (spec) => Promise.race([first.run(spec), crashed]),
+    crashed,
+    serverCpuSec: () => postgres.cpuSec(),
+    stop,
+  };
 }
 
 function supervise(kind: PipelineKind, child: Child, target: PipelineTarget, cleanUp: () => void): RunningPipeline {
@@ -140,6 +169,7 @@ function supervise(kind: PipelineKind, child: Child, target: PipelineTarget, cle
     kind,
     target,
     run: (spec) => Promise.race([runScript<JobsResult>('jobs-client.ts', spec, 'the jobs client'), server.crashed]),
+    crashed: server.crashed,
     stop: server.stop,
   };
 }
@@ -160,7 +190,8 @@ export function startPipeline(kind: PipelineKind, resources: PipelineResources):
     case 'keyed':
       return launchMaster({ kind, cli: CLI, env: sqlite('full'), engine: 'SQLite', idempotencyKeys: true });
     case 'postgres':
-      return startPostgres(needed(resources.postgres, kind));
+    case 'postgres2':
+      return startPostgres(kind, needed(resources.postgres, kind));
     case 'before':
       return launchMaster({ kind, cli: needed(resources.baseline, kind).cli, env: sqlite('full'), engine: 'SQLite' });
   }

@@ -2,12 +2,13 @@
  * The jobs bench's tables: medians per pipeline, then ratios: `full/normal` (what syncing every
  * commit costs the master), `normal/bare` (the master's code against the bare pipeline, both
  * synchronous=NORMAL), `keyed/full` (what an Idempotency-Key on every create costs),
- * `postgres/master` (PostgreSQL against SQLite, both durable) and `master/before` (the working
+ * `postgres/master` (PostgreSQL against SQLite, both durable), `postgres2/postgres` (two masters on
+ * one PostgreSQL database against one) and `master/before` (the working
  * tree's master against the baseline ref's, measured in the same run). A ratio is shown when both
  * of its pipelines ran. Absolute targets are checked on the master as shipped (FULL), ratio targets
  * on their ratio; none fails the run.
  */
-import { ALL_PIPELINES, type PipelineKind } from './jobs-pipelines.js';
+import { ALL_PIPELINES, SHARED_MASTER_NAMES, type PipelineKind } from './jobs-pipelines.js';
 import type { BenchRun } from './jobs-server-cpu.js';
 import type { DeliveryResult, DispatchResult, IngestResult, JobsResult, ThroughputResult } from './jobs-spec.js';
 import { formatMs, formatRate, formatUs } from './report.js';
@@ -20,6 +21,8 @@ type Figures = Partial<Record<PipelineKind, number>>;
 export interface RatioTargets {
   /** postgres/master, in jobs/s. */
   postgres: number;
+  /** postgres2/postgres, in jobs/s: what a second master on the same database adds. */
+  twoMasters: number;
   /** master/before: SQLite unchanged within noise. */
   unchanged: number;
 }
@@ -35,7 +38,7 @@ interface Row {
   ratioTargets?: Partial<Record<RatioLabel, number>>;
 }
 
-const WIDTHS = { label: 30, value: 11, ratio: 16 };
+const WIDTHS = { label: 30, value: 11, ratio: 20 };
 
 /** Ratio columns: label, numerator, denominator; shown when both pipelines ran. */
 const RATIOS = [
@@ -43,6 +46,7 @@ const RATIOS = [
   ['normal/bare', 'normal', 'bare'],
   ['keyed/full', 'keyed', 'master'],
   ['postgres/master', 'postgres', 'master'],
+  ['postgres2/postgres', 'postgres2', 'postgres'],
   ['master/before', 'master', 'before'],
 ] as const satisfies ReadonlyArray<readonly [string, PipelineKind, PipelineKind]>;
 type RatioLabel = (typeof RATIOS)[number][0];
@@ -66,6 +70,8 @@ function formatRatio(value: number): string {
 }
 
 const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+
+const formatCores = (n: number): string => n.toFixed(2);
 
 /** The row's targets with their verdicts: the master's own, then each ratio's whose pipelines both ran. */
 function targetsOf(row: Row, pipelines: readonly PipelineKind[]): string {
@@ -92,11 +98,18 @@ function printTable(title: string, pipelines: readonly PipelineKind[], rows: Row
   }
 }
 
-/** The store server's share of a CPU row, shown when a pipeline has one (PostgreSQL). */
-function serverCpuRow(results: JobsResults, kind: JobsResult['kind']): Row[] {
-  const figures = pick(results, kind, (r) => r.serverCpuUs ?? Number.NaN);
+/** A part of a CPU row, shown when some pipeline has it; '-' for the others. */
+function partRow(label: string, figures: Figures): Row[] {
   if (!Object.values(figures).some(Number.isFinite)) return [];
-  return [{ label: '… of which PostgreSQL server', figures, format: (n) => (Number.isNaN(n) ? '-' : formatUs(n)) }];
+  return [{ label, figures, format: (n) => (Number.isNaN(n) ? '-' : formatUs(n)) }];
+}
+
+/** Where a CPU row goes: each master, when a pipeline has several (`postgres2`), and the store server (PostgreSQL). */
+function cpuPartRows(results: JobsResults, kind: 'dispatch' | 'throughput' | 'ingest'): Row[] {
+  const masters = SHARED_MASTER_NAMES.flatMap((name, i) =>
+    partRow(`… of which master ${name}`, pick<DispatchResult | ThroughputResult | IngestResult>(results, kind, (r) => r.cpuUsByMaster?.[i] ?? Number.NaN)),
+  );
+  return [...masters, ...partRow('… of which PostgreSQL server', pick(results, kind, (r) => r.serverCpuUs ?? Number.NaN))];
 }
 
 /** The master's figure (as shipped); NaN when it did not run. */
@@ -107,9 +120,16 @@ function combine(a: Figures, b: Figures, value: (a: number, b: number) => number
   return Object.fromEntries(Object.keys(a).map((p) => [p, value(a[p as PipelineKind] ?? Number.NaN, b[p as PipelineKind] ?? Number.NaN)]));
 }
 
+/** The parts of a run's CPU figure: each master's (when several) and the store server's. */
+function cpuParts(result: BenchRun): string {
+  const masters = result.kind === 'delivery' ? [] : (result.cpuUsByMaster ?? []).map((us, i) => `master ${SHARED_MASTER_NAMES[i] ?? i + 1} ${formatUs(us)}`);
+  const parts = [...masters, ...(result.serverCpuUs === undefined ? [] : [`PostgreSQL ${formatUs(result.serverCpuUs)}`])];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')} of it)`;
+}
+
 /** One line per measurement, printed as the bench goes. */
 export function describeRun(result: BenchRun): string {
-  const server = result.serverCpuUs === undefined ? '' : ` (PostgreSQL ${formatUs(result.serverCpuUs)} of it)`;
+  const server = cpuParts(result);
   switch (result.kind) {
     case 'dispatch':
       return `dispatch p50 ${formatMs(result.dispatch.p50)}, p99 ${formatMs(result.dispatch.p99)}; create p50 ${formatMs(result.create.p50)}; ${formatUs(result.pipelineCpuUsPerJob)} CPU/job${server}`;
@@ -133,18 +153,23 @@ export function reportDispatch(title: string, results: JobsResults, targets: { p
     { label: 'POST → response, p50', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p50), format: formatMs },
     { label: 'POST → response, p99', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.create.p99), format: formatMs },
     { label: 'pipeline CPU per job', figures: pick<DispatchResult>(results, 'dispatch', (r) => r.pipelineCpuUsPerJob), format: formatUs },
-    ...serverCpuRow(results, 'dispatch'),
+    ...cpuPartRows(results, 'dispatch'),
   ]);
 }
 
 export function reportThroughput(title: string, results: JobsResults, minJobsPerSec: number, ratios: RatioTargets): void {
   const rate = pick<ThroughputResult>(results, 'throughput', (r) => r.jobsPerSec);
-  const ratioTargets = { 'postgres/master': ratios.postgres, 'master/before': ratios.unchanged };
+  const ratioTargets = { 'postgres/master': ratios.postgres, 'postgres2/postgres': ratios.twoMasters, 'master/before': ratios.unchanged };
+  const cores = (r: ThroughputResult, us: number): number => (r.jobsPerSec * us) / 1e6;
   printTable(title, pipelinesOf(results), [
     { label: 'jobs/s completed', figures: rate, format: formatRate, target: `≥ ${formatRate(minJobsPerSec)}`, pass: shipped(rate) >= minJobsPerSec, ratioTargets },
     { label: 'pipeline CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.pipelineCpuUsPerJob), format: formatUs },
-    ...serverCpuRow(results, 'throughput'),
+    ...cpuPartRows(results, 'throughput'),
     { label: 'client CPU per job', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.clientCpuUsPerJob), format: formatUs },
+    // jobs/s × CPU per job: how many of the machine's cores the run kept busy, and the client's share.
+    { label: 'cores busy: pipeline + client', figures: pick<ThroughputResult>(results, 'throughput', (r) => cores(r, r.pipelineCpuUsPerJob + r.clientCpuUsPerJob)), format: formatCores },
+    { label: 'cores busy: client alone', figures: pick<ThroughputResult>(results, 'throughput', (r) => cores(r, r.clientCpuUsPerJob)), format: formatCores },
+    { label: 'cores busy: whole machine', figures: pick<ThroughputResult>(results, 'throughput', (r) => r.machineCores), format: formatCores },
   ]);
 }
 
@@ -158,7 +183,7 @@ export function reportIngest(title: string, results: JobsResults, targets: { min
     { label: 'follower lag p50', figures: pick<IngestResult>(results, 'ingest', (r) => r.lag.p50), format: formatMs },
     { label: 'follower lag p99', figures: lag, format: formatMs, target: `≤ ${targets.maxLagP99Ms} ms`, pass: shipped(lag) <= targets.maxLagP99Ms },
     { label: 'pipeline CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.pipelineCpuUsPerEvent), format: formatUs },
-    ...serverCpuRow(results, 'ingest'),
+    ...cpuPartRows(results, 'ingest'),
     { label: 'client CPU per event', figures: pick<IngestResult>(results, 'ingest', (r) => r.clientCpuUsPerEvent), format: formatUs },
   ]);
 }

@@ -1,6 +1,6 @@
 /**
  * Which pipelines the jobs bench runs (BENCH_PIPELINES) and what they share across the run: the
- * PostgreSQL server of `postgres`, the built checkout of `before`. A pipeline that cannot run
+ * PostgreSQL server of `postgres` and `postgres2`, the built checkout of `before`. A pipeline that cannot run
  * here is skipped with a note (no PostgreSQL binaries; no change against the baseline ref), so
  * that the rest of the bench still runs; whatever was started is taken down by `close()`.
  */
@@ -18,7 +18,8 @@ export interface PipelineSetup {
   close(): Promise<void>;
 }
 
-const DEFAULT_PIPELINES: readonly PipelineKind[] = ['master', 'normal', 'bare', 'postgres', 'before'];
+const DEFAULT_PIPELINES: readonly PipelineKind[] = ['master', 'normal', 'bare', 'postgres', 'postgres2', 'before'];
+const ON_POSTGRES: readonly PipelineKind[] = ['postgres', 'postgres2'];
 
 /**
  * BENCH_PIPELINES=master,postgres,before: those, in table order; by default every one but `keyed`,
@@ -49,11 +50,16 @@ async function prepareBaseline(notes: string[]): Promise<BaselineCheckout | unde
 async function preparePostgres(notes: string[]): Promise<BenchPostgres | undefined> {
   const bin = BenchPostgres.binaries();
   if (bin === undefined) {
-    notes.push('postgres: SKIPPED: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
+    notes.push('postgres, postgres2: SKIPPED: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
     return undefined;
   }
   const postgres = await BenchPostgres.start();
   notes.push(`postgres: csc master with MASTER_DATABASE_URL on a fresh database per run of a private server (${bin}, ${postgres.describe()})`);
+  notes.push(
+    'postgres2: two csc masters (MASTER_NAME a and b, own data dirs and ports, the same tokens) on one fresh database per run of\n' +
+      "  that server; the client sends the creates to each in turn and runs a node per master (listing both, the slots split, so\n" +
+      "  the fleet is postgres's), and scenario 3's job is created on a, runs on b's node and is followed on a",
+  );
   return postgres;
 }
 
@@ -68,12 +74,12 @@ export async function preparePipelines(requested: readonly PipelineKind[]): Prom
   try {
     // The build first: it takes the cores for half a minute, with no server running yet.
     if (requested.includes('before')) resources.baseline = await prepareBaseline(notes);
-    if (requested.includes('postgres')) resources.postgres = await preparePostgres(notes);
+    if (requested.some((kind) => ON_POSTGRES.includes(kind))) resources.postgres = await preparePostgres(notes);
   } catch (error) {
     await close();
     throw error;
   }
-  const pipelines = requested.filter((kind) => (kind !== 'before' || resources.baseline) && (kind !== 'postgres' || resources.postgres));
+  const pipelines = requested.filter((kind) => (kind !== 'before' || resources.baseline) && (!ON_POSTGRES.includes(kind) || resources.postgres));
   if (pipelines.length === 0) {
     await close();
     throw new Error(`no pipeline left to run:\n${notes.join('\n')}`);

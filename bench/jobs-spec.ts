@@ -3,16 +3,25 @@ import type { Latency } from './spec.js';
 
 export type JobsSpec = DispatchSpec | ThroughputSpec | IngestSpec | DeliverySpec;
 
-/** A pipeline under test: the real master or the bare baseline, both on loopback. */
-export interface PipelineTarget {
+/** One server process of a pipeline: its two addresses on loopback and its pid. */
+export interface MasterEndpoint {
   httpUrl: string;
   wsUrl: string;
-  /** Bearer token of the HTTP API. */
-  adminToken: string;
-  /** Token the node presents on the WebSocket upgrade. */
-  nodeToken: string;
-  /** The pipeline's process, whose CPU time is read from /proc. */
+  /** The process, whose CPU time is read from /proc. */
   pid: number;
+}
+
+/** A pipeline under test: the real master or the bare baseline, both on loopback. */
+export interface PipelineTarget extends MasterEndpoint {
+  /** Bearer token of the HTTP API (of every master, with `peers`). */
+  adminToken: string;
+  /** Token the node presents on the WebSocket upgrade (to every master, with `peers`). */
+  nodeToken: string;
+  /**
+   * The other masters on the same database (`postgres2`): the client spreads the creates, the
+   * nodes and the slots over all of them, and reads the CPU time of each.
+   */
+  peers?: MasterEndpoint[];
   /** Send every POST /api/jobs with an `Idempotency-Key` of its own (what idempotent creates cost). */
   idempotencyKeys?: boolean;
 }
@@ -87,13 +96,20 @@ export interface DispatchResult {
   /** POST sent → its response received. */
   create: Latency;
   pipelineCpuUsPerJob: number;
+  /** Jobs the client created in the run, burst included: what the store server's CPU is spread over. */
+  created: number;
+  cpuUsByMaster?: number[];
 }
 
 export interface ThroughputResult {
   kind: 'throughput';
   jobsPerSec: number;
   pipelineCpuUsPerJob: number;
+  /** With `peers`: the pipeline's CPU figure split by master, in the target's order (the same for the other results). */
+  cpuUsByMaster?: number[];
   clientCpuUsPerJob: number;
+  /** Cores busy machine-wide over the measured span (/proc/stat): this run's processes and any other work. */
+  machineCores: number;
   /** Jobs completed in the whole run (warm-up and drain included), all checked as stored. */
   completed: number;
 }
@@ -108,6 +124,7 @@ export interface IngestResult {
   /** Event emitted → received by the live follower. */
   lag: Latency;
   pipelineCpuUsPerEvent: number;
+  cpuUsByMaster?: number[];
   /** The client's CPU time over the same span: a saturated client would show up as lag too. */
   clientCpuUsPerEvent: number;
   /** With a slow follower: how long after the last event was stored it had everything (ms). */

@@ -19,3 +19,14 @@ export function readCpuSec(pid: number): number {
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot read CPU times of process ${pid}`);
   return (utime + stime) / CLOCK_TICKS_PER_SEC;
 }
+
+/**
+ * CPU seconds every core of the machine has spent busy (user, nice, system, irq, softirq, steal)
+ * since boot: the difference of two readings over a span, divided by the span, is how many cores
+ * were busy, whoever used them.
+ */
+export function readMachineBusySec(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SEC;
+}

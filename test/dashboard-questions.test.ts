@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobAnswerFrame, JobEvent, JobProfile, JobQuestion, JobSpec } from '../src/protocol/index.js';
-import { browserAvailable, startBrowser, type TestBrowser } from '../src/test-support/browser.js';
-import { ChangeNode } from '../src/test-support/change-node.js';
-import { removeTempDirs } from '../src/test-support/temp-dir.js';
-import { startTestMaster, type TestMaster } from '../src/test-support/test-master.js';
+import type { JobProfile, JobQuestion } from '../src/protocol/index.js';
+import { browserAvailable, type TestBrowser } from '../src/test-support/browser.js';
+import type { ChangeNode } from '../src/test-support/change-node.js';
+import type { TestMaster } from '../src/test-support/test-master.js';
+import { openAskerDashboard, RawJob, type AskerDashboard } from './raw-job.js';
 
 /**
  * Codex's questions on the job view, in real Chromium against a real master. The node is a raw
@@ -13,49 +12,10 @@ import { startTestMaster, type TestMaster } from '../src/test-support/test-maste
  * Codex asks, and takes the `job_answer` frames the master sends it for the answers given here.
  */
 
-const DASHBOARD_DIR = resolve('frontend/dist');
 const ALL_DECISIONS: JobQuestion['decisions'] = ['accept', 'acceptForSession', 'decline', 'cancel'];
 
-/** A job on the raw node, with the sequence numbers its events take. */
-class RawJob {
-  private seq: number;
-
-  constructor(
-    private readonly node: ChangeNode,
-    readonly spec: JobSpec,
-  ) {
-    this.seq = spec.nextSeq;
-  }
-
-  get id(): number {
-    return this.spec.id;
-  }
-
-  /** The id the node gives the job's `n`th question. */
-  qid(n = 1): string {
-    return `a${this.spec.attempt}q${n}`;
-  }
-
-  /** Sends events as the node would and resolves once the master acknowledged them. */
-  async emit(...events: JobEvent[]): Promise<void> {
-    const at = new Date().toISOString();
-    await this.node.send(this.spec, events.map((event) => ({ seq: this.seq++, at, event })));
-  }
-
-  /** The next answer the master hands the node for this job. */
-  async answer(timeoutMs = 5000): Promise<JobAnswerFrame> {
-    const frame = await this.node.client.next((m) => m.json?.type === 'job_answer' && m.json.jobId === this.id, timeoutMs);
-    return frame.json as unknown as JobAnswerFrame;
-  }
-
-  /** What a node does with an answer: tells Codex, records it as an `answer` event; then the job ends. */
-  async recordAndFinish(frame: JobAnswerFrame): Promise<void> {
-    await this.emit({ kind: 'answer', questionId: frame.questionId, answer: frame.answer, by: frame.by });
-    await this.emit({ kind: 'finished', result: { status: 'succeeded', finalMessage: 'Done.', filesChanged: [], commands: [], durationMs: 5 } });
-  }
-}
-
 describe.skipIf(!browserAvailable())('Codex’s questions in the dashboard, in a real browser', () => {
+  let world: AskerDashboard | undefined;
   let master: TestMaster;
   let browser: TestBrowser;
   let page: Page;
@@ -78,20 +38,11 @@ describe.skipIf(!browserAvailable())('Codex’s questions in the dashboard, in a
   }
 
   beforeAll(async () => {
-    master = await startTestMaster({}, { dashboardDir: DASHBOARD_DIR });
-    node = await ChangeNode.connect(master, 'asker');
-    browser = await startBrowser();
-    page = browser.page;
-    await page.goto(`${master.httpUrl}/?token=${master.adminToken.value}`);
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    world = await openAskerDashboard();
+    ({ master, node, browser, page } = world);
   }, 30_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    node?.close();
-    await master?.close();
-    removeTempDirs();
-  });
+  afterAll(() => world?.close());
 
   it('shows a command approval live, in the list too and again after a reload; approving it reaches the node', async () => {
     const job = await openJob('Deploy the app');

@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/master/store/index.js';
-import type { JobEvent, QuestionState, SequencedJobEvent } from '../src/protocol/index.js';
+import type { Executor } from '../src/node/index.js';
+import { ATTACHMENT_PART_BYTES, type Attachment, type JobEvent, type QuestionState, type SequencedJobEvent } from '../src/protocol/index.js';
 import { DrivenExecutor, type DrivenRun } from '../src/test-support/driven-executor.js';
 import { killMasterProcesses } from '../src/test-support/master-process.js';
 import { postgresAvailable, stopWorkerPostgres } from '../src/test-support/postgres-server.js';
 import { startFleetNode, startSharedMasters, type FleetNode, type SharedMaster } from '../src/test-support/shared-masters.js';
 import type { SseClient } from '../src/test-support/sse-client.js';
+import { TestClient } from '../src/test-support/test-client.js';
 import { removeTempDirs, tempDir } from '../src/test-support/temp-dir.js';
 import { waitFor } from '../src/test-support/wait.js';
 import { trackedCsc, type CscProcess } from './cli-process.js';
@@ -176,6 +180,66 @@ describe.skipIf(!postgresAvailable())('several masters on one PostgreSQL databas
     const kinds = (await contiguousLog(a, done)).map((e) => e.event.kind);
     expect(kinds).toEqual(['started', 'question', 'answer', 'finished']);
     expect(driven.runsOf(job.id)).toHaveLength(1);
+  }, LONG);
+
+  it('sends a file uploaded through A to the node on B that runs its job, byte for byte, whichever master took the job', async () => {
+    // What the node's runs found in their inbox, by job: the bytes as the node wrote them.
+    const received = new Map<number, Buffer[]>();
+    const reader: Executor = {
+      name: 'inbox-reader',
+      run: async (spec, context) => {
+        received.set(spec.id, await Promise.all((context.files?.inbox ?? []).map((file) => readFile(file.path))));
+        return { status: 'succeeded', filesChanged: [], commands: [], durationMs: 0 };
+      },
+    };
+    const node = startFleetNode([b.wsUrl], nodeToken, 'files-b', reader);
+    fleetNodes.push(node);
+    await node.waitConnectedTo(b.wsUrl);
+    const data = randomBytes(ATTACHMENT_PART_BYTES * 3 + 123);
+    const upload = await a.api('/api/attachments?name=report.bin', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: data });
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    const attachment = (await upload.json()) as Attachment;
+    expect(attachment).toMatchObject({ name: 'report.bin', bytes: data.length });
+    // Created through A (A's file), and through B, whose intake finds A's upload in the database.
+    for (const master of [a, b]) {
+      const job = await master.json<JobRecord>('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: `read the report (${master.name})`, node: 'files-b', attachments: [attachment] }) });
+      const done = await master.waitForJob(job.id, (j) => j.status !== 'queued' && j.status !== 'assigned' && j.status !== 'running', 'the job with the file to end');
+      expect(done, JSON.stringify(done.result)).toMatchObject({ status: 'succeeded', node: 'files-b' });
+      expect(received.get(job.id)?.map((file) => file.equals(data))).toEqual([true]);
+    }
+    const unknown = await b.api('/api/jobs', { method: 'POST', body: JSON.stringify({ prompt: 'x', node: 'files-b', attachments: [{ ...attachment, id: 'f'.repeat(64) }] }) });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('upload it first');
+  }, LONG);
+
+  it("takes per-machine tokens, bridge settings and budgets saved through A to B at once: a token revoked on A is refused by B, which closes its connections", async () => {
+    const made = async (role: 'node' | 'bridge', name: string): Promise<string> => (await a.json<{ token: string }>('/api/tokens', { method: 'POST', body: JSON.stringify({ role, name }) })).token;
+    const [bridgeToken, nodeToken] = [await made('bridge', 'chat-on-b'), await made('node', 'box-on-b')];
+    // B knows them without a restart: it accepts their connections.
+    const bridge = await waitFor(() => TestClient.node(b.wsUrl, bridgeToken, { name: 'chat', role: 'bridge' }).catch(() => undefined), 'B to accept the bridge token made on A', 15_000);
+    const node = await TestClient.node(b.wsUrl, nodeToken, { name: 'box', role: 'node', tags: [] });
+    try {
+      await bridge.next((m) => m.json?.type === 'bridge_config', 15_000);
+      const saved = await a.api('/api/config', { method: 'PUT', body: JSON.stringify({ slack: { defaultChannel: '#saved-on-a' } }) });
+      expect(saved.status, await saved.clone().text()).toBe(200);
+      const pushed = await bridge.next((m) => m.json?.type === 'bridge_config', 15_000);
+      expect(pushed.json).toMatchObject({ settings: { slack: { defaultChannel: '#saved-on-a' } } });
+      expect(await b.json('/api/config')).toMatchObject({ slack: { defaultChannel: '#saved-on-a' } });
+
+      const budgets = { userDaily: 1234, chatDaily: null, masterDaily: 98765 };
+      expect((await a.api('/api/budgets', { method: 'PUT', body: JSON.stringify(budgets) })).status).toBe(200);
+      await waitFor(async () => JSON.stringify((await b.json<{ budgets: unknown }>('/api/usage?days=1')).budgets) === JSON.stringify(budgets), "B's usage report to give A's budgets", 15_000);
+
+      for (const name of ['chat-on-b', 'box-on-b']) expect((await a.api(`/api/tokens/${name}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await bridge.whenClosed(15_000)).code).toBe(4001);
+      expect((await node.whenClosed(15_000)).code).toBe(4001);
+      await expect(TestClient.connect(b.wsUrl, bridgeToken)).rejects.toThrow('HTTP 401');
+      await expect(TestClient.connect(b.wsUrl, nodeToken)).rejects.toThrow('HTTP 401');
+      expect((await b.json<{ tokens: Array<{ name: string }> }>('/api/tokens')).tokens.map((t) => t.name)).not.toContain('chat-on-b');
+    } finally {
+      bridge.close();
+      node.close();
+    }
   }, LONG);
 
   it('moves the nodes of a SIGKILLed master B to A: every job finishes there with its log whole, none run twice but the orphan', async () => {

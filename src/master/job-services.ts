@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { MasterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { AttachmentFiles, AttachmentSender, Uploads } from './attachments/index.js';
@@ -29,7 +28,7 @@ export interface JobServices {
  */
 export function createJobServices(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, hub: Hub, log: Logger, fleet?: Fleet): JobServices {
   const profiles = new ProfileService(store, profilesFile, log);
-  const files = new AttachmentFiles(join(config.dataDir, 'attachments'));
+  const files = new AttachmentFiles(store.attachments);
   const sender = new AttachmentSender(files, hub, log);
   const jobs: JobService = new JobService(
     store.jobs,
@@ -47,7 +46,7 @@ export function createJobServices(config: MasterConfig, profilesFile: ProfilesFi
     log,
     fleet,
   );
-  const usage = new UsageService(store, config.budgets ?? {}, log);
+  const usage = new UsageService(store, config.budgets ?? {}, log, fleet?.config);
   const watch = new UsageWatch(jobs, usage, log);
   const pipeline = new Pipeline(jobs, profiles.agents, log);
   const intake = new JobIntake(jobs, profiles, watch, files, pipeline, config.jobs.allowLocalRepos);

@@ -124,21 +124,19 @@ interface Running {
 
 /** The hub, the job layer and the services, with what each reads once from the store loaded before anything runs. */
 async function startCore(config: MasterConfig, profilesFile: ProfilesFile | undefined, store: Store, secrets: Secrets, running: Running, log: Logger): Promise<Core> {
-  const credentials = new CredentialService({ admin: secrets.adminToken.value, node: secrets.nodeToken.value, bridge: secrets.bridgeToken.value }, store, log);
-  await credentials.load();
-  const settings = await SettingsService.open(store, log);
   const name = masterName(config);
   const leaseMs = (config.leaseSec ?? DEFAULT_LEASE_SEC) * 1000;
   // An owner that cannot answer another master within a lease is dead or cut off: its jobs are about to be taken over.
   const fleet = (running.fleet = createFleet(store, { name, leaseMs, askTimeoutMs: leaseMs, log }));
+  const credentials = new CredentialService({ admin: secrets.adminToken.value, node: secrets.nodeToken.value, bridge: secrets.bridgeToken.value }, store, log, fleet.config);
   const hub = (running.hub = new Hub({ ...config, serverVersion: VERSION }, store, log));
   const services = createJobServices(config, profilesFile, store, hub, log, fleet);
   const { jobs } = services;
   running.jobs = jobs;
   hub.attachJobs(jobs);
-  // Registered, and hearing the others, before the jobs are read: what they change meanwhile is not missed.
+  // Registered, and hearing the others, before the jobs and the configuration are read: what they change meanwhile is not missed.
   await fleet.start();
-  await Promise.all([jobs.recover(), services.usage.load()]);
+  const [settings] = await Promise.all([SettingsService.open(store, log, fleet.config), jobs.recover(), services.usage.load(), credentials.load()]);
   // Alone, nobody hears of this master's nodes: nothing is built or written per change.
   if (fleet.shared) running.publishing = new NodePublishing(hub, jobs, fleet);
   const nodes = nodeDirectory(hub, jobs, fleet, store, name, log);
@@ -148,7 +146,7 @@ async function startCore(config: MasterConfig, profilesFile: ProfilesFile | unde
   const startedAt = new Date();
   const bridgeSink = { send: hub.sendTo.bind(hub), nodes: () => nodes.listed() };
   hub.attachBridges(new BridgeRequests(bridgeSink, services, settings, { version: VERSION, startedAt, allowLocalRepos: config.jobs.allowLocalRepos }, log));
-  const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log);
+  const remoteNodes = new RemoteNodeService(store, config.remoteDefaultTags, log, fleet.config);
   credentials.onRevoked((name) => hub.dropCredential(name));
   return { hub, fleet, nodes, jobs, services, sweeper, settings, remoteNodes, credentials, metrics, health, startedAt };
 }

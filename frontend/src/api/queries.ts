@@ -41,7 +41,21 @@ export const useUsage = (days: number) => useQuery({ queryKey: keys.usage(days),
 
 export const useBudgets = () => useQuery({ queryKey: keys.budgets, queryFn: () => api<Budgets>('/budgets') });
 
-export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: () => api<Job>(`/jobs/${id}`) });
+export const useJob = (id: number) => useQuery({ queryKey: keys.job(id), queryFn: ({ client }) => readJob(client, id) });
+
+/**
+ * A job as the master gives it, unless a live update wrote it while the read was on its way. The
+ * master may have answered the read before that change (the read each stream connection makes
+ * races the stream's first events); taken late, it would take a pending question off the page, and
+ * what someone typed into it. Whatever the read saw that the update did not, the stream brings
+ * next; if the stream is down, its reconnection reads everything again.
+ */
+async function readJob(client: QueryClient, id: number): Promise<Job> {
+  const asked = Date.now();
+  const read = await api<Job>(`/jobs/${id}`);
+  const held = client.getQueryState<Job>(keys.job(id));
+  return held?.data !== undefined && held.dataUpdatedAt >= asked ? held.data : read;
+}
 
 /** A finished job's diff, parsed by the master; asked for only once the job has a change to show. */
 export const useJobDiff = (id: number, enabled: boolean) =>
@@ -79,9 +93,18 @@ export function applyJob(client: QueryClient, job: Job): void {
       }),
     }));
     const first = pages[0];
-    if (!found && first !== undefined && job.id > (first.jobs[0]?.id ?? 0)) first.jobs = [job, ...first.jobs];
+    if (!found && first !== undefined && newer(job, first.jobs[0])) first.jobs = [job, ...first.jobs];
     return { ...data, pages };
   });
+}
+
+/**
+ * Whether `job` comes before `than` in the list, newest first by creation time, then id: masters
+ * sharing a database number their jobs in blocks each, so a newer job may have a smaller id.
+ */
+function newer(job: Job, than: Job | undefined): boolean {
+  if (than === undefined) return true;
+  return job.createdAt === than.createdAt ? job.id > than.id : job.createdAt > than.createdAt;
 }
 
 /**

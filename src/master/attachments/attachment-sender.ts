@@ -15,7 +15,7 @@ const DRAIN_CHECK_MS = 10;
 
 /**
  * Sends a job's attachments to the node it was just assigned to, as `job_attachment` parts after
- * its `job_assign`. Parts are read from disk one at a time and sent only while the node's socket
+ * its `job_assign`. Parts are read from the store one at a time and sent only while the node's socket
  * keeps up: ten 20 MiB files must not sit in the master's memory nor trip the hub's send limit.
  * A send stops when the node leaves or the job moved on (`current` says no): the next attempt sends anew.
  */
@@ -36,7 +36,7 @@ export class AttachmentSender {
     for (const attachment of spec.attachments ?? []) {
       const parts = partCount(attachment.bytes);
       let part = 0;
-      for await (const data of this.files.parts(attachment.id)) {
+      for await (const data of this.files.parts(attachment)) {
         if (!(await this.drained(node)) || !current()) return;
         this.link.sendToNode(node, { type: 'job_attachment', jobId: spec.id, id: attachment.id, part, parts, data: data.toString('base64') });
         part++;

@@ -31,8 +31,12 @@ export class Uploads {
 
   constructor(private readonly files: AttachmentFiles) {}
 
-  /** Takes one part; returns the stored file after the last, undefined before it. Throws `CodedError` on a bad part. */
-  receive(connection: string, frame: UploadFrame): Attachment | undefined {
+  /**
+   * Takes one part; resolves with the stored file (durable) after the last, undefined before it.
+   * Rejects with a `CodedError` on a bad part. Parts are taken in the order they are given: all
+   * but the store's write happen before the first await.
+   */
+  async receive(connection: string, frame: UploadFrame): Promise<Attachment | undefined> {
     const key = `${connection}\n${frame.requestId}`;
     const upload = this.open.get(key) ?? this.start(connection, key, frame);
     try {
@@ -43,7 +47,7 @@ export class Uploads {
     }
     if (upload.received.length < upload.parts) return undefined;
     this.forget(key);
-    return this.files.save(Buffer.concat(upload.received), upload.name, upload.mime);
+    return await this.files.save(Buffer.concat(upload.received), upload.name, upload.mime);
   }
 
   /** Forgets a connection's uploads (it went away). */

@@ -3,6 +3,8 @@ import type { Logger } from '../../log/index.js';
 import { isoNow } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import { Listeners } from '../listeners.js';
+import { SOLO_CONFIG, type ConfigChanges } from '../fleet/config-changes.js';
+import { OneAtATime } from '../fleet/one-at-a-time.js';
 import { settled, type CredentialStore, type MachineRole, type Store, type StoredCredential } from '../store/index.js';
 import { digest, sameDigest } from './tokens.js';
 
@@ -43,29 +45,40 @@ export interface NewCredential extends CredentialView {
  * Every credential the master accepts, and the role each grants. Tokens are compared as SHA-256
  * digests: the shared ones in constant time, the per-machine ones by looking their digest up
  * (a digest of a 256-bit random token tells nothing about the token). The per-machine ones are
- * read from the store once, by `load()` before the master serves, and kept in memory (this is
- * their only writer), so that checking a token never waits for the store.
+ * kept in memory, so that checking a token never waits for the store: read by `load()` before
+ * the master serves, and again whenever another master sharing the store made or revoked one
+ * (`config`), when the ones it revoked are refused and their connections closed here too. Loads
+ * and this master's own creates and revokes run one at a time, so that a load never undoes a
+ * change it did not see.
  */
 export class CredentialService {
   private readonly shared: { role: CredentialRole; digest: Buffer }[];
   /** Per-machine credentials by the hex digest of their token. */
-  private readonly machines = new Map<string, StoredCredential>();
+  private machines = new Map<string, StoredCredential>();
   /** Names (lower case) of credentials being created, not yet durable. */
   private readonly pendingNames = new Set<string>();
+  /** Digests of credentials being revoked: refused already, whatever a load reads meanwhile. */
+  private readonly revoking = new Set<string>();
   private readonly revoked: Listeners<string>;
+  /** Loads, creates and revokes, one at a time. */
+  private readonly queue = new OneAtATime();
+  /** Whether the credentials were read once: later reads find other masters' changes. */
+  private loaded = false;
 
   constructor(
     secrets: SharedSecrets,
     private readonly store: Pick<Store, 'commit'> & { credentials: CredentialStore },
     private readonly log: Logger,
+    private readonly config: ConfigChanges = SOLO_CONFIG,
   ) {
     this.shared = (['admin', 'node', 'bridge'] as const).map((role) => ({ role, digest: digest(secrets[role]) }));
     this.revoked = new Listeners((error) => log.error({ err: error }, 'credential revocation listener failed'));
+    config.onChanged('credentials', () => this.queue.run(() => this.read()));
   }
 
   /** Reads the per-machine credentials; until then only the shared ones are accepted. */
-  async load(): Promise<void> {
-    for (const credential of await this.store.credentials.list()) this.machines.set(credential.tokenHash, credential);
+  load(): Promise<void> {
+    return this.queue.run(() => this.read());
   }
 
   /** The principal a token proves, or undefined for a missing or unknown token. */
@@ -98,12 +111,15 @@ export class CredentialService {
     const credential: StoredCredential = { name, role, tokenHash: digest(token).toString('hex'), createdAt: isoNow(), lastUsedAt: undefined };
     this.pendingNames.add(name.toLowerCase());
     try {
-      this.store.credentials.add(credential);
-      await settled(this.store.commit());
+      await this.queue.run(async () => {
+        this.store.credentials.add(credential);
+        this.config.changed('credentials');
+        await settled(this.store.commit());
+        this.machines.set(credential.tokenHash, credential);
+      });
     } finally {
       this.pendingNames.delete(name.toLowerCase());
     }
-    this.machines.set(credential.tokenHash, credential);
     this.log.info({ credential: name, role }, 'credential created');
     return { ...view(credential), token };
   }
@@ -116,21 +132,52 @@ export class CredentialService {
     const credential = this.find(name);
     if (!credential) throw new CodedError('not_found', `no credential named "${name}"`);
     this.machines.delete(credential.tokenHash);
+    this.revoking.add(credential.tokenHash);
     try {
-      await this.store.credentials.remove(credential.name);
-      await settled(this.store.commit());
+      await this.queue.run(async () => {
+        const removing = this.store.credentials.remove(credential.name);
+        this.config.changed('credentials');
+        await removing;
+        await settled(this.store.commit());
+      });
     } catch (error) {
       // Still stored: it still works, as it will after a restart.
       this.machines.set(credential.tokenHash, credential);
       throw error;
+    } finally {
+      this.revoking.delete(credential.tokenHash);
     }
     this.log.info({ credential: credential.name, role: credential.role }, 'credential revoked');
     this.revoked.emit(credential.name);
   }
 
-  /** Called with the name of each credential revoked, after the revocation is stored. */
+  /** Called with the name of each credential revoked (here once the revocation is stored, or by another master). */
   onRevoked(listener: (name: string) => void): () => void {
     return this.revoked.subscribe(listener);
+  }
+
+  /**
+   * Replaces the credentials in memory with the stored ones (but those being revoked here). Those
+   * gone since the last read were revoked by another master: refused and disconnected here too.
+   */
+  private async read(): Promise<void> {
+    const next = new Map<string, StoredCredential>();
+    for (const credential of await this.store.credentials.list()) {
+      if (this.revoking.has(credential.tokenHash)) continue;
+      const known = this.machines.get(credential.tokenHash);
+      // This master's own sightings may be newer than the store's (written with a later commit).
+      if (known?.lastUsedAt !== undefined && known.lastUsedAt > (credential.lastUsedAt ?? '')) credential.lastUsedAt = known.lastUsedAt;
+      next.set(credential.tokenHash, credential);
+    }
+    const gone = [...this.machines.values()].filter((credential) => !next.has(credential.tokenHash));
+    const added = this.loaded ? [...next.values()].filter((credential) => !this.machines.has(credential.tokenHash)) : [];
+    this.machines = next;
+    this.loaded = true;
+    for (const credential of added) this.log.info({ credential: credential.name, role: credential.role }, 'credential created on another master');
+    for (const credential of gone) {
+      this.log.info({ credential: credential.name, role: credential.role }, 'credential revoked on another master');
+      this.revoked.emit(credential.name);
+    }
   }
 
   private find(name: string): StoredCredential | undefined {

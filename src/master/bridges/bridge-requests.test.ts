@@ -4,7 +4,8 @@ import type { Frame } from '../../protocol/index.js';
 import { CodedError } from '../coded-error.js';
 import type { Client } from '../hub/index.js';
 import type { JobUpdate } from '../jobs/index.js';
-import type { JobRecord } from '../store/index.js';
+import { IdempotencyKeys } from '../jobs/idempotency.js';
+import type { IdempotencyKey, IdempotencyRecord, JobRecord, JobStore } from '../store/index.js';
 import { waitFor } from '../../test-support/wait.js';
 import { BridgeRequests, type BridgeJobs } from './bridge-requests.js';
 
@@ -40,12 +41,21 @@ function slowServices(create: (requestId: string) => Promise<JobRecord>): { serv
     publisher: {},
     questions: { waitingJobs: () => [] },
   };
+  // The keys as a store keeps them, behind the job layer's own `IdempotencyKeys`.
+  const stored = new Map<string, IdempotencyRecord>();
+  const keys = new IdempotencyKeys({ idempotencyKey: (key: string) => later(stored.get(key)), pruneIdempotencyKeys: () => undefined } as unknown as JobStore);
   const intake = {
-    create: async (ask: { origin: { requestId?: unknown } }) => {
-      const job = await create(String(ask.origin.requestId));
-      made.push(job);
-      return job;
-    },
+    createOnce: (ask: { origin: { requestId?: unknown } }, key: IdempotencyKey) =>
+      keys.once(
+        key,
+        async (given) => {
+          const job = await create(String(ask.origin.requestId));
+          made.push(job);
+          stored.set(given.key, { jobId: job.id, fingerprint: given.fingerprint, createdAt: job.createdAt });
+          return job;
+        },
+        (id) => jobs.get(id),
+      ),
     cancel: () => Promise.reject(new Error('disk I/O error')),
   };
   const services = { jobs, intake, profiles: { list: () => later([]) }, usage: {}, uploads: { drop: () => undefined } } as unknown as BridgeJobs;
@@ -77,6 +87,15 @@ describe('bridge requests on a store that answers later', () => {
     requests.request(client, submit);
     await waitFor(() => sent.filter((f) => f.type === 'job_update').length === 3, 'a third answer', 2000);
     expect(creates).toBe(1);
+    // Through another master sharing the store (a new `BridgeRequests` over the same keys), the same.
+    const elsewhere = bridgeRequests(services);
+    elsewhere.requests.request(client, submit);
+    await waitFor(() => elsewhere.sent.some((f) => f.type === 'job_update'), 'the answer of the other master', 2000);
+    expect(elsewhere.sent.find((f) => f.type === 'job_update')).toMatchObject({ requestId: 'chat-1', job: { id: 1 } });
+    expect(creates).toBe(1);
+    // Another bridge's request id is its own.
+    requests.request({ ...client, name: 'other' } as Client, submit);
+    await waitFor(() => creates === 2, "the other bridge's job", 2000);
   });
 
   it('answers a request that fails with an error frame, a coded one with its code, anything else as internal', async () => {

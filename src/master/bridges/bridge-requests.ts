@@ -22,7 +22,7 @@ export interface BridgeSink {
 /** The job layer as bridges use it. */
 export interface BridgeJobs {
   jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'watch' | 'queuedCount' | 'publisher' | 'questions'>;
-  intake: Pick<JobIntake, 'create' | 'cancel'>;
+  intake: Pick<JobIntake, 'createOnce' | 'cancel'>;
   profiles: Pick<ProfileService, 'list'>;
   usage: Pick<UsageService, 'report' | 'today'>;
   uploads: Pick<Uploads, 'receive' | 'drop'>;
@@ -60,7 +60,7 @@ export class BridgeRequests implements BridgeChannel {
     private readonly log: Logger,
   ) {
     this.jobs = services.jobs;
-    this.submits = new BridgeSubmits(this.jobs, services.intake, options.allowLocalRepos, (job, client) => this.submitted(job, client), log);
+    this.submits = new BridgeSubmits(this.jobs, services.intake, options.allowLocalRepos, (job, client, created) => this.submitted(job, client, created));
     // Every job's updates: a job a bridge follows may run on a node of another master.
     this.jobs.watch((update) => this.onJobUpdate(update));
     settings.subscribe(() => {
@@ -112,7 +112,7 @@ export class BridgeRequests implements BridgeChannel {
         return this.sink.send(client, result);
       }
       case 'attachment_upload': {
-        const attachment = this.services.uploads.receive(client.id, frame);
+        const attachment = await this.services.uploads.receive(client.id, frame);
         return attachment && this.sink.send(client, { type: 'attachment_stored', requestId: frame.requestId, attachment });
       }
       case 'usage_request':
@@ -135,10 +135,13 @@ export class BridgeRequests implements BridgeChannel {
     );
   }
 
-  /** A bridge's submit made a job: its updates go to that bridge, from the answer to the submit on. */
-  private submitted(job: JobRecord, client: Client): void {
+  /**
+   * A bridge's submit made a job (or an earlier send of it did): its updates go to that bridge,
+   * from the answer to the submit on (which shows a new job as it is, so nothing before it is owed).
+   */
+  private submitted(job: JobRecord, client: Client, created: boolean): void {
     this.followers.set(job.id, client.name);
-    this.pending.delete(job.id);
+    if (created) this.pending.delete(job.id);
   }
 
   private async submit(client: Client, frame: JobSubmitFrame): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FleetAsk, FleetReply, JobClaim, JobRecord, LiveNode } from '../store/index.js';
+import type { ConfigChanges } from './config-changes.js';
 
 /**
  * This master's place among the masters sharing its database, as the job layer, the hub and the
@@ -12,6 +13,8 @@ export interface Fleet {
   readonly masterId: string;
   /** Whether other masters may share the work (false: `SoloFleet`). */
   readonly shared: boolean;
+  /** The configuration kept in memory (credentials, settings, budgets): told to and heard from the other masters. */
+  readonly config: ConfigChanges;
   /** Starts the lease and the listening; resolves once this master is registered. */
   start(): Promise<void>;
   /** Ends the lease (other masters take its jobs over at once) and stops listening. */

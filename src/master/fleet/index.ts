@@ -4,3 +4,4 @@ export { NODE_PUBLISH_INTERVAL_MS } from './node-publisher.js';
 export { SharedFleet } from './shared-fleet.js';
 export { SoloFleet } from './solo-fleet.js';
 export { createFleet } from './create-fleet.js';
+export { SOLO_CONFIG, type ConfigChanges, type ConfigTopic } from './config-changes.js';

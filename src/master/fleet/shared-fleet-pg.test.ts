@@ -3,6 +3,8 @@ import { silentLogger } from '../../log/index.js';
 import { postgresAvailable, stopWorkerPostgres } from '../../test-support/postgres-server.js';
 import { testDatabaseUrl } from '../../test-support/test-database.js';
 import { waitFor } from '../../test-support/wait.js';
+import { CredentialService } from '../auth/index.js';
+import { SettingsService, type CurrentBridgeSettings } from '../settings/index.js';
 import { PgStore } from '../store/pg/index.js';
 import { settled, type FleetStore, type JobRecord, type LiveNode, type Store } from '../store/index.js';
 import { newJob } from '../store/store-suite/fixtures.js';
@@ -57,6 +59,30 @@ describe.skipIf(!postgresAvailable())('SharedFleet on PostgreSQL', () => {
 
     await a.fleet.close();
     await waitFor(() => b.fleet.remoteNodes().length === 0, "a's node gone from b once a left");
+  });
+
+  it('carries a credential made or revoked, and bridge settings saved, on one master to the other', async () => {
+    const url = await testDatabaseUrl('fleet_pg_config');
+    const [a, b] = [await master(url, 'a'), await master(url, 'b')];
+    const secrets = { admin: 'admin-secret', node: 'node-secret', bridge: 'bridge-secret' };
+    const [credentialsA, credentialsB] = [new CredentialService(secrets, a.store, silentLogger(), a.fleet.config), new CredentialService(secrets, b.store, silentLogger(), b.fleet.config)];
+    await Promise.all([credentialsA.load(), credentialsB.load()]);
+    const revokedOnB: string[] = [];
+    credentialsB.onRevoked((name) => revokedOnB.push(name));
+    const { token } = await credentialsA.create('node', 'laptop');
+    await waitFor(() => credentialsB.identify(token), 'the credential made on a to be accepted on b');
+    await credentialsA.revoke('laptop');
+    await waitFor(() => revokedOnB.length > 0, 'b to hear of the revocation');
+    expect(revokedOnB).toEqual(['laptop']);
+    expect(credentialsB.identify(token)).toBeUndefined();
+
+    const [settingsA, settingsB] = await Promise.all([SettingsService.open(a.store, silentLogger(), a.fleet.config), SettingsService.open(b.store, silentLogger(), b.fleet.config)]);
+    const heardOnB: CurrentBridgeSettings[] = [];
+    settingsB.subscribe((current) => heardOnB.push(current));
+    const saved = await settingsA.save({ memo: 'saved on a' });
+    await waitFor(() => heardOnB.length > 0, 'b to hear of the settings saved on a');
+    expect(heardOnB).toEqual([saved]);
+    expect(settingsB.get()).toEqual(saved);
   });
 
   it("takes a crashed master's jobs over once its lease runs out, on one master only", async () => {

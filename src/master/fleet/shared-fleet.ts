@@ -9,6 +9,7 @@ import { FleetRpc } from './fleet-rpc.js';
 import { MemberWatch } from './member-watch.js';
 import { NodePublisher } from './node-publisher.js';
 import { RemoteNodeView } from './remote-node-view.js';
+import { SharedConfigChanges } from './shared-config-changes.js';
 import { SerialTask } from './serial-task.js';
 
 /**
@@ -22,6 +23,7 @@ import { SerialTask } from './serial-task.js';
 export class SharedFleet implements Fleet {
   readonly masterId: string;
   readonly shared = true;
+  readonly config: SharedConfigChanges;
   private readonly name: string;
   private readonly leaseMs: number;
   private readonly host: FleetHost | undefined;
@@ -62,6 +64,7 @@ export class SharedFleet implements Fleet {
     this.claims = new ClaimBatch(store, this.masterId);
     this.rpc = new FleetRpc(store, this.masterId, options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS, this.members, log);
     this.nodes = new RemoteNodeView(store, this.masterId, this.members, log);
+    this.config = new SharedConfigChanges(store, log);
     this.publisher = new NodePublisher(
       (nodes) => {
         store.publishNodes(this.masterId, nodes);
@@ -166,6 +169,7 @@ export class SharedFleet implements Fleet {
     this.publisher.close();
     this.rpc.close();
     this.nodes.close();
+    this.config.close();
     try {
       this.store.leave(this.masterId);
     } catch (error) {
@@ -230,16 +234,20 @@ export class SharedFleet implements Fleet {
       case 'replies':
         if (signal.to === this.masterId) this.rpc.replied();
         return;
+      case 'config':
+        this.config.heard(signal.what);
+        return;
     }
   }
 
   /** Signals may have been missed while the connection was down: read again what they would have said. */
   private onLost(): void {
     if (!this.started) return;
-    this.log.warn('fleet: the signal connection was lost; reading the masters, nodes, requests and unfinished jobs again');
+    this.log.warn('fleet: the signal connection was lost; reading the masters, nodes, requests, unfinished jobs and configuration again');
     void this.checks.run();
     void this.nodes.reload();
     void this.resync.run();
+    this.config.lost();
   }
 
   private async readUnfinished(): Promise<void> {

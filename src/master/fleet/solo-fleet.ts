@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CodedError } from '../coded-error.js';
 import type { FleetAsk, FleetReply, JobRecord, LiveNode } from '../store/index.js';
+import { SOLO_CONFIG } from './config-changes.js';
 import type { Fleet } from './fleet.js';
 
 const NO_REMOTE_NODES: readonly LiveNode[] = Object.freeze([]);
@@ -13,6 +14,7 @@ const unsubscribed = (): void => undefined;
 export class SoloFleet implements Fleet {
   readonly masterId: string;
   readonly shared = false;
+  readonly config = SOLO_CONFIG;
   private handler: ((ask: FleetAsk) => Promise<FleetReply>) | undefined;
 
   constructor(options: { masterId?: string | undefined } = {}) {

@@ -11,7 +11,7 @@ const UploadQuery = z.strictObject({
 
 /**
  * `POST /api/attachments?name=&mime=` (default `attachment`, `application/octet-stream`): the raw body (any content type) stored as a job's file,
- * answered `201` with its `Attachment`, which `POST /api/jobs` then names in `attachments`.
+ * answered `201` with its `Attachment` once it is durable, which `POST /api/jobs` then names in `attachments`.
  */
 export function registerAttachmentRoutes(app: FastifyInstance, files: AttachmentFiles): void {
   // Registered when the app is made ready, like every plugin.
@@ -24,7 +24,7 @@ export function registerAttachmentRoutes(app: FastifyInstance, files: Attachment
       url: '/api/attachments',
       query: UploadQuery,
       body: z.instanceof(Buffer, { message: 'send the file as the request body' }),
-      handler: ({ query, body }, _req, reply) => reply.status(201).send(files.save(body, query.name, query.mime)),
+      handler: async ({ query, body }, _req, reply) => reply.status(201).send(await files.save(body, query.name, query.mime)),
     });
     done();
   });

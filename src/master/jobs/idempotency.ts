@@ -16,7 +16,7 @@ interface InFlight {
 
 type Once = { job: JobRecord; created: boolean };
 
-/** Makes the job for a key: hands the key to `JobStore.create` with it (and says so with `IdempotencyKeys.handOver`). */
+/** Makes the job for a key, handing the key to `JobStore.create` with the job (so both are stored in one unit of work). */
 export type KeyedCreate = (idempotency: IdempotencyKey) => Promise<JobRecord>;
 
 /**
@@ -30,8 +30,6 @@ export type KeyedCreate = (idempotency: IdempotencyKey) => Promise<JobRecord>;
 export class IdempotencyKeys {
   private prunedAt = 0;
   private readonly inFlight = new Map<string, InFlight>();
-  /** The keys of this master's creates that went to the store with their jobs (see `handOver`). */
-  private readonly handed = new WeakSet<IdempotencyKey>();
 
   constructor(private readonly store: JobStore) {}
 
@@ -67,24 +65,11 @@ export class IdempotencyKeys {
     return { job: await show(made.id), created: false };
   }
 
-  /**
-   * Called by the create a key was given to as it passes the key to `JobStore.create` with the job.
-   * A create that did not (a `make` that calls a create without the key) has it stored afterwards,
-   * in a later unit of work than its job's: a retry is still recognized, only a crash in between
-   * loses the key.
-   */
-  handOver(idempotency: IdempotencyKey): void {
-    this.handed.add(idempotency);
-  }
-
   private async findOrCreate(idempotency: IdempotencyKey, create: KeyedCreate, show: (id: number) => Promise<JobRecord>): Promise<Once> {
     const now = Date.now();
     const made = await this.find(idempotency, now);
     if (made !== undefined) return { job: await show(made), created: false };
-    // A copy of its own per attempt: `handOver` tells of this create alone.
-    const given: IdempotencyKey = { key: idempotency.key, fingerprint: idempotency.fingerprint };
-    const job = await create(given);
-    if (!this.handed.has(given)) this.store.saveIdempotencyKey(given.key, { jobId: job.id, fingerprint: given.fingerprint, createdAt: job.createdAt });
+    const job = await create(idempotency);
     this.prune(now);
     return { job, created: true };
   }

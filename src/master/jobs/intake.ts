@@ -31,15 +31,16 @@ export class JobIntake {
     private readonly allowLocalRepos: boolean,
   ) {}
 
-  async create(ask: JobAsk): Promise<JobRecord> {
+  /** `idempotency`: the key the job is made for, stored with it (a pipeline's, with its first step). */
+  async create(ask: JobAsk, idempotency?: IdempotencyKey): Promise<JobRecord> {
     const { request, multi } = await this.resolve(ask);
     await this.watch.checkCreate(request.origin);
-    return multi ? this.pipeline.start(request) : this.jobs.create(request);
+    return multi ? this.pipeline.start(request, idempotency) : this.jobs.create(request, idempotency);
   }
 
   /** `create` once per `Idempotency-Key`: a repeat gets the first one's job, budgets or not. */
   createOnce(ask: JobAsk, key: IdempotencyKey): Promise<{ job: JobRecord; created: boolean }> {
-    return this.jobs.createOnce(ask, key, () => this.create(ask));
+    return this.jobs.createOnce(key, (given) => this.create(ask, given));
   }
 
   /** Cancels a job; a pipeline's finished step stands for its pipeline, so its running step is cancelled. */
@@ -49,7 +50,7 @@ export class JobIntake {
 
   private async resolve(ask: JobAsk): Promise<{ request: JobRequest; multi: boolean }> {
     const { mode, ...request } = ask;
-    if (request.attachments !== undefined) this.files.check(request.attachments);
+    if (request.attachments !== undefined) await this.files.check(request.attachments);
     const resolved = request.profileName === undefined ? request : withProfile(request, await this.profiles.get(request.profileName), this.allowLocalRepos);
     return { request: resolved, multi: mode === 'multi' };
   }

@@ -29,7 +29,7 @@ import { Waiting } from './waiting.js';
 export class JobEngine {
   private readonly pool = new NodePool();
   private readonly timers = new JobTimers();
-  private readonly queue = new JobQueue();
+  private readonly queue = new JobQueue((id) => this.jobs.active.get(id)?.createdAt);
   private readonly claims: Claims;
   private readonly waiting: Waiting;
   /** Other masters share the store and the queue (undefined alone: see `FleetJobs`). */

@@ -32,6 +32,18 @@ describe('JobQueue', () => {
     expect(ids(queue)).toEqual([1, 3, 5, 6, 7]);
   });
 
+  it('puts a re-queued id back at its place by creation time when ids do not follow it (blocks of ids per master)', () => {
+    // Master A numbers from 1, master B from 257: B's 257 was made before A's 2.
+    const made: Record<number, string> = { 1: '2026-12-01T10:00:00.000Z', 257: '2026-12-01T10:00:01.000Z', 2: '2026-12-01T10:00:02.000Z', 258: '2026-12-01T10:00:02.000Z' };
+    const queue = new JobQueue((id) => made[id]);
+    for (const id of [1, 257, 2]) queue.insert(id);
+    queue.insert(258);
+    expect(ids(queue)).toEqual([1, 257, 2, 258]);
+    queue.remove(257);
+    queue.insert(257);
+    expect(ids(queue)).toEqual([1, 257, 2, 258]);
+  });
+
   it('puts a re-queued id back at its place by id, and removes an id wherever it is', () => {
     const queue = queueOf(2, 5, 9);
     queue.drain(

@@ -11,6 +11,12 @@ export class JobQueue {
   /** Index of the oldest id in `ids`; the slots before it are spent. */
   private head = 0;
 
+  /**
+   * `createdAtOf` gives a queued job's creation time, which orders the queue: with other masters
+   * on the database ids are handed out in blocks per master, so they do not follow creation.
+   */
+  constructor(private readonly createdAtOf: (id: number) => string | undefined = () => undefined) {}
+
   get length(): number {
     return this.ids.length - this.head;
   }
@@ -19,11 +25,18 @@ export class JobQueue {
     this.ids.push(id);
   }
 
-  /** Puts an id at its place by id, so a re-queued job keeps its turn. */
+  /** Puts an id at its place by (creation time, id), so a re-queued job keeps its turn. */
   insert(id: number): void {
     let at = this.ids.length;
-    while (at > this.head && (this.ids[at - 1] as number) > id) at--;
+    while (at > this.head && this.after(this.ids[at - 1] as number, id)) at--;
     this.ids.splice(at, 0, id);
+  }
+
+  /** Whether job `a` was made after job `b` (ids break ties, and stand in for an unknown time). */
+  private after(a: number, b: number): boolean {
+    const [timeA, timeB] = [this.createdAtOf(a), this.createdAtOf(b)];
+    if (timeA === undefined || timeB === undefined || timeA === timeB) return a > b;
+    return timeA > timeB;
   }
 
   remove(id: number): void {

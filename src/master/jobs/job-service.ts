@@ -80,7 +80,6 @@ export class JobService implements JobChannel {
     }
     const { gate } = this.engine;
     const loads = gate.loads;
-    if (idempotency !== undefined) this.keys.handOver(idempotency);
     const made = this.store.create(newJobFor(request, this.options, threadFrom), isoNow(), idempotency);
     this.awaitInsert(this.store.whenCommitted());
     const job = await made;
@@ -97,10 +96,10 @@ export class JobService implements JobChannel {
   }
 
   /**
-   * `create` (or `make`) once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`); the
-   * key is stored with the job when `make` passes the key it is given on to `create`.
+   * `make` once per `Idempotency-Key` within 24 h (see `IdempotencyKeys.once`): `make` passes the
+   * key it is given on to `create`, which stores it with the job.
    */
-  createOnce(request: JobRequest, idempotency: IdempotencyKey, make: KeyedCreate = (key) => this.create(request, key)): Promise<{ job: JobRecord; created: boolean }> {
+  createOnce(idempotency: IdempotencyKey, make: KeyedCreate): Promise<{ job: JobRecord; created: boolean }> {
     return this.keys.once(idempotency, make, (id) => this.show(id));
   }
 

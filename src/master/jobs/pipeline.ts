@@ -1,11 +1,11 @@
 import type { Logger } from '../../log/index.js';
 import { FINAL_JOB_STATUSES, type AgentRole, type JobProfile } from '../../protocol/index.js';
-import type { JobRecord } from '../store/index.js';
+import type { IdempotencyKey, JobRecord } from '../store/index.js';
 import type { JobRequest, JobUpdate } from './types.js';
 
 /** What the pipeline needs of the job service. */
 export interface PipelineJobs {
-  create(request: JobRequest): Promise<JobRecord>;
+  create(request: JobRequest, idempotency?: IdempotencyKey): Promise<JobRecord>;
   subscribe(listener: (update: JobUpdate) => void): () => void;
 }
 
@@ -43,13 +43,16 @@ export class Pipeline {
     jobs.subscribe((update) => this.onUpdate(update));
   }
 
-  /** Makes the first step of a request (its `profile` already resolved). */
-  async start(request: JobRequest): Promise<JobRecord> {
+  /**
+   * Makes the first step of a request (its `profile` already resolved), with the request's
+   * `Idempotency-Key` if any: the first step is the job a repeat of the request gets.
+   */
+  async start(request: JobRequest, idempotency?: IdempotencyKey): Promise<JobRecord> {
     const [role] = this.agents;
     if (role === undefined) throw new Error('a pipeline needs at least one agent');
     const profile = request.profile ?? {};
     const pipeline = { role: role.name, step: 1, steps: this.agents.length, request: request.prompt, profile };
-    return this.jobs.create({ ...request, prompt: stepPrompt(role, request.prompt), profile: roleProfile(profile, role), pipeline });
+    return this.jobs.create({ ...request, prompt: stepPrompt(role, request.prompt), profile: roleProfile(profile, role), pipeline }, idempotency);
   }
 
   /** The job a cancel of this one should stop: a pipeline's running step for any earlier step of it. */

@@ -1,4 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../log/index.js';
+import { SOLO_CONFIG, type ConfigChanges } from '../fleet/config-changes.js';
+import { OneAtATime } from '../fleet/one-at-a-time.js';
 import { Listeners } from '../listeners.js';
 import type { TelegramParseMode } from '../../protocol/index.js';
 import { settled, type BridgeSettings, type SavedBridgeSettings, type Store } from '../store/index.js';
@@ -37,29 +40,37 @@ const DEFAULT_BRIDGE_SETTINGS: BridgeSettings = {
   memo: '',
 };
 
+const NEVER_SAVED: CurrentBridgeSettings = { settings: DEFAULT_BRIDGE_SETTINGS, savedAt: null };
+
 /**
- * The bridge settings people change from the dashboard: saved in the store, kept in memory (this
- * is their only writer, so they are read once, at start), and pushed to subscribers (running
- * bridges, dashboards) as soon as a save is durable. Saves run one at a time, each over the one
- * before, so two at once both count.
+ * The bridge settings people change from the dashboard: saved in the store, kept in memory, and
+ * pushed to subscribers (running bridges, dashboards) as soon as a save is durable. Read at start,
+ * and again whenever another master sharing the store saved them (`config`): its subscribers hear
+ * of that save too. Saves and reads run one at a time, each save over the settings as stored, so
+ * two at once both count, and a read never undoes a save under way.
  */
 export class SettingsService {
   private readonly listeners: Listeners<CurrentBridgeSettings>;
-  /** The save under way; the next one starts from what it made. */
-  private saving: Promise<unknown> = Promise.resolve();
+  /** Saves and reads, one at a time: each save starts from what the one before made. */
+  private readonly queue = new OneAtATime();
+  private current: CurrentBridgeSettings = NEVER_SAVED;
 
   private constructor(
     private readonly store: Pick<Store, 'settings' | 'commit'>,
     private readonly log: Logger,
-    private current: CurrentBridgeSettings,
+    private readonly config: ConfigChanges,
   ) {
     this.listeners = new Listeners((error) => log.error({ err: error }, 'settings listener failed'));
+    config.onChanged('settings', () => this.queue.run(() => this.reload()));
   }
 
-  /** Reads the saved settings (the defaults before the first save) and keeps them. */
-  static async open(store: Pick<Store, 'settings' | 'commit'>, log: Logger): Promise<SettingsService> {
-    const saved = await store.settings.bridges();
-    return new SettingsService(store, log, saved ? { settings: withDefaults(saved.settings), savedAt: saved.savedAt } : { settings: DEFAULT_BRIDGE_SETTINGS, savedAt: null });
+  /** Reads the saved settings (the defaults before the first save) and keeps them, hearing from now on of the other masters' saves. */
+  static async open(store: Pick<Store, 'settings' | 'commit'>, log: Logger, config: ConfigChanges = SOLO_CONFIG): Promise<SettingsService> {
+    const service = new SettingsService(store, log, config);
+    await service.queue.run(async () => {
+      service.current = await service.stored();
+    });
+    return service;
   }
 
   /** The settings in force, tokens included: for the bridges, never for an API answer. */
@@ -69,20 +80,34 @@ export class SettingsService {
 
   /** Applies a change and stores it; resolves once it is durable, when the subscribers have been told. */
   save(patch: BridgeSettingsPatch): Promise<CurrentBridgeSettings> {
-    const saving = this.saving.then(() => this.write(patch));
-    // A failed save is its caller's to hear of; the next one starts from the settings in force.
-    this.saving = saving.catch(() => undefined);
-    return saving;
+    return this.queue.run(() => this.write(patch));
   }
 
-  /** Calls `listener` after every save; the function returned unsubscribes. */
+  /** Calls `listener` after every save, this master's or another's; the function returned unsubscribes. */
   subscribe(listener: (current: CurrentBridgeSettings) => void): () => void {
     return this.listeners.subscribe(listener);
   }
 
+  private async stored(): Promise<CurrentBridgeSettings> {
+    const saved = await this.store.settings.bridges();
+    return saved ? { settings: withDefaults(saved.settings), savedAt: saved.savedAt } : NEVER_SAVED;
+  }
+
+  /** Another master saved (or a signal may have been missed): what is stored is in force, and told. */
+  private async reload(): Promise<void> {
+    const stored = await this.stored();
+    if (isDeepStrictEqual(stored, this.current)) return;
+    this.current = stored;
+    this.log.info({ savedAt: stored.savedAt }, 'bridge settings saved on another master');
+    this.listeners.emit(stored);
+  }
+
   private async write(patch: BridgeSettingsPatch): Promise<CurrentBridgeSettings> {
-    const saved: SavedBridgeSettings = { settings: applyPatch(this.current.settings, patch), savedAt: new Date().toISOString() };
+    // Over the settings as stored: another master's save this one has not heard of yet still counts.
+    const base = await this.stored();
+    const saved: SavedBridgeSettings = { settings: applyPatch(base.settings, patch), savedAt: new Date().toISOString() };
     this.store.settings.saveBridges(saved);
+    this.config.changed('settings');
     // Bridges act on it at once, and dashboards show it: it must survive a crash first.
     await settled(this.store.commit());
     this.current = saved;

@@ -36,13 +36,22 @@ export interface StoredAsk extends FleetAsk {
   to: string;
 }
 
+/**
+ * The configuration a master keeps in memory and the others must read again when one changes it:
+ * per-machine credentials, bridge settings, budgets, and the dashboard's remote node records
+ * (read from the store, but pushed to dashboards as they change).
+ */
+export const CONFIG_TOPICS = ['credentials', 'settings', 'budgets', 'remote-nodes'] as const;
+export type ConfigTopic = (typeof CONFIG_TOPICS)[number];
+
 /** Changes of shared state, delivered to every master once the unit of work that made them commits. */
 export type FleetSignal =
   | { kind: 'jobs'; jobIds: number[] }
   | { kind: 'nodes' }
   | { kind: 'masters' }
   | { kind: 'asks'; to: string }
-  | { kind: 'replies'; to: string };
+  | { kind: 'replies'; to: string }
+  | { kind: 'config'; what: ConfigTopic };
 
 /** The assignment a claim writes, when it wins. */
 export interface JobClaim {

@@ -13,4 +13,5 @@ export type { JobLog, LogMatch, LogPage, LogPageQuery, LogSearchQuery } from './
 export { coveredDeltas, FOLD_BOUNDARY_KINDS, type SeqKind } from './delta-folding.js';
 export { LOG_STATE, type EndedCursor, type EndedJob, type JobMaintenance, type LogState } from './job-maintenance.js';
 export { openStore, type StoreConfig } from './open-store.js';
+export { attachmentId, type AttachmentStore } from './attachment-store.js';
 export type { FleetAsk, FleetReply, FleetSignal, FleetStore, JobClaim, LiveNode, MasterMember, StoredAsk } from './fleet-store.js';

@@ -40,7 +40,7 @@ export interface NewJob {
   profileName?: string;
   /** A pipeline's first job has no id to give it yet: the store gives it its own (see `JobRecord.pipeline`). */
   pipeline?: Omit<JobPipeline, 'id'> & { id?: number };
-  /** Files that came with the request (stored under `<dataDir>/attachments/<id>`). */
+  /** Files that came with the request (stored in `Store.attachments` under their ids). */
   attachments?: Attachment[];
 }
 
@@ -113,7 +113,10 @@ export type JobChanges = Partial<{
 export interface JobFilter {
   status?: JobStatus;
   node?: string;
-  /** Only jobs with a smaller id (pagination, newest first). */
+  /**
+   * Only the jobs after this one in the list's order (pagination: the last id of the page before);
+   * when that job is no longer stored, the page starts at the stored job with the next smaller id.
+   */
   beforeId?: number;
   limit: number;
 }
@@ -143,9 +146,12 @@ export interface JobStore {
    */
   create(job: NewJob, at: string, idempotency?: IdempotencyKey): Promise<JobRecord>;
   get(id: number): Promise<JobRecord | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first by creation: `createdAt`, then id (masters sharing a database number their jobs
+   * from blocks of their own, so across them a higher id is not a newer job).
+   */
   list(filter: JobFilter): Promise<JobRecord[]>;
-  /** Jobs in any of these states, oldest first (FIFO). */
+  /** Jobs in any of these states, oldest first (FIFO) by `createdAt`, then id. */
   withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]>;
   /** Applies `changes`; `withChanges` gives the record as it now is. */
   update(id: number, changes: JobChanges): void;

@@ -98,6 +98,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]> {
+    // Oldest first by id: the order of creation (see `select`).
     const sql = `SELECT ${JOB_COLUMNS} FROM jobs WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id`;
     return ranNow(() => (this.prepared(sql, () => sql).all(...statuses) as JobRow[]).map(toRecord));
   }
@@ -128,6 +129,13 @@ export class SqliteJobStore implements JobStore {
     return createdRecord(id, job, at);
   }
 
+  /**
+   * Newest first, as `JobStore.list` orders them, by id alone: one master writes this database,
+   * and SQLite gives each job the next id as it is made, so id order is the order of creation
+   * (`created_at` from the same clock agrees, but for a clock set back, where the ids are the
+   * truer order), and `id < beforeId` is "after that job", stored or not. Each filter is then one
+   * range of the primary key or of 0002's (status, id) and (node, id) indexes.
+   */
   private select(filter: JobFilter): JobRecord[] {
     const conditions: Array<[string, string | number | undefined]> = [
       ['status = ?', filter.status],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { restrictToOwner } from '../../config/index.js';
 import type { Logger } from '../../log/index.js';
+import { AttachmentDir } from './attachment-store.js';
 import { Checkpointer, type CheckpointReport } from './checkpointer.js';
 import { migrate, migrationFile, NewerSchemaError, readMigrations, schemaStatus, type Migration } from './migrate.js';
 import { SqliteCredentialStore } from './sqlite-credential-store.js';
@@ -62,6 +63,8 @@ const WAL_LIMIT_FRAMES = Math.floor(WAL_SIZE_LIMIT_BYTES / 4096);
 
 /** The store's file inside a data dir. */
 export const SQLITE_FILE = 'master.db';
+/** The folder of the files attached to jobs, inside a data dir. */
+const ATTACHMENTS_DIR = 'attachments';
 
 /**
  * Opens (creating it if need be) the store's database file as every writer of it must: readable by
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
   readonly profiles: SqliteProfileStore;
   readonly usage: SqliteUsageStore;
   readonly maintenance: SqliteJobMaintenance;
+  readonly attachments: AttachmentDir;
   private readonly db: Database.Database;
   private readonly tx: TickTransaction;
   private readonly checkpointer: Checkpointer;
@@ -149,6 +153,7 @@ export class SqliteStore implements Store {
     this.profiles = new SqliteProfileStore(this.db, this.tx);
     this.usage = new SqliteUsageStore(this.db, this.tx);
     this.maintenance = new SqliteJobMaintenance(this.db, this.tx);
+    this.attachments = new AttachmentDir(join(dataDir, ATTACHMENTS_DIR));
     this.checkpointer = new Checkpointer({ path: this.path, intervalMs: CHECKPOINT_INTERVAL_MS, maxFrames: MAX_WAL_FRAMES, truncateFrames: WAL_LIMIT_FRAMES, onReport: (report) => this.onCheckpoint(report, log) });
   }
 

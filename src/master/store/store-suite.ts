@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+import { attachmentCases } from './store-suite/attachments.js';
 import { commitCases } from './store-suite/commits.js';
 import { eventCases } from './store-suite/events.js';
 import type { SuiteContext } from './store-suite/fixtures.js';
@@ -52,4 +53,5 @@ export function storeSuite(engine: string, open: () => Promise<Store>, options: 
   recordCases(context);
   usageCases(context);
   commitCases(context);
+  attachmentCases(context);
 }

@@ -1,3 +1,4 @@
+import type { AttachmentStore } from './attachment-store.js';
 import type { CredentialStore } from './credential-store.js';
 import type { JobMaintenance } from './job-maintenance.js';
 import type { JobStore } from './job-store.js';
@@ -73,6 +74,12 @@ export interface Store {
   readonly usage: UsageStore;
   /** Retention and delta folding of finished jobs, in small steps (the maintenance sweeper's). */
   readonly maintenance: JobMaintenance;
+  /**
+   * The files attached to jobs (SQLite: `<dataDir>/attachments/`; PostgreSQL: the database, so
+   * every master sharing it has them). Outside the unit of work: a save is durable once it
+   * resolves, without `commit()`.
+   */
+  readonly attachments: AttachmentStore;
   /** What several masters on this database share (leases, owners, nodes, requests, signals); absent: this engine serves one master. */
   readonly fleet?: FleetStore | undefined;
   recordNodeSeen(sighting: NodeSighting): void;

@@ -1,5 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../log/index.js';
 import { isoNow, type Budgets, type TokenCount, type UsageReport } from '../../protocol/index.js';
+import { SOLO_CONFIG, type ConfigChanges } from '../fleet/config-changes.js';
+import { OneAtATime } from '../fleet/one-at-a-time.js';
 import { settled, type JobOrigin, type Store, type UsageScope } from '../store/index.js';
 
 /** Whom a job's tokens count against: a user (`telegram:42`, `admin`) and, from a chat, that chat. */
@@ -52,20 +55,29 @@ export function overBudgetMessage(scope: UsageScope, used: number, budget: numbe
 /**
  * Recorded token usage and the daily budgets: reports (`GET /api/usage`, `/usage` in a chat) and
  * the figures budget checks start from. Budgets saved through the API win over the environment's;
- * they are kept in memory (this is their only writer), read from the store by `load()` at start.
+ * they are kept in memory, read from the store by `load()` at start and again whenever another
+ * master sharing the store saved them (`config`), in force from then on. Reads and saves run one
+ * at a time, so that a read never undoes a save under way.
  */
 export class UsageService {
   private saved: Budgets | undefined;
+  /** Reads and saves of the budgets, one at a time. */
+  private readonly queue = new OneAtATime();
 
   constructor(
     private readonly store: Pick<Store, 'usage' | 'settings' | 'commit'>,
     private readonly defaults: Budgets,
     private readonly log: Logger,
-  ) {}
+    private readonly config: ConfigChanges = SOLO_CONFIG,
+  ) {
+    config.onChanged('budgets', () => this.queue.run(() => this.reload()));
+  }
 
   /** Reads the budgets saved through the API; until then (and without any) the environment's are in force. */
-  async load(): Promise<void> {
-    this.saved = await this.store.settings.budgets();
+  load(): Promise<void> {
+    return this.queue.run(async () => {
+      this.saved = await this.store.settings.budgets();
+    });
   }
 
   /** Records a job's own tokens when it ends. */
@@ -84,13 +96,16 @@ export class UsageService {
   }
 
   /** Replaces the budgets (a field left out or `null`: no cap); resolves once they are durable, and in force. */
-  async saveBudgets(budgets: Budgets): Promise<FullBudgets> {
-    const saved = full(budgets);
-    this.store.settings.saveBudgets(saved, isoNow());
-    await settled(this.store.commit());
-    this.saved = saved;
-    this.log.info(saved, 'budgets saved');
-    return saved;
+  saveBudgets(budgets: Budgets): Promise<FullBudgets> {
+    return this.queue.run(async () => {
+      const saved = full(budgets);
+      this.store.settings.saveBudgets(saved, isoNow());
+      this.config.changed('budgets');
+      await settled(this.store.commit());
+      this.saved = saved;
+      this.log.info(saved, 'budgets saved');
+      return saved;
+    });
   }
 
   /** The last `days` days (UTC, today included): totals, by day, user, chat and node. */
@@ -109,6 +124,14 @@ export class UsageService {
       { jobs: 0, tokens: { input: 0, output: 0, total: 0 } },
     );
     return { from, to, total, days: byDay, users: users ?? [], chats: chats ?? [], nodes: nodes ?? [], budgets: this.budgets() };
+  }
+
+  /** Another master saved budgets (or a signal may have been missed): the stored ones are in force. */
+  private async reload(): Promise<void> {
+    const stored = await this.store.settings.budgets();
+    if (isDeepStrictEqual(stored, this.saved)) return;
+    this.saved = stored;
+    this.log.info(this.budgets(), 'budgets saved on another master');
   }
 }
 

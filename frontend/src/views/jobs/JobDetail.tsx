@@ -31,7 +31,9 @@ export function JobDetail({ jobId }: { jobId: number }) {
       <h2 id="job-title" ref={heading} tabIndex={-1}>
         {t.title(jobId)}
       </h2>
-      {job.isPending ? <Loading what={t.what} /> : job.isError ? <ErrorState error={job.error} retry={() => void job.refetch()} /> : <JobBody job={job.data} />}
+      {job.isError && <ErrorState error={job.error} retry={() => void job.refetch()} />}
+      {/* A read that failed leaves the job shown as it was: someone may be typing an answer in it. */}
+      {job.data === undefined ? job.isPending && <Loading what={t.what} /> : <JobBody job={job.data} />}
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FleetSignal } from '../fleet-store.js';
+import { CONFIG_TOPICS, type FleetSignal } from '../fleet-store.js';
 import type { Gathering, PgStatement } from './pg-unit-of-work.js';
 
 /** The channel every master's signals go on (`pg_notify`), and every master listens to. */
@@ -85,7 +85,8 @@ export function tellJobs(originParam: number): string {
 /** The column that makes `told` run (once, for the first row: nothing is told when nothing was won). */
 export const TOLD_COLUMN = '(SELECT count(*) FROM told) AS told';
 
-const KINDS = new Set(['jobs', 'nodes', 'masters', 'asks', 'replies']);
+const KINDS = new Set(['jobs', 'nodes', 'masters', 'asks', 'replies', 'config']);
+const TOPICS: ReadonlySet<unknown> = new Set(CONFIG_TOPICS);
 
 /** The signal a payload carries and its origin; undefined when it is not one of ours. */
 export function decodeSignal(payload: string): { origin: string; signal: FleetSignal } | undefined {
@@ -98,9 +99,11 @@ export function decodeSignal(payload: string): { origin: string; signal: FleetSi
     return undefined;
   }
   if (typeof signal !== 'object' || signal === null) return undefined;
-  const { kind, jobIds, to } = signal as { kind?: unknown; jobIds?: unknown; to?: unknown };
+  const { kind, jobIds, to, what } = signal as { kind?: unknown; jobIds?: unknown; to?: unknown; what?: unknown };
   if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
   if (kind === 'jobs' && !(Array.isArray(jobIds) && jobIds.every((id) => typeof id === 'number'))) return undefined;
   if ((kind === 'asks' || kind === 'replies') && typeof to !== 'string') return undefined;
+  // A topic of a later release is not one this master keeps: nothing for it to read again.
+  if (kind === 'config' && !TOPICS.has(what)) return undefined;
   return { origin: payload.slice(0, space), signal: signal as FleetSignal };
 }

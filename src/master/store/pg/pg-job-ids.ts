@@ -17,10 +17,10 @@ const RESERVE = `
  *
  * For one master ids stay in creation order (FIFO). Masters sharing the database take blocks of
  * their own, so ids interleave across them: a job made on A after one made on B may have the
- * smaller id. What must be oldest first (the queue a master loads) is ordered by (`created_at`,
- * id) instead (`PgJobStore.withStatus`); lists newest first stay in id order, as pages need a
- * unique key, which across masters is only roughly the order of creation. Ids a master reserved
- * but did not use before it stopped are never used: gaps, harmless in a bigint.
+ * smaller id. So whatever is in order of creation is ordered by (`created_at`, id) instead: the
+ * queue a master loads, oldest first (`PgJobStore.withStatus`), and the lists, newest first, paged
+ * by id (`PgJobStore.list`; migration 0004's indexes). Ids a master reserved but did not use before
+ * it stopped are never used: gaps, harmless in a bigint.
  */
 export class JobIds {
   private ids: number[] = [];

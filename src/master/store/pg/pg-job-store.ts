@@ -30,6 +30,14 @@ const UPSERT_KEY = `
   SELECT $1::text, $2::bigint, $3::text, $4::text WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $2::bigint)
   ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, fingerprint = excluded.fingerprint, created_at = excluded.created_at`;
 
+/**
+ * Where a page after job $n starts: that job's place, or, when it is no longer stored (retention
+ * took it), the place of the stored job with the next smaller id, which then opens the page (the
+ * list's `<=`, with only $n itself left out). For one master, whose ids follow creation, that is
+ * exactly what `id < $n` gives on SQLite.
+ */
+const CURSOR = (n: number) => `SELECT created_at, id FROM jobs WHERE id <= $${n} ORDER BY id DESC LIMIT 1`;
+
 interface EventRow {
   seq: number;
   at: string;
@@ -95,15 +103,21 @@ export class PgJobStore implements JobStore {
     return rows[0] && toRecord(rows[0]);
   }
 
+  /**
+   * Newest first by (created_at, id): ids of several masters interleave (see `JobIds`), creation
+   * times do not. Each filter is one range of an index (0004's `jobs_by_created`, `jobs_by_status`,
+   * `jobs_by_node`), read backwards from the cursor to the limit.
+   */
   async list(filter: JobFilter): Promise<JobRecord[]> {
-    const conditions: Array<[key: string, clause: string, value: string | number | undefined]> = [
-      ['status', 'status =', filter.status],
-      ['node', 'node =', filter.node],
-      ['before', 'id <', filter.beforeId],
+    const conditions: Array<[key: string, clause: (n: number) => string, value: string | number | undefined]> = [
+      ['status', (n) => `status = $${n}`, filter.status],
+      ['node', (n) => `node = $${n}`, filter.node],
+      ['before', (n) => `(created_at, id) <= ((SELECT created_at FROM cursor), (SELECT id FROM cursor)) AND id <> $${n}`, filter.beforeId],
     ];
     const used = conditions.filter(([, , value]) => value !== undefined);
-    const where = used.map(([, clause], i) => `${clause} $${i + 1}`);
-    const text = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${used.length + 1}`;
+    const where = used.map(([, clause], i) => clause(i + 1));
+    const cursor = filter.beforeId === undefined ? '' : `WITH cursor AS (${CURSOR(used.length)}) `;
+    const text = `${cursor}SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${used.length + 1}`;
     // One prepared statement per set of conditions used.
     const name = `csc_job_list_${used.map(([key]) => key).join('_')}`;
     const { rows } = await this.uow.read<JobRow>({ name, text, values: [...used.map(([, , value]) => value), filter.limit] });

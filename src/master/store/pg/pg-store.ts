@@ -5,6 +5,7 @@ import { NewerSchemaError } from '../migrate.js';
 import { StoreOpenError } from '../store-errors.js';
 import type { KnownNode, NodeSighting, Store, StoreIdentity } from '../store.js';
 import { settled, type Commit } from '../unit-of-work.js';
+import { PgAttachmentStore } from './pg-attachment-store.js';
 import { pgClient } from './pg-client.js';
 import { PgCredentialStore } from './pg-credential-store.js';
 import { PgFleetStore } from './pg-fleet-store.js';
@@ -62,6 +63,7 @@ export class PgStore implements Store {
   readonly usage: PgUsageStore;
   readonly maintenance: PgJobMaintenance;
   readonly fleet: PgFleetStore;
+  readonly attachments: PgAttachmentStore;
   private pending = new Map<string, NodeSighting>();
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -71,6 +73,7 @@ export class PgStore implements Store {
     private readonly log: Logger,
     /** Makes a connection of the fleet's signal listener (not connected yet). */
     connectListener: () => pg.Client,
+    url: string,
   ) {
     this.jobs = new PgJobStore(uow);
     this.settings = new PgSettingsStore(uow);
@@ -80,6 +83,7 @@ export class PgStore implements Store {
     this.usage = new PgUsageStore(uow);
     this.maintenance = new PgJobMaintenance(uow);
     this.fleet = new PgFleetStore(uow, connectListener, log);
+    this.attachments = new PgAttachmentStore(url, log);
   }
 
   /**
@@ -90,7 +94,7 @@ export class PgStore implements Store {
   static async open(url: string, log: Logger): Promise<PgStore> {
     try {
       const { uow, identity } = await connect(url, log);
-      return new PgStore(identity, uow, log, () => pgClient(url, { applicationName: 'csc master signals', connectTimeoutMs: CONNECT_TIMEOUT_MS }));
+      return new PgStore(identity, uow, log, () => pgClient(url, { applicationName: 'csc master signals', connectTimeoutMs: CONNECT_TIMEOUT_MS }), url);
     } catch (error) {
       if (error instanceof NewerSchemaError) throw error;
       throw new StoreOpenError(`cannot open the store at ${redactDatabaseUrl(url)}: ${(error as Error).message}`, { cause: error });
@@ -163,6 +167,7 @@ export class PgStore implements Store {
       this.log.warn({ err: error }, 'could not store node sightings before closing');
     }
     await this.fleet.close();
+    await this.attachments.close();
     await this.uow.close();
   }
 }

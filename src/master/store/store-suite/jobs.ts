@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobStatusSchema, type JobResult, type JobStatus, type QuestionState } from '../../../protocol/index.js';
 import { withChanges, type NewJob } from '../job-store.js';
+import type { Store } from '../store.js';
 import { settled } from '../unit-of-work.js';
 import { AT, minute, newJob, type SuiteContext } from './fixtures.js';
 
@@ -35,7 +36,7 @@ const QUESTION: QuestionState = {
 
 const RESULT: JobResult = { status: 'succeeded', finalMessage: 'Done.', filesChanged: [{ path: 'src/a.ts', kind: 'update', added: 3, removed: 1 }], commands: [{ command: 'npm test', exitCode: 0 }], durationMs: 61_000, tokens: { input: 10, output: 5, total: 15 }, threadId: 't-1' };
 
-export function jobCases({ open }: SuiteContext): void {
+export function jobCases({ open, reopen }: SuiteContext): void {
   describe('jobs: create, get, list, withStatus, update, countByStatus', () => {
     it('creates queued jobs with rising ids, and reads back exactly what create returned', async () => {
       const store = await open();
@@ -74,6 +75,36 @@ export function jobCases({ open }: SuiteContext): void {
       expect(await listed({ limit: 1, status: 'running', node: 'n1', beforeId: j5 })).toEqual([j1]);
       expect(await listed({ limit: 10, status: 'lost' })).toEqual([]);
       expect((await store.jobs.list({ limit: 1, status: 'succeeded' }))[0]).toStrictEqual(await store.jobs.get(j2));
+    });
+
+    it('lists and pages by creation, newest first, also where the ids of two masters on the database interleave', async () => {
+      const store = await open();
+      // A second master on the database; PostgreSQL's ids come from a block of its own (see `JobIds`).
+      const other = reopen ? await reopen(store) : store;
+      const made = async (on: Store, prompt: string, at: string) => {
+        const { id } = await on.jobs.create(newJob(prompt), at);
+        await settled(on.commit());
+        return id;
+      };
+      // Made in this order, a minute apart, in turn on each master.
+      const ids = [];
+      for (const [i, on] of [store, other, store, other, store].entries()) ids.push(await made(on, `j${i}`, minute(i)));
+      const [a1, b1, a2, b2, a3] = ids as [number, number, number, number, number];
+      for (const id of [b1, a2, a3]) store.jobs.update(id, { status: 'running', node: 'n1', attempt: 1 });
+      await settled(store.commit());
+      const listed = async (filter: Parameters<typeof store.jobs.list>[0]) => (await store.jobs.list(filter)).map((job) => job.id);
+      expect(await listed({ limit: 10 })).toEqual([a3, b2, a2, b1, a1]);
+      expect((await other.jobs.list({ limit: 10 })).map((job) => job.id)).toEqual([a3, b2, a2, b1, a1]);
+      expect([await listed({ limit: 2 }), await listed({ limit: 2, beforeId: b2 }), await listed({ limit: 2, beforeId: b1 })]).toEqual([[a3, b2], [a2, b1], [a1]]);
+      expect(await listed({ limit: 10, status: 'running', beforeId: a3 })).toEqual([a2, b1]);
+      expect(await listed({ limit: 1, node: 'n1', beforeId: a2 })).toEqual([b1]);
+      expect((await store.jobs.withStatus(['queued', 'running'])).map((job) => job.id)).toEqual([a1, b1, a2, b2, a3]);
+      // A page after a job that is gone (retention) starts at the stored job with the next smaller id.
+      expect(await store.maintenance.deleteJob(a2)).toBe(true);
+      await settled(store.commit());
+      const below = Math.max(...[a1, b1, b2, a3].filter((id) => id < a2));
+      const all = await listed({ limit: 10 });
+      expect(await listed({ limit: 10, beforeId: a2 })).toEqual(all.slice(all.indexOf(below)));
     });
 
     it('gives the jobs in any of some states oldest first', async () => {
