@@ -1,5 +1,6 @@
 import type { MasterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import { FINAL_JOB_STATUSES, JobStatusSchema } from '../protocol/index.js';
 import { AttachmentFiles, AttachmentSender, Uploads } from './attachments/index.js';
 import type { Fleet } from './fleet/fleet.js';
 import type { Hub } from './hub/index.js';
@@ -7,6 +8,8 @@ import { JobIntake, JobService, Pipeline, UsageWatch } from './jobs/index.js';
 import { ProfileService, type ProfilesFile } from './profiles/index.js';
 import type { Store } from './store/index.js';
 import { UsageService } from './usage/index.js';
+
+const UNFINISHED = JobStatusSchema.options.filter((status) => !FINAL_JOB_STATUSES.has(status));
 
 /** The job layer and what grew around it: profiles, usage and budgets, attachments, the pipeline. */
 export interface JobServices {
@@ -48,7 +51,8 @@ export function createJobServices(config: MasterConfig, profilesFile: ProfilesFi
   );
   const usage = new UsageService(store, config.budgets ?? {}, log, fleet?.config);
   const watch = new UsageWatch(jobs, usage, log);
-  const pipeline = new Pipeline(jobs, profiles.agents, log);
+  const steps = { create: jobs.create.bind(jobs), subscribe: jobs.subscribe.bind(jobs), unfinishedStored: () => store.jobs.withStatus(UNFINISHED) };
+  const pipeline = new Pipeline(steps, profiles.agents, log);
   const intake = new JobIntake(jobs, profiles, watch, files, pipeline, config.jobs.allowLocalRepos);
   return { jobs, intake, profiles, usage, watch, files, uploads: new Uploads(files) };
 }

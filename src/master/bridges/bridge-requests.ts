@@ -61,8 +61,12 @@ export class BridgeRequests implements BridgeChannel {
   ) {
     this.jobs = services.jobs;
     this.submits = new BridgeSubmits(this.jobs, services.intake, options.allowLocalRepos, (job, client, created) => this.submitted(job, client, created));
-    // Every job's updates: a job a bridge follows may run on a node of another master.
-    this.jobs.watch((update) => this.onJobUpdate(update));
+    // Every job's updates: a job a bridge follows may run on a node of another master (its events
+    // are read back for it). A pipeline's later step is a new job, which every master reads once.
+    this.jobs.watch(
+      (update) => this.onJobUpdate(update),
+      (id) => (this.followers.has(id) ? 'events' : undefined),
+    );
     settings.subscribe(() => {
       for (const client of this.bridges.values()) this.sendConfig(client);
     });

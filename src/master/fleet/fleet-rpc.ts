@@ -12,6 +12,8 @@ const LATE_REPLY_TIMEOUTS = 6;
 
 /** An ask on its way: settled once, by the reply, the timeout, a failure to send it, or the close. */
 interface Pending {
+  /** How long it may wait for its reply: the ask timeout, and what the owner's work may take on top. */
+  waitMs: number;
   resolve(reply: FleetReply): void;
   reject(error: unknown): void;
   timer?: NodeJS.Timeout;
@@ -73,11 +75,12 @@ export class FleetRpc {
     await Promise.all([serving, replies]);
   }
 
-  ask(owner: string, ask: FleetAsk): Promise<FleetReply> {
+  /** `workMs`: how long the owner's work may take before it replies (a publish waits for its node), on top of the ask timeout. */
+  ask(owner: string, ask: FleetAsk, workMs = 0): Promise<FleetReply> {
     if (this.closed) return Promise.reject(unavailable('this master is shutting down'));
     if (owner === this.masterId) return this.run(ask);
     if (this.members.isDead(owner)) return Promise.reject(unavailable(`master ${owner}, which holds job ${ask.jobId}, is not running; another master is taking its jobs over`));
-    return new Promise((resolve, reject) => this.send(owner, ask, { resolve, reject, settled: false }));
+    return new Promise((resolve, reject) => this.send(owner, ask, { waitMs: this.timeoutMs + workMs, resolve, reject, settled: false }));
   }
 
   /** Gives up on every ask still waiting (`node_unavailable`), and sends no more. */
@@ -89,7 +92,7 @@ export class FleetRpc {
   }
 
   private send(owner: string, ask: FleetAsk, pending: Pending): void {
-    pending.timer = setTimeout(() => this.expire(owner, ask, pending), this.timeoutMs);
+    pending.timer = setTimeout(() => this.expire(owner, ask, pending), pending.waitMs);
     pending.timer.unref();
     this.sending.add(pending);
     let stored: Promise<number>;
@@ -112,7 +115,7 @@ export class FleetRpc {
   private sent(pending: Pending, id: number): void {
     this.sending.delete(pending);
     if (pending.settled) {
-      this.abandon(id);
+      this.abandon(id, pending.waitMs);
       return;
     }
     pending.id = id;
@@ -120,15 +123,15 @@ export class FleetRpc {
   }
 
   private expire(owner: string, ask: FleetAsk, pending: Pending): void {
-    const seconds = this.timeoutMs / 1000;
+    const seconds = pending.waitMs / 1000;
     this.settle(pending, () => pending.reject(unavailable(`master ${this.members.describe(owner)}, which holds job ${ask.jobId}, did not answer within ${seconds} s`)));
     if (pending.id === undefined) return;
     this.pending.delete(pending.id);
-    this.abandon(pending.id);
+    this.abandon(pending.id, pending.waitMs);
   }
 
-  private abandon(id: number): void {
-    this.abandoned.set(id, Date.now() + LATE_REPLY_TIMEOUTS * this.timeoutMs);
+  private abandon(id: number, waitMs: number): void {
+    this.abandoned.set(id, Date.now() + LATE_REPLY_TIMEOUTS * waitMs);
   }
 
   private settle(pending: Pending, outcome: () => void): void {

@@ -1,3 +1,4 @@
+import type { JobStatus } from '../../protocol/index.js';
 import type { FleetAsk, FleetReply, JobClaim, JobRecord, LiveNode } from '../store/index.js';
 import type { ConfigChanges } from './config-changes.js';
 
@@ -26,18 +27,28 @@ export interface Fleet {
    * A won claim has written the assignment (status, node, attempt, assignedAt, owner).
    */
   claim(claim: JobClaim): true | Promise<boolean>;
-  /** Tells the other masters that this job changed (with the current unit of work). */
-  changed(jobId: number): void;
-  /** Jobs other masters changed (ids, each once per signal); also called with every unfinished id after a lost signal connection. */
-  onRemoteJobs(listener: (jobIds: readonly number[]) => void): () => void;
+  /**
+   * Tells the other masters that this job changed (with the current unit of work), and its status
+   * after the change: one not queued (or not known to be) matters to them only if they show it.
+   */
+  changed(jobId: number, status?: JobStatus): void;
+  /**
+   * Jobs other masters changed (ids, each once per signal); also called with every unfinished id
+   * after a lost signal connection. `queued`: those of them that may be queued now (the others
+   * are out on a node or finished); undefined, any of them may be.
+   */
+  onRemoteJobs(listener: (jobIds: readonly number[], queued: ReadonlySet<number> | undefined) => void): () => void;
 
   /** Takes over a job out on `node`, which claims it here after moving from another master. */
   adopt(jobId: number, node: string): Promise<JobRecord | undefined>;
   /** Jobs of masters whose lease ran out, now this master's: they get their grace timers here. */
   onOrphans(listener: (jobs: readonly JobRecord[]) => void): () => void;
 
-  /** Asks the owner of a job to do `ask`; resolves with its reply, or rejects (`unavailable`) when none answers in time. */
-  ask(owner: string, ask: FleetAsk): Promise<FleetReply>;
+  /**
+   * Asks the owner of a job to do `ask`; resolves with its reply, or rejects (`unavailable`) when
+   * none answers in time: the ask timeout, and `workMs` more for work that waits itself (a publish).
+   */
+  ask(owner: string, ask: FleetAsk, workMs?: number): Promise<FleetReply>;
   /** Which master owns an unfinished job (undefined: none). */
   owner(jobId: number): Promise<string | undefined>;
   /** Serves the requests other masters send to this one. */

@@ -53,6 +53,28 @@ describe('SharedFleet: requests between masters', () => {
     expect(fixture.store.replies.size).toBe(0);
   });
 
+  it('waits the work an ask says it takes (a publish waiting for its node) on top of the ask timeout', async () => {
+    const [a, b] = [fixture.fleet('a'), fixture.fleet('b')];
+    await Promise.all([a.start(), b.start()]);
+    let finish: (() => void) | undefined;
+    b.serve(() => new Promise((resolve) => (finish = () => resolve({ ok: true, value: 'published' }))));
+    const reply = a.ask('b', CANCEL, 3 * ASK_TIMEOUT_MS);
+    let outcome: unknown;
+    reply.then(
+      (value) => (outcome = value),
+      (error: unknown) => (outcome = error),
+    );
+    await vi.advanceTimersByTimeAsync(3 * ASK_TIMEOUT_MS);
+    expect(outcome).toBeUndefined();
+    finish?.();
+    await settle();
+    expect(outcome).toEqual({ ok: true, value: 'published' });
+    // And no longer than that: the same ask given up on once both have passed.
+    const late = a.ask('b', CANCEL, ASK_TIMEOUT_MS).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(2 * ASK_TIMEOUT_MS);
+    expect(await late).toMatchObject({ code: 'node_unavailable', message: expect.stringContaining(`within ${(2 * ASK_TIMEOUT_MS) / 1000} s`) as unknown });
+  });
+
   it('rejects at once an ask to a master known dead, serves one to itself here, and rejects asks once closed', async () => {
     crashedMaster(fixture.store, 'dead');
     const a = fixture.fleet('a');
@@ -108,7 +130,7 @@ describe('SharedFleet: jobs and claims', () => {
     await expect(a.adopt(8, 'n')).resolves.toMatchObject({ id: 8 });
     await settle();
     expect(fixture.store.jobs.get(8)?.owner).toBe('a');
-    expect(fixture.store.delivered).toContainEqual({ kind: 'jobs', jobIds: [8] });
+    expect(fixture.store.delivered).toContainEqual({ kind: 'jobs', jobIds: [8], queued: [] });
     await expect(a.owner(8)).resolves.toBe('a');
   });
 
@@ -125,7 +147,7 @@ describe('SharedFleet: jobs and claims', () => {
     fixture.store.dropSignals = false;
     fixture.store.loseConnection();
     await settle();
-    expect(heard).toHaveBeenCalledWith([3, 4]);
+    expect(heard).toHaveBeenCalledWith([3, 4], undefined);
     expect(a.remoteNodes()).toEqual([liveNode('nb', 'b')]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/index.js';
+import type { JobStatus } from '../../protocol/index.js';
 import { Listeners } from '../listeners.js';
 import { settled, type FleetAsk, type FleetReply, type FleetSignal, type FleetStore, type JobClaim, type JobRecord, type LiveNode } from '../store/index.js';
 import type { Fleet } from './fleet.js';
@@ -11,6 +12,12 @@ import { NodePublisher } from './node-publisher.js';
 import { RemoteNodeView } from './remote-node-view.js';
 import { SharedConfigChanges } from './shared-config-changes.js';
 import { SerialTask } from './serial-task.js';
+
+/** A `jobs` signal as heard (see `Fleet.onRemoteJobs`). */
+interface RemoteJobIds {
+  jobIds: readonly number[];
+  queued: ReadonlySet<number> | undefined;
+}
 
 /**
  * This master among others on one database (see `Fleet`). Its lease is renewed every third of a
@@ -33,11 +40,13 @@ export class SharedFleet implements Fleet {
   private readonly rpc: FleetRpc;
   private readonly nodes: RemoteNodeView;
   private readonly publisher: NodePublisher;
-  private readonly remoteJobs: Listeners<readonly number[]>;
+  private readonly remoteJobs: Listeners<RemoteJobIds>;
   private readonly orphans: Listeners<readonly JobRecord[]>;
   private readonly checks: SerialTask;
   private readonly resync: SerialTask;
   private readonly changedIds = new Set<number>();
+  /** Of `changedIds`, those that may be queued at the commit (queued, or of a status not told, in some change of this turn). */
+  private readonly queuedIds = new Set<number>();
   private readonly claims: ClaimBatch;
   private ownNodes: readonly LiveNode[] | undefined;
   /** Set at start, when a master is lost, and once a lease: orphans are taken at the next check that has listeners for them. */
@@ -90,20 +99,21 @@ export class SharedFleet implements Fleet {
     return this.closing ? Promise.resolve(false) : this.claims.claim(claim);
   }
 
-  changed(jobId: number): void {
+  changed(jobId: number, status?: JobStatus): void {
     this.changedIds.add(jobId);
+    if (status === undefined || status === 'queued') this.queuedIds.add(jobId);
     // One signal for the ids changed in this turn's stretch of synchronous work, in its unit of work.
     if (this.changedIds.size === 1) queueMicrotask(() => this.signalChanges());
   }
 
-  onRemoteJobs(listener: (jobIds: readonly number[]) => void): () => void {
-    return this.remoteJobs.subscribe(listener);
+  onRemoteJobs(listener: (jobIds: readonly number[], queued: ReadonlySet<number> | undefined) => void): () => void {
+    return this.remoteJobs.subscribe(({ jobIds, queued }) => listener(jobIds, queued));
   }
 
   async adopt(jobId: number, node: string): Promise<JobRecord | undefined> {
     const job = await this.store.adopt(jobId, node, this.masterId);
     // Its former owner hears of it and drops it.
-    if (job) this.changed(jobId);
+    if (job) this.changed(jobId, job.status);
     return job;
   }
 
@@ -113,8 +123,8 @@ export class SharedFleet implements Fleet {
     return unsubscribe;
   }
 
-  ask(owner: string, ask: FleetAsk): Promise<FleetReply> {
-    return this.rpc.ask(owner, ask);
+  ask(owner: string, ask: FleetAsk, workMs?: number): Promise<FleetReply> {
+    return this.rpc.ask(owner, ask, workMs);
   }
 
   owner(jobId: number): Promise<string | undefined> {
@@ -212,15 +222,18 @@ export class SharedFleet implements Fleet {
 
   private signalChanges(): void {
     const jobIds = [...this.changedIds];
+    // Only when it tells something: without it, each may be queued.
+    const queued = this.queuedIds.size < jobIds.length ? { queued: [...this.queuedIds] } : {};
     this.changedIds.clear();
-    this.signal({ kind: 'jobs', jobIds });
+    this.queuedIds.clear();
+    this.signal({ kind: 'jobs', jobIds, ...queued });
   }
 
   private onSignal(signal: FleetSignal): void {
     if (!this.started) return;
     switch (signal.kind) {
       case 'jobs':
-        this.remoteJobs.emit([...new Set(signal.jobIds)]);
+        this.remoteJobs.emit({ jobIds: [...new Set(signal.jobIds)], queued: signal.queued && new Set(signal.queued) });
         return;
       case 'nodes':
         void this.nodes.reload();
@@ -253,7 +266,7 @@ export class SharedFleet implements Fleet {
   private async readUnfinished(): Promise<void> {
     if (!this.host) return;
     const jobIds = await this.host.unfinishedJobIds();
-    if (this.started) this.remoteJobs.emit(jobIds);
+    if (this.started) this.remoteJobs.emit({ jobIds, queued: undefined });
   }
 
   private async check(): Promise<void> {
@@ -296,7 +309,7 @@ export class SharedFleet implements Fleet {
     this.lastOrphanSweep = Date.now();
     if (jobs.length === 0 || !this.started) return;
     this.log.info({ jobIds: jobs.map((job) => job.id) }, 'fleet: took over the jobs of masters that are gone');
-    for (const job of jobs) this.changed(job.id);
+    for (const job of jobs) this.changed(job.id, job.status);
     this.orphans.emit(jobs);
   }
 }

@@ -72,8 +72,9 @@ export class DashboardFeed {
     this.unsubscribe = [
       hub.onNodeEvent((event) => this.sendNodeEvent(event)),
       nodes.onRemoteChange(() => this.sendRemoteNodes()),
-      // Every master's jobs: one created here may run on a node of another, and the other way round.
-      jobs.watch(({ job }) => this.jobUpdates.push(job.id, job)),
+      // Every master's jobs: one created here may run on a node of another, and the other way round
+      // (their records, read back while a dashboard is connected; never their events).
+      jobs.watch(({ job }) => this.jobUpdates.push(job.id, job), () => 'job'),
       settings.subscribe((current) => this.fanout.send('config', maskSettings(current))),
       remoteNodes.subscribe((list) => this.fanout.send('remote_nodes', list)),
     ];

@@ -113,8 +113,9 @@ export function followJobLog(jobs: FollowedJobs, jobId: number, res: ServerRespo
     if (sent < job.lastSeq) catchUp();
     else endIfFinished(job);
   };
-  // Every job's updates, this master's and the other masters' (a job may run on a node of another).
-  const unsubscribe = jobs.watch(onUpdate);
+  // Every job's updates, this master's and the other masters' (a job may run on a node of another:
+  // its events are read back for this follower; what came before it wanted them, it reads by `sent`).
+  const unsubscribe = jobs.watch(onUpdate, (id) => (id === jobId ? 'events' : undefined));
   res.on('drain', catchUp);
   res.on('close', unsubscribe);
   catchUp();

@@ -48,7 +48,7 @@ async function master(url: string, name: string): Promise<Master> {
   };
   const jobs = new JobService(store.jobs, hub, options, silentLogger(), fleet);
   const made: Master = { store, fleet, jobs, frames, nodes, watched: [] };
-  jobs.watch((update) => made.watched.push(update));
+  jobs.watch((update) => made.watched.push(update), () => 'events');
   masters.push(made);
   await fleet.start();
   await jobs.recover();

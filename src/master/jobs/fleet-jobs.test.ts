@@ -4,78 +4,20 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log/index.js';
 import { isoNow, type Frame, type JobEvent } from '../../protocol/index.js';
-import { FakeFleetStore } from '../../test-support/fake-fleet-store.js';
 import { commandQuestion } from '../../test-support/question-node.js';
+import { SharedJobsFleetStore } from '../../test-support/shared-jobs-fleet-store.js';
 import { removeTempDirs, tempDir } from '../../test-support/temp-dir.js';
 import { waitFor } from '../../test-support/wait.js';
 import { CodedError } from '../coded-error.js';
 import { SharedFleet } from '../fleet/index.js';
 import { followJobLog } from '../http/log-follower.js';
-import { SqliteStore, type JobClaim, type JobRecord, type JobStore } from '../store/index.js';
+import { SqliteStore, type JobRecord } from '../store/index.js';
 import { JobService } from './job-service.js';
 import type { JobUpdate } from './types.js';
 
-const OUT = new Set(['assigned', 'running']);
 const GRACE_MS = 300;
 const options = { maxAttempts: 3, defaultTimeoutSec: 60, requeueGraceMs: GRACE_MS, cancelWaitMs: 5000 };
 const origin = { kind: 'api' } as const;
-
-/**
- * The fleet's part of one database over the jobs of a store several job services share, as
- * PostgreSQL has it: a claim assigns a job only while it is queued (claims run one at a time,
- * as the database's row locks make them), the owner of a job counts only while it is out on a
- * node (the migration's trigger clears it otherwise), adoption and orphans take it over.
- */
-class SharedJobsFleetStore extends FakeFleetStore {
-  private readonly owners = new Map<number, string>();
-  private turn: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly store: JobStore) {
-    super();
-  }
-
-  override claim(claims: readonly JobClaim[], masterId: string): Promise<number[]> {
-    const run = this.turn.then(async () => {
-      const won: number[] = [];
-      for (const { jobId, node, attempt, assignedAt } of claims) {
-        if ((await this.store.get(jobId))?.status !== 'queued') continue;
-        this.store.update(jobId, { status: 'assigned', node, attempt, assignedAt });
-        this.owners.set(jobId, masterId);
-        won.push(jobId);
-      }
-      return won;
-    });
-    this.turn = run.catch(() => undefined);
-    return run;
-  }
-
-  override async owner(jobId: number): Promise<string | undefined> {
-    const job = await this.store.get(jobId);
-    return job && OUT.has(job.status) ? this.owners.get(jobId) : undefined;
-  }
-
-  override async adopt(jobId: number, node: string, masterId: string): Promise<JobRecord | undefined> {
-    const job = await this.store.get(jobId);
-    if (!job || !OUT.has(job.status) || job.node !== node) return undefined;
-    this.owners.set(jobId, masterId);
-    return job;
-  }
-
-  override async takeOrphans(alive: readonly string[], masterId: string): Promise<JobRecord[]> {
-    const taken: JobRecord[] = [];
-    for (const job of await this.store.withStatus(['assigned', 'running'])) {
-      const owner = this.owners.get(job.id);
-      if (owner !== undefined && alive.includes(owner)) continue;
-      this.owners.set(job.id, masterId);
-      taken.push(job);
-    }
-    return taken;
-  }
-
-  ownerOf(jobId: number): string | undefined {
-    return this.owners.get(jobId);
-  }
-}
 
 interface Master {
   name: string;
@@ -125,7 +67,7 @@ async function master(name: string): Promise<Master> {
   };
   const jobs = new JobService(store.jobs, hub, options, silentLogger(), fleet);
   const made: Master = { name, fleet, jobs, frames, nodes, watched: [], subscribed: [] };
-  jobs.watch((update) => made.watched.push(update));
+  jobs.watch((update) => made.watched.push(update), () => 'events');
   jobs.subscribe((update) => made.subscribed.push(update));
   masters.push(made);
   await fleet.start();

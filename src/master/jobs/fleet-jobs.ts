@@ -42,7 +42,7 @@ export class FleetJobs {
     this.takeOver = new TakeOver(fleet, parts, claiming, (id) => this.remote.taken(id), (work) => this.inGate(work));
     parts.jobs.onFinalTold((job) => this.remote.told(job));
     this.off = [
-      fleet.onRemoteJobs((ids) => this.whenStarted(() => this.remote.changed(ids))),
+      fleet.onRemoteJobs((ids, queued) => this.whenStarted(() => this.remote.changed(ids, queued))),
       fleet.onOrphans((jobs) => this.whenStarted(() => void this.takeOver.orphans(jobs))),
     ];
   }

@@ -89,7 +89,8 @@ export class FleetRequests {
   publish(node: string, jobId: number, mode: PublishMode, waitMs: number): Promise<JobRecord> | undefined {
     const there = this.fleet.remoteNodes().find((live) => live.info.name === node && live.masterId !== this.fleet.masterId);
     if (there === undefined) return undefined;
-    return this.ask(there.masterId, { jobId, kind: 'publish', payload: { mode, waitMs } }) as Promise<JobRecord>;
+    // The owner waits up to `waitMs` for its node: this master waits that long more than for any ask.
+    return this.ask(there.masterId, { jobId, kind: 'publish', payload: { mode, waitMs } }, waitMs) as Promise<JobRecord>;
   }
 
   /**
@@ -123,8 +124,8 @@ export class FleetRequests {
     throw new CodedError('conflict', `job ${id} is changing hands between masters; cancel it again in a moment`);
   }
 
-  private async ask(to: string, ask: FleetAsk): Promise<unknown> {
-    const reply = await this.fleet.ask(to, ask);
+  private async ask(to: string, ask: FleetAsk, workMs?: number): Promise<unknown> {
+    const reply = await this.fleet.ask(to, ask, workMs);
     if (reply.ok) return reply.value;
     const code = ErrorCodeSchema.safeParse(reply.code);
     throw new CodedError(code.success ? code.data : 'internal', reply.message);

@@ -45,7 +45,7 @@ export class JobIntake {
 
   /** Cancels a job; a pipeline's finished step stands for its pipeline, so its running step is cancelled. */
   async cancel(id: number): Promise<JobRecord> {
-    return this.jobs.cancel(this.pipeline.cancelTarget(await this.jobs.get(id)));
+    return this.jobs.cancel(await this.pipeline.cancelTarget(await this.jobs.get(id)));
   }
 
   private async resolve(ask: JobAsk): Promise<{ request: JobRequest; multi: boolean }> {

@@ -9,7 +9,7 @@ import { FleetRequests, type CancelParts } from './fleet-requests.js';
 import { IdempotencyKeys, type KeyedCreate } from './idempotency.js';
 import { JobEngine } from './job-engine.js';
 import { assembleDiff, type JobDiff } from './job-diff.js';
-import type { JobLedger } from './ledger.js';
+import type { JobLedger, Wants } from './ledger.js';
 import { newJobFor } from './new-job.js';
 import { Publisher } from './publisher.js';
 import type { Questions } from './questions.js';
@@ -227,10 +227,12 @@ export class JobService implements JobChannel {
   /**
    * Updates of every job, this master's own and those of the other masters sharing the store as
    * they are read back (the same shape, with the events stored since the last update): for
-   * whoever shows jobs (log followers, the dashboard, the bridges' followed jobs).
+   * whoever shows jobs (log followers, the dashboard, the bridges' followed jobs). `wants` says
+   * which of the other masters' jobs out on their nodes must be read back for this watcher (see
+   * `JobLedger.watch`); without it, it hears those read for the others.
    */
-  watch(listener: (update: JobUpdate) => void): () => void {
-    return this.jobs.watch(listener);
+  watch(listener: (update: JobUpdate) => void, wants?: Wants): () => void {
+    return this.jobs.watch(listener, wants);
   }
 
   nodeReady(node: ReadyNode): void {

@@ -13,6 +13,15 @@ export const OUT: readonly JobStatus[] = ['assigned', 'running'];
 /** Every state but a final one. */
 const UNFINISHED: readonly JobStatus[] = ['queued', ...OUT];
 
+/**
+ * What a watcher needs of a job another master changed, read back for it: `job` its record,
+ * `events` the record and the events stored since the watchers were last told (undefined: nothing).
+ */
+export type JobInterest = 'job' | 'events';
+
+/** Which of the other masters' jobs a watcher wants read back (see `JobLedger.watch`). */
+export type Wants = (jobId: number) => JobInterest | undefined;
+
 /** The unfinished jobs as the store has them, with the finished jobs they continue. */
 export interface Unfinished {
   jobs: JobRecord[];
@@ -35,8 +44,8 @@ export class JobLedger {
   private readonly predecessors = new Map<number, JobRecord>();
   /** Updates of this master's own jobs (`subscribe`). */
   private readonly listeners = new Set<(update: JobUpdate) => void>();
-  /** Updates of every job, this master's and the other masters' (`watch`). */
-  private readonly watchers = new Set<(update: JobUpdate) => void>();
+  /** Updates of every job, this master's and the other masters' (`watch`), with what each wants read back. */
+  private readonly watchers = new Map<(update: JobUpdate) => void, Wants | undefined>();
   /** Told of each final state of a job told to the listeners (other masters share the store: see `FleetJobs`). */
   private finalTold: ((job: JobRecord) => void) | undefined;
 
@@ -107,13 +116,13 @@ export class JobLedger {
   claimed(job: JobRecord, changes: JobChanges): JobRecord {
     const next = withChanges(job, changes);
     this.active.set(job.id, next);
-    this.fleet?.changed(job.id);
+    this.fleet?.changed(job.id, next.status);
     return next;
   }
 
-  /** Tells the other masters that a job changed (one made here, taken in here). */
-  changed(id: number): void {
-    this.fleet?.changed(id);
+  /** Tells the other masters that a job changed (one made here, taken in here; `status` after the change, if known). */
+  changed(id: number, status?: JobStatus): void {
+    this.fleet?.changed(id, status);
   }
 
   /** The finished job an unfinished one continues, as loaded with it. */
@@ -142,15 +151,15 @@ export class JobLedger {
     }
     const next = { ...job, lastSeq };
     this.active.set(job.id, next);
-    if (this.fleet !== undefined) this.fleet.changed(job.id);
+    if (this.fleet !== undefined) this.fleet.changed(job.id, next.status);
     return next;
   }
 
   /** Stores a state change and returns the job as it now is; a final job leaves memory. */
   save(job: JobRecord, changes: JobChanges): JobRecord {
     this.store.update(job.id, changes);
-    if (this.fleet !== undefined) this.fleet.changed(job.id);
     const next = withChanges(job, changes);
+    if (this.fleet !== undefined) this.fleet.changed(job.id, next.status);
     if (FINAL_JOB_STATUSES.has(next.status)) {
       this.active.delete(job.id);
       this.predecessors.delete(job.id);
@@ -164,15 +173,25 @@ export class JobLedger {
     return () => this.listeners.delete(listener);
   }
 
-  /** Updates of every job: this master's own and, as they are read back, the other masters'. */
-  watch(listener: (update: JobUpdate) => void): () => void {
-    this.watchers.add(listener);
+  /**
+   * Updates of every job: this master's own and, as they are read back, the other masters'. A
+   * job out on another master's node is read back only for a watcher that `wants` it (`wanted`);
+   * without `wants`, a watcher hears what was read for the others and the jobs held here.
+   */
+  watch(listener: (update: JobUpdate) => void, wants?: Wants): () => void {
+    this.watchers.set(listener, wants);
     return () => this.watchers.delete(listener);
   }
 
-  /** Whether anyone watches (the other masters' jobs' events are read only then). */
-  get watched(): boolean {
-    return this.watchers.size > 0;
+  /** What the watchers want read back of a job another master changed: the most any of them wants. */
+  wanted(id: number): JobInterest | undefined {
+    let most: JobInterest | undefined;
+    for (const wants of this.watchers.values()) {
+      const interest = wants?.(id);
+      if (interest === 'events') return interest;
+      most ??= interest;
+    }
+    return most;
   }
 
   /**
@@ -182,7 +201,7 @@ export class JobLedger {
   notify(job: JobRecord, events: SequencedJobEvent[]): void {
     const update = { job: withQuestionWaiting(job), events };
     for (const listener of this.listeners) this.tell(listener, update);
-    for (const watcher of this.watchers) this.tell(watcher, update);
+    for (const watcher of this.watchers.keys()) this.tell(watcher, update);
     if (this.finalTold !== undefined && FINAL_JOB_STATUSES.has(job.status)) this.finalTold(job);
   }
 
@@ -194,7 +213,7 @@ export class JobLedger {
   /** Tells the watchers alone of a job another master changed (as the store has it now, with the events since last told). */
   notifyWatchers(job: JobRecord, events: SequencedJobEvent[]): void {
     const update = { job: withQuestionWaiting(job), events };
-    for (const watcher of this.watchers) this.tell(watcher, update);
+    for (const watcher of this.watchers.keys()) this.tell(watcher, update);
   }
 
   private tell(listener: (update: JobUpdate) => void, update: JobUpdate): void {

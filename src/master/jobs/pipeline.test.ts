@@ -62,6 +62,19 @@ describe('mode: multi', () => {
     expect(jobs).toHaveLength(3);
   });
 
+  it('cancels the running step through its first job after a master restart (a step this master did not see made)', async () => {
+    const { node } = await setUp();
+    const planner = await node.assigned();
+    await node.finish(planner, undefined, { finalMessage: 'PLAN', threadId: 'thread-1' });
+    const coder = await node.assigned();
+    const { dataDir } = master.config;
+    await master.close();
+    master = await startTestMaster({ dataDir });
+    const cancelled = await master.api(`/api/jobs/${planner.id}/cancel`, { method: 'POST' });
+    expect(cancelled.status).toBe(202);
+    expect(await cancelled.json()).toMatchObject({ id: coder.id, status: 'cancelled', pipeline: { id: planner.id, step: 2 } });
+  });
+
   it('ends at a failed step, and a cancel of its first job stops the running step', async () => {
     const { node, bridge } = await setUp();
     const planner = await node.assigned();
@@ -100,6 +113,7 @@ describe("a pipeline's next step", () => {
         listener = next;
         return () => undefined;
       },
+      unfinishedStored: () => Promise.resolve([]),
     };
     new Pipeline(jobs, DEFAULT_AGENTS, log);
     const planner = { id: 1, status: 'succeeded', pipeline: { id: 1, role: 'planner', step: 1, steps: 3, request: 'tidy up', profile: {} }, origin: { kind: 'api' }, timeoutSec: 60 } as unknown as JobRecord;

@@ -7,6 +7,8 @@ import type { JobRequest, JobUpdate } from './types.js';
 export interface PipelineJobs {
   create(request: JobRequest, idempotency?: IdempotencyKey): Promise<JobRecord>;
   subscribe(listener: (update: JobUpdate) => void): () => void;
+  /** The unfinished jobs as stored (every master's): where a step this master did not see is found. */
+  unfinishedStored(): Promise<readonly JobRecord[]>;
 }
 
 /** A step's prompt: its role's, the request as asked, and the previous step's answer. */
@@ -56,9 +58,14 @@ export class Pipeline {
   }
 
   /** The job a cancel of this one should stop: a pipeline's running step for any earlier step of it. */
-  cancelTarget(job: JobRecord): number {
-    if (job.pipeline === undefined || !FINAL_JOB_STATUSES.has(job.status)) return job.id;
-    return this.current.get(job.pipeline.id) ?? job.id;
+  async cancelTarget(job: JobRecord): Promise<number> {
+    const pipeline = job.pipeline?.id;
+    if (pipeline === undefined || !FINAL_JOB_STATUSES.has(job.status)) return job.id;
+    const current = this.current.get(pipeline);
+    if (current !== undefined) return current;
+    // Its step runs on another master's node, or was made before this master started: the store knows.
+    const step = (await this.jobs.unfinishedStored()).find((stored) => stored.pipeline?.id === pipeline);
+    return step?.id ?? job.id;
   }
 
   private onUpdate({ job }: JobUpdate): void {

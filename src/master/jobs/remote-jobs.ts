@@ -2,7 +2,7 @@ import { FINAL_JOB_STATUSES, type SequencedJobEvent } from '../../protocol/index
 import type { Fleet } from '../fleet/fleet.js';
 import type { JobRecord } from '../store/index.js';
 import { mirror, release, type EngineParts } from './engine-parts.js';
-import { OUT } from './ledger.js';
+import { OUT, type JobInterest } from './ledger.js';
 
 /** Events read per page when catching the watchers up on another master's job. */
 const PAGE = 1000;
@@ -32,10 +32,14 @@ interface Read {
  * without anything done to it (no timers, no finish of this master's own), and the watchers
  * (`JobService.watch`) hear of each with the events stored since they last did. A job held here,
  * out on a node connected here, is this master's own: its signals are its own writes, not read.
+ * A job not held here that the signal says is not queued (out on another master's node, or
+ * finished) matters to the watchers alone: it is read only if one wants it (`JobLedger.wanted`),
+ * its events only if one wants those; most of another master's signals are of such jobs.
  * One batch at a time; what comes meanwhile is read after it (each job once).
  */
 export class RemoteJobs {
-  private readonly pending = new Set<number>();
+  /** Job id → whether it may be queued (some signal said so, or did not say). */
+  private readonly pending = new Map<number, boolean>();
   private draining = false;
   private closed = false;
   /** Job id → the last seq the watchers were told of, for jobs not held here. */
@@ -49,10 +53,13 @@ export class RemoteJobs {
     private readonly claiming: (id: number) => boolean,
   ) {}
 
-  /** Jobs another master changed (or every unfinished one, after a lost signal connection). */
-  changed(ids: readonly number[]): void {
+  /**
+   * Jobs another master changed (or every unfinished one, after a lost signal connection);
+   * `queued`: those that may be queued now (undefined: any may be).
+   */
+  changed(ids: readonly number[], queued?: ReadonlySet<number>): void {
     if (this.closed) return;
-    for (const id of ids) if (!this.ours(id)) this.pending.add(id);
+    for (const id of ids) if (!this.ours(id)) this.pending.set(id, this.pending.get(id) === true || queued === undefined || queued.has(id));
     if (!this.draining && this.pending.size > 0) void this.drain();
   }
 
@@ -87,7 +94,7 @@ export class RemoteJobs {
     this.draining = true;
     try {
       while (this.pending.size > 0 && !this.closed) {
-        const ids = [...this.pending];
+        const ids = new Map(this.pending);
         this.pending.clear();
         await this.batch(ids);
       }
@@ -96,17 +103,21 @@ export class RemoteJobs {
     }
   }
 
-  private async batch(ids: readonly number[]): Promise<void> {
+  /** Reads the jobs (id → whether it may be queued) that matter here, and takes them in. */
+  private async batch(ids: ReadonlyMap<number, boolean>): Promise<void> {
     const { store, gate, log } = this.parts;
     let reads: Read[];
     try {
       // This master's own writes so far are read back as the store has them, not older.
       await store.whenCommitted().catch(() => undefined);
       await gate.opened();
-      reads = await Promise.all(ids.map((id) => this.read(id)));
+      const wanted = [...ids].flatMap(([id, queued]) => this.needed(id, queued));
+      if (wanted.length === 0) return;
+      reads = await Promise.all(wanted.map(([id, interest]) => this.read(id, interest)));
     } catch (error) {
-      log.error({ err: error, jobs: ids.length }, `could not read back jobs other masters changed: trying again in ${RETRY_MS / 1000} s`);
-      setTimeout(() => this.changed(ids), RETRY_MS).unref();
+      log.error({ err: error, jobs: ids.size }, `could not read back jobs other masters changed: trying again in ${RETRY_MS / 1000} s`);
+      const queued = new Set([...ids].filter(([, maybe]) => maybe).map(([id]) => id));
+      setTimeout(() => this.changed([...ids.keys()], queued), RETRY_MS).unref();
       return;
     }
     await new Promise<void>((resolve) => {
@@ -123,7 +134,20 @@ export class RemoteJobs {
     });
   }
 
-  private async read(id: number): Promise<Read> {
+  /**
+   * Whether a job must be read, and with what (`[id, interest]`, none: not read). Held here or
+   * perhaps queued, it is read for this master's memory; otherwise for the watchers alone, if one
+   * wants it. One not read is forgotten: once wanted, it is told from then on, without the events
+   * before (a log follower reads those from the store itself, by its last seq).
+   */
+  private needed(id: number, queued: boolean): Array<[number, JobInterest | undefined]> {
+    const interest = this.parts.jobs.wanted(id);
+    if (interest !== undefined || queued || this.parts.jobs.active.has(id)) return [[id, interest]];
+    this.seen.delete(id);
+    return [];
+  }
+
+  private async read(id: number, interest: JobInterest | undefined): Promise<Read> {
     const { store, jobs } = this.parts;
     const job = await store.get(id);
     const local = jobs.active.get(id);
@@ -131,7 +155,7 @@ export class RemoteJobs {
     const owner = asked ? await this.fleet.owner(id) : undefined;
     const predecessor = job?.status === 'queued' && job.continueFrom !== undefined && local?.status !== 'queued' ? await store.get(job.continueFrom) : undefined;
     const since = local?.lastSeq ?? this.seen.get(id);
-    const events = job !== undefined && since !== undefined && job.lastSeq > since && jobs.watched ? await this.eventsBetween(id, since, job.lastSeq) : [];
+    const events = job !== undefined && since !== undefined && job.lastSeq > since && interest === 'events' ? await this.eventsBetween(id, since, job.lastSeq) : [];
     return { id, job, owner, asked, predecessor, since, events };
   }
 

@@ -46,7 +46,11 @@ export type ConfigTopic = (typeof CONFIG_TOPICS)[number];
 
 /** Changes of shared state, delivered to every master once the unit of work that made them commits. */
 export type FleetSignal =
-  | { kind: 'jobs'; jobIds: number[] }
+  /**
+   * `queued`: the ids of `jobIds` that may be queued after the commit (the others are out on a
+   * node or finished: only watchers care); absent, any of them may be (a resync, an older writer).
+   */
+  | { kind: 'jobs'; jobIds: number[]; queued?: number[] }
   | { kind: 'nodes' }
   | { kind: 'masters' }
   | { kind: 'asks'; to: string }

@@ -312,6 +312,8 @@ describe.skipIf(!postgresAvailable())('PgFleetStore', () => {
 
     const second = await a.fleet.ask('A', 'B', { jobId: 8, kind: 'cancel', payload: undefined });
     expect(second).toBeGreaterThan(id);
+    // Its statement has run; another master sees it once its unit of work has committed.
+    await settled(a.commit());
     expect(await b.fleet.takeAsks('B')).toEqual([{ id: second, from: 'A', to: 'B', jobId: 8, kind: 'cancel', payload: undefined }]);
   });
 

@@ -25,24 +25,33 @@ export function newOrigin(): string {
   return randomBytes(6).toString('base64url');
 }
 
-/** Payloads of a `jobs` signal for `ids`, each below `PAYLOAD_BYTES`. */
-function jobPayloads(origin: string, ids: Iterable<number>): string[] {
+/** `],"queued":[` and `]}` around the ids that may be queued. */
+const QUEUED_BYTES = 15;
+
+/** Payloads of a `jobs` signal for `ids` (those in `queued` may be queued), each below `PAYLOAD_BYTES`. */
+function jobPayloads(origin: string, ids: Iterable<number>, queued: ReadonlySet<number>): string[] {
   const head = `${origin} {"kind":"jobs","jobIds":[`;
   const payloads: string[] = [];
-  let part: string[] = [];
-  let bytes = head.length + 2;
+  let part: number[] = [];
+  let bytes = head.length + QUEUED_BYTES;
   for (const id of ids) {
-    const text = String(id);
-    if (part.length > 0 && bytes + text.length + 1 > PAYLOAD_BYTES) {
-      payloads.push(`${head}${part.join(',')}]}`);
+    const cost = (String(id).length + 1) * (queued.has(id) ? 2 : 1);
+    if (part.length > 0 && bytes + cost > PAYLOAD_BYTES) {
+      payloads.push(head + jobsTail(part, queued));
       part = [];
-      bytes = head.length + 2;
+      bytes = head.length + QUEUED_BYTES;
     }
-    part.push(text);
-    bytes += text.length + 1;
+    part.push(id);
+    bytes += cost;
   }
-  if (part.length > 0) payloads.push(`${head}${part.join(',')}]}`);
+  if (part.length > 0) payloads.push(head + jobsTail(part, queued));
   return payloads;
+}
+
+/** The ids of one payload and those of them that may be queued (left out when all may be: no news). */
+function jobsTail(part: readonly number[], queued: ReadonlySet<number>): string {
+  const maybe = part.filter((id) => queued.has(id));
+  return maybe.length === part.length ? `${part.join(',')}]}` : `${part.join(',')}],"queued":[${maybe.join(',')}]}`;
 }
 
 /**
@@ -56,15 +65,21 @@ export class SignalRows implements Gathering {
   /** Set by the store as it takes the gathering (a gathering is made without arguments). */
   origin = '';
   private readonly jobIds = new Set<number>();
+  /** Of `jobIds`, those some signal of the turn says may be queued. */
+  private readonly queued = new Set<number>();
   private readonly others = new Set<string>();
 
   add(signal: FleetSignal): void {
-    if (signal.kind === 'jobs') for (const id of signal.jobIds) this.jobIds.add(id);
-    else this.others.add(JSON.stringify(signal));
+    if (signal.kind !== 'jobs') {
+      this.others.add(JSON.stringify(signal));
+      return;
+    }
+    for (const id of signal.jobIds) this.jobIds.add(id);
+    for (const id of signal.queued ?? signal.jobIds) this.queued.add(id);
   }
 
   statement(): PgStatement {
-    const payloads = [...[...this.others].map((json) => `${this.origin} ${json}`), ...jobPayloads(this.origin, this.jobIds)];
+    const payloads = [...[...this.others].map((json) => `${this.origin} ${json}`), ...jobPayloads(this.origin, this.jobIds, this.queued)];
     return { name: 'csc_fleet_notify', text: `SELECT pg_notify('${FLEET_CHANNEL}', p) FROM unnest($1::text[]) AS p`, values: [payloads] };
   }
 }
@@ -72,11 +87,12 @@ export class SignalRows implements Gathering {
 /**
  * A CTE named `told` sending a `jobs` signal (origin `$<originParam>`) for the ids of the CTE
  * `won`, in parts: a conditional update tells the other masters of the jobs it took in its own
- * statement, in its transaction. It runs only when the main query reads it: `TOLD_COLUMN`.
+ * statement, in its transaction. It runs only when the main query reads it: `TOLD_COLUMN`. Every
+ * job it tells of is out on a node (claimed, adopted, taken over): none is queued.
  */
 export function tellJobs(originParam: number): string {
   return `told AS (
-    SELECT pg_notify('${FLEET_CHANNEL}', $${originParam}::text || ' {"kind":"jobs","jobIds":[' || string_agg(w.id::text, ',') || ']}')
+    SELECT pg_notify('${FLEET_CHANNEL}', $${originParam}::text || ' {"kind":"jobs","jobIds":[' || string_agg(w.id::text, ',') || '],"queued":[]}')
     FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${IDS_PER_SQL_PAYLOAD} AS part FROM won) AS w
     GROUP BY w.part
   )`;
@@ -99,11 +115,17 @@ export function decodeSignal(payload: string): { origin: string; signal: FleetSi
     return undefined;
   }
   if (typeof signal !== 'object' || signal === null) return undefined;
-  const { kind, jobIds, to, what } = signal as { kind?: unknown; jobIds?: unknown; to?: unknown; what?: unknown };
+  const { kind, jobIds, queued, to, what } = signal as { kind?: unknown; jobIds?: unknown; queued?: unknown; to?: unknown; what?: unknown };
   if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
-  if (kind === 'jobs' && !(Array.isArray(jobIds) && jobIds.every((id) => typeof id === 'number'))) return undefined;
+  if (kind === 'jobs' && !isIds(jobIds)) return undefined;
+  // A `queued` that is not a list of ids tells nothing: any of the jobs may be queued.
+  if (kind === 'jobs' && queued !== undefined && !isIds(queued)) delete (signal as { queued?: unknown }).queued;
   if ((kind === 'asks' || kind === 'replies') && typeof to !== 'string') return undefined;
   // A topic of a later release is not one this master keeps: nothing for it to read again.
   if (kind === 'config' && !TOPICS.has(what)) return undefined;
   return { origin: payload.slice(0, space), signal: signal as FleetSignal };
+}
+
+function isIds(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((id) => typeof id === 'number');
 }
