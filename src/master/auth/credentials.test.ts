@@ -12,7 +12,11 @@ function laterStore(stored: StoredCredential[] = []) {
   const store = {
     credentials: {
       list: () => Promise.resolve([...rows]),
-      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => void rows.push({ ...credential, lastUsedAt: undefined }),
+      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => {
+        const taken = rows.some((row) => row.name.toLowerCase() === credential.name.toLowerCase());
+        if (!taken) rows.push({ ...credential, lastUsedAt: undefined });
+        return Promise.resolve(!taken);
+      },
       remove: (name: string) => Promise.resolve(rows.splice(rows.findIndex((row) => row.name === name), 1).length > 0),
       markUsed: () => undefined,
     },
@@ -51,6 +55,16 @@ describe('CredentialService', () => {
     commits.shift()?.();
     const { token } = await making;
     expect(service.identify(token)).toEqual({ role: 'bridge', machine: 'chat' });
+  });
+
+  it('refuses a name the store has taken already (made through another master, not heard of yet), giving no token', async () => {
+    const elsewhere: StoredCredential = { name: 'Laptop', role: 'node', tokenHash: 'f'.repeat(64), createdAt: '2026-12-01T00:00:00.000Z', lastUsedAt: undefined };
+    const { store, commits, rows } = laterStore([elsewhere]);
+    const service = new CredentialService(SECRETS, store, silentLogger());
+    await expect(service.create('bridge', 'laptop')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('"laptop" already exists') as unknown });
+    expect(commits).toEqual([]);
+    expect(rows).toEqual([elsewhere]);
+    expect(await service.list()).toEqual([]);
   });
 
   it('refuses a revoked credential at once, tells the listeners once durable, and keeps it when the commit fails', async () => {

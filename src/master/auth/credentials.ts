@@ -112,8 +112,10 @@ export class CredentialService {
     this.pendingNames.add(name.toLowerCase());
     try {
       await this.queue.run(async () => {
-        this.store.credentials.add(credential);
+        const adding = this.store.credentials.add(credential);
         this.config.changed('credentials');
+        // Made meanwhile through another master sharing the store: its name is taken there.
+        if (!(await adding)) throw new CodedError('conflict', `a credential named "${name}" already exists; revoke it first or choose another name`);
         await settled(this.store.commit());
         this.machines.set(credential.tokenHash, credential);
       });

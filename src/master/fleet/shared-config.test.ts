@@ -29,7 +29,11 @@ function sharedTables() {
         const copy = rows.map((row) => ({ ...row }));
         return tables.holdLists ? new Promise<StoredCredential[]>((resolve) => heldLists.push(() => resolve(copy))) : Promise.resolve(copy);
       },
-      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => void rows.push({ ...credential, lastUsedAt: undefined }),
+      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => {
+        const taken = rows.some((row) => row.name.toLowerCase() === credential.name.toLowerCase());
+        if (!taken) rows.push({ ...credential, lastUsedAt: undefined });
+        return Promise.resolve(!taken);
+      },
       remove: (name: string) => Promise.resolve(rows.splice(rows.findIndex((row) => row.name === name), 1).length > 0),
       markUsed: () => undefined,
     },

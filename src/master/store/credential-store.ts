@@ -17,7 +17,11 @@ export interface StoredCredential {
 export interface CredentialStore {
   /** Oldest first. */
   list(): Promise<StoredCredential[]>;
-  add(credential: Omit<StoredCredential, 'lastUsedAt'>): void;
+  /**
+   * Stores a credential; false when one of that name (in any case) or token is stored already,
+   * and then nothing is (another master may have made it meanwhile).
+   */
+  add(credential: Omit<StoredCredential, 'lastUsedAt'>): Promise<boolean>;
   /** False when there was no credential with this name. */
   remove(name: string): Promise<boolean>;
   markUsed(name: string, at: string): void;

@@ -203,10 +203,10 @@ describe.skipIf(!postgresAvailable())('PgStore', () => {
     const taken = store.remoteNodes.add({ name: 'ALPHA', host: 'h2', tags: [], status: 'offline' }, AT);
     const renamed = store.remoteNodes.update(beta.id, { name: 'alpha' }, AT);
     const orphan = store.jobs.create(newJob('orphan', { continueFrom: 999 }), AT, { key: 'orphan-key', fingerprint: 'f' });
-    store.credentials.add({ name: 'n1', role: 'node', tokenHash: 'a'.repeat(64), createdAt: AT });
-    store.credentials.add({ name: 'N1', role: 'node', tokenHash: 'b'.repeat(64), createdAt: AT });
+    const credentials = [store.credentials.add({ name: 'n1', role: 'node', tokenHash: 'a'.repeat(64), createdAt: AT }), store.credentials.add({ name: 'N1', role: 'node', tokenHash: 'b'.repeat(64), createdAt: AT })];
     store.settings.saveBudgets({ masterDaily: 5 }, AT);
     await Promise.all([taken, renamed, orphan].map((refused) => expect(refused).rejects.toThrow(StoreConstraintError)));
+    expect(await Promise.all(credentials)).toEqual([true, false]);
     await settled(store.commit());
 
     const second = await open(url);

@@ -23,7 +23,7 @@ export class SqliteCredentialStore implements CredentialStore {
     private readonly tx: TickTransaction,
   ) {
     this.selectAll = db.prepare('SELECT * FROM credentials ORDER BY created_at, name');
-    this.insert = db.prepare('INSERT INTO credentials (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)');
+    this.insert = db.prepare('INSERT INTO credentials (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     this.deleteRow = db.prepare('DELETE FROM credentials WHERE name = ?');
     this.touch = db.prepare('UPDATE credentials SET last_used_at = ? WHERE name = ?');
   }
@@ -40,9 +40,11 @@ export class SqliteCredentialStore implements CredentialStore {
     );
   }
 
-  add(credential: Omit<StoredCredential, 'lastUsedAt'>): void {
-    this.tx.open();
-    this.insert.run(credential.name, credential.role, credential.tokenHash, credential.createdAt);
+  add(credential: Omit<StoredCredential, 'lastUsedAt'>): Promise<boolean> {
+    return ranNow(() => {
+      this.tx.open();
+      return this.insert.run(credential.name, credential.role, credential.tokenHash, credential.createdAt).changes > 0;
+    });
   }
 
   remove(name: string): Promise<boolean> {

@@ -31,7 +31,7 @@ describe('writes grouped per event-loop turn', () => {
     store.jobs.saveIdempotencyKey('k', { jobId: first.id, fingerprint: 'f', createdAt: AT });
     store.settings.saveBudgets({ userDaily: 1 }, AT);
     store.profiles.put({ name: 'p' }, AT);
-    store.credentials.add({ name: 'c', role: 'node', tokenHash: 'h', createdAt: AT });
+    void store.credentials.add({ name: 'c', role: 'node', tokenHash: 'h', createdAt: AT });
     store.usage.record({ jobId: first.id, day: '2026-01-01', user: 'admin', tokens: { input: 1, output: 1, total: 2 } });
     await store.remoteNodes.add({ name: 'r', host: 'h', tags: [], status: 'online' }, AT);
     // Awaiting what SQLite already answered takes microtasks, never the turn: nothing is committed yet.

@@ -1,4 +1,3 @@
-import type { Logger } from '../../../log/index.js';
 import type { CredentialStore, MachineRole, StoredCredential } from '../credential-store.js';
 import type { PgUnitOfWork } from './pg-unit-of-work.js';
 
@@ -10,7 +9,7 @@ interface CredentialRow {
   last_used_at: string | null;
 }
 
-/** A name or token taken already is skipped, not refused: a refusal would abort the unit of work. */
+/** A name or token taken already is skipped (the caller hears false), not refused: a refusal would abort the unit of work. */
 const INSERT = 'INSERT INTO credentials (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING';
 
 /**
@@ -18,10 +17,7 @@ const INSERT = 'INSERT INTO credentials (name, role, token_hash, created_at) VAL
  * column compares them: through `lower(name)`, which the unique index `credentials_by_name` holds.
  */
 export class PgCredentialStore implements CredentialStore {
-  constructor(
-    private readonly uow: PgUnitOfWork,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly uow: PgUnitOfWork) {}
 
   async list(): Promise<StoredCredential[]> {
     const { rows } = await this.uow.read<CredentialRow>({ name: 'csc_credentials_list', text: 'SELECT * FROM credentials ORDER BY created_at, lower(name)' });
@@ -34,15 +30,10 @@ export class PgCredentialStore implements CredentialStore {
     }));
   }
 
-  add(credential: Omit<StoredCredential, 'lastUsedAt'>): void {
+  async add(credential: Omit<StoredCredential, 'lastUsedAt'>): Promise<boolean> {
     const values = [credential.name, credential.role, credential.tokenHash, credential.createdAt];
-    // The service checks the name first; a rejection is the unit of work's failure, told by its commit.
-    this.uow.run({ name: 'csc_credentials_insert', text: INSERT, values }).then(
-      ({ rowCount }) => {
-        if (rowCount === 0) this.log.error({ credential: credential.name }, 'a credential of that name or token is stored already: this one was not stored');
-      },
-      () => undefined,
-    );
+    const { rowCount } = await this.uow.run({ name: 'csc_credentials_insert', text: INSERT, values });
+    return (rowCount ?? 0) > 0;
   }
 
   async remove(name: string): Promise<boolean> {

@@ -78,7 +78,7 @@ export class PgStore implements Store {
     this.jobs = new PgJobStore(uow);
     this.settings = new PgSettingsStore(uow);
     this.remoteNodes = new PgRemoteNodeStore(uow);
-    this.credentials = new PgCredentialStore(uow, log);
+    this.credentials = new PgCredentialStore(uow);
     this.profiles = new PgProfileStore(uow);
     this.usage = new PgUsageStore(uow);
     this.maintenance = new PgJobMaintenance(uow);

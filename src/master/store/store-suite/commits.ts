@@ -17,18 +17,18 @@ async function seen(store: Store, jobId: number): Promise<unknown[]> {
 }
 
 /**
- * One write of every kind that returns nothing, to the job `jobId` (stored already), and one that
- * returns what it made (its promise is returned): all of them join the current unit of work.
+ * One write of every kind that returns nothing, to the job `jobId` (stored already), and those that
+ * return what they made (their promises are returned): all of them join the current unit of work.
  */
 function writeAll(store: Store, jobId: number): Promise<unknown> {
   store.jobs.update(jobId, { status: 'running', node: 'n1', attempt: 1 });
   store.jobs.appendEvents(jobId, [logEvent(1), logEvent(2)]);
   store.jobs.saveIdempotencyKey('key', { jobId, fingerprint: 'f', createdAt: AT });
   store.settings.saveBudgets({ masterDaily: 10 }, AT);
-  store.credentials.add({ name: 'node-1', role: 'node', tokenHash: 'c'.repeat(64), createdAt: AT });
+  const credential = store.credentials.add({ name: 'node-1', role: 'node', tokenHash: 'c'.repeat(64), createdAt: AT });
   store.profiles.put({ name: 'p' }, AT);
   store.usage.record({ jobId, day: '2026-01-01', user: 'admin', tokens: { input: 1, output: 1, total: 2 } });
-  return store.remoteNodes.add({ name: 'r1', host: 'h', tags: [], status: 'online' }, AT);
+  return Promise.all([credential, store.remoteNodes.add({ name: 'r1', host: 'h', tags: [], status: 'online' }, AT)]);
 }
 
 const EVERYTHING = [['running', 2], { masterDaily: 10 }, ['r1'], ['node-1'], ['p'], 2, 1];

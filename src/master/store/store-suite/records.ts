@@ -72,8 +72,11 @@ export function recordCases({ open }: SuiteContext): void {
     it('lists credentials oldest first, marks one used and removes one', async () => {
       const store = await open();
       expect(await store.credentials.list()).toEqual([]);
-      store.credentials.add({ name: 'node-b', role: 'node', tokenHash: 'b'.repeat(64), createdAt: minute(2) });
-      store.credentials.add({ name: 'Bridge-A', role: 'bridge', tokenHash: 'a'.repeat(64), createdAt: minute(1) });
+      expect(await store.credentials.add({ name: 'node-b', role: 'node', tokenHash: 'b'.repeat(64), createdAt: minute(2) })).toBe(true);
+      expect(await store.credentials.add({ name: 'Bridge-A', role: 'bridge', tokenHash: 'a'.repeat(64), createdAt: minute(1) })).toBe(true);
+      // A name taken in another case, or a token taken, stores nothing and says so (the turn goes on).
+      expect(await store.credentials.add({ name: 'NODE-B', role: 'bridge', tokenHash: 'd'.repeat(64), createdAt: minute(3) })).toBe(false);
+      expect(await store.credentials.add({ name: 'node-c', role: 'node', tokenHash: 'a'.repeat(64), createdAt: minute(3) })).toBe(false);
       expect(await store.credentials.list()).toEqual([
         { name: 'Bridge-A', role: 'bridge', tokenHash: 'a'.repeat(64), createdAt: minute(1), lastUsedAt: undefined },
         { name: 'node-b', role: 'node', tokenHash: 'b'.repeat(64), createdAt: minute(2), lastUsedAt: undefined },
