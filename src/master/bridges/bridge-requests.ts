@@ -21,7 +21,7 @@ export interface BridgeSink {
 
 /** The job layer as bridges use it. */
 export interface BridgeJobs {
-  jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'watch' | 'queuedCount' | 'publisher' | 'questions'>;
+  jobs: Pick<JobService, 'get' | 'active' | 'list' | 'runningOn' | 'watch' | 'wantedFrom' | 'queuedCount' | 'publisher' | 'questions'>;
   intake: Pick<JobIntake, 'createOnce' | 'cancel'>;
   profiles: Pick<ProfileService, 'list'>;
   usage: Pick<UsageService, 'report' | 'today'>;
@@ -167,7 +167,10 @@ export class BridgeRequests implements BridgeChannel {
       if (read === undefined) continue;
       // From memory once read: an update that came meanwhile is not sent older than it was.
       const job = this.jobs.active(read.id) ?? read;
-      if (!FINAL_JOB_STATUSES.has(job.status)) this.followers.set(job.id, client.name);
+      if (!FINAL_JOB_STATUSES.has(job.status)) {
+        this.followers.set(job.id, client.name);
+        this.jobs.wantedFrom(job.id, job.lastSeq);
+      }
       this.sendUpdate(client, job, []);
     }
   }

@@ -283,6 +283,11 @@ export class FleetJobs {
     }, CLAIM_RETRY_MS).unref();
   }
 
+  /** A watcher starts wanting a job it read at `lastSeq`: another master's events after it reach the watchers. */
+  wantedFrom(id: number, lastSeq: number): void {
+    this.remote.wantedFrom(id, lastSeq);
+  }
+
   /** Drops a job from memory; the other masters' changes to it reach the watchers from where it was. */
   private drop(id: number): void {
     const job = release(this.parts, id);

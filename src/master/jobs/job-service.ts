@@ -235,6 +235,14 @@ export class JobService implements JobChannel {
     return this.jobs.watch(listener, wants);
   }
 
+  /**
+   * A watcher starts wanting the events of a job it has just read at `lastSeq` (a bridge following
+   * it again): those another master stores after it reach the watchers, none skipped.
+   */
+  wantedFrom(id: number, lastSeq: number): void {
+    this.engine.shared?.wantedFrom(id, lastSeq);
+  }
+
   nodeReady(node: ReadyNode): void {
     this.engine.nodeReady(node);
   }

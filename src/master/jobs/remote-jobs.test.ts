@@ -174,6 +174,20 @@ describe('jobs other masters changed, read back for what this master holds and w
     expect(updatesOf(a, job.id).flatMap((u) => u.events.map((e) => e.seq))).toEqual([4, 5, 6]);
   });
 
+  it('tells a watcher that read a job at a seq and then wants it (a bridge following it again) every event after that seq', async () => {
+    const { a, b, caughtUp } = await twoMasters();
+    const job = await runningOnB(a, b, 'n1');
+    send(b, 'n1', job.id, 2, [log('before')]);
+    await caughtUp();
+    const read = await a.jobs.get(job.id);
+    expect(read.lastSeq).toBe(2);
+    a.wants.set(job.id, 'events');
+    a.jobs.wantedFrom(job.id, read.lastSeq);
+    send(b, 'n1', job.id, 3, [log('the first after the read')]);
+    await until('a to hear of it', () => updatesOf(a, job.id).some((u) => u.job.lastSeq === 3));
+    expect(updatesOf(a, job.id).flatMap((u) => u.events.map((e) => e.seq))).toEqual([3]);
+  });
+
   it('mirrors a job another master re-queues, though no watcher wants it, and runs it here', async () => {
     const { a, b, caughtUp } = await twoMasters();
     const job = await runningOnB(a, b, 'n1');

@@ -68,6 +68,14 @@ export class RemoteJobs {
     remember(this.seen, id, lastSeq);
   }
 
+  /**
+   * A watcher starts wanting a job it read at `lastSeq` (a bridge following it again): unless the
+   * watchers are told of it already, the next read tells the events after that, not none.
+   */
+  wantedFrom(id: number, lastSeq: number): void {
+    if (!this.ours(id) && !this.seen.has(id)) remember(this.seen, id, lastSeq);
+  }
+
   /** A job is held here now: memory tells its watchers. */
   taken(id: number): void {
     this.seen.delete(id);
