@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log/index.js';
 import { StoreCommitError, type StoredCredential } from '../store/index.js';
 import { CredentialService } from './credentials.js';
+import { addCredentialRow } from '../../test-support/credential-rows.js';
 
 const SECRETS = { admin: 'admin-secret', node: 'node-secret', bridge: 'bridge-secret' };
 
@@ -12,11 +13,7 @@ function laterStore(stored: StoredCredential[] = []) {
   const store = {
     credentials: {
       list: () => Promise.resolve([...rows]),
-      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => {
-        const taken = rows.some((row) => row.name.toLowerCase() === credential.name.toLowerCase());
-        if (!taken) rows.push({ ...credential, lastUsedAt: undefined });
-        return Promise.resolve(!taken);
-      },
+      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => addCredentialRow(rows, credential),
       remove: (name: string) => Promise.resolve(rows.splice(rows.findIndex((row) => row.name === name), 1).length > 0),
       markUsed: () => undefined,
     },

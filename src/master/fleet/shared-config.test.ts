@@ -8,6 +8,7 @@ import { RemoteNodeService, type RemoteNodeList } from '../remote-nodes/index.js
 import type { RemoteNode, SavedBridgeSettings, StoredCredential, Store } from '../store/index.js';
 import { UsageService } from '../usage/index.js';
 import type { SharedFleet } from './shared-fleet.js';
+import { addCredentialRow } from '../../test-support/credential-rows.js';
 
 const fixture = useFleetFixture();
 const SECRETS = { admin: 'admin-secret', node: 'node-secret', bridge: 'bridge-secret' };
@@ -29,11 +30,7 @@ function sharedTables() {
         const copy = rows.map((row) => ({ ...row }));
         return tables.holdLists ? new Promise<StoredCredential[]>((resolve) => heldLists.push(() => resolve(copy))) : Promise.resolve(copy);
       },
-      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => {
-        const taken = rows.some((row) => row.name.toLowerCase() === credential.name.toLowerCase());
-        if (!taken) rows.push({ ...credential, lastUsedAt: undefined });
-        return Promise.resolve(!taken);
-      },
+      add: (credential: Omit<StoredCredential, 'lastUsedAt'>) => addCredentialRow(rows, credential),
       remove: (name: string) => Promise.resolve(rows.splice(rows.findIndex((row) => row.name === name), 1).length > 0),
       markUsed: () => undefined,
     },

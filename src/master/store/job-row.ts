@@ -76,3 +76,27 @@ export function createdRecord(id: number, job: NewJob, at: string): JobRecord {
   if (job.pipeline !== undefined) record.pipeline = { id, ...job.pipeline };
   return record;
 }
+
+/**
+ * A new job's columns after its id, in the order of every insert of a job (SQLite's, and
+ * PostgreSQL's `INSERT_JOBS` and follow-up insert), bound by position.
+ */
+export function jobValues(job: NewJob, at: string): unknown[] {
+  return [
+    job.prompt,
+    job.target.node ?? null,
+    JSON.stringify(job.target.tags),
+    job.repo ?? null,
+    job.ref ?? null,
+    JSON.stringify(job.profile),
+    JSON.stringify(job.origin),
+    job.continueFrom ?? null,
+    job.maxAttempts,
+    job.timeoutSec,
+    job.queueTimeoutSec ?? null,
+    at,
+    job.profileName ?? null,
+    job.pipeline === undefined ? null : JSON.stringify(job.pipeline),
+    job.attachments === undefined ? null : JSON.stringify(job.attachments),
+  ];
+}

@@ -3,7 +3,7 @@ import type { JobStatus, SequencedJobEvent } from '../../protocol/index.js';
 import { JobStatusSchema } from '../../protocol/index.js';
 import type { DiffPart, EncodedJobEvent, IdempotencyKey, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from './job-store.js';
 import type { JobLog } from './job-log.js';
-import { createdRecord, toRecord, type JobRow } from './job-row.js';
+import { createdRecord, jobValues, toRecord, type JobRow } from './job-row.js';
 import { SqliteJobLog } from './sqlite-job-log.js';
 import { ranNow } from './sqlite-read.js';
 import type { TickTransaction } from './tick-transaction.js';
@@ -107,23 +107,7 @@ export class SqliteJobStore implements JobStore {
   private insert(job: NewJob, at: string, idempotency: IdempotencyKey | undefined): JobRecord {
     this.tx.open();
     // Positional: binding by name costs a lookup per parameter on every create.
-    const { lastInsertRowid } = this.insertJob.run(
-      job.prompt,
-      job.target.node ?? null,
-      JSON.stringify(job.target.tags),
-      job.repo ?? null,
-      job.ref ?? null,
-      JSON.stringify(job.profile),
-      JSON.stringify(job.origin),
-      job.continueFrom ?? null,
-      job.maxAttempts,
-      job.timeoutSec,
-      job.queueTimeoutSec ?? null,
-      at,
-      job.profileName ?? null,
-      job.pipeline === undefined ? null : JSON.stringify(job.pipeline),
-      job.attachments === undefined ? null : JSON.stringify(job.attachments),
-    );
+    const { lastInsertRowid } = this.insertJob.run(...jobValues(job, at));
     const id = Number(lastInsertRowid);
     if (idempotency !== undefined) this.idempotency.upsert.run(idempotency.key, id, idempotency.fingerprint, at);
     return createdRecord(id, job, at);

@@ -1,4 +1,5 @@
 import type { SequencedJobEvent } from '../../../protocol/index.js';
+import { jobValues } from '../job-row.js';
 import type { JobChanges, NewJob } from '../job-store.js';
 import type { Gathering, PgStatement } from './pg-unit-of-work.js';
 
@@ -11,27 +12,6 @@ const INSERT_JOBS = `
   SELECT j.id, 'queued', j.prompt, j.target_node, j.target_tags, j.repo, j.ref, j.profile, j.origin, j.continue_from, j.max_attempts, j.timeout_sec, j.queue_timeout_sec, j.created_at, j.profile_name, j.pipeline, j.attachments
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::float8[], $13::text[], $14::text[], $15::text[], $16::text[])
     AS j (id, prompt, target_node, target_tags, repo, ref, profile, origin, continue_from, max_attempts, timeout_sec, queue_timeout_sec, created_at, profile_name, pipeline, attachments)`;
-
-/** A new job's columns after its id, in the order of both inserts (`INSERT_JOBS`, `PgJobStore`'s follow-up). */
-export function jobValues(job: NewJob, at: string): unknown[] {
-  return [
-    job.prompt,
-    job.target.node ?? null,
-    JSON.stringify(job.target.tags),
-    job.repo ?? null,
-    job.ref ?? null,
-    JSON.stringify(job.profile),
-    JSON.stringify(job.origin),
-    job.continueFrom ?? null,
-    job.maxAttempts,
-    job.timeoutSec,
-    job.queueTimeoutSec ?? null,
-    at,
-    job.profileName ?? null,
-    job.pipeline === undefined ? null : JSON.stringify(job.pipeline),
-    job.attachments === undefined ? null : JSON.stringify(job.attachments),
-  ];
-}
 
 /** A `JobChanges` key, its column and its SQL type, in the order of the update's arrays. */
 const CHANGED: ReadonlyArray<readonly [keyof JobChanges, string, string]> = [

@@ -2,12 +2,12 @@ import type { JobStatus, SequencedJobEvent } from '../../../protocol/index.js';
 import { JobStatusSchema } from '../../../protocol/index.js';
 import type { DiffPart, EncodedJobEvent, IdempotencyKey, IdempotencyRecord, JobChanges, JobFilter, JobRecord, JobStore, NewJob } from '../job-store.js';
 import type { JobLog } from '../job-log.js';
-import { createdRecord, toRecord, type JobRow } from '../job-row.js';
+import { createdRecord, jobValues, toRecord, type JobRow } from '../job-row.js';
 import { StoreConstraintError } from '../store-errors.js';
 import type { Commit } from '../unit-of-work.js';
 import { PgJobLog } from './pg-job-log.js';
 import { JobIds } from './pg-job-ids.js';
-import { EventRows, JobChangeRows, JobRows, jobValues } from './pg-job-rows.js';
+import { EventRows, JobChangeRows, JobRows } from './pg-job-rows.js';
 import type { PgUnitOfWork } from './pg-unit-of-work.js';
 
 /** A job's columns with its last seq, read from its events (one seek of their primary key), as SQLite's store reads it. */
